@@ -1,0 +1,46 @@
+# The two commands: `make run` (set up and start the demo) and `make test` (the whole suite).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PEERS := tests/peers/node_modules/.installed
+
+.PHONY: run test lint typecheck install browser peers clean
+
+run: $(STAMP)
+	$(BIN)/clueguard demo --data-dir demo-data
+
+test: $(STAMP) browser peers
+	$(BIN)/ruff check bot web vault models tests
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot web vault models tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+# Browser tests drive Debian's chromium through Playwright's Python client (never `playwright install`).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# The local Telegram Bot API emulator used by the bot's end-to-end test (pinned in tests/peers/package.json).
+peers: $(PEERS)
+
+$(PEERS): tests/peers/package.json
+	cd tests/peers && npm install --no-audit --no-fund --silent
+	touch $@
+
+clean:
+	rm -rf $(VENV) tests/peers/node_modules

@@ -1,0 +1,145 @@
+"""Staff accounts: Argon2id passwords, TOTP with replay protection, lockout (R29)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from models import audit
+from models.db import utcnow
+from models.errors import ClueGuardError, InvalidInput, NotFound
+from models.i18n import N_
+from models.runtime import Runtime
+from models.tables import Staff, Unit
+
+ROLES = ("intake", "unit_head", "protection_officer", "custodian", "auditor", "admin")
+# Roles that may read clue content at all (R20 narrows it further to unit and assignment).
+CONTENT_ROLES = frozenset({"intake", "unit_head", "protection_officer"})
+MIN_PASSWORD = 10
+
+
+class SignInFailed(ClueGuardError):
+    """One message for every way sign-in fails, so nobody learns which part was wrong."""
+
+    message = N_("Sign-in failed. Check your user name, password and authenticator code.")
+
+
+class AccountLocked(ClueGuardError):
+    message = N_("Too many failed attempts. The account is locked for a while; try again later.")
+
+
+def password_hasher(rt: Runtime) -> PasswordHasher:
+    p = rt.config.argon2
+    return PasswordHasher(time_cost=p.time_cost, memory_cost=p.memory_cost, parallelism=p.parallelism)
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    staff_id: int
+    totp_secret: str
+
+    def provisioning_uri(self, username: str) -> str:
+        return pyotp.TOTP(self.totp_secret).provisioning_uri(name=username, issuer_name="ClueGuard")
+
+
+def get_or_create_unit(rt: Runtime, name: str) -> int:
+    with rt.stores.case() as session:
+        unit = session.scalar(select(Unit).where(Unit.name == name))
+        if unit is None:
+            unit = Unit(name=name)
+            session.add(unit)
+            session.flush()
+        return unit.id
+
+
+def add_staff(rt: Runtime, username: str, role: str, unit: str | None, password: str,
+              display_name: str = "", actor: str = "cli") -> NewAccount:
+    """Create a staff account; returns its fresh TOTP secret (shown once)."""
+    errors = {}
+    if role not in ROLES:
+        errors["role"] = N_("Unknown role.")
+    if not username.strip() or len(username) > 80:
+        errors["username"] = N_("Choose a user name of at most 80 characters.")
+    if len(password) < MIN_PASSWORD:
+        errors["password"] = N_("The password must have at least 10 characters.")
+    if errors:
+        raise InvalidInput(errors)
+    unit_id = get_or_create_unit(rt, unit) if unit else None
+    secret = pyotp.random_base32()
+    with rt.stores.case() as session:
+        if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
+            raise InvalidInput({"username": N_("This user name is taken.")})
+        staff = Staff(username=username, display_name=display_name or username,
+                      password_hash=password_hasher(rt).hash(password), totp_secret=secret,
+                      role=role, unit_id=unit_id)
+        session.add(staff)
+        session.flush()
+        audit.record(session, actor, "staff.created", None, staff=username, role=role)
+        return NewAccount(staff.id, secret)
+
+
+def _totp_step(secret: str, code: str) -> int | None:
+    """The time step a code belongs to (now or one step either side), or None."""
+    totp = pyotp.TOTP(secret)
+    now = utcnow()
+    code = "".join(ch for ch in code if ch.isdigit())
+    for drift in (0, -1, 1):
+        at = now + timedelta(seconds=30 * drift)
+        if totp.verify(code, for_time=at):
+            return totp.timecode(at)
+    return None
+
+
+def authenticate(rt: Runtime, username: str, password: str, totp_code: str) -> Staff:
+    """Check password and TOTP; count failures, lock after too many, refuse replayed codes."""
+    cfg = rt.config
+    with rt.stores.case() as session:
+        staff = session.scalar(select(Staff).where(Staff.username == username))
+        if staff is None or not staff.active:
+            password_hasher(rt).hash(password)  # spend the same time as a real check
+            audit.record(session, "anonymous", "signin.failed", None, reason="unknown_user")
+            raise SignInFailed
+        now = utcnow()
+        locked = staff.locked_until
+        if locked is not None and (locked if locked.tzinfo else locked.replace(tzinfo=now.tzinfo)) > now:
+            audit.record(session, staff.username, "signin.refused", None, reason="locked")
+            raise AccountLocked
+        try:
+            password_ok = password_hasher(rt).verify(staff.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            password_ok = False
+        step = _totp_step(staff.totp_secret, totp_code)
+        if not password_ok or step is None or step <= staff.totp_last_step:
+            staff.failed_logins += 1
+            reason = "password" if not password_ok else ("totp" if step is None else "totp_replay")
+            if staff.failed_logins >= cfg.lockout_failures:
+                staff.locked_until = now + timedelta(minutes=cfg.lockout_minutes)
+                staff.failed_logins = 0
+                audit.record(session, staff.username, "signin.locked", None)
+            audit.record(session, staff.username, "signin.failed", None, reason=reason)
+            session.commit()
+            raise SignInFailed
+        staff.failed_logins, staff.locked_until, staff.totp_last_step = 0, None, step
+        audit.record(session, staff.username, "signin.succeeded", None)
+        return staff
+
+
+def get_staff(rt: Runtime, staff_id: int) -> Staff:
+    with rt.stores.case() as session:
+        staff = session.get(Staff, staff_id)
+        if staff is None:
+            raise NotFound
+        return staff
+
+
+def find_staff(rt: Runtime, username: str) -> Staff:
+    with rt.stores.case() as session:
+        staff = session.scalar(select(Staff).where(Staff.username == username))
+        if staff is None:
+            raise NotFound(N_("No staff account with this user name."))
+        return staff

@@ -1,0 +1,163 @@
+"""Staff reading and answering clues. Every read of content is audited (R23)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import vault
+from models import audit
+from models.errors import InvalidInput, NotAllowed, NotFound, WrongState
+from models.files import Upload, check_uploads
+from models.i18n import N_
+from models.intake import data_key_context, seal_message, unpack_file
+from models.policy import can_read_case, visible_cases
+from models.runtime import Runtime
+from models.tables import Attachment, DataKey, Message, Report, Staff
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    reports: list[Report]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    id: str
+    kind: str
+    size: int
+    filename: str
+    mime: str
+    message_id: str | None
+
+
+@dataclass(frozen=True)
+class CaseMessage:
+    id: str
+    direction: str
+    author: str | None
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CaseView:
+    report: Report
+    clue: dict[str, object]
+    files: list[FileInfo]
+    messages: list[CaseMessage]
+
+
+def _actor(session: Session, staff_id: int) -> Staff:
+    staff = session.get(Staff, staff_id)
+    if staff is None or not staff.active:
+        raise NotAllowed
+    return staff
+
+
+def load_case(session: Session, staff: Staff, report_id: str) -> Report:
+    """The report if this staff member may read it (need-to-know, R20); else NotFound/NotAllowed."""
+    report = session.get(Report, report_id)
+    if report is None:
+        raise NotFound
+    if not can_read_case(staff, report):
+        audit.record(session, staff.username, "report.access_refused", report.id)
+        raise NotAllowed
+    return report
+
+
+def list_inbox(rt: Runtime, staff_id: int, *, category: str | None = None, state: str | None = None,
+               page: int = 1) -> InboxPage:
+    """Clues this staff member may see, newest first, filtered by category and state."""
+    with rt.stores.case() as session:
+        staff = _actor(session, staff_id)
+        query = select(Report).where(visible_cases(staff))
+        if category:
+            query = query.where(Report.category == category)
+        if state:
+            query = query.where(Report.state == state)
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        page = max(1, page)
+        rows = session.scalars(
+            query.order_by(Report.created_at.desc(), Report.id)
+            .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        ).all()
+        return InboxPage(list(rows), total, page, max(1, -(-total // PAGE_SIZE)))
+
+
+def _data_keys(rt: Runtime, session: Session, report_id: str) -> dict[str, bytes]:
+    private = rt.require_private()
+    rows = session.scalars(select(DataKey).where(DataKey.report_id == report_id)).all()
+    return {k.id: vault.open_data_key(k.sealed, private, data_key_context(report_id, k.id)) for k in rows}
+
+
+def open_case(rt: Runtime, staff_id: int, report_id: str) -> CaseView:
+    """Decrypt a clue, its file list and messages for a staff member allowed to read it."""
+    with rt.stores.case() as session:
+        staff = _actor(session, staff_id)
+        report = load_case(session, staff, report_id)
+        keys = _data_keys(rt, session, report.id)
+        clue = json.loads(vault.decrypt_blob(keys[report.data_key_id], report.content,
+                                             f"report/{report.id}"))
+        files = []
+        for att in session.scalars(select(Attachment).where(Attachment.report_id == report.id)
+                                   .order_by(Attachment.created_at)):
+            name, mime, _data = unpack_file(vault.decrypt_blob(
+                keys[att.data_key_id], att.blob, f"attachment/{report.id}/{att.id}"))
+            files.append(FileInfo(att.id, att.kind, att.size, name, mime, att.message_id))
+        messages = []
+        for msg in session.scalars(select(Message).where(Message.report_id == report.id)
+                                   .order_by(Message.created_at)):
+            body = json.loads(vault.decrypt_blob(keys[msg.data_key_id], msg.staff_box,
+                                                 f"message/{report.id}/{msg.id}"))
+            author = session.get(Staff, msg.author_id).display_name if msg.author_id else None
+            messages.append(CaseMessage(msg.id, msg.direction, author, body["text"], msg.created_at))
+        audit.record(session, staff.username, "report.viewed", report.id)
+        return CaseView(report, clue, files, messages)
+
+
+def open_attachment(rt: Runtime, staff_id: int, attachment_id: str) -> tuple[str, str, bytes]:
+    """One evidence file (name, type, bytes) for a staff member allowed to read its clue."""
+    with rt.stores.case() as session:
+        staff = _actor(session, staff_id)
+        att = session.get(Attachment, attachment_id)
+        if att is None:
+            raise NotFound
+        report = load_case(session, staff, att.report_id)
+        sealed = session.get(DataKey, att.data_key_id)
+        if sealed is None:
+            raise NotFound
+        key = vault.open_data_key(sealed.sealed, rt.require_private(),
+                                  data_key_context(report.id, sealed.id))
+        name, mime, data = unpack_file(vault.decrypt_blob(key, att.blob,
+                                                          f"attachment/{report.id}/{att.id}"))
+        audit.record(session, staff.username, "attachment.viewed", report.id, attachment=att.id)
+        return name, mime, data
+
+
+def reply_to_reporter(rt: Runtime, staff_id: int, report_id: str, text: str,
+                      uploads: list[Upload] | None = None) -> str:
+    """Send a message to the reporter (R6); returns the message id."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput({"text": N_("Write a message.")})
+    if len(text) > rt.config.max_text_chars:
+        raise InvalidInput({"text": N_("The message is too long.")})
+    files = check_uploads(uploads or [], rt.config)
+    with rt.stores.case() as session:
+        staff = _actor(session, staff_id)
+        report = load_case(session, staff, report_id)
+        if report.state in {"destroyed"}:
+            raise WrongState
+        row = seal_message(rt, session, report, "staff", text, files, author_id=staff.id)
+        audit.record(session, staff.username, "message.sent", report.id, message=row.id)
+        return row.id

@@ -1,0 +1,81 @@
+"""Settings: one frozen dataclass, built from CLUEGUARD_* environment variables in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from vault import PRODUCTION, Argon2Params
+
+DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything ClueGuard can be told. Tests build their own and pass it to the factories."""
+
+    data_dir: Path
+    database_url: str = ""
+    vault_url: str = ""
+    redis_url: str | None = None
+    telegram_token: str | None = None
+    telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
+    # Argon2id for receipts, passphrases and staff passwords: RFC 9106's second recommendation.
+    # Only tests pass anything cheaper, through their own Config.
+    argon2: Argon2Params = PRODUCTION
+    intake_key_passphrase: str | None = None
+    timezone: str = "Asia/Shanghai"
+    max_file_bytes: int = 20 * 1024 * 1024
+    max_files: int = 8
+    max_text_chars: int = 20_000
+    session_minutes: int = 30
+    lockout_failures: int = 5
+    lockout_minutes: int = 15
+    unseal_request_hours: int = 72
+    unseal_window_hours: int = 24
+    public_rate_limit: str = "30 per minute"
+    receipt_rate_limit: str = "10 per minute"
+    secure_cookies: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Derived defaults: two SQLite files under the data directory.
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{self.data_dir / 'case.db'}")
+        if not self.vault_url:
+            object.__setattr__(self, "vault_url", f"sqlite:///{self.data_dir / 'vault.db'}")
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def max_request_bytes(self) -> int:
+        return self.max_files * self.max_file_bytes + 1024 * 1024
+
+    def with_changes(self, **changes: object) -> Config:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def config_from_env(environ: dict[str, str] | None = None, **overrides: object) -> Config:
+    """Read CLUEGUARD_* variables (documented in the README)."""
+    env = dict(os.environ if environ is None else environ)
+    data_dir = Path(env.get("CLUEGUARD_DATA_DIR", "data")).resolve()
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "database_url": env.get("CLUEGUARD_DATABASE_URL", ""),
+        "vault_url": env.get("CLUEGUARD_VAULT_URL", ""),
+        "redis_url": env.get("CLUEGUARD_REDIS_URL") or None,
+        "telegram_token": env.get("CLUEGUARD_TELEGRAM_TOKEN") or None,
+        "telegram_api_url": env.get("CLUEGUARD_TELEGRAM_API_URL", DEFAULT_TELEGRAM_API_URL),
+        "intake_key_passphrase": env.get("CLUEGUARD_INTAKE_KEY_PASSPHRASE") or None,
+        "timezone": env.get("CLUEGUARD_TIMEZONE", "Asia/Shanghai"),
+        "secure_cookies": _flag(env.get("CLUEGUARD_SECURE_COOKIES")),
+    }
+    values.update(overrides)
+    return Config(**values)  # type: ignore[arg-type]

@@ -1,0 +1,47 @@
+"""Named errors of the workflow. Messages are English msgids; front ends translate them."""
+
+from __future__ import annotations
+
+
+class ClueGuardError(Exception):
+    """Base class; ``message`` is a translatable msgid, ``params`` fill its placeholders."""
+
+    message = "Something went wrong."
+
+    def __init__(self, message: str | None = None, **params: object) -> None:
+        if message is not None:
+            self.message = message
+        self.params = params
+        super().__init__(self.message)
+
+
+class InvalidInput(ClueGuardError):
+    """Bad input; ``errors`` maps a field name to its msgid."""
+
+    message = "Please correct the marked fields."
+
+    def __init__(self, errors: dict[str, str], message: str | None = None, **params: object):
+        super().__init__(message, **params)
+        self.errors = errors
+
+
+class NotAllowed(ClueGuardError):
+    message = "You are not allowed to do this."
+
+
+class WrongState(ClueGuardError):
+    message = "This cannot be done in the case's current state."
+
+
+class NotFound(ClueGuardError):
+    message = "Not found."
+
+
+class ReceiptNotFound(ClueGuardError):
+    """Same message whichever way a receipt is wrong (malformed, unknown, destroyed)."""
+
+    message = "No report matches this receipt code. Check the 16 digits and try again."
+
+
+class ServiceUnavailable(ClueGuardError):
+    message = "This service is not available right now."

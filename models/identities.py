@@ -1,0 +1,92 @@
+"""Writing sealed identities to the vault store (R8, R9).
+
+Intake writes here *first* and commits, then writes the case store. A crash in between leaves
+only a sealed identity that no report points to: harmless, and ``find_orphans`` finds it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+import vault
+from models.db import Stores, utcnow
+from models.errors import ServiceUnavailable
+from models.i18n import N_
+from models.tables import Report
+from models.vault_tables import Custodian, IdentityShare, SealedIdentityRow, VaultSetting
+
+IDENTITY_FIELDS = ("name", "phone", "id_number", "address", "contact")
+THRESHOLD = "threshold"
+
+
+def vault_threshold(stores: Stores) -> int | None:
+    with stores.vault() as session:
+        row = session.get(VaultSetting, THRESHOLD)
+    return int(row.value) if row else None
+
+
+def active_custodians(stores: Stores) -> dict[str, bytes]:
+    with stores.vault() as session:
+        rows = session.scalars(select(Custodian).where(Custodian.active.is_(True))).all()
+    return {c.id: c.public_key for c in rows}
+
+
+def vault_ready(stores: Stores) -> bool:
+    k = vault_threshold(stores)
+    return k is not None and len(active_custodians(stores)) >= k
+
+
+def store_identity(stores: Stores, report_id: str, identity: dict[str, object]) -> str:
+    """Seal an identity k-of-n to the active custodians and commit it; returns its id."""
+    k = vault_threshold(stores)
+    custodians = active_custodians(stores)
+    if k is None or len(custodians) < k:
+        raise ServiceUnavailable(
+            N_("Confidential reports cannot be accepted until the custodians' keys are set up. "
+               "You may report anonymously.")
+        )
+    payload = json.dumps(identity, ensure_ascii=False, sort_keys=True).encode()
+    sealed = vault.seal_identity(payload, report_id, custodians, k)
+    identity_id = str(uuid.uuid4())
+    with stores.vault() as session:
+        session.add(SealedIdentityRow(id=identity_id, report_id=report_id,
+                                      ciphertext=sealed.ciphertext, threshold=k))
+        session.flush()
+        session.add_all(
+            IdentityShare(identity_id=identity_id, custodian_id=cid, sealed_share=share)
+            for cid, share in sealed.shares.items()
+        )
+    return identity_id
+
+
+def delete_identity(stores: Stores, identity_id: str) -> None:
+    """Undo ``store_identity`` when the case-store half of an intake failed."""
+    with stores.vault() as session:
+        session.execute(delete(IdentityShare).where(IdentityShare.identity_id == identity_id))
+        session.execute(delete(SealedIdentityRow).where(SealedIdentityRow.id == identity_id))
+
+
+def find_orphans(stores: Stores, older_than: timedelta = timedelta(minutes=10)) -> list[str]:
+    """Sealed identities that no report points to (a crash between the two writes)."""
+    cutoff = utcnow() - older_than
+    with stores.vault() as session:
+        candidates = session.execute(
+            select(SealedIdentityRow.id, SealedIdentityRow.created_at)
+        ).all()
+    old = [i for i, at in candidates if (at.replace(tzinfo=cutoff.tzinfo) if at.tzinfo is None else at) < cutoff]
+    if not old:
+        return []
+    with stores.case() as session:
+        referenced = set(session.scalars(select(Report.identity_id).where(Report.identity_id.in_(old))))
+    return [i for i in old if i not in referenced]
+
+
+def remove_orphans(stores: Stores, older_than: timedelta = timedelta(minutes=10)) -> int:
+    orphans = find_orphans(stores, older_than)
+    for identity_id in orphans:
+        delete_identity(stores, identity_id)
+    return len(orphans)

@@ -1,0 +1,316 @@
+"""Intake and follow-up: the one workflow every front end calls (web form, JSON API, bot, staff).
+
+Clue content, files and messages are encrypted at once to the intake key (the public side cannot
+read them back); the identity, if any, goes sealed into the vault store. A submission is stored
+whole or not at all: the vault is written first, and removed again if the case store fails.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import vault
+from models import audit
+from models.categories import CATEGORIES, SOURCES
+from models.errors import InvalidInput, ReceiptNotFound
+from models.files import CleanFile, Upload, check_uploads
+from models.i18n import N_
+from models.identities import IDENTITY_FIELDS, delete_identity, store_identity
+from models.registry import next_registry_no
+from models.runtime import Runtime
+from models.tables import Attachment, DataKey, Message, Report
+
+MAX_PEOPLE = 20
+MAX_FIELD = 200
+
+
+@dataclass
+class Person:
+    """Someone reported (被举报人) or an official suspected of shielding them (保护伞)."""
+
+    name: str = ""
+    unit: str = ""
+    position: str = ""
+    place: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k, v in vars(self).items() if v}
+
+
+@dataclass
+class Submission:
+    """A clue as a front end collected it. ``identity`` None means anonymous (R2)."""
+
+    category: str
+    description: str
+    notice_accepted: bool
+    location: str = ""
+    occurred_on: str = ""
+    reported: list[Person] = field(default_factory=list)
+    shielding: list[Person] = field(default_factory=list)
+    identity: dict[str, str] | None = None
+    files: list[Upload] = field(default_factory=list)
+    channel: str = "web"
+    source: str = "public"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the reporter gets back once: the registry number and the 16-digit code (R5)."""
+
+    registry_no: str
+    code: str
+    report_id: str
+
+
+@dataclass(frozen=True)
+class ReporterMessage:
+    sender: str  # "staff" or "reporter"
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ReporterStatus:
+    registry_no: str
+    status: str
+    messages: list[ReporterMessage]
+    report_id: str
+
+
+# The reporter sees a coarse status only, never internal states, units or authorities.
+COARSE_STATUS = {
+    "received": "received",
+    "registered": "handling",
+    "checking": "handling",
+    "concluded": "handling",
+    "transferred": "handed_on",
+    "feedback_received": "handed_on",
+    "closed": "closed",
+    "archived": "closed",
+    "merged": "closed",
+    "not_accepted": "closed",
+}
+STATUS_LABELS = {
+    "received": N_("Received"),
+    "handling": N_("Being handled"),
+    "handed_on": N_("Handed on to the competent authority"),
+    "closed": N_("Closed"),
+}
+
+
+def _clean_text(value: object, limit: int) -> str:
+    text = value if isinstance(value, str) else ""
+    return text.replace("\x00", "").strip()[:limit]
+
+
+def validate(sub: Submission, max_chars: int) -> None:
+    """Check a submission; every problem is reported at once, per field (R3, R4)."""
+    errors: dict[str, str] = {}
+    if sub.category not in CATEGORIES:
+        errors["category"] = N_("Choose a category.")
+    if not sub.description.strip():
+        errors["description"] = N_("Describe what happened.")
+    elif len(sub.description) > max_chars:
+        errors["description"] = N_("The description is too long.")
+    if not sub.notice_accepted:
+        errors["notice_accepted"] = N_("Please confirm that you have read the notice.")
+    if len(sub.reported) > MAX_PEOPLE or len(sub.shielding) > MAX_PEOPLE:
+        errors["reported"] = N_("Too many people listed.")
+    if sub.source not in SOURCES:
+        errors["source"] = N_("Choose where the clue came from.")
+    if sub.identity is not None and not any(str(v).strip() for v in sub.identity.values()):
+        errors["identity"] = N_("Give at least one way to identify or reach you, or report anonymously.")
+    for name, value in (("location", sub.location), ("occurred_on", sub.occurred_on)):
+        if len(value) > MAX_FIELD:
+            errors[name] = N_("This field is too long.")
+    if errors:
+        raise InvalidInput(errors)
+
+
+def normalise(sub: Submission, max_chars: int) -> Submission:
+    """Trim text and drop empty people, so what is stored is what was meant."""
+    def people(items: list[Person]) -> list[Person]:
+        cleaned = [Person(*(_clean_text(getattr(p, f), MAX_FIELD) for f in ("name", "unit", "position", "place")))
+                   for p in items]
+        return [p for p in cleaned if p.as_dict()]
+
+    identity = None
+    if sub.identity is not None:
+        identity = {k: _clean_text(v, MAX_FIELD) for k, v in sub.identity.items() if v}
+    return Submission(
+        category=sub.category,
+        description=_clean_text(sub.description, max_chars + 1),
+        notice_accepted=bool(sub.notice_accepted),
+        location=_clean_text(sub.location, MAX_FIELD + 1),
+        occurred_on=_clean_text(sub.occurred_on, MAX_FIELD + 1),
+        reported=people(sub.reported),
+        shielding=people(sub.shielding),
+        identity=identity,
+        files=sub.files,
+        channel=sub.channel,
+        source=sub.source,
+    )
+
+
+def _clue_document(sub: Submission) -> bytes:
+    return json.dumps(
+        {
+            "category": sub.category,
+            "description": sub.description,
+            "location": sub.location,
+            "occurred_on": sub.occurred_on,
+            "reported": [p.as_dict() for p in sub.reported],
+            "shielding": [p.as_dict() for p in sub.shielding],
+        },
+        ensure_ascii=False,
+    ).encode()
+
+
+def pack_file(f: CleanFile) -> bytes:
+    header = json.dumps({"filename": f.filename, "mime": f.mime}, ensure_ascii=False).encode()
+    return len(header).to_bytes(4, "big") + header + f.data
+
+
+def unpack_file(raw: bytes) -> tuple[str, str, bytes]:
+    n = int.from_bytes(raw[:4], "big")
+    header = json.loads(raw[4 : 4 + n])
+    return header["filename"], header["mime"], raw[4 + n :]
+
+
+def data_key_context(report_id: str, key_id: str) -> str:
+    return f"{report_id}/{key_id}"
+
+
+def _add_files(session: Session, report_id: str, key_id: str, key: bytes,
+               files: list[CleanFile], message_id: str | None = None) -> None:
+    for f in files:
+        att_id = str(uuid.uuid4())
+        session.add(Attachment(
+            id=att_id, report_id=report_id, message_id=message_id, data_key_id=key_id,
+            kind=f.kind, size=len(f.data),
+            blob=vault.encrypt_blob(key, pack_file(f), f"attachment/{report_id}/{att_id}"),
+        ))
+
+
+def submit_report(rt: Runtime, sub: Submission, actor: str | None = None) -> Receipt:
+    """Take in one clue: validate, encrypt, seal the identity, register a number, audit."""
+    cfg = rt.config
+    sub = normalise(sub, cfg.max_text_chars)
+    validate(sub, cfg.max_text_chars)
+    files = check_uploads(sub.files, cfg)
+
+    code = vault.new_receipt()
+    keys = vault.derive_receipt_keys(code, rt.site_salt, cfg.argon2)
+    report_id, key_id = str(uuid.uuid4()), str(uuid.uuid4())
+    data_key = vault.new_data_key(rt.intake_public, data_key_context(report_id, key_id))
+
+    identity_id = None
+    if sub.identity is not None:
+        # Metadata stripped from photos can identify the reporter: it is sealed with the
+        # identity. An anonymous reporter gave no identity, so theirs is discarded (R2, R7).
+        identity: dict[str, object] = {k: v for k, v in sub.identity.items() if k in IDENTITY_FIELDS
+                                       or k.startswith("telegram_")}
+        metadata = {f"file{i + 1}": f.removed_metadata for i, f in enumerate(files) if f.removed_metadata}
+        if metadata:
+            identity["file_metadata"] = metadata
+        identity_id = store_identity(rt.stores, report_id, identity)
+
+    try:
+        with rt.stores.case() as session:
+            registry_no, seq = next_registry_no(session, datetime.now(UTC).year)
+            session.add(Report(
+                id=report_id, registry_no=registry_no, reg_year=int(registry_no[:4]), reg_seq=seq,
+                category=sub.category, channel=sub.channel, source=sub.source, state="received",
+                confidential=identity_id is not None, data_key_id=key_id,
+                content=vault.encrypt_blob(data_key.key, _clue_document(sub), f"report/{report_id}"),
+                receipt_lookup=keys.lookup, reporter_public_key=keys.reporter_public,
+                identity_id=identity_id,
+            ))
+            session.flush()
+            session.add(DataKey(id=key_id, report_id=report_id, sealed=data_key.sealed))
+            _add_files(session, report_id, key_id, data_key.key, files)
+            audit.record(session, actor or f"reporter:{sub.channel}", "report.submitted", report_id,
+                         registry_no=registry_no, channel=sub.channel, source=sub.source,
+                         files=len(files), confidential=identity_id is not None)
+    except BaseException:
+        if identity_id is not None:
+            delete_identity(rt.stores, identity_id)
+        raise
+    return Receipt(registry_no, code, report_id)
+
+
+_DUMMY_RECEIPT = "0" * vault.receipt.RECEIPT_DIGITS
+
+
+def find_by_receipt(rt: Runtime, session: Session, code: str) -> tuple[Report, vault.ReceiptKeys]:
+    """The report a receipt opens. Always one Argon2id run, whatever is wrong with the code."""
+    digits = vault.normalize_receipt(code)
+    well_formed = len(digits) == vault.receipt.RECEIPT_DIGITS
+    keys = vault.derive_receipt_keys(digits if well_formed else _DUMMY_RECEIPT, rt.site_salt,
+                                     rt.config.argon2)
+    report = session.scalar(select(Report).where(Report.receipt_lookup == keys.lookup))
+    if report is None or not well_formed:
+        raise ReceiptNotFound
+    return report, keys
+
+
+def reporter_status(rt: Runtime, code: str) -> ReporterStatus:
+    """What the holder of a receipt may see: a coarse status and the messages (R5, R6)."""
+    with rt.stores.case() as session:
+        report, keys = find_by_receipt(rt, session, code)
+        rows = session.scalars(
+            select(Message).where(Message.report_id == report.id).order_by(Message.created_at)
+        ).all()
+        messages = []
+        for row in rows:
+            if row.reporter_box is None:
+                continue
+            body = json.loads(vault.open_as_reporter(keys.reporter_private, row.reporter_box,
+                                                     f"message/{report.id}/{row.id}"))
+            messages.append(ReporterMessage(row.direction, body["text"], row.created_at))
+        audit.record(session, "reporter", "report.status_viewed", report.id)
+        return ReporterStatus(report.registry_no, COARSE_STATUS.get(report.state, "handling"),
+                              messages, report.id)
+
+
+def seal_message(rt: Runtime, session: Session, report: Report, direction: str, text: str,
+                 files: list[CleanFile], author_id: int | None = None) -> Message:
+    """Store a message twice sealed: for staff (intake key) and for the reporter (receipt key)."""
+    message_id, key_id = str(uuid.uuid4()), str(uuid.uuid4())
+    data_key = vault.new_data_key(rt.intake_public, data_key_context(report.id, key_id))
+    body = json.dumps({"text": text}, ensure_ascii=False).encode()
+    context = f"message/{report.id}/{message_id}"
+    row = Message(
+        id=message_id, report_id=report.id, direction=direction, author_id=author_id,
+        data_key_id=key_id, staff_box=vault.encrypt_blob(data_key.key, body, context),
+        reporter_box=(vault.seal_to_reporter(report.reporter_public_key, body, context)
+                      if report.reporter_public_key else None),
+    )
+    session.add(DataKey(id=key_id, report_id=report.id, sealed=data_key.sealed))
+    session.add(row)
+    session.flush()
+    _add_files(session, report.id, key_id, data_key.key, files, message_id)
+    return row
+
+
+def add_follow_up(rt: Runtime, code: str, text: str, uploads: list[Upload] | None = None) -> str:
+    """The reporter answers or adds information or files (R5, R6); returns the registry number."""
+    text = _clean_text(text, rt.config.max_text_chars + 1)
+    uploads = uploads or []
+    if not text and not uploads:
+        raise InvalidInput({"text": N_("Write a message or attach a file.")})
+    if len(text) > rt.config.max_text_chars:
+        raise InvalidInput({"text": N_("The message is too long.")})
+    files = check_uploads(uploads, rt.config)
+    with rt.stores.case() as session:
+        report, _keys = find_by_receipt(rt, session, code)
+        seal_message(rt, session, report, "reporter", text, files)
+        audit.record(session, "reporter", "report.follow_up", report.id, files=len(files))
+        return report.registry_no

@@ -1,0 +1,82 @@
+"""The intake key pair on disk: the public half for the internet side, the private half for staff.
+
+The private key file is written with mode 0600 outside the databases and may be wrapped by a
+passphrase (CLUEGUARD_INTAKE_KEY_PASSPHRASE). The public app and the bot call only
+``load_intake_public``; only the staff app calls ``load_intake_private``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+
+import vault
+from models.config import Config
+
+PUBLIC_FILE = "intake.pub"
+PRIVATE_FILE = "intake.key"
+_PLAIN_MAGIC = b"CGK1"
+_PURPOSE = "intake"
+
+
+class KeyFileError(RuntimeError):
+    """The key files are missing or unreadable; the message says which file, never a key."""
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+def generate_intake_key(config: Config) -> None:
+    """Create the intake key pair if it does not exist yet (idempotent)."""
+    keys = config.keys_dir
+    keys.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if (keys / PRIVATE_FILE).exists():
+        return
+    private, public = vault.generate_keypair()
+    if config.intake_key_passphrase:
+        blob = vault.wrap_private_key(private, config.intake_key_passphrase, config.argon2, _PURPOSE)
+    else:
+        blob = _PLAIN_MAGIC + private
+    _write_private(keys / PRIVATE_FILE, blob)
+    (keys / PUBLIC_FILE).write_bytes(public)
+
+
+def load_intake_public(config: Config) -> bytes:
+    path = config.keys_dir / PUBLIC_FILE
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise KeyFileError(f"intake public key not found at {path}; run `clueguard init`") from exc
+
+
+def load_intake_private(config: Config) -> bytes:
+    """The staff side's intake private key; refuses a file others can read."""
+    path = config.keys_dir / PRIVATE_FILE
+    try:
+        if path.stat().st_mode & 0o077:
+            raise KeyFileError(f"{path} must be readable by its owner only (chmod 600)")
+        blob = path.read_bytes()
+    except OSError as exc:
+        raise KeyFileError(f"intake private key not found at {path}") from exc
+    if blob.startswith(_PLAIN_MAGIC):
+        return blob[len(_PLAIN_MAGIC) :]
+    if not config.intake_key_passphrase:
+        raise KeyFileError(f"{path} is passphrase-wrapped: set CLUEGUARD_INTAKE_KEY_PASSPHRASE")
+    try:
+        return vault.unwrap_private_key(blob, config.intake_key_passphrase, _PURPOSE)
+    except vault.VaultError as exc:
+        raise KeyFileError(f"cannot unwrap {path}: wrong passphrase") from exc
+
+
+def load_or_create_secret(config: Config, name: str) -> bytes:
+    """A random secret kept in the keys directory (Flask session keys), created on first use."""
+    path = config.keys_dir / name
+    config.keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        _write_private(path, secrets.token_bytes(32))
+    return path.read_bytes()

@@ -1,0 +1,60 @@
+"""What a running process holds: settings, both stores and the keys it is allowed to have."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from models.config import Config
+from models.db import Stores
+from models.keys import load_intake_private, load_intake_public
+from models.tables import SiteSetting
+
+SALT_NAME = "receipt_salt"
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The internet side holds ``intake_public`` only; ``intake_private`` is None there (R26)."""
+
+    config: Config
+    stores: Stores
+    intake_public: bytes
+    site_salt: bytes
+    intake_private: bytes | None = None
+
+    def require_private(self) -> bytes:
+        if self.intake_private is None:
+            raise RuntimeError("this process holds no intake private key")
+        return self.intake_private
+
+
+def ensure_site_salt(stores: Stores) -> bytes:
+    with stores.case() as session:
+        row = session.get(SiteSetting, SALT_NAME)
+        if row is None:
+            row = SiteSetting(name=SALT_NAME, value=os.urandom(16))
+            session.add(row)
+        return row.value
+
+
+def load_site_salt(stores: Stores) -> bytes:
+    with stores.case() as session:
+        value = session.scalar(select(SiteSetting.value).where(SiteSetting.name == SALT_NAME))
+    if value is None:
+        raise RuntimeError("site salt missing: run `clueguard init`")
+    return value
+
+
+def open_runtime(config: Config, *, staff_side: bool, stores: Stores | None = None) -> Runtime:
+    """Open the stores and load keys: the public half always, the private half only for staff."""
+    stores = stores or Stores(config.database_url, config.vault_url)
+    return Runtime(
+        config=config,
+        stores=stores,
+        intake_public=load_intake_public(config),
+        site_salt=load_site_salt(stores),
+        intake_private=load_intake_private(config) if staff_side else None,
+    )

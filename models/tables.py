@@ -1,0 +1,195 @@
+"""Case-store tables. No identity field lives here (R8): only ids pointing into the vault store."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.db import CaseBase, utcnow
+
+UUID_LEN = 36
+
+
+class Unit(CaseBase):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class Staff(CaseBase):
+    """A staff account. Staff names are not reporter identities; they may appear in the audit log."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    totp_secret: Mapped[str] = mapped_column(String(64))
+    # The last TOTP time step accepted: a code is never accepted twice (replay).
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
+    role: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pledge_accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+
+class DataKey(CaseBase):
+    """A random data key sealed (HPKE) to the intake key. Deleting it shreds what it encrypts."""
+
+    __tablename__ = "data_keys"
+
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    report_id: Mapped[str] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), index=True
+    )
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Report(CaseBase):
+    """One clue. Its content is ciphertext under a data key only the staff side can unseal."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    registry_no: Mapped[str] = mapped_column(String(32), unique=True)
+    reg_year: Mapped[int] = mapped_column(Integer)
+    reg_seq: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(32), default="received")
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    data_key_id: Mapped[str] = mapped_column(String(UUID_LEN))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # Argon2id+HKDF of the receipt code; the code itself is never stored.
+    receipt_lookup: Mapped[bytes | None] = mapped_column(LargeBinary, unique=True)
+    reporter_public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Points into the vault store; the identity itself never lands here.
+    identity_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    handler: Mapped[Staff | None] = relationship(lazy="joined")
+
+    __table_args__ = (
+        Index("ix_reports_created", "created_at"),
+        Index("ix_reports_state_created", "state", "created_at"),
+        Index("ix_reports_category_created", "category", "created_at"),
+        Index("ix_reports_unit_created", "unit_id", "created_at"),
+    )
+
+
+class Attachment(CaseBase):
+    """An evidence file, encrypted (name, type and bytes) and stored as a blob in the case store."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[str | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    data_key_id: Mapped[str] = mapped_column(String(UUID_LEN))
+    kind: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(Integer)
+    blob: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Message(CaseBase):
+    """A message between staff and reporter.
+
+    ``staff_box`` is encrypted under a data key sealed to the intake key (staff read it);
+    ``reporter_box`` is HPKE-sealed to the reporter's receipt key (the reporter reads it).
+    """
+
+    __tablename__ = "messages"
+
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(16))  # "staff" or "reporter"
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    data_key_id: Mapped[str] = mapped_column(String(UUID_LEN))
+    staff_box: Mapped[bytes] = mapped_column(LargeBinary)
+    reporter_box: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_messages_report_created", "report_id", "created_at"),)
+
+
+class RegistryCounter(CaseBase):
+    """The last registry sequence number per year; updated under a row lock (gap-free, R13)."""
+
+    __tablename__ = "registry_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEvent(CaseBase):
+    """One entry of the append-only, hash-chained audit log (R23). Never content or identity."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(120))
+    event: Mapped[str] = mapped_column(String(64))
+    report_id: Mapped[str | None] = mapped_column(String(UUID_LEN), index=True)
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(CaseBase):
+    """Single row holding the chain's tip; locking it serialises appends across processes."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class SiteSetting(CaseBase):
+    """Site-wide values such as the receipt salt."""
+
+    __tablename__ = "site_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+__all__ = [
+    "AuditEvent",
+    "AuditHead",
+    "Attachment",
+    "DataKey",
+    "Message",
+    "RegistryCounter",
+    "Report",
+    "SiteSetting",
+    "Staff",
+    "Unit",
+]

@@ -1,0 +1,154 @@
+"""Shared fixtures: a test Config (cheap Argon2 only here), both stores on SQLite and PostgreSQL.
+
+Database tests take the ``backend`` fixture and run twice: on SQLite files and on PostgreSQL
+(CLUEGUARD_TEST_POSTGRES_URL; .ci/run sets it). Each test process gets its own PostgreSQL
+schemas, migrated once and truncated between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyotp
+import pytest
+from sqlalchemy import create_engine, text
+
+import vault
+from models.accounts import add_staff
+from models.config import Config
+from models.custodians import run_ceremony
+from models.db import CaseBase, Stores, VaultBase
+from models.intake import Person, Submission
+from models.keys import generate_intake_key
+from models.runtime import Runtime, ensure_site_salt, open_runtime
+from models.schema import upgrade_all
+
+PG_URL = os.environ.get("CLUEGUARD_TEST_POSTGRES_URL", "")
+PASSWORD = "correct horse battery"
+
+
+def _pg_url(schema: str) -> str:
+    sep = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session")
+def pg_schemas() -> Iterator[tuple[str, str]]:
+    """Two fresh schemas (case, vault) for this test process, migrated once."""
+    if not PG_URL:
+        pytest.skip("CLUEGUARD_TEST_POSTGRES_URL is not set")
+    tag = f"cgt_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    names = (f"{tag}_case", f"{tag}_vault")
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    stores = Stores(_pg_url(names[0]), _pg_url(names[1]))
+    upgrade_all(stores)
+    stores.dispose()
+    yield names
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+    admin.dispose()
+
+
+def _truncate(stores: Stores) -> None:
+    for engine, base in ((stores.case_engine, CaseBase), (stores.vault_engine, VaultBase)):
+        names = ", ".join(f'"{t.name}"' for t in base.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def config(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Config:
+    """A fresh data directory; the only place Argon2 is made cheap."""
+    data_dir = tmp_path / "data"
+    urls: dict[str, str] = {}
+    if backend == "postgres":
+        case_schema, vault_schema = request.getfixturevalue("pg_schemas")
+        urls = {"database_url": _pg_url(case_schema), "vault_url": _pg_url(vault_schema)}
+    return Config(data_dir=data_dir, argon2=vault.CHEAP, **urls)
+
+
+@pytest.fixture
+def stores(config: Config, backend: str) -> Iterator[Stores]:
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    generate_intake_key(config)
+    s = Stores(config.database_url, config.vault_url)
+    if backend == "postgres":
+        _truncate(s)
+    else:
+        upgrade_all(s)
+    ensure_site_salt(s)
+    yield s
+    s.dispose()
+
+
+@pytest.fixture
+def public_rt(config: Config, stores: Stores) -> Runtime:
+    """What the internet side holds: public keys only."""
+    return open_runtime(config, staff_side=False, stores=stores)
+
+
+@pytest.fixture
+def staff_rt(config: Config, stores: Stores) -> Runtime:
+    """What the staff side holds: the intake private key too."""
+    return open_runtime(config, staff_side=True, stores=stores)
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    id: int
+    username: str
+    role: str
+    password: str
+    totp_secret: str
+
+    def totp(self) -> str:
+        return pyotp.TOTP(self.totp_secret).now()
+
+
+@pytest.fixture
+def make_staff(staff_rt: Runtime):  # type: ignore[no-untyped-def]
+    """Factory: make_staff("alice", "intake", unit="Unit A") -> StaffUser."""
+
+    def make(username: str, role: str, unit: str | None = "第一科") -> StaffUser:
+        acct = add_staff(staff_rt, username, role, unit, PASSWORD)
+        return StaffUser(acct.staff_id, username, role, PASSWORD, acct.totp_secret)
+
+    return make
+
+
+@pytest.fixture
+def custodians(staff_rt: Runtime, make_staff) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A 2-of-3 vault: custodian username -> passphrase."""
+    people = {f"keeper{i}": f"passphrase-of-keeper-{i}" for i in range(1, 4)}
+    for name in people:
+        make_staff(name, "custodian", unit=None)
+    run_ceremony(staff_rt, 2, list(people.items()))
+    return people
+
+
+def submission(**changes: object) -> Submission:
+    """A complete, valid clue; tests change what they are about."""
+    values: dict[str, object] = {
+        "category": "village_bully",
+        "description": "村里有人强占集体土地，殴打村民。",
+        "notice_accepted": True,
+        "location": "某县某村",
+        "occurred_on": "2026-10",
+        "reported": [Person(name="张某", unit="某村委会", position="主任", place="某村")],
+        "shielding": [Person(name="李某", unit="某镇派出所", position="所长")],
+    }
+    values.update(changes)
+    return Submission(**values)  # type: ignore[arg-type]

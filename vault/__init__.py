@@ -1,0 +1,77 @@
+"""ClueGuard's vault: pure cryptography for clues, receipts and reporter identities.
+
+A leaf package: no database, web or bot code, and no imports of ours. ``cryptography.hazmat``
+is imported only in ``vault._seal``. Every failure to open something raises ``VaultError``.
+"""
+
+from vault.envelope import (
+    decrypt_blob,
+    encrypt_blob,
+    generate_keypair,
+    new_data_key,
+    open_as_reporter,
+    open_data_key,
+    seal_to_reporter,
+)
+from vault.errors import VaultConfigError, VaultError
+from vault.identity import (
+    CustodianShare,
+    SealedIdentity,
+    change_custodian_passphrase,
+    create_custodian_key,
+    deal_shares,
+    open_identity,
+    open_resealed,
+    reseal_share,
+    seal_identity,
+    unlock_custodian_key,
+)
+from vault.kdf import CHEAP, PRODUCTION, Argon2Params, derive_key
+from vault.receipt import (
+    ReceiptKeys,
+    derive_receipt_keys,
+    format_receipt,
+    new_receipt,
+    normalize_receipt,
+)
+from vault.wrapping import (
+    create_keypair,
+    rewrap_private_key,
+    unwrap_private_key,
+    wrap_private_key,
+)
+
+__all__ = [
+    "CHEAP",
+    "PRODUCTION",
+    "Argon2Params",
+    "CustodianShare",
+    "ReceiptKeys",
+    "SealedIdentity",
+    "VaultConfigError",
+    "VaultError",
+    "change_custodian_passphrase",
+    "create_custodian_key",
+    "create_keypair",
+    "deal_shares",
+    "decrypt_blob",
+    "derive_key",
+    "derive_receipt_keys",
+    "encrypt_blob",
+    "format_receipt",
+    "generate_keypair",
+    "new_data_key",
+    "new_receipt",
+    "normalize_receipt",
+    "open_as_reporter",
+    "open_data_key",
+    "open_identity",
+    "open_resealed",
+    "reseal_share",
+    "rewrap_private_key",
+    "seal_identity",
+    "seal_to_reporter",
+    "unlock_custodian_key",
+    "unwrap_private_key",
+    "wrap_private_key",
+]

@@ -1,0 +1,56 @@
+"""Sealing clue content to the intake key, and messages to a reporter's receipt key.
+
+A data key encrypts the content (AES-256-GCM); the data key is sealed with HPKE to the intake
+public key. The internet-facing side can create envelopes but never open one: it holds no
+private key. Deleting the sealed data key destroys everything encrypted under it (R22).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from vault import _seal
+
+
+@dataclass(frozen=True)
+class SealedKey:
+    """A fresh data key in the clear (kept in memory only) and the same key sealed to a recipient."""
+
+    key: bytes
+    sealed: bytes
+
+
+def new_data_key(intake_public: bytes, context: str) -> SealedKey:
+    """A random data key for one report or message, sealed to the intake key."""
+    key = os.urandom(_seal.KEY_LEN)
+    return SealedKey(key, _seal.hpke_seal(intake_public, key, _seal.info("data-key", context)))
+
+
+def open_data_key(sealed: bytes, intake_private: bytes, context: str) -> bytes:
+    """Unseal a data key with the intake private key (staff side only)."""
+    return _seal.hpke_open(intake_private, sealed, _seal.info("data-key", context))
+
+
+def encrypt_blob(key: bytes, plaintext: bytes, context: str) -> bytes:
+    """Encrypt content or a file under a data key, bound to its context (report id, file id)."""
+    return _seal.aead_encrypt(key, plaintext, _seal.info("blob", context))
+
+
+def decrypt_blob(key: bytes, blob: bytes, context: str) -> bytes:
+    return _seal.aead_decrypt(key, blob, _seal.info("blob", context))
+
+
+def seal_to_reporter(reporter_public: bytes, plaintext: bytes, context: str) -> bytes:
+    """Seal a message so that only the holder of the receipt can read it."""
+    return _seal.hpke_seal(reporter_public, plaintext, _seal.info("reporter", context))
+
+
+def open_as_reporter(reporter_private: bytes, sealed: bytes, context: str) -> bytes:
+    return _seal.hpke_open(reporter_private, sealed, _seal.info("reporter", context))
+
+
+def generate_keypair() -> tuple[bytes, bytes]:
+    """A new X25519 key pair as raw (private, public) bytes."""
+    private = _seal.generate_private()
+    return private, _seal.public_of(private)

@@ -1,0 +1,150 @@
+"""The ``clueguard`` command. Settings come from CLUEGUARD_* variables (or a Config in tests).
+
+Subcommands live next to what they drive; this module wires them into one group.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from models import audit
+from models.accounts import ROLES, add_staff
+from models.config import Config, config_from_env
+from models.custodians import run_ceremony
+from models.errors import ClueGuardError, InvalidInput
+from models.i18n import translate
+from models.identities import remove_orphans
+from models.runtime import Runtime, open_runtime
+from models.setup import init_site
+
+
+def get_config(ctx: click.Context) -> Config:
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = config_from_env()
+    if not isinstance(root.obj, Config):
+        raise click.UsageError("internal: the command context holds no Config")
+    return root.obj
+
+
+def staff_runtime(ctx: click.Context) -> Runtime:
+    return open_runtime(get_config(ctx), staff_side=True)
+
+
+def fail(err: ClueGuardError) -> None:
+    """Print a workflow error in English on stderr and exit non-zero."""
+    detail = ""
+    if isinstance(err, InvalidInput):
+        detail = "".join(f"\n  {k}: {translate('en', v, **err.params)}" for k, v in err.errors.items())
+    raise click.ClickException(translate("en", err.message, **err.params) + detail)
+
+
+def read_stdin_lines(count: int) -> list[str]:
+    lines = [line.rstrip("\r\n") for line in sys.stdin.read().splitlines()]
+    if len(lines) < count:
+        raise click.ClickException(f"expected {count} line(s) on standard input, got {len(lines)}")
+    return lines[:count]
+
+
+@click.group()
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """ClueGuard: take in clue reports and keep reporters safe."""
+    get_config(ctx)
+
+
+@main.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create the data directory, the intake key file and both databases (idempotent)."""
+    config = get_config(ctx)
+    init_site(config)
+    click.echo(f"data directory ready: {config.data_dir}")
+
+
+@main.group()
+def staff() -> None:
+    """Staff accounts."""
+
+
+@staff.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--unit", default=None, help="The unit (科室/单位) the account belongs to.")
+@click.option("--name", "display_name", default="", help="Display name (defaults to USERNAME).")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from stdin.")
+@click.pass_context
+def staff_add(ctx: click.Context, username: str, role: str, unit: str | None, display_name: str,
+              password_stdin: bool) -> None:
+    """Add a staff account; prints its TOTP secret once."""
+    [password] = read_stdin_lines(1)
+    try:
+        account = add_staff(staff_runtime(ctx), username, role, unit, password, display_name)
+    except ClueGuardError as err:
+        fail(err)
+        return
+    click.echo(f"created {username} ({role})")
+    click.echo(f"totp-secret: {account.totp_secret}")
+    click.echo(f"totp-uri: {account.provisioning_uri(username)}")
+
+
+@main.group("vault")
+def vault_group() -> None:
+    """The custodians' keys."""
+
+
+@vault_group.command("ceremony")
+@click.option("--threshold", "-k", type=int, required=True, help="Approvals needed (k >= 2).")
+@click.argument("users", nargs=-1, required=True)
+@click.option("--passphrases-stdin", is_flag=True, required=True,
+              help="One passphrase a line, in the order of USERS.")
+@click.pass_context
+def ceremony(ctx: click.Context, threshold: int, users: tuple[str, ...], passphrases_stdin: bool) -> None:
+    """Give each custodian a key pair wrapped by their own passphrase (k of n)."""
+    passphrases = read_stdin_lines(len(users))
+    try:
+        run_ceremony(staff_runtime(ctx), threshold, list(zip(users, passphrases, strict=True)))
+    except ClueGuardError as err:
+        fail(err)
+        return
+    click.echo(f"vault ready: {threshold} of {len(users)} custodians must approve an unsealing")
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+@click.pass_context
+def audit_verify(ctx: click.Context) -> None:
+    """Check the hash chain end to end; exit 1 if anything was altered or removed."""
+    rt = open_runtime(get_config(ctx), staff_side=False)
+    with rt.stores.case() as session:
+        problems = audit.verify(session)
+        count = session.query(audit.AuditEvent).count()
+    if problems:
+        for p in problems:
+            click.echo(f"event {p.event_id}: {p.reason}", err=True)
+        raise SystemExit(1)
+    click.echo(f"audit log intact: {count} events")
+
+
+@main.command()
+@click.option("--fix", is_flag=True, help="Remove what it finds.")
+@click.pass_context
+def doctor(ctx: click.Context, fix: bool) -> None:
+    """Find sealed identities that no report points to (left by a crash mid-intake)."""
+    from models.identities import find_orphans
+
+    rt = open_runtime(get_config(ctx), staff_side=False)
+    if fix:
+        click.echo(f"removed {remove_orphans(rt.stores)} orphaned sealed identities")
+    else:
+        click.echo(f"{len(find_orphans(rt.stores))} orphaned sealed identities (use --fix to remove)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
