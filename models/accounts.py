@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
-from models import audit
+from models import audit, officer_keys
 from models.db import utcnow
 from models.errors import ClueGuardError, InvalidInput, NotFound
 from models.i18n import N_
@@ -80,7 +80,15 @@ def add_staff(rt: Runtime, username: str, role: str, unit: str | None, password:
         session.add(staff)
         session.flush()
         audit.record(session, actor, "staff.created", None, staff=username, role=role)
-        return NewAccount(staff.id, secret)
+        account = NewAccount(staff.id, secret)
+    _after_password_known(rt, account.staff_id, username, role, password)
+    return account
+
+
+def _after_password_known(rt: Runtime, staff_id: int, username: str, role: str, password: str) -> None:
+    """Hook: a protection officer's unsealing key is wrapped by their password (models.officer_keys)."""
+    if role == officer_keys.OFFICER_ROLE:
+        officer_keys.ensure_officer_key(rt, staff_id, username, password)
 
 
 def _totp_step(secret: str, code: str) -> int | None:
@@ -126,7 +134,8 @@ def authenticate(rt: Runtime, username: str, password: str, totp_code: str) -> S
             raise SignInFailed
         staff.failed_logins, staff.locked_until, staff.totp_last_step = 0, None, step
         audit.record(session, staff.username, "signin.succeeded", None)
-        return staff
+    _after_password_known(rt, staff.id, staff.username, staff.role, password)
+    return staff
 
 
 def get_staff(rt: Runtime, staff_id: int) -> Staff:
@@ -153,3 +162,26 @@ def accept_pledge(rt: Runtime, staff_id: int) -> None:
             raise NotFound
         staff.pledge_accepted_at = utcnow()
         audit.record(session, staff.username, "staff.pledge_accepted", None)
+
+
+def change_password(rt: Runtime, staff_id: int, old: str, new: str) -> None:
+    """Change one's own password; a protection officer's unsealing key is re-wrapped with it."""
+    if len(new) < MIN_PASSWORD:
+        raise InvalidInput({"password": N_("The password must have at least 10 characters.")})
+    staff = get_staff(rt, staff_id)
+    try:
+        password_hasher(rt).verify(staff.password_hash, old)
+    except (VerificationError, InvalidHashError) as exc:
+        raise SignInFailed from exc
+    previous = officer_keys.rewrap_officer_key(rt, staff_id, old, new)
+    try:
+        with rt.stores.case() as session:
+            row = session.get(Staff, staff_id)
+            if row is None:
+                raise NotFound
+            row.password_hash = password_hasher(rt).hash(new)
+            audit.record(session, row.username, "staff.password_changed", None)
+    except BaseException:
+        if previous is not None:
+            officer_keys.restore_officer_key(rt, staff_id, previous)
+        raise

@@ -1,0 +1,595 @@
+"""Opening a reporter's identity: a stated purpose, k custodians' approval, the requester only (R9, R10).
+
+The acts, in order: ``request_unseal`` (a protection officer, with purpose and legal basis),
+``approve_unseal`` / ``deny_unseal`` (each custodian once; approving re-seals that custodian's
+share to the requester's key and opens nothing else), ``open_unsealed_identity`` (the requester,
+with their sign-in password, within the window). ``expire_unseal_requests`` settles requests whose
+time ran out and destroys re-sealed shares after the window. Every act and every refusal is
+audited with ids only, never the identity, the purpose or a note.
+
+Writes go to the vault store with the audit event written in a case-store transaction nested
+inside: the audit commits first, so no act is ever stored without its audit event.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any, TypeVar, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy.orm import Session
+
+import vault
+from models import audit, officer_keys
+from models.casework import load_case
+from models.db import utcnow
+from models.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
+from models.i18n import N_, translate
+from models.intake import seal_message
+from models.policy import visible_cases
+from models.runtime import Runtime
+from models.tables import Report, Staff
+from models.unseal_tables import OfficerKey, ResealedShare, UnsealAnswer, UnsealRequest
+from models.vault_tables import Custodian, IdentityShare, SealedIdentityRow
+
+LEGAL_BASES = {
+    "reporter_at_risk": N_("The reporter is at risk and needs protection"),
+    "reporter_consent": N_("The reporter consented"),
+    "judicial_request": N_("A court or procuratorate requested it"),
+    "other": N_("Other legal basis"),
+}
+STATE_LABELS = {
+    "pending": N_("Waiting for custodians"),
+    "approved": N_("Approved: may be opened"),
+    "denied": N_("Denied"),
+    "expired": N_("Expired without enough approvals"),
+    "closed": N_("Window over: shares destroyed"),
+}
+NOTICE_LABELS = {
+    "due": N_("Reporter not yet told"),
+    "sent": N_("Reporter told"),
+    "withheld": N_("Notice withheld by a unit head"),
+}
+OPEN_STATES = ("pending", "approved")
+MAX_PURPOSE = 2000
+MAX_NOTE = 1000
+CUSTODIAN_ROLE = "custodian"
+UNIT_HEAD_ROLE = "unit_head"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class NoIdentity(WrongState):
+    message = N_("This clue has no sealed identity: it was reported anonymously.")
+
+
+class DuplicateRequest(WrongState):
+    message = N_("You already have an open unseal request for this clue.")
+
+
+class RequesterCannotApprove(NotAllowed):
+    message = N_("You asked for this unsealing, so you cannot answer it as a custodian.")
+
+
+class NotACustodian(NotAllowed):
+    message = N_("Only active custodians can answer unseal requests.")
+
+
+class AlreadyAnswered(WrongState):
+    message = N_("You have already answered this request.")
+
+
+class NoShare(WrongState):
+    message = N_("You hold no share of this identity.")
+
+
+class RequestExpired(WrongState):
+    message = N_("This unseal request has expired.")
+
+
+class RequestClosed(WrongState):
+    message = N_("This unseal request is no longer waiting for answers.")
+
+
+class NotApproved(WrongState):
+    message = N_("Not enough custodians have approved this request.")
+
+
+class RequestDenied(WrongState):
+    message = N_("This unseal request was denied.")
+
+
+class WindowClosed(WrongState):
+    message = N_("The time to open this identity has passed; the re-sealed shares were destroyed.")
+
+
+class OnlyRequester(NotAllowed):
+    message = N_("Only the protection officer who asked may open this identity.")
+
+
+class WrongPassphrase(NotAllowed):
+    message = N_("The passphrase or password is wrong.")
+
+
+class CannotOpen(WrongState):
+    message = N_("The identity cannot be opened with these shares. Ask for a new unsealing.")
+
+
+class NoticeAlreadySent(WrongState):
+    message = N_("The reporter has already been told.")
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    custodian: str
+    decision: str
+    note: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """An unseal request as the pages and the API show it (never the identity)."""
+
+    id: str
+    report_id: str
+    registry_no: str
+    requester: str
+    requester_id: int
+    purpose: str
+    legal_basis: str
+    legal_basis_other: str
+    threshold: int
+    state: str
+    created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+    window_ends_at: datetime | None
+    first_opened_at: datetime | None
+    notice: str
+    notice_reason: str
+    answers: list[AnswerView]
+
+    @property
+    def approvals(self) -> int:
+        return sum(1 for a in self.answers if a.decision == "approve")
+
+    @property
+    def denials(self) -> int:
+        return sum(1 for a in self.answers if a.decision == "deny")
+
+    def answered_by(self, username: str) -> bool:
+        return any(a.custodian == username for a in self.answers)
+
+
+@dataclass(frozen=True)
+class OpenedIdentity:
+    """What the requester sees once opened: the fields, and who/when for the watermark."""
+
+    request_id: str
+    registry_no: str
+    fields: dict[str, object]
+    viewer: str
+    viewer_name: str
+    viewed_at: datetime
+    window_ends_at: datetime
+
+
+@dataclass(frozen=True)
+class Settled:
+    expired: int
+    destroyed: int
+
+
+def aware(at: datetime) -> datetime:
+    """SQLite gives datetimes back naive (they are UTC)."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=utcnow().tzinfo)
+
+
+def _clean(value: object, limit: int) -> str:
+    text = value if isinstance(value, str) else ""
+    return text.replace("\x00", "").strip()[: limit + 1]
+
+
+# --- refusals ------------------------------------------------------------------------------
+
+
+def _record_refusal(rt: Runtime, staff_id: int, act: str, target: str, err: ClueGuardError) -> None:
+    """Audit a refused act in its own transaction (the act's own transaction was rolled back)."""
+    request_id: str | None = None
+    report_id: str | None = target if act == "request" else None
+    if act != "request":
+        request_id = target
+        with rt.stores.vault() as vs:
+            report_id = vs.scalar(select(UnsealRequest.report_id).where(UnsealRequest.id == target))
+    with rt.stores.case() as cs:
+        staff = cs.get(Staff, staff_id)
+        actor = staff.username if staff else f"staff:{staff_id}"
+        audit.record(cs, actor, "unseal.refused", report_id, act=act, reason=type(err).__name__,
+                     request=request_id)
+
+
+def _audited(act: str) -> Callable[[F], F]:
+    """Every refusal of this act (any workflow error) lands in the audit log, then propagates."""
+
+    def decorate(fn: F) -> F:
+        @wraps(fn)
+        def wrapped(rt: Runtime, staff_id: int, target: str, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(rt, staff_id, target, *args, **kwargs)
+            except ClueGuardError as err:
+                _record_refusal(rt, staff_id, act, target, err)
+                raise
+
+        return cast(F, wrapped)
+
+    return decorate
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _staff(rt: Runtime, staff_id: int) -> Staff:
+    with rt.stores.case() as cs:
+        staff = cs.get(Staff, staff_id)
+        if staff is None or not staff.active:
+            raise NotAllowed
+        return staff
+
+
+def _locked_request(vs: Session, request_id: str) -> UnsealRequest:
+    req = vs.scalar(select(UnsealRequest).where(UnsealRequest.id == request_id).with_for_update())
+    if req is None:
+        raise NotFound
+    return req
+
+
+def _audit(rt: Runtime, actor: str, req: UnsealRequest, events: list[tuple[str, dict[str, object]]]) -> None:
+    with rt.stores.case() as cs:
+        for event, detail in events:
+            audit.record(cs, actor, event, req.report_id, request=req.id, **detail)
+
+
+def _destroy_shares(vs: Session, req: UnsealRequest, now: datetime) -> int:
+    count = vs.scalar(select(func.count()).select_from(ResealedShare)
+                      .where(ResealedShare.request_id == req.id)) or 0
+    vs.execute(delete(ResealedShare).where(ResealedShare.request_id == req.id))
+    req.shares_destroyed_at = now
+    return count
+
+
+def _view(vs: Session, req: UnsealRequest) -> RequestView:
+    answers = vs.scalars(select(UnsealAnswer).where(UnsealAnswer.request_id == req.id)
+                         .order_by(UnsealAnswer.at)).all()
+    return RequestView(
+        id=req.id, report_id=req.report_id, registry_no=req.registry_no, requester=req.requester,
+        requester_id=req.requester_id, purpose=req.purpose, legal_basis=req.legal_basis,
+        legal_basis_other=req.legal_basis_other, threshold=req.threshold, state=req.state,
+        created_at=req.created_at, expires_at=req.expires_at, decided_at=req.decided_at,
+        window_ends_at=req.window_ends_at, first_opened_at=req.first_opened_at, notice=req.notice,
+        notice_reason=req.notice_reason,
+        answers=[AnswerView(a.custodian, a.decision, a.note, a.at) for a in answers],
+    )
+
+
+def _settle(rt: Runtime, where: ColumnElement[bool] | None = None, actor: str = "system") -> Settled:
+    """Expire pending requests past their time; close approved ones past their window."""
+    now = utcnow()
+    expired = destroyed = 0
+    with rt.stores.vault() as vs:
+        query = select(UnsealRequest).where(UnsealRequest.state.in_(OPEN_STATES)).with_for_update()
+        if where is not None:
+            query = query.where(where)
+        events: list[tuple[UnsealRequest, str, dict[str, object]]] = []
+        for req in vs.scalars(query).all():
+            if req.state == "pending" and now >= aware(req.expires_at):
+                req.state, req.decided_at = "expired", now
+                # Approvals given before the time ran out left re-sealed shares: destroy them too.
+                gone = _destroy_shares(vs, req, now)
+                events.append((req, "unseal.expired", {"shares_destroyed": gone}))
+                expired += 1
+            elif req.state == "approved" and req.window_ends_at and now >= aware(req.window_ends_at):
+                req.state = "closed"
+                gone = _destroy_shares(vs, req, now)
+                events.append((req, "unseal.shares_destroyed", {"shares_destroyed": gone}))
+                destroyed += 1
+        if events:
+            with rt.stores.case() as cs:
+                for req, event, detail in events:
+                    audit.record(cs, actor, event, req.report_id, request=req.id, **detail)
+    return Settled(expired, destroyed)
+
+
+def expire_unseal_requests(rt: Runtime, actor: str = "system") -> Settled:
+    """Settle every request whose time ran out; run by the CLI and on each access."""
+    return _settle(rt, actor=actor)
+
+
+def _check_answerable(req: UnsealRequest) -> None:
+    if req.state == "expired":
+        raise RequestExpired
+    if req.state != "pending":
+        raise RequestClosed
+
+
+def _answering_custodian(vs: Session, staff: Staff, req: UnsealRequest) -> Custodian:
+    """Who may answer: never the requester (even holding custodian keys), only active custodians."""
+    if staff.id == req.requester_id or staff.username == req.requester:
+        raise RequesterCannotApprove
+    if staff.role != CUSTODIAN_ROLE:
+        raise NotAllowed
+    custodian = vs.scalar(select(Custodian).where(Custodian.username == staff.username))
+    if custodian is None or not custodian.active:
+        raise NotACustodian
+    return custodian
+
+
+def _eligible_custodians(vs: Session, req: UnsealRequest) -> set[str]:
+    """Custodian ids that could still approve: active, holding a share, not the requester."""
+    rows = vs.execute(
+        select(Custodian.id, Custodian.username).join(IdentityShare, IdentityShare.custodian_id == Custodian.id)
+        .where(IdentityShare.identity_id == req.identity_id, Custodian.active.is_(True))
+    ).all()
+    return {cid for cid, name in rows if name != req.requester}
+
+
+# --- the acts ------------------------------------------------------------------------------
+
+
+@_audited("request")
+def request_unseal(rt: Runtime, staff_id: int, report_id: str, purpose: str, legal_basis: str,
+                   legal_basis_other: str = "") -> str:
+    """A protection officer asks to open a clue's identity, for a purpose and on a legal basis."""
+    with rt.stores.case() as cs:
+        staff = cs.get(Staff, staff_id)
+        if staff is None or not staff.active or staff.role != officer_keys.OFFICER_ROLE:
+            raise NotAllowed(N_("Only protection officers can ask to unseal an identity."))
+        report = load_case(cs, staff, report_id)
+        if not report.identity_id:
+            raise NoIdentity
+        registry_no, identity_id, username = report.registry_no, report.identity_id, staff.username
+    purpose, other = _clean(purpose, MAX_PURPOSE), _clean(legal_basis_other, MAX_NOTE)
+    errors = {}
+    if not purpose:
+        errors["purpose"] = N_("State the purpose of the unsealing.")
+    elif len(purpose) > MAX_PURPOSE:
+        errors["purpose"] = N_("The purpose is too long.")
+    if legal_basis not in LEGAL_BASES:
+        errors["legal_basis"] = N_("Choose the legal basis.")
+    elif legal_basis == "other" and not other:
+        errors["legal_basis_other"] = N_("Describe the legal basis.")
+    elif len(other) > MAX_NOTE:
+        errors["legal_basis_other"] = N_("This text is too long.")
+    if errors:
+        raise InvalidInput(errors)
+    public = officer_keys.officer_public_key(rt, staff_id)
+    _settle(rt, UnsealRequest.report_id == report_id)
+    now = utcnow()
+    with rt.stores.vault() as vs:
+        sealed = vs.get(SealedIdentityRow, identity_id)
+        if sealed is None:
+            raise NoIdentity
+        open_already = vs.scalar(select(UnsealRequest.id).where(
+            UnsealRequest.report_id == report_id, UnsealRequest.requester_id == staff_id,
+            UnsealRequest.state.in_(OPEN_STATES)))
+        if open_already:
+            raise DuplicateRequest
+        req = UnsealRequest(
+            id=str(uuid.uuid4()), report_id=report_id, registry_no=registry_no, identity_id=identity_id,
+            requester_id=staff_id, requester=username, recipient_public=public, purpose=purpose,
+            legal_basis=legal_basis, legal_basis_other=other if legal_basis == "other" else "",
+            threshold=sealed.threshold, state="pending", created_at=now,
+            expires_at=now + timedelta(hours=rt.config.unseal_request_hours), notice="due",
+            notice_reason="", notice_by="",
+        )
+        vs.add(req)
+        vs.flush()
+        _audit(rt, username, req, [("unseal.requested", {"legal_basis": legal_basis,
+                                                         "threshold": sealed.threshold})])
+        return req.id
+
+
+@_audited("approve")
+def approve_unseal(rt: Runtime, staff_id: int, request_id: str, passphrase: str, note: str = "") -> str:
+    """A custodian approves: their share is re-sealed to the requester; returns the request's state."""
+    note = _clean(note, MAX_NOTE)[:MAX_NOTE]
+    _settle(rt, UnsealRequest.id == request_id)
+    staff = _staff(rt, staff_id)
+    with rt.stores.vault() as vs:
+        req = _locked_request(vs, request_id)
+        custodian = _answering_custodian(vs, staff, req)
+        _check_answerable(req)
+        if vs.get(UnsealAnswer, (req.id, custodian.id)) is not None:
+            raise AlreadyAnswered
+        share = vs.get(IdentityShare, (req.identity_id, custodian.id))
+        if share is None:
+            raise NoShare
+        try:
+            resealed = vault.reseal_share(
+                vault.CustodianShare(custodian.id, share.sealed_share, custodian.wrapped_key, passphrase),
+                req.report_id, req.id, req.recipient_public)
+        except vault.VaultError:
+            raise WrongPassphrase from None
+        now = utcnow()
+        vs.add(UnsealAnswer(request_id=req.id, custodian_id=custodian.id, custodian=staff.username,
+                            decision="approve", note=note, at=now))
+        vs.add(ResealedShare(request_id=req.id, custodian_id=custodian.id, sealed=resealed))
+        vs.flush()
+        approvals = vs.scalar(select(func.count()).select_from(UnsealAnswer).where(
+            UnsealAnswer.request_id == req.id, UnsealAnswer.decision == "approve")) or 0
+        events: list[tuple[str, dict[str, object]]] = [
+            ("unseal.approval_given", {"approvals": approvals, "threshold": req.threshold})]
+        if approvals >= req.threshold:
+            req.state, req.decided_at = "approved", now
+            req.window_ends_at = now + timedelta(hours=rt.config.unseal_window_hours)
+            events.append(("unseal.approved", {"approvals": approvals}))
+        _audit(rt, staff.username, req, events)
+        return req.state
+
+
+@_audited("deny")
+def deny_unseal(rt: Runtime, staff_id: int, request_id: str, note: str) -> str:
+    """A custodian denies with a note; the request is denied once k approvals cannot be reached."""
+    note = _clean(note, MAX_NOTE)
+    if not note:
+        raise InvalidInput({"note": N_("Say why you deny the request.")})
+    if len(note) > MAX_NOTE:
+        raise InvalidInput({"note": N_("This text is too long.")})
+    _settle(rt, UnsealRequest.id == request_id)
+    staff = _staff(rt, staff_id)
+    with rt.stores.vault() as vs:
+        req = _locked_request(vs, request_id)
+        custodian = _answering_custodian(vs, staff, req)
+        _check_answerable(req)
+        if vs.get(UnsealAnswer, (req.id, custodian.id)) is not None:
+            raise AlreadyAnswered
+        now = utcnow()
+        vs.add(UnsealAnswer(request_id=req.id, custodian_id=custodian.id, custodian=staff.username,
+                            decision="deny", note=note, at=now))
+        vs.flush()
+        answers = {a.custodian_id: a.decision for a in
+                   vs.scalars(select(UnsealAnswer).where(UnsealAnswer.request_id == req.id))}
+        approvals = sum(1 for d in answers.values() if d == "approve")
+        still_open = _eligible_custodians(vs, req) - set(answers)
+        events: list[tuple[str, dict[str, object]]] = [("unseal.denial_given", {})]
+        if approvals + len(still_open) < req.threshold:
+            req.state, req.decided_at = "denied", now
+            gone = _destroy_shares(vs, req, now)
+            events.append(("unseal.denied", {"shares_destroyed": gone}))
+        _audit(rt, staff.username, req, events)
+        return req.state
+
+
+def _notice_text(rt: Runtime, req: UnsealRequest, at: datetime) -> str:
+    """The disclosure notice, in Chinese and English (we do not know which the reporter reads)."""
+    day = at.astimezone(ZoneInfo(rt.config.timezone)).date().isoformat()
+    parts = []
+    for locale in ("zh", "en"):
+        basis = translate(locale, LEGAL_BASES[req.legal_basis])
+        if req.legal_basis == "other":
+            basis = f"{basis}: {req.legal_basis_other}"
+        parts.append(translate(locale, N_(
+            "Notice: on %(date)s your identity was disclosed to the reporter protection office, "
+            "after the required custodians approved. Reason: %(basis)s. It stays confidential and "
+            "is used only for this purpose."), date=day, basis=basis))
+    return "\n\n".join(parts)
+
+
+def _send_notice(rt: Runtime, cs: Session, req: UnsealRequest, now: datetime) -> None:
+    report = cs.get(Report, req.report_id)
+    if report is None:
+        return
+    seal_message(rt, cs, report, "staff", _notice_text(rt, req, now), [])
+    req.notice = "sent"
+
+
+@_audited("open")
+def open_unsealed_identity(rt: Runtime, staff_id: int, request_id: str, password: str) -> OpenedIdentity:
+    """The requester opens the identity with their sign-in password, within the window; audited."""
+    _settle(rt, UnsealRequest.id == request_id)
+    staff = _staff(rt, staff_id)
+    with rt.stores.vault() as vs:
+        req = _locked_request(vs, request_id)
+        if staff.id != req.requester_id:
+            raise OnlyRequester
+        if staff.role != officer_keys.OFFICER_ROLE:
+            raise NotAllowed
+        state_errors: dict[str, ClueGuardError] = {
+            "pending": NotApproved(), "denied": RequestDenied(), "expired": RequestExpired(),
+            "closed": WindowClosed()}
+        if req.state in state_errors:
+            raise state_errors[req.state]
+        key = vs.get(OfficerKey, staff.id)
+        if key is None:
+            raise officer_keys.NoOfficerKey
+        try:
+            private = officer_keys.unlock_officer_key(key.wrapped_key, password)
+        except vault.VaultError:
+            raise WrongPassphrase from None
+        resealed = {r.custodian_id: r.sealed for r in
+                    vs.scalars(select(ResealedShare).where(ResealedShare.request_id == req.id))}
+        sealed = vs.get(SealedIdentityRow, req.identity_id)
+        if sealed is None:
+            raise CannotOpen
+        try:
+            fields = json.loads(vault.open_resealed(sealed.ciphertext, req.report_id, req.id, resealed, private))
+        except vault.VaultError:
+            raise CannotOpen from None
+        now = utcnow()
+        req.first_opened_at = req.first_opened_at or now
+        with rt.stores.case() as cs:
+            audit.record(cs, staff.username, "unseal.identity_viewed", req.report_id, request=req.id)
+            if req.notice == "due":
+                _send_notice(rt, cs, req, now)
+                audit.record(cs, staff.username, "unseal.notice_sent", req.report_id, request=req.id)
+        return OpenedIdentity(req.id, req.registry_no, fields, staff.username, staff.display_name, now,
+                              aware(req.window_ends_at or now))
+
+
+@_audited("withhold")
+def withhold_disclosure_notice(rt: Runtime, staff_id: int, request_id: str, reason: str) -> None:
+    """A unit head records why the reporter is not to be told of this unsealing (R10)."""
+    reason = _clean(reason, MAX_NOTE)
+    with rt.stores.case() as cs:
+        staff = cs.get(Staff, staff_id)
+        if staff is None or not staff.active or staff.role != UNIT_HEAD_ROLE:
+            raise NotAllowed
+    if not reason:
+        raise InvalidInput({"reason": N_("Say why the reporter is not to be told.")})
+    if len(reason) > MAX_NOTE:
+        raise InvalidInput({"reason": N_("This text is too long.")})
+    with rt.stores.vault() as vs:
+        req = _locked_request(vs, request_id)
+        with rt.stores.case() as cs:
+            load_case(cs, staff, req.report_id)
+        if req.notice != "due":
+            raise NoticeAlreadySent
+        if req.state not in OPEN_STATES:
+            raise RequestClosed
+        req.notice, req.notice_reason, req.notice_by = "withheld", reason, staff.username
+        _audit(rt, staff.username, req, [("unseal.notice_withheld", {})])
+
+
+@_audited("view")
+def get_unseal_request(rt: Runtime, staff_id: int, request_id: str) -> RequestView:
+    """One request for its requester, a custodian or a unit head who may read the clue."""
+    _settle(rt, UnsealRequest.id == request_id)
+    staff = _staff(rt, staff_id)
+    with rt.stores.vault() as vs:
+        req = vs.get(UnsealRequest, request_id)
+        if req is None:
+            raise NotFound
+        if staff.role == UNIT_HEAD_ROLE:
+            with rt.stores.case() as cs:
+                load_case(cs, staff, req.report_id)
+        elif staff.id != req.requester_id and staff.role != CUSTODIAN_ROLE:
+            raise NotAllowed
+        return _view(vs, req)
+
+
+def list_unseal_requests(rt: Runtime, staff_id: int, report_id: str | None = None) -> list[RequestView]:
+    """Requests this staff member deals with: custodians all, officers their own, unit heads their cases'."""
+    expire_unseal_requests(rt)
+    staff = _staff(rt, staff_id)
+    with rt.stores.vault() as vs:
+        query = select(UnsealRequest).order_by(UnsealRequest.created_at.desc())
+        if report_id is not None:
+            query = query.where(UnsealRequest.report_id == report_id)
+        if staff.role == officer_keys.OFFICER_ROLE:
+            query = query.where(UnsealRequest.requester_id == staff.id)
+        elif staff.role not in (CUSTODIAN_ROLE, UNIT_HEAD_ROLE):
+            raise NotAllowed
+        views = [_view(vs, r) for r in vs.scalars(query.limit(500))]
+    if staff.role == UNIT_HEAD_ROLE and views:
+        with rt.stores.case() as cs:
+            visible = set(cs.scalars(select(Report.id).where(
+                Report.id.in_({v.report_id for v in views}), visible_cases(staff))))
+        views = [v for v in views if v.report_id in visible]
+    # Waiting requests first, then the newest.
+    return sorted(views, key=lambda v: v.state != "pending")
