@@ -97,12 +97,13 @@ def _open_text(rt: Runtime, session: Session, report_id: str, key_id: str, blob:
     return str(json.loads(vault.decrypt_blob(key, blob, f"{kind}/{report_id}/{key_id}"))["text"])
 
 
-def _text(value: object, field: str, required: bool) -> str:
+def _text(value: object, field: str, missing: str | None) -> str:
+    """Clean free text; ``missing`` is the message if it must not be empty."""
     text = (value if isinstance(value, str) else "").replace("\x00", "").strip()
-    if required and not text:
-        raise InvalidInput({field: N_("This field is required.")})
+    if missing and not text:
+        raise InvalidInput({field: missing})
     if len(text) > MAX_TEXT:
-        raise InvalidInput({field: N_("This text is too long.")})
+        raise InvalidInput({field: N_("This protection note is too long.")})
     return text
 
 
@@ -110,7 +111,7 @@ def set_risk(rt: Runtime, staff_id: int, report_id: str, level: str, reasons: st
     """Assess the reporter's retaliation risk (none … imminent) with the reasons for it."""
     if level not in RISK_LEVELS:
         raise InvalidInput({"level": N_("Choose a risk level.")})
-    reasons = _text(reasons, "reasons", required=level != "none")
+    reasons = _text(reasons, "reasons", N_("Write the reasons for this risk level.") if level != "none" else None)
     with rt.stores.case() as session:
         staff = _actor(session, staff_id, {OFFICER})
         report = load_case(session, staff, report_id)
@@ -132,7 +133,7 @@ def set_risk(rt: Runtime, staff_id: int, report_id: str, level: str, reasons: st
 
 def record_measure(rt: Runtime, staff_id: int, report_id: str, what: str, taken_on: date | None = None) -> str:
     """Log one protection measure: what was done, on which day, recorded by whom."""
-    what = _text(what, "what", required=True)
+    what = _text(what, "what", N_("Describe the protection measure."))
     taken_on = taken_on or utcnow().date()
     if taken_on > utcnow().date():
         raise InvalidInput({"taken_on": N_("The date cannot be in the future.")})

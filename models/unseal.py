@@ -47,7 +47,7 @@ LEGAL_BASES = {
 STATE_LABELS = {
     "pending": N_("Waiting for custodians"),
     "approved": N_("Approved: may be opened"),
-    "denied": N_("Denied"),
+    "denied": N_("Denied by custodians"),
     "expired": N_("Expired without enough approvals"),
     "closed": N_("Window over: shares destroyed"),
 }
@@ -365,7 +365,7 @@ def request_unseal(rt: Runtime, staff_id: int, report_id: str, purpose: str, leg
     elif legal_basis == "other" and not other:
         errors["legal_basis_other"] = N_("Describe the legal basis.")
     elif len(other) > MAX_NOTE:
-        errors["legal_basis_other"] = N_("This text is too long.")
+        errors["legal_basis_other"] = N_("The note is too long (at most 1000 characters).")
     if errors:
         raise InvalidInput(errors)
     public = officer_keys.officer_public_key(rt, staff_id)
@@ -440,7 +440,7 @@ def deny_unseal(rt: Runtime, staff_id: int, request_id: str, note: str) -> str:
     if not note:
         raise InvalidInput({"note": N_("Say why you deny the request.")})
     if len(note) > MAX_NOTE:
-        raise InvalidInput({"note": N_("This text is too long.")})
+        raise InvalidInput({"note": N_("The note is too long (at most 1000 characters).")})
     _settle(rt, UnsealRequest.id == request_id)
     staff = _staff(rt, staff_id)
     with rt.stores.vault() as vs:
@@ -543,7 +543,7 @@ def withhold_disclosure_notice(rt: Runtime, staff_id: int, request_id: str, reas
     if not reason:
         raise InvalidInput({"reason": N_("Say why the reporter is not to be told.")})
     if len(reason) > MAX_NOTE:
-        raise InvalidInput({"reason": N_("This text is too long.")})
+        raise InvalidInput({"reason": N_("The note is too long (at most 1000 characters).")})
     with rt.stores.vault() as vs:
         req = _locked_request(vs, request_id)
         with rt.stores.case() as cs:
