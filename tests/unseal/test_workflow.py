@@ -38,7 +38,8 @@ def test_happy_path_k_approvals_then_the_requester_opens(staff_rt, officer, clue
     events = [e.event for e in _events(staff_rt, rid)]
     assert events == ["unseal.requested", "unseal.approval_given", "unseal.approval_given", "unseal.approved",
                       "unseal.identity_viewed", "unseal.notice_sent", "unseal.identity_viewed"]
-    assert audit.verify(staff_rt.stores._case()) == []
+    with staff_rt.stores.case() as session:
+        assert audit.verify(session) == []
 
 
 def test_every_step_is_audited_with_who_when_which_request_and_never_the_identity(
