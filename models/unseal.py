@@ -56,6 +56,17 @@ NOTICE_LABELS = {
     "sent": N_("Reporter told"),
     "withheld": N_("Notice withheld by a unit head"),
 }
+# Labels for the sealed fields (models.identities.IDENTITY_FIELDS and what intake adds).
+IDENTITY_LABELS = {
+    "name": N_("Reporter's name"),
+    "phone": N_("Reporter's phone"),
+    "id_number": N_("Reporter's ID number"),
+    "address": N_("Reporter's address"),
+    "contact": N_("Other ways to reach the reporter"),
+    "telegram_id": N_("Telegram user id"),
+    "telegram_username": N_("Telegram user name"),
+    "file_metadata": N_("Metadata removed from the reporter's files"),
+}
 OPEN_STATES = ("pending", "approved")
 MAX_PURPOSE = 2000
 MAX_NOTE = 1000
@@ -337,6 +348,15 @@ def _eligible_custodians(vs: Session, req: UnsealRequest) -> set[str]:
         .where(IdentityShare.identity_id == req.identity_id, Custodian.active.is_(True))
     ).all()
     return {cid for cid, name in rows if name != req.requester}
+
+
+def report_id_of(rt: Runtime, registry_no: str) -> str:
+    """The report id behind a registry number (the API names clues by number)."""
+    with rt.stores.case() as cs:
+        report_id = cs.scalar(select(Report.id).where(Report.registry_no == registry_no))
+    if report_id is None:
+        raise NotFound
+    return report_id
 
 
 # --- the acts ------------------------------------------------------------------------------

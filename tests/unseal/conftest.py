@@ -58,3 +58,16 @@ def approve_by(rt: Runtime, keepers: dict[str, int], custodians: dict[str, str],
     for name in names:
         state = unseal.approve_unseal(rt, keepers[name], request_id, custodians[name], "同意")
     return state
+
+
+@pytest.fixture
+def custodian_users(staff_rt: Runtime, custodians: dict[str, str]) -> dict[str, StaffUser]:
+    """The custodians' staff accounts as StaffUser, to sign in with."""
+    from models.accounts import find_staff
+    from tests.conftest import PASSWORD
+
+    users = {}
+    for name in custodians:
+        staff = find_staff(staff_rt, name)
+        users[name] = StaffUser(staff.id, name, staff.role, PASSWORD, staff.totp_secret)
+    return users

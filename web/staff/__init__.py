@@ -13,7 +13,9 @@ from models.config import Config
 from models.keys import load_or_create_secret
 from models.runtime import Runtime, open_runtime
 from web.shared import RUNTIME_KEY, STATIC_DIR, init_common
-from web.staff import api, auth
+
+# protection and unseal are imported here, before any app registers api.bp: they add JSON endpoints to it.
+from web.staff import api, auth, protection, unseal
 
 csrf = CSRFProtect()
 
@@ -60,3 +62,5 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
 
 def _register_areas(app: Flask) -> None:
     """Blueprints of the staff areas (cases, workflow, protection ...)."""
+    app.register_blueprint(unseal.bp)
+    app.register_blueprint(protection.bp)

@@ -1,0 +1,134 @@
+"""Protection pages (R11, R12): the board, a clue's risk and measures, redaction marks.
+
+Also provides the template globals the case page's ``_case_protection.html`` partial uses.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from models import protection, redaction, unseal
+from models.errors import ClueGuardError
+from models.protection import HIGH_RISK, RISK_LEVELS
+from web.shared import get_runtime, no_store
+from web.staff.auth import me, require_role
+from web.staff.unseal import _fail
+
+bp = Blueprint("protection", __name__)
+
+OFFICER = "protection_officer"
+READERS = (OFFICER, "unit_head")
+MARKERS = tuple(redaction.MARKERS)
+
+
+@bp.app_template_global()
+def risk_level_of(report_id: str) -> str | None:
+    """The clue's retaliation risk level, for flags on other pages."""
+    return protection.risk_levels(get_runtime(), [report_id]).get(report_id)
+
+
+@bp.app_template_global()
+def unseal_requests_of(report_id: str) -> list[unseal.RequestView]:
+    """The signed-in officer's, custodian's or unit head's unseal requests for one clue."""
+    if me().role not in ("protection_officer", "custodian", "unit_head"):
+        return []
+    return unseal.list_unseal_requests(get_runtime(), me().id, report_id)
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, Any]:
+    return {"risk_labels": RISK_LEVELS, "high_risk": HIGH_RISK}
+
+
+@bp.get("/protection")
+@require_role(*READERS)
+def board() -> Any:
+    """Protection cases, highest risk first, then the longest open."""
+    rows = protection.protection_board(get_runtime(), me().id)
+    return render_template("staff/protection_board.html", rows=rows)
+
+
+@bp.get("/cases/<report_id>/protection")
+@require_role(*MARKERS)
+def case(report_id: str) -> Any:
+    """A clue's risk assessment, measures and redaction marks."""
+    rt = get_runtime()
+    view = None
+    try:
+        if me().role in READERS:
+            view = protection.protection_view(rt, me().id, report_id)
+        clue, marks = redaction.redaction_marks(rt, me().id, report_id)
+    except ClueGuardError as err:
+        _fail(err)
+        return redirect(url_for("home"))
+    response = make_response(render_template(
+        "staff/protection_case.html", report_id=report_id, view=view, clue=clue, marks=marks,
+        fields=redaction.redactable_fields(clue), field_text=redaction.field_text,
+        preview=redaction.apply_redactions(clue, marks), today=date.today().isoformat()))
+    return no_store(response)
+
+
+def _back(report_id: str) -> Response:
+    return redirect(url_for("protection.case", report_id=report_id))
+
+
+@bp.post("/cases/<report_id>/protection/risk")
+@require_role(OFFICER)
+def risk(report_id: str) -> Response:
+    """Set the retaliation risk level with its reasons."""
+    try:
+        protection.set_risk(get_runtime(), me().id, report_id, request.form.get("level", ""),
+                            request.form.get("reasons", ""))
+    except ClueGuardError as err:
+        _fail(err)
+    else:
+        flash(_("The risk assessment was saved."), "success")
+    return _back(report_id)
+
+
+@bp.post("/cases/<report_id>/protection/measures")
+@require_role(OFFICER)
+def measure(report_id: str) -> Response:
+    """Record a protection measure taken."""
+    try:
+        taken_on = date.fromisoformat(request.form.get("taken_on", "")) if request.form.get("taken_on") else None
+    except ValueError:
+        flash(_("Give the date as YYYY-MM-DD."), "error")
+        return _back(report_id)
+    try:
+        protection.record_measure(get_runtime(), me().id, report_id, request.form.get("what", ""), taken_on)
+    except ClueGuardError as err:
+        _fail(err)
+    else:
+        flash(_("The measure was recorded."), "success")
+    return _back(report_id)
+
+
+@bp.post("/cases/<report_id>/redactions")
+@require_role(*MARKERS)
+def mark(report_id: str) -> Response:
+    """Mark every occurrence of an exact passage of one field for redaction."""
+    try:
+        redaction.mark_redaction(get_runtime(), me().id, report_id, request.form.get("field", ""),
+                                 phrase=request.form.get("phrase", ""))
+    except ClueGuardError as err:
+        _fail(err)
+    else:
+        flash(_("The passage will be redacted in exports and transfers."), "success")
+    return _back(report_id)
+
+
+@bp.post("/cases/<report_id>/redactions/<mark_id>/remove")
+@require_role(*MARKERS)
+def unmark(report_id: str, mark_id: str) -> Response:
+    """Take a redaction mark away."""
+    try:
+        redaction.remove_redaction(get_runtime(), me().id, mark_id)
+    except ClueGuardError as err:
+        _fail(err)
+    return _back(report_id)
