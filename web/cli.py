@@ -112,6 +112,16 @@ def ceremony(ctx: click.Context, threshold: int, users: tuple[str, ...], passphr
     click.echo(f"vault ready: {threshold} of {len(users)} custodians must approve an unsealing")
 
 
+def _register_vault_commands() -> None:
+    from web import vault_cli
+
+    for command in vault_cli.COMMANDS:
+        vault_group.add_command(command)
+
+
+_register_vault_commands()
+
+
 @main.group("audit")
 def audit_group() -> None:
     """The audit trail."""
