@@ -108,6 +108,7 @@ def test_redaction_marks_ranges_and_renders_without_identity(staff_rt, make_staf
 ])
 def test_bad_redaction_marks_are_refused(staff_rt, make_staff, clue, kwargs) -> None:
     clerk = make_staff("clerk", "intake")
+    kwargs = dict(kwargs)
     field = kwargs.pop("field")
     with pytest.raises(InvalidInput):
         redaction.mark_redaction(staff_rt, clerk.id, clue.report_id, field, **kwargs)
