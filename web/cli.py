@@ -29,8 +29,21 @@ def get_config(ctx: click.Context) -> Config:
     return root.obj
 
 
+def _runtime(ctx: click.Context, staff_side: bool) -> Runtime:
+    """One runtime per command invocation, its connections closed when the command ends."""
+    rt = open_runtime(get_config(ctx), staff_side=staff_side)
+    ctx.find_root().call_on_close(rt.stores.dispose)
+    return rt
+
+
 def staff_runtime(ctx: click.Context) -> Runtime:
-    return open_runtime(get_config(ctx), staff_side=True)
+    """The staff side's runtime (holds the intake private key)."""
+    return _runtime(ctx, staff_side=True)
+
+
+def public_runtime(ctx: click.Context) -> Runtime:
+    """A runtime without the intake private key, for commands that need no content."""
+    return _runtime(ctx, staff_side=False)
 
 
 def fail(err: ClueGuardError) -> None:
@@ -121,7 +134,7 @@ def audit_group() -> None:
 @click.pass_context
 def audit_verify(ctx: click.Context) -> None:
     """Check the hash chain end to end; exit 1 if anything was altered or removed."""
-    rt = open_runtime(get_config(ctx), staff_side=False)
+    rt = public_runtime(ctx)
     with rt.stores.case() as session:
         problems = audit.verify(session)
         count = session.query(audit.AuditEvent).count()
@@ -139,12 +152,20 @@ def doctor(ctx: click.Context, fix: bool) -> None:
     """Find sealed identities that no report points to (left by a crash mid-intake)."""
     from models.identities import find_orphans
 
-    rt = open_runtime(get_config(ctx), staff_side=False)
+    rt = public_runtime(ctx)
     if fix:
         click.echo(f"removed {remove_orphans(rt.stores)} orphaned sealed identities")
     else:
         click.echo(f"{len(find_orphans(rt.stores))} orphaned sealed identities (use --fix to remove)")
 
+
+def _register_commands() -> None:
+    from web.bench import bench_group
+
+    main.add_command(bench_group)
+
+
+_register_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()
