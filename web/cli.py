@@ -6,6 +6,7 @@ Subcommands live next to what they drive; this module wires them into one group.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -157,6 +158,39 @@ def doctor(ctx: click.Context, fix: bool) -> None:
         click.echo(f"removed {remove_orphans(rt.stores)} orphaned sealed identities")
     else:
         click.echo(f"{len(find_orphans(rt.stores))} orphaned sealed identities (use --fix to remove)")
+
+
+@main.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.pass_context
+def backup_command(ctx: click.Context, dest: Path) -> None:
+    """Back up both stores and the key files into the new directory DEST."""
+    from models.backup import backup
+
+    rt = public_runtime(ctx)
+    summary = backup(get_config(ctx), rt.stores, dest)
+    click.echo(f"backup written to {dest}: {sum(summary.rows.values())} rows")
+    click.echo("it holds the intake private key: keep it as safe as the server")
+
+
+@main.command("restore")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.pass_context
+def restore_command(ctx: click.Context, src: Path) -> None:
+    """Restore a backup into a new, empty site (run after `clueguard init`)."""
+    from models.backup import restore
+    from models.db import Stores
+
+    config = get_config(ctx)
+    init_site(config)
+    stores = Stores(config.database_url, config.vault_url)
+    ctx.call_on_close(stores.dispose)
+    try:
+        summary = restore(config, stores, src)
+    except ClueGuardError as err:
+        fail(err)
+        return
+    click.echo(f"restored {sum(summary.rows.values())} rows from {src}")
 
 
 def _register_commands() -> None:
