@@ -87,7 +87,7 @@ def read_report_form(req: Request) -> ReportForm:
         mode="confidential" if form.get("mode") == "confidential" else "anonymous",
         identity={name: form.get(f"identity-{name}", "") for name in IDENTITY_FIELDS},
         notice_accepted=form.get("notice_accepted") == "yes",
-        files_dropped=bool(uploads(req)),
+        files_dropped=has_files(req),
     )
     for group, fields in (("reported", REPORTED_FIELDS), ("shielding", SHIELDING_FIELDS)):
         rows = [{f: form.get(f"{group}-{i}-{f}", "") for f in fields} for i in range(_row_count(req, group))]
@@ -98,10 +98,14 @@ def read_report_form(req: Request) -> ReportForm:
     return state
 
 
+def has_files(req: Request, name: str = "files") -> bool:
+    """Whether any file was chosen (without reading it)."""
+    return any(f.filename for f in req.files.getlist(name))
+
+
 def uploads(req: Request, name: str = "files") -> list[Upload]:
     """Files as sent; a file input left empty still posts one nameless, empty part."""
-    return [Upload(f.filename or "file", f.read()) for f in req.files.getlist(name)
-            if f.filename or f.content_length]
+    return [Upload(f.filename, f.read()) for f in req.files.getlist(name) if f.filename]
 
 
 def unreadable_fields(req: Request) -> set[str]:

@@ -20,7 +20,15 @@ from models.i18n import N_, translate
 from models.identities import vault_ready, vault_threshold
 from vault import format_receipt
 from web.public.context import current_runtime
-from web.public.forms import FILES_AGAIN, UNREADABLE, ReportForm, read_report_form, unreadable_fields, uploads
+from web.public.forms import (
+    FILES_AGAIN,
+    UNREADABLE,
+    ReportForm,
+    has_files,
+    read_report_form,
+    unreadable_fields,
+    uploads,
+)
 from web.shared import current_locale, error_message, field_errors, no_store
 
 bp = Blueprint("public", __name__)
@@ -122,7 +130,7 @@ def status_reply() -> Response:
         return render_status(receipt)
     except InvalidInput as err:
         errors = dict(err.errors)
-        if request.files.getlist("files") and "files" not in errors:
+        if has_files(request) and "files" not in errors:
             errors["files"] = FILES_AGAIN
         return render_status(receipt, 400, reply=text, errors=errors, params=err.params)
     return render_status(receipt, message=SENT)
