@@ -11,7 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from werkzeug.test import TestResponse
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import TestResponse, encode_multipart
 
 from models import casework
 from models.config import Config
@@ -75,8 +76,14 @@ def report_form(**changes: object) -> dict[str, object]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def file_part(data: bytes, name: str) -> tuple[io.BytesIO, str]:
-    return io.BytesIO(data), name
+def file_part(data: bytes, name: str) -> FileStorage:
+    return FileStorage(io.BytesIO(data), filename=name, content_type="application/octet-stream")
+
+
+def post_multipart(client: FlaskClient, path: str, data: dict[str, object]) -> TestResponse:
+    """Post a multipart form encoded in memory (the test client spools big bodies to files it never closes)."""
+    boundary, body = encode_multipart(data)  # type: ignore[arg-type]
+    return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 @dataclass
@@ -89,7 +96,7 @@ class Reporter:
         data = report_form(csrf_token=csrf_token(self.client), **changes)
         if files:
             data["files"] = [file_part(content, name) for content, name in files]
-        return self.client.post(f"/report{query}", data=data, content_type="multipart/form-data")
+        return post_multipart(self.client, f"/report{query}", data)
 
     def status(self, receipt: str, query: str = "") -> TestResponse:
         return self.client.post(f"/status{query}", data={"receipt": receipt,
@@ -101,7 +108,7 @@ class Reporter:
                                    "csrf_token": csrf_token(self.client, "/status")}
         if files:
             data["files"] = [file_part(content, name) for content, name in files]
-        return self.client.post(f"/status/reply{query}", data=data, content_type="multipart/form-data")
+        return post_multipart(self.client, f"/status/reply{query}", data)
 
 
 @pytest.fixture
