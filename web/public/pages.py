@@ -133,4 +133,4 @@ def status_reply() -> Response:
         if has_files(request) and "files" not in errors:
             errors["files"] = FILES_AGAIN
         return render_status(receipt, 400, reply=text, errors=errors, params=err.params)
-    return render_status(receipt, message=SENT)
+    return render_status(receipt, message=translated(SENT))
