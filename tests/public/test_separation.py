@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.public.conftest import receipt_of
 from web.public import create_public_app
 from web.public.context import RUNTIME_KEY
 from web.shared import STATIC_DIR
-from tests.public.conftest import receipt_of
 
 PUBLIC_RULES = {
     "/", "/report", "/status", "/status/reply", "/static/<path:filename>",

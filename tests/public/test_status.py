@@ -129,3 +129,12 @@ def test_submissions_are_rate_limited(make_app, stored) -> None:
                                                 "notice_accepted": True}).status_code == 201
     assert reporter.submit().status_code == 429
     assert stored.counts() == (2, 0)
+
+
+def test_behind_a_proxy_each_client_has_its_own_budget(make_app) -> None:
+    client = make_app(receipt_rate_limit="1 per minute", extra={"proxy_hops": "1"}).test_client()
+    first = {"X-Forwarded-For": "198.51.100.1"}
+    assert client.post("/api/v1/status", json={"receipt": "1" * 16}, headers=first).status_code == 404
+    assert client.post("/api/v1/status", json={"receipt": "1" * 16}, headers=first).status_code == 429
+    other = {"X-Forwarded-For": "198.51.100.2"}
+    assert client.post("/api/v1/status", json={"receipt": "1" * 16}, headers=other).status_code == 404

@@ -115,8 +115,11 @@ def read_submission(data: dict[str, Any]) -> intake.Submission:
         errors["notice_accepted"] = NOT_BOOL
     if errors:
         raise ApiError(400, InvalidInput.message, errors)
-    return intake.Submission(notice_accepted=data["notice_accepted"], reported=people["reported"],
-                             shielding=people["shielding"], identity=identity, channel="api", **texts)
+    return intake.Submission(
+        category=texts["category"], description=texts["description"], location=texts["location"],
+        occurred_on=texts["occurred_on"], notice_accepted=data["notice_accepted"], reported=people["reported"],
+        shielding=people["shielding"], identity=identity, channel="api",
+    )
 
 
 def _utc(at: datetime) -> datetime:

@@ -13,6 +13,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models.config import Config
 from models.i18n import N_
@@ -65,6 +66,11 @@ def create_public_app(config: Config, runtime: Runtime | None = None) -> Flask:
     _limit(app, config)
     app.register_error_handler(CSRFError, _csrf_failed)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
+    # Behind a reverse proxy every request comes from the proxy: rate limits would then be one
+    # budget for everybody. Trust exactly as many X-Forwarded-For hops as there are proxies.
+    hops = int(config.extra.get("proxy_hops", "0") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app
 
 
@@ -75,7 +81,8 @@ def _limit(app: Flask, config: Config) -> None:
     receipt = limiter.shared_limit(config.receipt_rate_limit, scope="receipt", methods=["POST"])
     for endpoints, limit in ((SUBMIT_ENDPOINTS, submit), (RECEIPT_ENDPOINTS, receipt)):
         for endpoint in endpoints:
-            app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+            # Flask-Limiter's wrapper is typed as possibly async; these views are all sync.
+            app.view_functions[endpoint] = limit(app.view_functions[endpoint])  # type: ignore[assignment]
 
 
 def _keep_raw_form() -> None:
