@@ -146,5 +146,10 @@ def doctor(ctx: click.Context, fix: bool) -> None:
         click.echo(f"{len(find_orphans(rt.stores))} orphaned sealed identities (use --fix to remove)")
 
 
+from bot.cli import bot_command  # noqa: E402 - registered last so each area owns its command
+
+main.add_command(bot_command, "bot")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
