@@ -27,8 +27,11 @@ def _config(ctx: click.Context) -> Config:
               help="Address the webhook server binds to, host:port (put a TLS reverse proxy in front).")
 @click.option("--secret-token", envvar="CLUEGUARD_TELEGRAM_WEBHOOK_SECRET", default=None,
               help="Secret Telegram sends with each webhook call (default: random per start).")
+@click.option("--poll-interval", type=float, default=0.0, show_default=True,
+              help="Seconds between polls; Telegram itself long-polls, so only local emulators need this.")
 @click.pass_context
-def bot_command(ctx: click.Context, webhook_url: str | None, listen: str, secret_token: str | None) -> None:
+def bot_command(ctx: click.Context, webhook_url: str | None, listen: str, secret_token: str | None,
+                poll_interval: float) -> None:
     """Run the Telegram bot (token from CLUEGUARD_TELEGRAM_TOKEN); public keys only."""
     config = _config(ctx)
     if not config.telegram_token:
@@ -39,7 +42,7 @@ def bot_command(ctx: click.Context, webhook_url: str | None, listen: str, secret
     app = build_application(rt)
     if webhook_url is None:
         click.echo("bot running (long polling); Ctrl-C to stop")
-        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        app.run_polling(poll_interval=poll_interval, allowed_updates=Update.ALL_TYPES)
         return
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit():
