@@ -31,7 +31,8 @@ from bot.start import HELP_TEXT, show_help, start_conversation
 from bot.status import status_conversation
 from models.runtime import Runtime
 
-# Per chat: a burst of 30 updates (an album of photos arrives at once), then one every two seconds; receipt codes: 5, then one a minute.
+# Per chat: a burst of 30 updates (an album of photos arrives at once), then one every two seconds;
+# receipt codes: 5 tries, then one a minute.
 FLOOD_BURST, FLOOD_RATE = 30, 0.5
 RECEIPT_BURST, RECEIPT_RATE = 5, 1 / 60
 

@@ -119,7 +119,8 @@ class Client:
                     self.seen = self.seen[self.seen.index(item):]
                     return str(item["message"]["text"])
             time.sleep(0.1)
-        raise AssertionError(f"the bot never said {fragment!r}; it said {[m['message'].get('text') for m in self.seen]}")
+        said = [m["message"].get("text") for m in self.seen]
+        raise AssertionError(f"the bot never said {fragment!r}; it said {said}")
 
 
 @pytest.fixture

@@ -15,10 +15,13 @@ CANARY_ID = 987654321987
 CANARY_PHONE = "+8613912345678"
 
 
-def canary_chat(chat: Chat) -> Chat:
+async def canary_chat(chat: Chat) -> Chat:
+    """The same driver, now as a Telegram user whose every identifying field carries the canary."""
     chat.user = {"id": CANARY_ID, "is_bot": False, "first_name": CANARY, "last_name": "名",
                  "username": f"{CANARY}_user"}
     chat.chat_id = CANARY_ID
+    await chat.command("start")
+    await chat.press("lang:en")
     return chat
 
 
@@ -41,9 +44,7 @@ async def test_confidential_identity_goes_to_the_vault_with_telegram_fields(chat
         return original(stores, report_id, identity)
 
     monkeypatch.setattr(intake, "store_identity", spy)
-    await chat.command("start")
-    await chat.press("lang:en")
-    answer = await confidential_report(canary_chat(chat))
+    answer = await confidential_report(await canary_chat(chat))
     assert "Registry number" in answer[0]
     assert sealed == [{"name": f"{CANARY} 王", "phone": CANARY_PHONE, "telegram_user_id": str(CANARY_ID),
                        "telegram_username": f"{CANARY}_user", "telegram_name": f"{CANARY} 名"}]
@@ -54,7 +55,7 @@ async def test_confidential_identity_goes_to_the_vault_with_telegram_fields(chat
 async def test_anonymous_report_seals_no_identity(chat, custodians, monkeypatch) -> None:
     called: list[object] = []
     monkeypatch.setattr(intake, "store_identity", lambda *a: called.append(a))
-    await to_state(canary_chat(chat), 15)
+    await to_state(await canary_chat(chat), 15)
     await chat.press("submit")
     assert called == []
 
@@ -69,7 +70,7 @@ async def test_someone_elses_contact_is_refused(chat) -> None:
 
 
 async def test_confidential_needs_a_ready_vault_and_offers_anonymous(chat, bot_rt) -> None:
-    answer = await confidential_report(canary_chat(chat))
+    answer = await confidential_report(await canary_chat(chat))
     assert "custodians" in answer[0] and "anonymously" in answer[0]
     assert chat.button_data() == ["anon", "conf"]
 
@@ -77,9 +78,7 @@ async def test_confidential_needs_a_ready_vault_and_offers_anonymous(chat, bot_r
 async def test_canary_identity_in_zero_bytes_of_case_store_logs_and_persistence(chat, bot_rt, custodians, config,
                                                                                  backend, caplog) -> None:
     caplog.set_level("DEBUG")
-    await chat.command("start")
-    await chat.press("lang:en")
-    answer = await confidential_report(canary_chat(chat), notify=True)
+    answer = await confidential_report(await canary_chat(chat), notify=True)
     code = "".join(ch for ch in answer[0].split("Receipt code:")[1].split("\n")[0] if ch.isdigit())
     await chat.command("status")
     await chat.say(code)
