@@ -109,6 +109,7 @@ def authenticate(rt: Runtime, username: str, password: str, totp_code: str) -> S
         if locked is not None and (locked if locked.tzinfo else locked.replace(tzinfo=now.tzinfo)) > now:
             audit.record(session, staff.username, "signin.refused", None, reason="locked")
             raise AccountLocked
+        password_ok: bool
         try:
             password_ok = password_hasher(rt).verify(staff.password_hash, password)
         except (VerificationError, InvalidHashError):
@@ -143,3 +144,13 @@ def find_staff(rt: Runtime, username: str) -> Staff:
         if staff is None:
             raise NotFound(N_("No staff account with this user name."))
         return staff
+
+
+def accept_pledge(rt: Runtime, staff_id: int) -> None:
+    """Record the confidentiality undertaking (保密承诺, R30); renewed yearly."""
+    with rt.stores.case() as session:
+        staff = session.get(Staff, staff_id)
+        if staff is None:
+            raise NotFound
+        staff.pledge_accepted_at = utcnow()
+        audit.record(session, staff.username, "staff.pledge_accepted", None)

@@ -38,7 +38,7 @@ def utcnow() -> datetime:
 def make_engine(url: str) -> Engine:
     """An engine with sane defaults for SQLite (WAL, foreign keys, waiting for locks) or PostgreSQL."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -57,7 +57,8 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # hide_parameters: SQL errors must not echo values into logs (R8).
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 class Stores:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from models.i18n import N_
+
 
 class ClueGuardError(Exception):
     """Base class; ``message`` is a translatable msgid, ``params`` fill its placeholders."""
 
-    message = "Something went wrong."
+    message = N_("Something went wrong.")
 
     def __init__(self, message: str | None = None, **params: object) -> None:
         if message is not None:
@@ -18,7 +20,7 @@ class ClueGuardError(Exception):
 class InvalidInput(ClueGuardError):
     """Bad input; ``errors`` maps a field name to its msgid."""
 
-    message = "Please correct the marked fields."
+    message = N_("Please correct the marked fields.")
 
     def __init__(self, errors: dict[str, str], message: str | None = None, **params: object):
         super().__init__(message, **params)
@@ -26,22 +28,22 @@ class InvalidInput(ClueGuardError):
 
 
 class NotAllowed(ClueGuardError):
-    message = "You are not allowed to do this."
+    message = N_("You are not allowed to do this.")
 
 
 class WrongState(ClueGuardError):
-    message = "This cannot be done in the case's current state."
+    message = N_("This cannot be done in the case's current state.")
 
 
 class NotFound(ClueGuardError):
-    message = "Not found."
+    message = N_("Not found.")
 
 
 class ReceiptNotFound(ClueGuardError):
     """Same message whichever way a receipt is wrong (malformed, unknown, destroyed)."""
 
-    message = "No report matches this receipt code. Check the 16 digits and try again."
+    message = N_("No report matches this receipt code. Check the 16 digits and try again.")
 
 
 class ServiceUnavailable(ClueGuardError):
-    message = "This service is not available right now."
+    message = N_("This service is not available right now.")

@@ -84,9 +84,9 @@ def _exif_summary(img: Image.Image) -> dict[str, str]:
     for key in ("xmp", "XML:com.adobe.xmp", "comment", "icc_profile", "photoshop"):
         if key in img.info:
             removed[key] = f"{len(img.info[key])} bytes"
-    for key, value in img.info.items():
-        if isinstance(value, str) and key not in removed:
-            removed[f"text.{key}"] = value[:200]
+    for info_key, info_value in img.info.items():
+        if isinstance(info_value, str) and info_key not in removed:
+            removed[f"text.{info_key}"] = info_value[:200]
     return removed
 
 
@@ -122,7 +122,7 @@ def inspect_upload(upload: Upload, config: Config) -> CleanFile:
         raise InvalidInput(
             {"files": N_("This type of file is not accepted. Send photos, audio, video, PDF, Word or text files.")}
         )
-    data, removed = upload.data, {}
+    data, removed = upload.data, dict[str, str]()
     if ALLOWED[mime] == "image":
         data, removed = strip_image(upload.data, mime)
         if mime == "image/gif":

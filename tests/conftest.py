@@ -8,17 +8,21 @@ schemas, migrated once and truncated between tests.
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyotp
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 import vault
-from models.accounts import add_staff
+from models.accounts import accept_pledge, add_staff
 from models.config import Config
 from models.custodians import run_ceremony
 from models.db import CaseBase, Stores, VaultBase
@@ -152,3 +156,82 @@ def submission(**changes: object) -> Submission:
     }
     values.update(changes)
     return Submission(**values)  # type: ignore[arg-type]
+
+
+# --- the staff app -------------------------------------------------------------------------
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class StaffClient:
+    """A signed-in browser session on the staff app, with CSRF tokens handled like a browser."""
+
+    def __init__(self, client: FlaskClient, user: StaffUser) -> None:
+        self.client = client
+        self.user = user
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.client.get(path, **kwargs)
+
+    def csrf(self, page: str = "/") -> str:
+        html = self.client.get(page).get_data(as_text=True)
+        found = _CSRF.search(html)
+        if not found:
+            raise AssertionError(f"no CSRF token on {page}")
+        return found.group(1)
+
+    def post(self, path: str, data: dict[str, Any] | None = None, page: str | None = None,
+             **kwargs: Any) -> Any:
+        """POST a form, taking the CSRF token from ``page`` (default: the same path)."""
+        form = dict(data or {})
+        form.setdefault("csrf_token", self.csrf(page or path))
+        return self.client.post(path, data=form, **kwargs)
+
+
+def _sign_in_form(client: FlaskClient, user: StaffUser) -> Any:
+    html = client.get("/login").get_data(as_text=True)
+    token = _CSRF.search(html)
+    return client.post("/login", data={
+        "csrf_token": token.group(1) if token else "",
+        "username": user.username, "password": user.password, "totp": user.totp(),
+    })
+
+
+@pytest.fixture
+def staff_app(config: Config, staff_rt: Runtime) -> Flask:
+    from web.staff import create_staff_app
+
+    app = create_staff_app(config, staff_rt)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def sign_in(staff_app: Flask, staff_rt: Runtime):  # type: ignore[no-untyped-def]
+    """sign_in(user, pledge=True) -> StaffClient, signed in through the real form."""
+
+    def do(user: StaffUser, pledge: bool = True) -> StaffClient:
+        if pledge:
+            accept_pledge(staff_rt, user.id)
+        client = staff_app.test_client()
+        response = _sign_in_form(client, user)
+        if response.status_code != 302:
+            raise AssertionError(f"sign-in failed for {user.username}: {response.status_code}")
+        return StaffClient(client, user)
+
+    return do
+
+
+@pytest.fixture
+def api_token(staff_app: Flask, staff_rt: Runtime):  # type: ignore[no-untyped-def]
+    """api_token(user) -> headers with a bearer token (pledge accepted; no TOTP step used)."""
+    from models.accounts import get_staff
+    from web.staff.api import issue_token
+
+    def do(user: StaffUser) -> dict[str, str]:
+        accept_pledge(staff_rt, user.id)
+        with staff_app.app_context():
+            token = issue_token(get_staff(staff_rt, user.id))
+        return {"Authorization": f"Bearer {token}"}
+
+    return do

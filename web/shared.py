@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request
 from flask_babel import Babel
 from flask_babel import gettext as _
 from jinja2 import ChoiceLoader, FileSystemLoader
@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from models.errors import ClueGuardError
 from models.i18n import LOCALES, TRANSLATIONS_DIR, ensure_compiled, pick_locale, translate
+from models.runtime import Runtime
 
 SHARED_TEMPLATES = Path(__file__).parent / "templates_shared"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -82,7 +83,10 @@ def _error_page(exc: HTTPException) -> Any:
     return render_template("error.html", code=code, message=text), code
 
 
-def _internal_error(_exc: Exception) -> Any:
+def _internal_error(exc: Exception) -> Any:
+    # The traceback names code, not content: no exception of ours carries clue text or identity,
+    # and the engines hide SQL parameters.
+    current_app.logger.error("unhandled %s at %s", type(exc).__name__, request.endpoint, exc_info=exc)
     text = _("Something went wrong. Nothing you sent has been lost; please try again.")
     if request.path.startswith("/api/"):
         return {"error": text}, 500
@@ -109,3 +113,14 @@ def init_common(app: Flask) -> None:
             "locales": LOCALES,
             "translate_msg": lambda m, **p: translate(g.locale, m, **p),
         }
+
+
+RUNTIME_KEY = "clueguard.runtime"
+
+
+def get_runtime() -> Runtime:
+    """The Runtime (config, stores, keys) of the app handling this request."""
+    rt = current_app.extensions[RUNTIME_KEY]
+    if not isinstance(rt, Runtime):
+        raise RuntimeError("app has no ClueGuard runtime")
+    return rt

@@ -1,0 +1,100 @@
+"""Staff sign-in (R29), the pledge (R30) and the deny-by-default staff app (R26)."""
+
+from __future__ import annotations
+
+import pyotp
+import pytest
+import time_machine
+
+from models import audit
+from models.tables import Staff
+from tests.conftest import _sign_in_form
+
+
+def test_every_page_without_a_session_redirects_to_sign_in(staff_app) -> None:
+    client = staff_app.test_client()
+    for rule in staff_app.url_map.iter_rules():
+        if rule.endpoint in {"static", "auth.login"} or rule.endpoint.startswith("api."):
+            continue
+        path = rule.rule.replace("<", "").replace(">", "")
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = client.open(path, method=method)
+        assert response.status_code in (302, 400), rule.rule
+        if response.status_code == 302:
+            assert response.headers["Location"].startswith("/login"), rule.rule
+
+
+def test_sign_in_with_password_and_totp_then_pledge(staff_app, make_staff, staff_rt) -> None:
+    clerk = make_staff("clerk", "intake")
+    client = staff_app.test_client()
+    assert _sign_in_form(client, clerk).status_code == 302
+    assert client.get("/").headers["Location"] == "/pledge"
+    page = client.get("/pledge").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    assert client.post("/pledge", data={"csrf_token": token, "accept": "yes"}).status_code == 302
+    assert client.get("/").status_code == 200
+    with staff_rt.stores.case() as session:
+        events = [e.event for e in session.query(audit.AuditEvent).order_by(audit.AuditEvent.id)]
+    assert "signin.succeeded" in events and "staff.pledge_accepted" in events
+
+
+@pytest.mark.parametrize("wrong", ["password", "totp", "user"])
+def test_sign_in_failures_get_one_message(staff_app, make_staff, wrong) -> None:
+    clerk = make_staff("clerk", "intake")
+    client = staff_app.test_client()
+    html = client.get("/login").get_data(as_text=True)
+    token = html.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    data = {"csrf_token": token, "username": "clerk", "password": clerk.password, "totp": clerk.totp()}
+    data[{"password": "password", "totp": "totp", "user": "username"}[wrong]] = "000000x"
+    response = client.post("/login", data=data)
+    assert response.status_code == 401
+    assert "登录失败" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_a_totp_code_cannot_be_replayed(staff_app, make_staff) -> None:
+    clerk = make_staff("clerk", "intake")
+    assert _sign_in_form(staff_app.test_client(), clerk).status_code == 302
+    replay = _sign_in_form(staff_app.test_client(), clerk)
+    assert replay.status_code == 401
+
+
+def test_lockout_after_repeated_failures(staff_app, make_staff, staff_rt) -> None:
+    clerk = make_staff("clerk", "intake")
+    bad = type(clerk)(clerk.id, clerk.username, clerk.role, "wrong password!", clerk.totp_secret)
+    for _ in range(staff_rt.config.lockout_failures):
+        assert _sign_in_form(staff_app.test_client(), bad).status_code == 401
+    locked = _sign_in_form(staff_app.test_client(), clerk)
+    assert locked.status_code == 401
+    assert "锁定" in locked.get_data(as_text=True)
+    with staff_rt.stores.case() as session:
+        assert session.query(Staff).filter_by(username="clerk").one().locked_until is not None
+
+
+def test_session_times_out(staff_app, make_staff, sign_in, staff_rt) -> None:
+    clerk = make_staff("clerk", "intake")
+    with time_machine.travel("2026-11-28 10:00:00 +0000", tick=False) as traveller:
+        browser = sign_in(clerk)
+        assert browser.get("/").status_code == 200
+        traveller.shift(staff_rt.config.session_minutes * 60 + 5)
+        assert browser.get("/").status_code == 302
+
+
+def test_post_without_csrf_token_is_refused(staff_app, make_staff, sign_in) -> None:
+    clerk = make_staff("clerk", "intake")
+    browser = sign_in(clerk)
+    response = browser.client.post("/logout", data={})
+    assert response.status_code == 400
+
+
+def test_api_session_and_token(staff_app, make_staff, staff_rt) -> None:
+    clerk = make_staff("clerk", "intake")
+    client = staff_app.test_client()
+    bad = client.post("/api/v1/session", json={"username": "clerk", "password": "nope", "totp": "1"})
+    assert bad.status_code == 401
+    good = client.post("/api/v1/session", json={"username": "clerk", "password": clerk.password,
+                                                "totp": pyotp.TOTP(clerk.totp_secret).now()})
+    assert good.status_code == 201
+    assert good.get_json()["token"]
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.1") and "/session" in doc["paths"]

@@ -1,0 +1,62 @@
+"""The staff app (R26): a separate WSGI app for intake staff, unit heads, protection officers,
+custodians, auditors and administrators. Deny-by-default; it alone holds the intake private key."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, render_template
+from flask_wtf import CSRFProtect
+
+from models.config import Config
+from models.keys import load_or_create_secret
+from models.runtime import Runtime, open_runtime
+from web.shared import RUNTIME_KEY, STATIC_DIR, init_common
+from web.staff import api, auth
+
+csrf = CSRFProtect()
+
+
+def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
+    """Build the staff app; ``runtime`` lets tests share stores with their fixtures."""
+    app = Flask(__name__, static_folder=str(STATIC_DIR), static_url_path="/static")
+    app.config.update(
+        SECRET_KEY=load_or_create_secret(config, "staff-session.key"),
+        SESSION_COOKIE_NAME="cg_staff",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        REMEMBER_COOKIE_DURATION=timedelta(0),
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=config.session_minutes),
+        SESSION_REFRESH_EACH_REQUEST=True,
+        MAX_CONTENT_LENGTH=config.max_request_bytes,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.extensions[RUNTIME_KEY] = runtime or open_runtime(config, staff_side=True)
+    init_common(app)
+    csrf.init_app(app)
+    auth.login_manager.init_app(app)
+    app.before_request(auth.guard)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(api.bp)
+    # The JSON API authenticates with bearer tokens, not cookies, so CSRF does not apply.
+    csrf.exempt(api.bp)
+    _register_areas(app)
+
+    @app.context_processor
+    def _staff_context() -> dict[str, Any]:
+        from flask_login import current_user
+
+        return {"me": current_user if current_user.is_authenticated else None}
+
+    @app.get("/")
+    def home() -> str:
+        """Start page after sign-in."""
+        return render_template("staff/home.html")
+
+    return app
+
+
+def _register_areas(app: Flask) -> None:
+    """Blueprints of the staff areas (cases, workflow, protection ...)."""

@@ -1,0 +1,158 @@
+"""The staff JSON API: bearer tokens from ``POST /api/v1/session``, one OpenAPI document.
+
+Other modules add endpoints to ``bp`` with ``@bp.route`` plus ``@api_auth(roles)`` and describe
+them with ``register_openapi(paths, schemas)``; the document at ``/api/v1/openapi.json`` is
+built from what was registered, so it cannot drift from a forgotten hand-written copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from models import accounts
+from models.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
+from models.tables import Staff
+from web.shared import error_message, field_errors, get_runtime
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+F = TypeVar("F", bound=Callable[..., Any])
+
+_PATHS: dict[str, dict[str, Any]] = {}
+_SCHEMAS: dict[str, dict[str, Any]] = {
+    "Error": {
+        "type": "object",
+        "properties": {"error": {"type": "string"}, "fields": {"type": "object"}},
+        "required": ["error"],
+    },
+}
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+
+
+def register_openapi(paths: dict[str, dict[str, Any]], schemas: dict[str, dict[str, Any]] | None = None) -> None:
+    """Add path items (and component schemas) to the staff OpenAPI document."""
+    for path, item in paths.items():
+        _PATHS.setdefault(path, {}).update(item)
+    _SCHEMAS.update(schemas or {})
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or b"", salt="clueguard-staff-api")
+
+
+def issue_token(staff: Staff) -> str:
+    return _serializer().dumps({"sid": staff.id, "pw": staff.password_hash[-16:]})
+
+
+def _token_staff() -> Staff | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    max_age = get_runtime().config.session_minutes * 60
+    try:
+        data = _serializer().loads(header[7:], max_age=max_age)
+        staff = accounts.get_staff(get_runtime(), int(data["sid"]))
+    except (BadSignature, NotFound, KeyError, TypeError, ValueError):
+        return None
+    # A password change invalidates old tokens.
+    if not staff.active or staff.password_hash[-16:] != data.get("pw"):
+        return None
+    return staff
+
+
+def api_error(err: ClueGuardError) -> tuple[Any, int]:
+    """A workflow error as JSON in the caller's language, with a fitting status code."""
+    status = {InvalidInput: 400, NotAllowed: 403, NotFound: 404, WrongState: 409}
+    code = next((c for cls, c in status.items() if isinstance(err, cls)), 400)
+    body: dict[str, Any] = {"error": error_message(err)}
+    if isinstance(err, InvalidInput):
+        body["fields"] = field_errors(err.errors, err.params)
+    return jsonify(body), code
+
+
+def api_auth(*roles: str) -> Callable[[F], F]:
+    """Require a valid bearer token (and one of ``roles`` if given); sets ``g.staff``."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            staff = _token_staff()
+            if staff is None:
+                return jsonify({"error": _("Sign in first.")}), 401
+            if staff.pledge_accepted_at is None:
+                return jsonify({"error": _("Accept the confidentiality undertaking first.")}), 403
+            if roles and staff.role not in roles:
+                return jsonify({"error": _("You are not allowed to do this.")}), 403
+            g.staff = staff
+            try:
+                return view(*args, **kwargs)
+            except ClueGuardError as err:
+                return api_error(err)
+
+        return cast(F, wrapped)
+
+    return decorate
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or InvalidInput (malformed JSON, not an object, bad UTF-8)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput({"body": "Send a JSON object."})
+    return data
+
+
+@bp.post("/session")
+def create_session() -> Any:
+    """Exchange user name, password and TOTP code for a bearer token."""
+    try:
+        data = json_body()
+        staff = accounts.authenticate(get_runtime(), str(data.get("username", "")),
+                                      str(data.get("password", "")), str(data.get("totp", "")))
+    except ClueGuardError as err:
+        body, code = api_error(err)
+        return body, 401 if code == 400 and not isinstance(err, InvalidInput) else code
+    return jsonify({"token": issue_token(staff), "expires_in": get_runtime().config.session_minutes * 60,
+                    "role": staff.role}), 201
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    """The staff API's OpenAPI 3.1 document."""
+    return jsonify({
+        "openapi": "3.1.0",
+        "info": {"title": "ClueGuard staff API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "paths": dict(sorted(_PATHS.items())),
+        "components": {
+            "schemas": _SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    })
+
+
+register_openapi({
+    "/session": {
+        "post": {
+            "summary": "Sign in; returns a bearer token for the other endpoints",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object",
+                "properties": {"username": {"type": "string"}, "password": {"type": "string"},
+                               "totp": {"type": "string"}},
+                "required": ["username", "password", "totp"]}}}},
+            "responses": {
+                "201": {"description": "Signed in", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"token": {"type": "string"},
+                                                     "expires_in": {"type": "integer"},
+                                                     "role": {"type": "string"}}}}}},
+                "401": {"description": "Sign-in failed",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            },
+        }
+    },
+})

@@ -1,0 +1,164 @@
+"""Staff sign-in: password + TOTP (R29), the confidentiality pledge (R30), role checks.
+
+The staff app is deny-by-default: ``guard`` runs before every request and lets through only the
+endpoints in ``OPEN_ENDPOINTS``; everything else needs a signed-in account that has taken the
+pledge within the year. Roles are checked by one decorator, ``require_role``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from models import accounts
+from models.db import utcnow
+from models.errors import ClueGuardError, NotFound
+from models.tables import Staff
+from web.shared import error_message, get_runtime
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.session_protection = "strong"
+
+# Reachable without signing in (API endpoints do their own token check).
+OPEN_ENDPOINTS = {"auth.login", "static", "api.create_session", "api.openapi"}
+# Reachable while signed in but before the yearly pledge.
+PLEDGE_ENDPOINTS = {"auth.pledge", "auth.logout"}
+PLEDGE_VALID = timedelta(days=365)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class SignedIn:
+    """What Flask-Login keeps for a request: a fresh copy of the staff row."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def __init__(self, staff: Staff) -> None:
+        self.staff = staff
+        self.id = staff.id
+        self.username = staff.username
+        self.display_name = staff.display_name
+        self.role = staff.role
+        self.unit_id = staff.unit_id
+        self.unit_name = staff.unit.name if staff.unit else ""
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def pledge_due(self) -> bool:
+        accepted = self.staff.pledge_accepted_at
+        if accepted is None:
+            return True
+        if accepted.tzinfo is None:
+            accepted = accepted.replace(tzinfo=utcnow().tzinfo)
+        return utcnow() - accepted > PLEDGE_VALID
+
+
+@login_manager.user_loader
+def _load(staff_id: str) -> SignedIn | None:
+    try:
+        staff = accounts.get_staff(get_runtime(), int(staff_id))
+    except (NotFound, ValueError):
+        return None
+    return SignedIn(staff) if staff.active else None
+
+
+def me() -> SignedIn:
+    """The signed-in staff member (only call behind ``guard``)."""
+    return cast(SignedIn, current_user)
+
+
+def guard() -> Response | None:
+    """Deny by default: sign-in, then the pledge, before any other page."""
+    endpoint = request.endpoint or ""
+    if endpoint in OPEN_ENDPOINTS or endpoint.startswith("api."):
+        return None
+    if not current_user.is_authenticated:
+        return cast(Response, login_manager.unauthorized())
+    if me().pledge_due and endpoint not in PLEDGE_ENDPOINTS:
+        return redirect(url_for("auth.pledge"))
+    return None
+
+
+def require_role(*roles: str) -> Callable[[F], F]:
+    """Only these roles may use the view; anyone else gets 403."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if me().role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorate
+
+
+class LoginForm(FlaskForm):
+    username = StringField(validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(validators=[DataRequired(), Length(max=1024)])
+    totp = StringField(validators=[DataRequired(), Length(max=12)])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """Sign in with user name, password and the authenticator's current code."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            staff = accounts.authenticate(get_runtime(), form.username.data or "",
+                                          form.password.data or "", form.totp.data or "")
+        except ClueGuardError as err:
+            flash(error_message(err), "error")
+            return render_template("staff/login.html", form=form), 401
+        session.clear()
+        session.permanent = True
+        login_user(SignedIn(staff))
+        target = request.args.get("next", "")
+        # Only local paths: never an open redirect.
+        if not target.startswith("/") or target.startswith("//"):
+            target = url_for("home")
+        return redirect(target)
+    if request.method == "POST":
+        flash(_("Fill in user name, password and authenticator code."), "error")
+    return render_template("staff/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    """Sign out and forget the session."""
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+class PledgeForm(FlaskForm):
+    pass
+
+
+@bp.route("/pledge", methods=["GET", "POST"])
+def pledge() -> Any:
+    """The confidentiality undertaking (保密承诺), accepted before first access and yearly (R30)."""
+    form = PledgeForm()
+    if form.validate_on_submit() and request.form.get("accept") == "yes":
+        accounts.accept_pledge(get_runtime(), me().id)
+        return redirect(url_for("home"))
+    if request.method == "POST":
+        flash(_("You must accept the undertaking to continue."), "error")
+    return render_template("staff/pledge.html", form=form)
