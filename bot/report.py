@@ -309,7 +309,11 @@ async def confirm(update: Update, context: Context) -> int:
                                "only this once. You may delete this chat afterwards.",
               registry_no=receipt.registry_no, code=vault.format_receipt(receipt.code))
     if wants_notice and update.effective_chat is not None:
-        await subscribe_chat(context, receipt.report_id, update.effective_chat.id)
+        try:
+            await subscribe_chat(context, receipt.report_id, update.effective_chat.id)
+        except ClueGuardError:  # the report is stored; only the optional notice failed
+            await say(update, context, "Notices are not available for a closed report.")
+            return END
         await say(update, context, "I will tell you here when staff reply. Read replies with /status.")
     return END
 
