@@ -9,6 +9,7 @@ case store.
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass, field
 
 import filetype
@@ -19,6 +20,9 @@ from models.errors import InvalidInput
 from models.i18n import N_
 
 Image.MAX_IMAGE_PIXELS = 60_000_000  # refuse decompression bombs early
+# Pillow's TIFF/EXIF reader logs every tag value at DEBUG (camera serials, GPS, owner names):
+# metadata that can identify a reporter must never reach a log line (R8).
+logging.getLogger("PIL").setLevel(logging.INFO)
 
 # Accepted content types by kind. Anything else is refused with a clear message.
 ALLOWED: dict[str, str] = {
