@@ -194,9 +194,11 @@ def restore_command(ctx: click.Context, src: Path) -> None:
 
 
 def _register_commands() -> None:
+    from bot.cli import bot_command
     from web.bench import bench_group
 
     main.add_command(bench_group)
+    main.add_command(bot_command, "bot")
 
 
 _register_commands()
