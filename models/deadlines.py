@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Unpack
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, select, update
@@ -83,7 +83,7 @@ class BoardItem:
     escalated: bool
 
 
-def _board_query(today: date) -> Select[Unpack[tuple[Any, ...]]]:
+def _board_query(today: date) -> Select[*tuple[Any, ...]]:
     handler = aliased(Staff)
     open_escalation = (
         select(Escalation.id)
@@ -91,7 +91,7 @@ def _board_query(today: date) -> Select[Unpack[tuple[Any, ...]]]:
                Escalation.due_on == ClueTrack.due_on, Escalation.resolved_at.is_(None))
         .exists()
     )
-    query = (
+    return (
         select(ClueTrack.report_id, ClueTrack.due_kind, ClueTrack.due_on, Report.registry_no, Report.unit_id,
                Unit.name, Report.handler_id, handler.display_name, open_escalation)
         .join(Report, Report.id == ClueTrack.report_id)
@@ -100,10 +100,9 @@ def _board_query(today: date) -> Select[Unpack[tuple[Any, ...]]]:
         .where(ClueTrack.due_on.is_not(None), ClueTrack.due_on <= today + timedelta(days=DUE_SOON_DAYS))
         .order_by(ClueTrack.due_on, Report.registry_no)
     )
-    return query
 
 
-def _items(session: Session, query: Select[Unpack[tuple[Any, ...]]], today: date) -> list[BoardItem]:
+def _items(session: Session, query: Select[*tuple[Any, ...]], today: date) -> list[BoardItem]:
     rows = session.execute(query).all()
     return [
         BoardItem(r[0], r[3], r[1], r[2], (r[2] - today).days, due_status(r[2], today), r[4], r[5] or "",

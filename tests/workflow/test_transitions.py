@@ -197,4 +197,4 @@ def test_check_notes_and_conclusions_are_never_plaintext_in_the_store(office) ->
     workflow.add_check_note(office.rt, office.clerk.id, report_id, "CANARY-核查-笔记")
     with office.rt.stores.case() as session:
         bodies = session.scalars(select(CaseRecord.body).where(CaseRecord.report_id == report_id)).all()
-    assert bodies and all("CANARY".encode() not in b and "核查".encode() not in b for b in bodies)
+    assert bodies and all(b"CANARY" not in b and "核查".encode() not in b for b in bodies)
