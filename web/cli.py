@@ -146,5 +146,10 @@ def doctor(ctx: click.Context, fix: bool) -> None:
         click.echo(f"{len(find_orphans(rt.stores))} orphaned sealed identities (use --fix to remove)")
 
 
+from web import workflow_cli  # noqa: E402 - the subcommands import this module's helpers
+
+main.add_command(workflow_cli.deadlines)
+main.add_command(workflow_cli.survey)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
