@@ -8,8 +8,8 @@ import click
 
 from models.deadlines import deadline_board, escalate_overdue, local_today
 from models.errors import ClueGuardError
-from models.survey import run_monthly_survey
 from models.runtime import Runtime, open_runtime
+from models.survey import run_monthly_survey
 from web.cli import fail, get_config
 
 
