@@ -26,8 +26,11 @@ def test_deadlines_prints_the_board_and_escalates(office) -> None:
 
 
 def test_survey_command_runs_once_a_month(office) -> None:
+    from models import workflow
+
+    workflow.close_clue(office.rt, office.clerk.id, office.concluded(gang=False, transfer=False))
     runner = CliRunner()
     result = runner.invoke(main, ["survey", "--month", "2026-04", "--size", "5"], obj=office.rt.config)
-    assert result.exit_code == 0 and "0 closed clue(s)" in result.output
+    assert result.exit_code == 0 and "sent for 1 closed clue(s)" in result.output
     again = runner.invoke(main, ["survey", "--month", "2026-04"], obj=office.rt.config)
     assert again.exit_code != 0 and "already been sent" in again.output
