@@ -14,6 +14,7 @@ from models.keys import load_or_create_secret
 from models.runtime import Runtime, open_runtime
 from web.shared import RUNTIME_KEY, STATIC_DIR, init_common
 from web.staff import api, auth
+from web.staff import workflow_api as _workflow_api  # noqa: F401 - adds its routes to api.bp before it is registered
 
 csrf = CSRFProtect()
 
@@ -60,3 +61,6 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
 
 def _register_areas(app: Flask) -> None:
     """Blueprints of the staff areas (cases, workflow, protection ...)."""
+    from web.staff import workflow
+
+    workflow.register(app)
