@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -224,7 +225,9 @@ def submit_report(rt: Runtime, sub: Submission, actor: str | None = None) -> Rec
 
     try:
         with rt.stores.case() as session:
-            registry_no, seq = next_registry_no(session, datetime.now(UTC).year)
+            # The registry year is the local one (R13): a clue of 00:30 on 1 January in Beijing
+            # belongs to the new year although UTC is still in the old one.
+            registry_no, seq = next_registry_no(session, datetime.now(ZoneInfo(cfg.timezone)).year)
             session.add(Report(
                 id=report_id, registry_no=registry_no, reg_year=int(registry_no[:4]), reg_seq=seq,
                 category=sub.category, channel=sub.channel, source=sub.source, state="received",

@@ -15,7 +15,14 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def target_metadata(store: str) -> MetaData:
     # Importing the table modules registers their tables on the metadata.
-    from models import protection_tables, tables, unseal_tables, vault_tables  # noqa: F401
+    from models import (  # noqa: F401
+        notifications,
+        protection_tables,
+        tables,
+        unseal_tables,
+        vault_tables,
+        workflow_tables,
+    )
 
     return {"case": CaseBase.metadata, "vault": VaultBase.metadata}[store]
 

@@ -5,47 +5,17 @@ Subcommands live next to what they drive; this module wires them into one group.
 
 from __future__ import annotations
 
-import sys
+from pathlib import Path
 
 import click
 
 from models import audit
 from models.accounts import ROLES, add_staff
-from models.config import Config, config_from_env
 from models.custodians import run_ceremony
-from models.errors import ClueGuardError, InvalidInput
-from models.i18n import translate
+from models.errors import ClueGuardError
 from models.identities import remove_orphans
-from models.runtime import Runtime, open_runtime
 from models.setup import init_site
-
-
-def get_config(ctx: click.Context) -> Config:
-    root = ctx.find_root()
-    if root.obj is None:
-        root.obj = config_from_env()
-    if not isinstance(root.obj, Config):
-        raise click.UsageError("internal: the command context holds no Config")
-    return root.obj
-
-
-def staff_runtime(ctx: click.Context) -> Runtime:
-    return open_runtime(get_config(ctx), staff_side=True)
-
-
-def fail(err: ClueGuardError) -> None:
-    """Print a workflow error in English on stderr and exit non-zero."""
-    detail = ""
-    if isinstance(err, InvalidInput):
-        detail = "".join(f"\n  {k}: {translate('en', v, **err.params)}" for k, v in err.errors.items())
-    raise click.ClickException(translate("en", err.message, **err.params) + detail)
-
-
-def read_stdin_lines(count: int) -> list[str]:
-    lines = [line.rstrip("\r\n") for line in sys.stdin.read().splitlines()]
-    if len(lines) < count:
-        raise click.ClickException(f"expected {count} line(s) on standard input, got {len(lines)}")
-    return lines[:count]
+from web.cli_support import fail, get_config, public_runtime, read_stdin_lines, staff_runtime
 
 
 @click.group()
@@ -112,16 +82,6 @@ def ceremony(ctx: click.Context, threshold: int, users: tuple[str, ...], passphr
     click.echo(f"vault ready: {threshold} of {len(users)} custodians must approve an unsealing")
 
 
-def _register_vault_commands() -> None:
-    from web import vault_cli
-
-    for command in vault_cli.COMMANDS:
-        vault_group.add_command(command)
-
-
-_register_vault_commands()
-
-
 @main.group("audit")
 def audit_group() -> None:
     """The audit trail."""
@@ -131,7 +91,7 @@ def audit_group() -> None:
 @click.pass_context
 def audit_verify(ctx: click.Context) -> None:
     """Check the hash chain end to end; exit 1 if anything was altered or removed."""
-    rt = open_runtime(get_config(ctx), staff_side=False)
+    rt = public_runtime(ctx)
     with rt.stores.case() as session:
         problems = audit.verify(session)
         count = session.query(audit.AuditEvent).count()
@@ -149,12 +109,63 @@ def doctor(ctx: click.Context, fix: bool) -> None:
     """Find sealed identities that no report points to (left by a crash mid-intake)."""
     from models.identities import find_orphans
 
-    rt = open_runtime(get_config(ctx), staff_side=False)
+    rt = public_runtime(ctx)
     if fix:
         click.echo(f"removed {remove_orphans(rt.stores)} orphaned sealed identities")
     else:
         click.echo(f"{len(find_orphans(rt.stores))} orphaned sealed identities (use --fix to remove)")
 
+
+@main.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.pass_context
+def backup_command(ctx: click.Context, dest: Path) -> None:
+    """Back up both stores and the key files into the new directory DEST."""
+    from models.backup import backup
+
+    rt = public_runtime(ctx)
+    summary = backup(get_config(ctx), rt.stores, dest)
+    click.echo(f"backup written to {dest}: {sum(summary.rows.values())} rows")
+    click.echo("it holds the intake private key: keep it as safe as the server")
+
+
+@main.command("restore")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.pass_context
+def restore_command(ctx: click.Context, src: Path) -> None:
+    """Restore a backup into a new, empty site (run after `clueguard init`)."""
+    from models.backup import restore
+    from models.db import Stores
+
+    config = get_config(ctx)
+    init_site(config)
+    stores = Stores(config.database_url, config.vault_url)
+    ctx.call_on_close(stores.dispose)
+    try:
+        summary = restore(config, stores, src)
+    except ClueGuardError as err:
+        fail(err)
+        return
+    click.echo(f"restored {sum(summary.rows.values())} rows from {src}")
+
+
+def _register_commands() -> None:
+    # Imported here: these modules use this one's helpers (get_config, staff_runtime, fail).
+    from bot.cli import bot_command
+    from web import vault_cli, workflow_cli
+    from web.bench import bench_group
+    from web.bench_inbox import inbox_bench
+
+    bench_group.add_command(inbox_bench, "inbox")
+    main.add_command(bench_group)
+    main.add_command(bot_command, "bot")
+    main.add_command(workflow_cli.deadlines)
+    main.add_command(workflow_cli.survey)
+    for command in vault_cli.COMMANDS:
+        vault_group.add_command(command)
+
+
+_register_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

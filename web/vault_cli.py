@@ -6,17 +6,12 @@ Secrets are read from standard input, one a line, never from arguments (they wou
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from models import custodian_lifecycle, unseal
 from models.errors import ClueGuardError
 from models.identities import vault_threshold
-
-
-def _stdin_lines() -> list[str]:
-    return [line.rstrip("\r\n") for line in sys.stdin.read().splitlines()]
+from web.cli_support import fail, read_stdin_lines, staff_runtime
 
 
 @click.command("passphrase")
@@ -24,8 +19,6 @@ def _stdin_lines() -> list[str]:
 @click.pass_context
 def passphrase(ctx: click.Context, username: str) -> None:
     """Change a custodian's passphrase: stdin gives the old, then the new one (two lines)."""
-    from web.cli import fail, read_stdin_lines, staff_runtime
-
     old, new = read_stdin_lines(2)
     try:
         custodian_lifecycle.change_passphrase(staff_runtime(ctx), username, old, new, actor="cli")
@@ -47,8 +40,6 @@ def passphrase(ctx: click.Context, username: str) -> None:
 def redeal(ctx: click.Context, custodians: str, threshold: int | None, approvers: tuple[str, ...],
            new_members: tuple[str, ...]) -> None:
     """Re-deal every identity. stdin: one passphrase a line, approvers first, then new members."""
-    from web.cli import fail, read_stdin_lines, staff_runtime
-
     rt = staff_runtime(ctx)
     secrets = read_stdin_lines(len(approvers) + len(new_members))
     names = [n.strip() for n in custodians.split(",") if n.strip()]
@@ -68,8 +59,6 @@ def redeal(ctx: click.Context, custodians: str, threshold: int | None, approvers
 @click.pass_context
 def cleanup(ctx: click.Context) -> None:
     """Expire unseal requests past their time and destroy re-sealed shares past their window."""
-    from web.cli import staff_runtime
-
     done = unseal.expire_unseal_requests(staff_runtime(ctx), actor="cli")
     click.echo(f"expired {done.expired} request(s); destroyed the shares of {done.destroyed} request(s)")
 

@@ -14,8 +14,9 @@ from models.keys import load_or_create_secret
 from models.runtime import Runtime, open_runtime
 from web.shared import RUNTIME_KEY, STATIC_DIR, init_common
 
-# protection and unseal are imported here, before any app registers api.bp: they add JSON endpoints to it.
+# These add their routes to api.bp, so they are imported before any app registers it.
 from web.staff import api, auth, protection, unseal
+from web.staff import workflow_api as _workflow_api  # noqa: F401
 
 csrf = CSRFProtect()
 
@@ -62,5 +63,8 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
 
 def _register_areas(app: Flask) -> None:
     """Blueprints of the staff areas (cases, workflow, protection ...)."""
+    from web.staff import workflow
+
+    workflow.register(app)
     app.register_blueprint(unseal.bp)
     app.register_blueprint(protection.bp)

@@ -33,6 +33,12 @@ def risk_level_of(report_id: str) -> str | None:
 
 
 @bp.app_template_global()
+def risk_levels_for(report_ids: list[str]) -> dict[str, str]:
+    """Risk level per report id, for flags in lists such as the inbox (one query per page)."""
+    return protection.risk_levels(get_runtime(), report_ids)
+
+
+@bp.app_template_global()
 def unseal_requests_of(report_id: str) -> list[unseal.RequestView]:
     """The signed-in officer's, custodian's or unit head's unseal requests for one clue."""
     if me().role not in ("protection_officer", "custodian", "unit_head"):

@@ -1,0 +1,165 @@
+"""Deadlines (R16–R18): the 7-day transfer, the 5-day feedback, the board and escalation.
+
+Dates are calendar days in the configured time zone (``config.timezone``, Asia/Shanghai by
+default): a clue concluded at 23:30 Beijing time on the 1st is due on the 8th, whatever UTC says.
+A deadline day is still on time; the day after it, the item is overdue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy.orm import Session, aliased
+
+from models import audit
+from models.accounts import CONTENT_ROLES
+from models.config import Config
+from models.db import utcnow
+from models.errors import NotAllowed
+from models.i18n import N_
+from models.policy import visible_cases
+from models.runtime import Runtime
+from models.tables import Report, Staff, Unit
+from models.workflow_tables import ClueTrack, Escalation
+
+TRANSFER_DAYS = 7
+FEEDBACK_DAYS = 5
+# Items this many days or fewer before their deadline count as "due soon".
+DUE_SOON_DAYS = 2
+
+KIND_LABELS = {"transfer": N_("Transfer"), "feedback": N_("Feedback")}
+STATUS_LABELS = {"overdue": N_("Overdue"), "due_soon": N_("Due soon"), "pending": N_("Pending")}
+
+
+def zone(config: Config) -> ZoneInfo:
+    return ZoneInfo(config.timezone)
+
+
+def local_date(config: Config, at: datetime) -> date:
+    """The calendar date of an instant in the configured zone (naive datetimes are UTC)."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(zone(config)).date()
+
+
+def local_today(config: Config) -> date:
+    return local_date(config, utcnow())
+
+
+def transfer_due(config: Config, concluded_at: datetime) -> date:
+    """R16: a possible gang is transferred within 7 days of the conclusion that says so."""
+    return local_date(config, concluded_at) + timedelta(days=TRANSFER_DAYS)
+
+
+def feedback_due(handling_deadline: date) -> date:
+    """R17: the receiving authority reports back within 5 days after its handling period."""
+    return handling_deadline + timedelta(days=FEEDBACK_DAYS)
+
+
+def due_status(due: date, today: date) -> str:
+    if today > due:
+        return "overdue"
+    if (due - today).days <= DUE_SOON_DAYS:
+        return "due_soon"
+    return "pending"
+
+
+@dataclass(frozen=True)
+class BoardItem:
+    report_id: str
+    registry_no: str
+    kind: str
+    due_on: date
+    days_left: int
+    status: str
+    unit_id: int | None
+    unit_name: str
+    handler_id: int | None
+    handler_name: str
+    escalated: bool
+
+
+def _board_query(today: date) -> Select[*tuple[Any, ...]]:
+    handler = aliased(Staff)
+    open_escalation = (
+        select(Escalation.id)
+        .where(Escalation.report_id == ClueTrack.report_id, Escalation.kind == ClueTrack.due_kind,
+               Escalation.due_on == ClueTrack.due_on, Escalation.resolved_at.is_(None))
+        .exists()
+    )
+    return (
+        select(ClueTrack.report_id, ClueTrack.due_kind, ClueTrack.due_on, Report.registry_no, Report.unit_id,
+               Unit.name, Report.handler_id, handler.display_name, open_escalation)
+        .join(Report, Report.id == ClueTrack.report_id)
+        .outerjoin(Unit, Unit.id == Report.unit_id)
+        .outerjoin(handler, handler.id == Report.handler_id)
+        .where(ClueTrack.due_on.is_not(None), ClueTrack.due_on <= today + timedelta(days=DUE_SOON_DAYS))
+        .order_by(ClueTrack.due_on, Report.registry_no)
+    )
+
+
+def _items(session: Session, query: Select[*tuple[Any, ...]], today: date) -> list[BoardItem]:
+    rows = session.execute(query).all()
+    return [
+        BoardItem(r[0], r[3], r[1], r[2], (r[2] - today).days, due_status(r[2], today), r[4], r[5] or "",
+                  r[6], r[7] or "", bool(r[8]))
+        for r in rows
+    ]
+
+
+def deadline_board(rt: Runtime, staff_id: int | None = None) -> list[BoardItem]:
+    """Due-soon and overdue transfers and feedback, earliest first (R18).
+
+    Staff see the items of clues they may read (their unit, their own); ``staff_id`` None is the
+    operator's command line, which sees every unit.
+    """
+    today = local_today(rt.config)
+    query = _board_query(today)
+    with rt.stores.case() as session:
+        if staff_id is not None:
+            staff = session.get(Staff, staff_id)
+            if staff is None or not staff.active or staff.role not in CONTENT_ROLES:
+                raise NotAllowed
+            query = query.where(visible_cases(staff))
+        return _items(session, query, today)
+
+
+def escalate_overdue(rt: Runtime, actor: str = "cli") -> list[BoardItem]:
+    """Record an escalation to the unit head for every overdue item not yet escalated (R18)."""
+    today = local_today(rt.config)
+    created = []
+    with rt.stores.case() as session:
+        for item in _items(session, _board_query(today), today):
+            if item.status != "overdue" or item.escalated:
+                continue
+            session.add(Escalation(report_id=item.report_id, kind=item.kind, due_on=item.due_on,
+                                   unit_id=item.unit_id, handler_id=item.handler_id))
+            session.flush()
+            audit.record(session, actor, "deadline.escalated", item.report_id, kind=item.kind,
+                         due_on=item.due_on.isoformat(), unit=item.unit_id, handler=item.handler_id)
+            created.append(item)
+    return created
+
+
+def resolve_escalations(session: Session, report_id: str, kind: str | None = None) -> None:
+    """The act an escalation was about is done (or the clue left the line): close it."""
+    conditions = [Escalation.report_id == report_id, Escalation.resolved_at.is_(None)]
+    if kind:
+        conditions.append(Escalation.kind == kind)
+    session.execute(update(Escalation).where(and_(*conditions)).values(resolved_at=utcnow()))
+
+
+def open_escalations(rt: Runtime, staff_id: int) -> int:
+    """How many escalations await this unit head (shown to them on sign-in)."""
+    with rt.stores.case() as session:
+        staff = session.get(Staff, staff_id)
+        if staff is None or staff.role != "unit_head" or staff.unit_id is None:
+            return 0
+        return session.scalar(
+            select(func.count()).select_from(Escalation)
+            .where(Escalation.unit_id == staff.unit_id, Escalation.resolved_at.is_(None))
+        ) or 0

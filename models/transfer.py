@@ -1,0 +1,249 @@
+"""Transfer to the competent authority (R16) and its feedback (R17).
+
+A transfer hands a package to an authority from the managed list: the clue (redacted where a
+redaction exists, never with identity: the identity is in the vault store and is never read
+here, R8/R12), the conclusion and the evidence list. The package is kept encrypted in the
+transfer register. The authority's handling deadline starts the 5-day feedback clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import vault
+from models import audit
+from models.casework import load_case
+from models.db import utcnow
+from models.deadlines import feedback_due, local_date, resolve_escalations
+from models.errors import InvalidInput, NotAllowed, NotFound
+from models.files import Upload, check_uploads
+from models.i18n import N_
+from models.intake import data_key_context, unpack_file
+from models.records import read_records, seal_record
+from models.runtime import Runtime
+from models.tables import Attachment, DataKey, Report, Unit
+from models.workflow import Context, acting_staff, clean_note, run_act
+from models.workflow_tables import Authority, Transfer
+
+AUTHORITY_KINDS = {
+    "police": N_("Public security organ"),
+    "procuratorate": N_("Procuratorate"),
+    "court": N_("Court"),
+    "discipline": N_("Discipline inspection and supervision"),
+    "administrative": N_("Administrative enforcement body"),
+    "other": N_("Other authority"),
+}
+AUTHORITY_MANAGERS = frozenset({"unit_head", "admin"})
+MAX_EVIDENCE_ITEMS = 100
+
+
+@dataclass(frozen=True)
+class AuthorityInfo:
+    id: int
+    name: str
+    kind: str
+    active: bool
+
+
+def add_authority(rt: Runtime, staff_id: int, name: str, kind: str) -> int:
+    """Add a receiving authority to the managed list (unit heads and administrators)."""
+    name = (name or "").strip()
+    errors = {}
+    if not name or len(name) > 200:
+        errors["name"] = N_("Give the authority's name (at most 200 characters).")
+    if kind not in AUTHORITY_KINDS:
+        errors["kind"] = N_("Choose the kind of authority.")
+    if errors:
+        raise InvalidInput(errors)
+    with rt.stores.case() as session:
+        staff = acting_staff(session, staff_id)
+        if staff.role not in AUTHORITY_MANAGERS:
+            raise NotAllowed
+        if session.scalar(select(Authority.id).where(Authority.name == name)) is not None:
+            raise InvalidInput({"name": N_("This authority is already on the list.")})
+        row = Authority(name=name, kind=kind, active=True)
+        session.add(row)
+        session.flush()
+        audit.record(session, staff.username, "authority.added", None, authority=row.id)
+        return row.id
+
+
+def retire_authority(rt: Runtime, staff_id: int, authority_id: int) -> None:
+    """Take an authority off the list for new transfers (past transfers keep pointing to it)."""
+    with rt.stores.case() as session:
+        staff = acting_staff(session, staff_id)
+        if staff.role not in AUTHORITY_MANAGERS:
+            raise NotAllowed
+        row = session.get(Authority, authority_id)
+        if row is None:
+            raise NotFound
+        row.active = False
+        audit.record(session, staff.username, "authority.retired", None, authority=row.id)
+
+
+def list_authorities(rt: Runtime, active_only: bool = True) -> list[AuthorityInfo]:
+    with rt.stores.case() as session:
+        query = select(Authority).order_by(Authority.kind, Authority.name)
+        if active_only:
+            query = query.where(Authority.active.is_(True))
+        return [AuthorityInfo(a.id, a.name, a.kind, a.active) for a in session.scalars(query)]
+
+
+def _clue_for_package(rt: Runtime, session: Session, report: Report) -> tuple[dict[str, Any], bool]:
+    """The clue as a transfer package carries it, and whether it is the redacted rendering.
+
+    REDACTION SWITCH (R12): the one call site to change when ``models.redaction.redacted_clue``
+    lands on main — return its rendering (and True) instead of the plain clue document. The plain
+    clue document never holds identity fields (they live sealed in the vault store), so this
+    fallback still carries no identity; it only lacks the staff's marked redactions.
+    """
+    sealed = session.get(DataKey, report.data_key_id)
+    if sealed is None:
+        raise NotFound
+    key = vault.open_data_key(sealed.sealed, rt.require_private(), data_key_context(report.id, sealed.id))
+    return json.loads(vault.decrypt_blob(key, report.content, f"report/{report.id}")), False
+
+
+def _evidence_files(rt: Runtime, session: Session, report: Report, attachment_ids: list[str]) -> list[dict[str, Any]]:
+    files = []
+    for att_id in attachment_ids:
+        att = session.get(Attachment, att_id)
+        if att is None or att.report_id != report.id:
+            raise InvalidInput({"attachments": N_("Choose files of this clue.")})
+        sealed = session.get(DataKey, att.data_key_id)
+        if sealed is None:
+            raise NotFound
+        key = vault.open_data_key(sealed.sealed, rt.require_private(), data_key_context(report.id, sealed.id))
+        name, mime, data = unpack_file(vault.decrypt_blob(key, att.blob, f"attachment/{report.id}/{att.id}"))
+        files.append({"id": att.id, "filename": name, "type": mime, "size": len(data),
+                      "sha256": hashlib.sha256(data).hexdigest()})
+    return files
+
+
+def transfer_clue(rt: Runtime, staff_id: int, report_id: str, authority_id: int, evidence: list[str],
+                  attachment_ids: list[str] | None = None, handling_deadline: date | None = None) -> str:
+    """Transfer a concluded clue to the competent authority with its evidence list, and register it (R16)."""
+    items = [clean_note(e, "evidence", required=False) for e in evidence]
+    items = [e for e in items if e]
+    if not items and not attachment_ids:
+        raise InvalidInput({"evidence": N_("List the evidence handed over.")})
+    if len(items) > MAX_EVIDENCE_ITEMS:
+        raise InvalidInput({"evidence": N_("The evidence list is too long.")})
+
+    def do(ctx: Context) -> None:
+        session, report, track = ctx.session, ctx.report, ctx.track
+        authority = session.get(Authority, authority_id)
+        if authority is None or not authority.active:
+            raise InvalidInput({"authority_id": N_("Choose an authority from the list.")})
+        clue, redacted = _clue_for_package(rt, session, report)
+        conclusions = [r for r in read_records(rt, session, report.id) if r.kind == "conclusion"]
+        now = utcnow()
+        unit = session.get(Unit, report.unit_id) if report.unit_id else None
+        files = _evidence_files(rt, session, report, attachment_ids or [])
+        package: dict[str, Any] = {
+            "registry_no": report.registry_no, "category": report.category, "source": report.source,
+            "unit": unit.name if unit else "", "authority": authority.name,
+            "transferred_on": local_date(rt.config, now).isoformat(), "clue": clue, "redacted": redacted,
+            "conclusion": conclusions[-1].body.get("text", "") if conclusions else "",
+            "evidence": items, "files": files,
+        }
+        transfer_id, key_id = str(uuid.uuid4()), str(uuid.uuid4())
+        data_key = vault.new_data_key(rt.intake_public, data_key_context(report.id, key_id))
+        session.add(DataKey(id=key_id, report_id=report.id, sealed=data_key.sealed))
+        session.add(Transfer(id=transfer_id, report_id=report.id, authority_id=authority.id,
+                             transferred_by=ctx.staff.id, transferred_at=now, due_on=track.transfer_due,
+                             redacted=redacted, data_key_id=key_id,
+                             package=vault.encrypt_blob(data_key.key,
+                                                        json.dumps(package, ensure_ascii=False).encode(),
+                                                        f"transfer/{report.id}/{transfer_id}")))
+        on_time = track.transfer_due is None or local_date(rt.config, now) <= track.transfer_due
+        track.transferred_at = now
+        _set_handling_deadline(track, handling_deadline)
+        resolve_escalations(session, report.id, "transfer")
+        ctx.move("transferred", "clue.transferred", transfer=transfer_id, authority=authority.id,
+                 on_time=on_time, evidence_items=len(items), files=len(files))
+
+    return run_act(rt, staff_id, report_id, "transfer", do)
+
+
+def _set_handling_deadline(track: Any, deadline: date | None) -> None:
+    track.handling_deadline = deadline
+    track.feedback_due = feedback_due(deadline) if deadline else None
+    track.due_kind, track.due_on = ("feedback", track.feedback_due) if deadline else (None, None)
+
+
+def set_handling_deadline(rt: Runtime, staff_id: int, report_id: str, deadline: date) -> str:
+    """Record the receiving authority's handling deadline; feedback is due 5 days after it (R17)."""
+    def do(ctx: Context) -> None:
+        if ctx.track.transferred_at and deadline < local_date(rt.config, ctx.track.transferred_at):
+            raise InvalidInput({"deadline": N_("The handling deadline cannot be before the transfer.")})
+        _set_handling_deadline(ctx.track, deadline)
+        resolve_escalations(ctx.session, ctx.report.id, "feedback")
+        audit.record(ctx.session, ctx.staff.username, "clue.handling_deadline_set", ctx.report.id,
+                     deadline=deadline.isoformat())
+
+    return run_act(rt, staff_id, report_id, "set_handling_deadline", do)
+
+
+def record_feedback(rt: Runtime, staff_id: int, report_id: str, text: str,
+                    uploads: list[Upload] | None = None) -> str:
+    """Record the receiving authority's feedback and its files (R17)."""
+    files = check_uploads(uploads or [], rt.config)
+    text = clean_note(text, required=not files)
+
+    def do(ctx: Context) -> None:
+        now = utcnow()
+        due = ctx.track.feedback_due
+        ctx.track.feedback_at = now
+        ctx.track.due_kind = ctx.track.due_on = None
+        row = seal_record(rt, ctx.session, ctx.report.id, "feedback", ctx.staff.id, {"text": text}, files)
+        resolve_escalations(ctx.session, ctx.report.id, "feedback")
+        ctx.move("feedback_received", "clue.feedback_recorded", record=row.id, files=len(files),
+                 on_time=due is None or local_date(rt.config, now) <= due)
+
+    return run_act(rt, staff_id, report_id, "record_feedback", do)
+
+
+@dataclass(frozen=True)
+class TransferInfo:
+    id: str
+    authority: str
+    at: Any
+    due_on: date | None
+    redacted: bool
+
+
+def list_transfers(session: Session, report_id: str) -> list[TransferInfo]:
+    rows = session.execute(select(Transfer, Authority.name).join(Authority, Authority.id == Transfer.authority_id)
+                           .where(Transfer.report_id == report_id).order_by(Transfer.transferred_at)).all()
+    return [TransferInfo(t.id, name, t.transferred_at, t.due_on, t.redacted) for t, name in rows]
+
+
+def transfer_package(rt: Runtime, staff_id: int, transfer_id: str) -> dict[str, Any]:
+    """The package of one transfer, for printing or handing over; reading it is audited."""
+    with rt.stores.case() as session:
+        transfer = session.get(Transfer, transfer_id)
+        if transfer is None:
+            raise NotFound
+        staff = acting_staff(session, staff_id)
+        report = load_case(session, staff, transfer.report_id)
+        sealed = session.get(DataKey, transfer.data_key_id)
+        if sealed is None:
+            raise NotFound
+        key = vault.open_data_key(sealed.sealed, rt.require_private(), data_key_context(report.id, sealed.id))
+        package: dict[str, Any] = json.loads(vault.decrypt_blob(key, transfer.package,
+                                                                f"transfer/{report.id}/{transfer.id}"))
+        audit.record(session, staff.username, "transfer.package_viewed", report.id, transfer=transfer.id)
+        return package
+
+
+__all__ = ["AUTHORITY_KINDS", "add_authority", "list_authorities", "list_transfers", "record_feedback",
+           "retire_authority", "set_handling_deadline", "transfer_clue", "transfer_package"]

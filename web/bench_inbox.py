@@ -1,0 +1,246 @@
+"""Benchmark: inbox and deadline board page times with 100 000 clues (``clueguard bench inbox``).
+
+Seeds clues in bulk straight into the case store: each row has its own data key, really sealed to
+the intake key, and really encrypted placeholder content, but no receipt (so no Argon2 run per
+clue). Then it signs in to the staff app (test client, in process) and times the pages. Not a
+test: it reports p50/p95 and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+import pyotp
+from sqlalchemy import create_engine, insert, text
+
+import vault
+from models import casework
+from models.accounts import accept_pledge, add_staff
+from models.categories import CATEGORIES, SOURCES
+from models.config import Config
+from models.db import Stores
+from models.intake import data_key_context
+from models.keys import generate_intake_key
+from models.registry import format_registry_no
+from models.runtime import Runtime, ensure_site_salt, open_runtime
+from models.schema import upgrade_all
+from models.tables import DataKey, RegistryCounter, Report, Staff
+from models.workflow_tables import ClueTrack
+
+UNITS = 20
+HANDLERS_PER_UNIT = 2
+PASSWORD = "bench-password-123"  # noqa: S105 - throwaway accounts in a temporary store
+BATCH = 5000
+# Roughly what a store a few years in looks like: most clues finished, a tail still moving.
+STATES = [("archived", 35), ("closed", 25), ("not_accepted", 5), ("merged", 3), ("received", 6),
+          ("registered", 6), ("checking", 8), ("concluded", 5), ("transferred", 5), ("feedback_received", 2)]
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def _staff(rt: Runtime) -> tuple[list[int], dict[int, list[int]], dict[str, Any]]:
+    """Units with handlers, plus a unit head and a clerk of unit 1 to sign in as."""
+    handlers: dict[int, list[int]] = {}
+    people: dict[str, Any] = {}
+    for u in range(1, UNITS + 1):
+        for h in range(HANDLERS_PER_UNIT):
+            acct = add_staff(rt, f"handler{u}_{h}", "intake", f"Unit {u:02d}", PASSWORD)
+            with rt.stores.case() as session:
+                staff = session.get(Staff, acct.staff_id)
+                if staff is None or staff.unit_id is None:
+                    raise click.ClickException("bench staff account missing")
+                handlers.setdefault(staff.unit_id, []).append(staff.id)
+            if u == 1 and h == 0:
+                people["clerk"] = acct
+    people["head"] = add_staff(rt, "head1", "unit_head", "Unit 01", PASSWORD)
+    return sorted(handlers), handlers, people
+
+
+def seed(rt: Runtime, count: int, seed_value: int = 5) -> None:
+    """Insert ``count`` clues with tracks in bulk (valid ciphertext, no receipts)."""
+    rng = random.Random(seed_value)  # noqa: S311 - reproducible test data, not security
+    units, handlers, _people = _staff(rt)
+    now = datetime.now(UTC)
+    today = now.date()
+    categories, sources = list(CATEGORIES), list(SOURCES)
+    states = [s for s, _w in STATES]
+    weights = [w for _s, w in STATES]
+    year = now.year
+    done = 0
+    while done < count:
+        reports, keys, tracks = [], [], []
+        for i in range(done, min(count, done + BATCH)):
+            report_id, key_id = str(uuid.uuid4()), str(uuid.uuid4())
+            data_key = vault.new_data_key(rt.intake_public, data_key_context(report_id, key_id))
+            state = rng.choices(states, weights)[0]
+            created = now - timedelta(minutes=rng.randrange(0, 2 * 365 * 24 * 60))
+            unit = None if state == "received" else rng.choice(units)
+            reports.append({
+                "id": report_id, "registry_no": format_registry_no(year, i + 1), "reg_year": year,
+                "reg_seq": i + 1, "category": rng.choice(categories), "channel": "web",
+                "source": rng.choice(sources), "state": state, "confidential": False, "unit_id": unit,
+                "handler_id": rng.choice(handlers[unit]) if unit else None, "data_key_id": key_id,
+                "content": vault.encrypt_blob(data_key.key, b'{"description": "placeholder"}', f"report/{report_id}"),
+                "receipt_lookup": None, "reporter_public_key": None, "identity_id": None,
+                "created_at": created, "updated_at": created,
+            })
+            keys.append({"id": key_id, "report_id": report_id, "sealed": data_key.sealed})
+            if state != "received":
+                due_kind: str | None = None
+                due_on: date | None = None
+                if state == "concluded" and rng.random() < 0.6:
+                    due_kind, due_on = "transfer", today + timedelta(days=rng.randrange(-6, 8))
+                elif state == "transferred" and rng.random() < 0.8:
+                    due_kind, due_on = "feedback", today + timedelta(days=rng.randrange(-10, 40))
+                registered = created + timedelta(hours=rng.randrange(1, 72))
+                tracks.append({
+                    "report_id": report_id, "registered_at": registered, "gang_related": due_kind == "transfer",
+                    "needs_transfer": state in {"concluded", "transferred", "feedback_received"},
+                    "mandatory_kinds": [], "due_kind": due_kind, "due_on": due_on,
+                    "transferred_at": (registered + timedelta(days=rng.randrange(1, 12))
+                                       if state in {"transferred", "feedback_received"} else None),
+                })
+        with rt.stores.case() as session:
+            session.execute(insert(Report), reports)
+            session.execute(insert(DataKey), keys)
+            if tracks:
+                session.execute(insert(ClueTrack), tracks)
+        done += len(reports)
+        click.echo(f"  seeded {done}/{count}", err=True)
+    with rt.stores.case() as session:
+        session.merge(RegistryCounter(year=year, last=count))
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return cuts[49] * 1000, cuts[94] * 1000
+
+
+def _time(fn: Callable[[int], object], runs: int) -> tuple[float, float]:
+    fn(0)  # warm caches and pools once
+    samples = []
+    for i in range(runs):
+        start = time.perf_counter()
+        fn(i)
+        samples.append(time.perf_counter() - start)
+    return _percentiles(samples)
+
+
+def _signed_in(app: Any, rt: Runtime, username: str, secret: str) -> Any:
+    with rt.stores.case() as session:
+        staff_id = session.query(Staff.id).filter_by(username=username).scalar()
+    accept_pledge(rt, staff_id)
+    client = app.test_client()
+    token = _CSRF.search(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"csrf_token": token.group(1) if token else "", "username": username,
+                                "password": PASSWORD, "totp": pyotp.TOTP(secret).now()})
+    return client, staff_id
+
+
+def measure(config: Config, rt: Runtime, people: dict[str, Any], runs: int) -> list[tuple[str, float, float]]:
+    """p50/p95 in milliseconds of the inbox and the deadline board, for a unit head and a clerk."""
+    from web.staff import create_staff_app
+
+    app = create_staff_app(config, rt)
+    has_inbox_page = any(r.rule == "/cases" for r in app.url_map.iter_rules())
+    results = []
+    for role, acct in (("unit head", people["head"]), ("intake clerk", people["clerk"])):
+        username = "head1" if role == "unit head" else "handler1_0"
+        client, staff_id = _signed_in(app, rt, username, acct.totp_secret)
+
+        def page(path: str, c: Any = client) -> Callable[[int], object]:
+            def get(i: int) -> object:
+                response = c.get(path.format(page=1 + i % 5))
+                if response.status_code != 200:
+                    raise click.ClickException(f"{path} answered {response.status_code}")
+                return response
+
+            return get
+
+        def inbox(i: int, s: int = staff_id) -> object:
+            return casework.list_inbox(rt, s, page=1 + i % 5)
+
+        def inbox_checking(_i: int, s: int = staff_id) -> object:
+            return casework.list_inbox(rt, s, state="checking", page=1)
+
+        if has_inbox_page:
+            results.append((f"inbox page /cases ({role})", *_time(page("/cases?page={page}"), runs)))
+        else:
+            results.append((f"inbox list_inbox() ({role}; /cases not on this branch)", *_time(inbox, runs)))
+        results.append((f"inbox filtered by state ({role})", *_time(inbox_checking, runs)))
+        results.append((f"deadline board page /deadlines ({role})", *_time(page("/deadlines"), runs)))
+    return results
+
+
+@contextmanager
+def _backend(name: str, pg_url: str, workdir: Path) -> Iterator[Config]:
+    data_dir = workdir / name
+    if name == "sqlite":
+        yield Config(data_dir=data_dir)
+        return
+    tag = f"cgbench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    sep = "&" if "?" in pg_url else "?"
+    with admin.connect() as conn:
+        for suffix in ("case", "vault"):
+            conn.execute(text(f'CREATE SCHEMA "{tag}_{suffix}"'))
+    try:
+        yield Config(data_dir=data_dir, database_url=f"{pg_url}{sep}options=-csearch_path%3D{tag}_case",
+                     vault_url=f"{pg_url}{sep}options=-csearch_path%3D{tag}_vault")
+    finally:
+        with admin.connect() as conn:
+            for suffix in ("case", "vault"):
+                conn.execute(text(f'DROP SCHEMA "{tag}_{suffix}" CASCADE'))
+        admin.dispose()
+
+
+@click.command("inbox")
+@click.option("--clues", default=100_000, show_default=True, help="How many clues to seed.")
+@click.option("--runs", default=50, show_default=True, help="Requests per measured page.")
+@click.option("--backend", "backends", multiple=True, type=click.Choice(["sqlite", "postgres"]),
+              help="Which store(s) to measure (default: SQLite, and PostgreSQL if a URL is given).")
+@click.option("--postgres-url", envvar="CLUEGUARD_BENCH_POSTGRES_URL", default="",
+              help="PostgreSQL server for the run (fresh schemas are created and dropped).")
+def inbox_bench(clues: int, runs: int, backends: tuple[str, ...], postgres_url: str) -> None:
+    """Seed many clues and report p50/p95 times of the inbox and the deadline board."""
+    chosen = backends or (("sqlite", "postgres") if postgres_url else ("sqlite",))
+    with tempfile.TemporaryDirectory(prefix="cgbench-") as tmp:
+        for name in chosen:
+            if name == "postgres" and not postgres_url:
+                raise click.UsageError("--postgres-url (or CLUEGUARD_BENCH_POSTGRES_URL) is needed for PostgreSQL")
+            with _backend(name, postgres_url, Path(tmp)) as config:
+                config.data_dir.mkdir(parents=True)
+                generate_intake_key(config)
+                stores = Stores(config.database_url, config.vault_url)
+                try:
+                    upgrade_all(stores)
+                    ensure_site_salt(stores)
+                    rt = open_runtime(config, staff_side=True, stores=stores)
+                    click.echo(f"[{name}] seeding {clues} clues ...", err=True)
+                    start = time.perf_counter()
+                    seed(rt, clues)
+                    click.echo(f"[{name}] seeded in {time.perf_counter() - start:.1f} s", err=True)
+                    with rt.stores.case() as session:
+                        people: dict[str, Staff] = {}
+                        for key, username in (("head", "head1"), ("clerk", "handler1_0")):
+                            people[key] = session.query(Staff).filter_by(username=username).one()
+                    accts = {k: type("Acct", (), {"totp_secret": v.totp_secret})() for k, v in people.items()}
+                    for label, p50, p95 in measure(config, rt, accts, runs):
+                        click.echo(f"{name:8} {label:70} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+                finally:
+                    stores.dispose()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    inbox_bench()

@@ -1,0 +1,229 @@
+"""Staff pages of the clue workflow: the acts on a case, its handling panel, transfer packages and
+the list of receiving authorities. Views are thin: each act is one call into ``models.workflow``
+or ``models.transfer``; refusals come back as translated flash messages."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from models import audit, casework, transfer, workflow
+from models.casefile import CaseWorkflow, case_workflow
+from models.casework import load_case
+from models.categories import CATEGORIES
+from models.deadlines import KIND_LABELS, STATUS_LABELS
+from models.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
+from models.files import Upload
+from models.i18n import N_
+from models.records import read_record_file
+from models.runtime import Runtime
+from models.survey import SATISFACTION
+from models.workflow import acting_staff
+from web.shared import error_message, field_errors, get_runtime, no_store
+from web.staff.auth import me, require_role
+
+bp = Blueprint("workflow", __name__)
+HANDLERS = ("intake", "unit_head")
+
+RECORD_LABELS = {
+    "check_note": N_("Check note"),
+    "conclusion": N_("Conclusion"),
+    "conclusion_returned": N_("Conclusion returned"),
+    "approval": N_("Approval"),
+    "feedback": N_("Feedback"),
+    "not_accepted": N_("Reason for not accepting"),
+    "reassigned": N_("Reason for reassignment"),
+}
+
+
+def uploads() -> list[Upload]:
+    return [Upload(f.filename or "file", f.read()) for f in request.files.getlist("files") if f and f.filename]
+
+
+def _int(form: MultiDict[str, str], name: str) -> int:
+    try:
+        return int(form.get(name, ""))
+    except ValueError:
+        raise InvalidInput({name: N_("Choose a value from the list.")}) from None
+
+
+def _date(form: MultiDict[str, str], name: str, required: bool = True) -> date | None:
+    value = form.get(name, "").strip()
+    if not value and not required:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput({name: N_("Give a date (YYYY-MM-DD).")}) from None
+
+
+def _assignee(form: MultiDict[str, str]) -> tuple[int, int]:
+    """The unit and handler picked from one "unit:handler" list, or given as two fields."""
+    if "assignee" in form:
+        unit, _sep, handler = form.get("assignee", "").partition(":")
+        form = MultiDict({"unit_id": unit, "handler_id": handler})
+    return _int(form, "unit_id"), _int(form, "handler_id")
+
+
+def _flag(form: MultiDict[str, str], name: str) -> bool:
+    return form.get(name) in {"1", "yes", "on", "true"}
+
+
+Act = Callable[[Runtime, int, str, MultiDict[str, str]], object]
+
+# One line per act: how a form becomes a workflow call.
+ACTS: dict[str, Act] = {
+    "register": lambda rt, sid, rid, f: workflow.register_clue(rt, sid, rid, *_assignee(f)),
+    "reassign": lambda rt, sid, rid, f: workflow.reassign_clue(rt, sid, rid, *_assignee(f), f.get("reason", "")),
+    "start_check": lambda rt, sid, rid, f: workflow.start_check(rt, sid, rid),
+    "add_check_note": lambda rt, sid, rid, f: workflow.add_check_note(rt, sid, rid, f.get("text", ""), uploads()),
+    "conclude": lambda rt, sid, rid, f: workflow.conclude_check(
+        rt, sid, rid, f.get("text", ""), gang_related=_flag(f, "gang_related"),
+        shielding_official=_flag(f, "shielding_official"), transfer=_flag(f, "transfer"), uploads=uploads()),
+    "approve": lambda rt, sid, rid, f: workflow.approve_conclusion(rt, sid, rid, f.get("note", "")),
+    "return_conclusion": lambda rt, sid, rid, f: workflow.return_conclusion(rt, sid, rid, f.get("note", "")),
+    "transfer": lambda rt, sid, rid, f: transfer.transfer_clue(
+        rt, sid, rid, _int(f, "authority_id"), f.get("evidence", "").splitlines(), f.getlist("attachment_ids"),
+        _date(f, "handling_deadline", required=False)),
+    "set_handling_deadline": lambda rt, sid, rid, f: transfer.set_handling_deadline(
+        rt, sid, rid, _date(f, "deadline") or date.min),
+    "record_feedback": lambda rt, sid, rid, f: transfer.record_feedback(rt, sid, rid, f.get("text", ""), uploads()),
+    "close": lambda rt, sid, rid, f: workflow.close_clue(rt, sid, rid),
+    "archive": lambda rt, sid, rid, f: workflow.archive_clue(rt, sid, rid),
+    "merge": lambda rt, sid, rid, f: workflow.merge_clue(rt, sid, rid, f.get("into", "").strip()),
+    "not_accept": lambda rt, sid, rid, f: workflow.not_accept_clue(rt, sid, rid, f.get("reason", ""),
+                                                                   f.get("note", "")),
+}
+
+
+def _back(report_id: str) -> Response:
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("workflow.panel", report_id=report_id)
+    return redirect(target)  # type: ignore[return-value]
+
+
+@bp.post("/cases/<report_id>/act/<act>")
+@require_role(*HANDLERS)
+def act(report_id: str, act: str) -> Response:
+    """Do one act of the clue's workflow from its case page."""
+    if act not in ACTS:
+        abort(404)
+    try:
+        ACTS[act](get_runtime(), me().id, report_id, request.form)
+    except NotFound:
+        abort(404)
+    except InvalidInput as err:
+        for message in field_errors(err.errors, err.params).values():
+            flash(message, "error")
+    except ClueGuardError as err:
+        flash(error_message(err), "error")
+    else:
+        flash(_("Done."), "success")
+    return _back(report_id)
+
+
+def workflow_panel(report_id: str) -> CaseWorkflow | None:
+    """For templates: the handling of a clue as the signed-in staff member may see it."""
+    try:
+        return case_workflow(get_runtime(), me().id, report_id)
+    except (NotAllowed, NotFound):
+        return None
+
+
+@bp.get("/cases/<report_id>/workflow")
+@require_role("intake", "unit_head", "protection_officer")
+def panel(report_id: str) -> Any:
+    """The clue with its handling panel (the case page includes the same panel)."""
+    try:
+        case = casework.open_case(get_runtime(), me().id, report_id)
+    except NotFound:
+        abort(404)
+    except NotAllowed:
+        abort(403)
+    return no_store(Response(render_template("staff/workflow_page.html", case=case, report=case.report,
+                                             category_label=CATEGORIES.get(case.report.category))))
+
+
+@bp.get("/cases/record-files/<file_id>")
+@require_role("intake", "unit_head", "protection_officer")
+def record_file(file_id: str) -> Any:
+    """Download a file attached to a check note, conclusion or feedback (access checked, audited)."""
+    rt = get_runtime()
+    try:
+        with rt.stores.case() as session:
+            report_id, name, mime, data = read_record_file(rt, session, file_id)
+            staff = acting_staff(session, me().id)
+            load_case(session, staff, report_id)
+            audit.record(session, staff.username, "record_file.viewed", report_id, file=file_id)
+    except (LookupError, NotFound):
+        abort(404)
+    except NotAllowed:
+        abort(403)
+    return no_store(send_file(io.BytesIO(data), mimetype=mime, as_attachment=True, download_name=name))
+
+
+@bp.get("/transfers/<transfer_id>")
+@require_role(*HANDLERS)
+def package(transfer_id: str) -> Any:
+    """A transfer package, for printing and handing over (reading it is audited)."""
+    try:
+        content = transfer.transfer_package(get_runtime(), me().id, transfer_id)
+    except NotFound:
+        abort(404)
+    except NotAllowed:
+        abort(403)
+    return no_store(Response(render_template("staff/transfer_package.html", package=content)))
+
+
+@bp.route("/authorities", methods=["GET", "POST"])
+@require_role("unit_head", "admin")
+def authorities() -> Any:
+    """The managed list of receiving authorities."""
+    rt = get_runtime()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            transfer.add_authority(rt, me().id, request.form.get("name", ""), request.form.get("kind", ""))
+        except InvalidInput as err:
+            errors = field_errors(err.errors, err.params)
+        else:
+            flash(_("Done."), "success")
+            return redirect(url_for("workflow.authorities"))
+    return render_template("staff/authorities.html", authorities=transfer.list_authorities(rt, active_only=False),
+                           kinds=transfer.AUTHORITY_KINDS, errors=errors), 400 if errors else 200
+
+
+@bp.post("/authorities/<int:authority_id>/retire")
+@require_role("unit_head", "admin")
+def retire(authority_id: int) -> Response:
+    """Take an authority off the list for new transfers."""
+    try:
+        transfer.retire_authority(get_runtime(), me().id, authority_id)
+    except NotFound:
+        abort(404)
+    return redirect(url_for("workflow.authorities"))  # type: ignore[return-value]
+
+
+def register(app: Flask) -> None:
+    """Wire the workflow pages, the deadline board and statistics into the staff app."""
+    from web.staff import deadlines, stats
+
+    app.register_blueprint(bp)
+    app.register_blueprint(deadlines.bp)
+    app.register_blueprint(stats.bp)
+    deadlines.init_escalation_banner(app)
+    app.jinja_env.globals.update(
+        workflow_panel=workflow_panel,
+        workflow_labels={
+            "states": workflow.STATE_LABELS, "kinds": workflow.MANDATORY_KINDS,
+            "reasons": workflow.NOT_ACCEPTED_REASONS, "records": RECORD_LABELS, "due": STATUS_LABELS,
+            "due_kinds": KIND_LABELS, "satisfaction": SATISFACTION, "authority_kinds": transfer.AUTHORITY_KINDS,
+        },
+    )
