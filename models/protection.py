@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 import vault
@@ -124,7 +124,7 @@ def set_risk(rt: Runtime, staff_id: int, report_id: str, level: str, reasons: st
             session.add(row)
         else:
             # The old reasons' key goes with them: nothing stale stays decryptable.
-            session.execute(DataKey.__table__.delete().where(DataKey.id == row.data_key_id))
+            session.execute(delete(DataKey).where(DataKey.id == row.data_key_id))
         row.level, row.rank, row.data_key_id, row.reasons = level, RANK[level], key_id, blob
         row.assessed_by, row.assessed_at = staff.id, now
         audit.record(session, staff.username, "protection.risk_set", report.id, level=level,
