@@ -94,6 +94,16 @@ def list_inbox(rt: Runtime, staff_id: int, *, category: str | None = None, state
         return InboxPage(list(rows), total, page, max(1, -(-total // PAGE_SIZE)))
 
 
+def find_by_registry_no(rt: Runtime, registry_no: str) -> str:
+    """The id of the report with this registry number (NotFound if none); callers then
+    go through ``open_case`` or ``reply_to_reporter``, which check need-to-know (R20)."""
+    with rt.stores.case() as session:
+        report_id = session.scalar(select(Report.id).where(Report.registry_no == registry_no.strip()))
+    if report_id is None:
+        raise NotFound
+    return report_id
+
+
 def _data_keys(rt: Runtime, session: Session, report_id: str) -> dict[str, bytes]:
     private = rt.require_private()
     rows = session.scalars(select(DataKey).where(DataKey.report_id == report_id)).all()

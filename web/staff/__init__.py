@@ -6,14 +6,20 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, redirect, render_template, url_for
 from flask_wtf import CSRFProtect
+from werkzeug.wrappers import Response
 
+from models.accounts import CONTENT_ROLES
 from models.config import Config
 from models.keys import load_or_create_secret
 from models.runtime import Runtime, open_runtime
 from web.shared import RUNTIME_KEY, STATIC_DIR, init_common
-from web.staff import api, auth
+
+# api_cases and new_clue add routes to api.bp and cases.bp: they must be imported before the
+# blueprints are registered on any app.
+from web.staff import api, api_cases, auth, cases, nav, new_clue  # noqa: F401  isort: skip
+from web.staff.labels import ROLE_LABELS
 
 csrf = CSRFProtect()
 
@@ -48,15 +54,21 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
     def _staff_context() -> dict[str, Any]:
         from flask_login import current_user
 
-        return {"me": current_user if current_user.is_authenticated else None}
+        signed_in = current_user if current_user.is_authenticated else None
+        return {"me": signed_in, "role_labels": ROLE_LABELS,
+                "nav_links": nav.links_for(signed_in.role) if signed_in else []}
 
     @app.get("/")
-    def home() -> str:
-        """Start page after sign-in."""
-        return render_template("staff/home.html")
+    def home() -> str | Response:
+        """Start page: the clue inbox for content roles, a list of duties for the others."""
+        role = auth.me().role
+        if role in CONTENT_ROLES:
+            return redirect(url_for("cases.inbox"))
+        return render_template("staff/home.html", duties=nav.ROLE_DUTIES.get(role, []))
 
     return app
 
 
 def _register_areas(app: Flask) -> None:
     """Blueprints of the staff areas (cases, workflow, protection ...)."""
+    app.register_blueprint(cases.bp)
