@@ -17,8 +17,8 @@ from models.categories import CATEGORIES
 from models.errors import InvalidInput
 from models.i18n import N_
 from models.tables import Report
-from web.staff.api import BEARER, api_auth, bp, json_body, register_openapi
 from web.shared import get_runtime
+from web.staff.api import BEARER, api_auth, bp, json_body, register_openapi
 from web.staff.labels import STATE_LABELS
 
 ROLES = tuple(sorted(CONTENT_ROLES))
