@@ -18,6 +18,7 @@ from models.i18n import translate
 from models.identities import remove_orphans
 from models.runtime import Runtime, open_runtime
 from models.setup import init_site
+from web.serve import demo, serve, totp
 
 
 def get_config(ctx: click.Context) -> Config:
@@ -144,6 +145,11 @@ def doctor(ctx: click.Context, fix: bool) -> None:
         click.echo(f"removed {remove_orphans(rt.stores)} orphaned sealed identities")
     else:
         click.echo(f"{len(find_orphans(rt.stores))} orphaned sealed identities (use --fix to remove)")
+
+
+main.add_command(serve)
+main.add_command(demo)
+main.add_command(totp)
 
 
 if __name__ == "__main__":  # pragma: no cover
