@@ -71,6 +71,9 @@ def load_case(session: Session, staff: Staff, report_id: str) -> Report:
         raise NotFound
     if not can_read_case(staff, report):
         audit.record(session, staff.username, "report.access_refused", report.id)
+        # Commit the refusal before raising: the caller's transaction rolls back on the
+        # exception and would otherwise take the audit event with it (R23).
+        session.commit()
         raise NotAllowed
     return report
 

@@ -6,11 +6,12 @@ Views stay thin: every rule (need-to-know R20, auditing R23, message sealing R6)
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from datetime import datetime
 from typing import Any, NoReturn
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -105,8 +106,9 @@ def download(report_id: str, attachment_id: str) -> Response:
         name, mime, data = casework.open_attachment(get_runtime(), me().id, attachment_id)
     except ClueGuardError as err:
         refuse(err)
-    response = Response(data, mimetype=mime)
-    response.headers.set("Content-Disposition", "attachment", filename=name)
+    # send_file writes the RFC 6266 header with an ASCII fallback and filename* for Chinese names.
+    response = send_file(io.BytesIO(data), mimetype=mime, as_attachment=True, download_name=name,
+                         conditional=False, etag=False, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     # A file opened from the browser's cache would escape the audit trail.
     return no_store(response)
