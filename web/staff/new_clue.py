@@ -27,11 +27,11 @@ REPORTED_ROWS = 3
 SHIELDING_ROWS = 2
 PERSON_FIELDS = ("name", "unit", "position", "place")
 IDENTITY_LABELS = {
-    "name": N_("Name"),
-    "phone": N_("Phone"),
-    "id_number": N_("ID card number"),
-    "address": N_("Address"),
-    "contact": N_("Other contact"),
+    "name": N_("Reporter's name"),
+    "phone": N_("Reporter's phone"),
+    "id_number": N_("Reporter's ID card number"),
+    "address": N_("Reporter's address"),
+    "contact": N_("Other way to reach the reporter"),
 }
 
 
