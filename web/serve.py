@@ -11,6 +11,7 @@ import multiprocessing
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -174,7 +175,7 @@ def _banner(creds: DemoCredentials, config: Config, host: str, ports: dict[str, 
     return "\n".join(out)
 
 
-def _stop(processes: list[multiprocessing.process.BaseProcess]) -> None:
+def _stop(processes: Sequence[multiprocessing.process.BaseProcess]) -> None:
     for proc in processes:
         if proc.is_alive():
             proc.terminate()  # SIGTERM: gunicorn finishes requests in flight, then exits

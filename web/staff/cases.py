@@ -11,9 +11,9 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any, NoReturn
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from models import casework
 from models.accounts import CONTENT_ROLES
@@ -116,7 +116,7 @@ def download(report_id: str, attachment_id: str) -> Response:
 
 @bp.post("/cases/<report_id>/reply")
 @require_role(*CONTENT_ROLES)
-def reply(report_id: str) -> Response:
+def reply(report_id: str) -> WerkzeugResponse:
     """Send a message (and files) to the reporter, who reads it with their receipt code (R6)."""
     text = request.form.get("text", "")
     try:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, render_template, request
+from flask import Response, flash, render_template, request
 from werkzeug.datastructures import MultiDict
-from werkzeug.wrappers import Response
 
 from models.errors import ClueGuardError, InvalidInput
 from models.i18n import N_
