@@ -138,12 +138,14 @@ def open_case(rt: Runtime, staff_id: int, report_id: str) -> CaseView:
         return CaseView(report, clue, files, messages)
 
 
-def open_attachment(rt: Runtime, staff_id: int, attachment_id: str) -> tuple[str, str, bytes]:
-    """One evidence file (name, type, bytes) for a staff member allowed to read its clue."""
+def open_attachment(rt: Runtime, staff_id: int, attachment_id: str,
+                    report_id: str | None = None) -> tuple[str, str, bytes]:
+    """One evidence file (name, type, bytes) for a staff member allowed to read its clue;
+    ``report_id``, if given, must be the clue the file belongs to."""
     with rt.stores.case() as session:
         staff = _actor(session, staff_id)
         att = session.get(Attachment, attachment_id)
-        if att is None:
+        if att is None or (report_id is not None and att.report_id != report_id):
             raise NotFound
         report = load_case(session, staff, att.report_id)
         sealed = session.get(DataKey, att.data_key_id)

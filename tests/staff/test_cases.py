@@ -172,6 +172,8 @@ def test_files_download_as_attachments_never_inline(make_staff, sign_in, clues, 
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response.headers["Cache-Control"]
     assert [e.detail["attachment"] for e in events(staff_rt, "attachment.viewed")] == [info.id]
+    [other] = clues(1)
+    assert browser.get(f"/cases/{other.report_id}/files/{info.id}").status_code == 404
 
 
 def test_reply_reaches_the_reporter(make_staff, sign_in, clues, public_rt) -> None:

@@ -103,7 +103,7 @@ def case(report_id: str) -> Response:
 def download(report_id: str, attachment_id: str) -> Response:
     """An evidence file, always as a download: never rendered inside the staff app."""
     try:
-        name, mime, data = casework.open_attachment(get_runtime(), me().id, attachment_id)
+        name, mime, data = casework.open_attachment(get_runtime(), me().id, attachment_id, report_id)
     except ClueGuardError as err:
         refuse(err)
     # send_file writes the RFC 6266 header with an ASCII fallback and filename* for Chinese names.
