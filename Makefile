@@ -3,6 +3,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Database tests run on SQLite and on this PostgreSQL (the machine and CI start it; trust auth).
+export CLUEGUARD_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PEERS := tests/peers/node_modules/.installed
 
 .PHONY: run test lint typecheck install browser peers clean

@@ -109,6 +109,7 @@ def authenticate(rt: Runtime, username: str, password: str, totp_code: str) -> S
         if locked is not None and (locked if locked.tzinfo else locked.replace(tzinfo=now.tzinfo)) > now:
             audit.record(session, staff.username, "signin.refused", None, reason="locked")
             raise AccountLocked
+        password_ok: bool
         try:
             password_ok = password_hasher(rt).verify(staff.password_hash, password)
         except (VerificationError, InvalidHashError):

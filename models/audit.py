@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,7 +24,7 @@ GENESIS = "0" * 64
 
 
 def _digest(prev_hash: str, event_id: int, at: datetime, actor: str, event: str,
-            report_id: str | None, detail: dict[str, object]) -> str:
+            report_id: str | None, detail: Mapping[str, object]) -> str:
     body = json.dumps(
         [event_id, at.isoformat(timespec="microseconds"), actor, event, report_id, detail],
         sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str,

@@ -132,7 +132,8 @@ def open_case(rt: Runtime, staff_id: int, report_id: str) -> CaseView:
                                    .order_by(Message.created_at)):
             body = json.loads(vault.decrypt_blob(keys[msg.data_key_id], msg.staff_box,
                                                  f"message/{report.id}/{msg.id}"))
-            author = session.get(Staff, msg.author_id).display_name if msg.author_id else None
+            author_row = session.get(Staff, msg.author_id) if msg.author_id else None
+            author = author_row.display_name if author_row else None
             messages.append(CaseMessage(msg.id, msg.direction, author, body["text"], msg.created_at))
         audit.record(session, staff.username, "report.viewed", report.id)
         return CaseView(report, clue, files, messages)

@@ -15,7 +15,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def target_metadata(store: str) -> MetaData:
     # Importing the table modules registers their tables on the metadata.
-    from models import tables, vault_tables  # noqa: F401
+    from models import notifications, tables, vault_tables  # noqa: F401
 
     return {"case": CaseBase.metadata, "vault": VaultBase.metadata}[store]
 

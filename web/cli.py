@@ -6,6 +6,7 @@ Subcommands live next to what they drive; this module wires them into one group.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -18,7 +19,6 @@ from models.i18n import translate
 from models.identities import remove_orphans
 from models.runtime import Runtime, open_runtime
 from models.setup import init_site
-from web.serve import demo, serve, totp
 
 
 def get_config(ctx: click.Context) -> Config:
@@ -30,8 +30,21 @@ def get_config(ctx: click.Context) -> Config:
     return root.obj
 
 
+def _runtime(ctx: click.Context, staff_side: bool) -> Runtime:
+    """One runtime per command invocation, its connections closed when the command ends."""
+    rt = open_runtime(get_config(ctx), staff_side=staff_side)
+    ctx.find_root().call_on_close(rt.stores.dispose)
+    return rt
+
+
 def staff_runtime(ctx: click.Context) -> Runtime:
-    return open_runtime(get_config(ctx), staff_side=True)
+    """The staff side's runtime (holds the intake private key)."""
+    return _runtime(ctx, staff_side=True)
+
+
+def public_runtime(ctx: click.Context) -> Runtime:
+    """A runtime without the intake private key, for commands that need no content."""
+    return _runtime(ctx, staff_side=False)
 
 
 def fail(err: ClueGuardError) -> None:
@@ -122,7 +135,7 @@ def audit_group() -> None:
 @click.pass_context
 def audit_verify(ctx: click.Context) -> None:
     """Check the hash chain end to end; exit 1 if anything was altered or removed."""
-    rt = open_runtime(get_config(ctx), staff_side=False)
+    rt = public_runtime(ctx)
     with rt.stores.case() as session:
         problems = audit.verify(session)
         count = session.query(audit.AuditEvent).count()
@@ -140,17 +153,59 @@ def doctor(ctx: click.Context, fix: bool) -> None:
     """Find sealed identities that no report points to (left by a crash mid-intake)."""
     from models.identities import find_orphans
 
-    rt = open_runtime(get_config(ctx), staff_side=False)
+    rt = public_runtime(ctx)
     if fix:
         click.echo(f"removed {remove_orphans(rt.stores)} orphaned sealed identities")
     else:
         click.echo(f"{len(find_orphans(rt.stores))} orphaned sealed identities (use --fix to remove)")
 
 
-main.add_command(serve)
-main.add_command(demo)
-main.add_command(totp)
+@main.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.pass_context
+def backup_command(ctx: click.Context, dest: Path) -> None:
+    """Back up both stores and the key files into the new directory DEST."""
+    from models.backup import backup
 
+    rt = public_runtime(ctx)
+    summary = backup(get_config(ctx), rt.stores, dest)
+    click.echo(f"backup written to {dest}: {sum(summary.rows.values())} rows")
+    click.echo("it holds the intake private key: keep it as safe as the server")
+
+
+@main.command("restore")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.pass_context
+def restore_command(ctx: click.Context, src: Path) -> None:
+    """Restore a backup into a new, empty site (run after `clueguard init`)."""
+    from models.backup import restore
+    from models.db import Stores
+
+    config = get_config(ctx)
+    init_site(config)
+    stores = Stores(config.database_url, config.vault_url)
+    ctx.call_on_close(stores.dispose)
+    try:
+        summary = restore(config, stores, src)
+    except ClueGuardError as err:
+        fail(err)
+        return
+    click.echo(f"restored {sum(summary.rows.values())} rows from {src}")
+
+
+def _register_commands() -> None:
+    from bot.cli import bot_command
+    from web.bench import bench_group
+    from web.serve import demo, serve, totp
+
+    main.add_command(bench_group)
+    main.add_command(bot_command, "bot")
+    main.add_command(serve)
+    main.add_command(demo)
+    main.add_command(totp)
+
+
+_register_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

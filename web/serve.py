@@ -21,6 +21,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from models.config import Config
+from models.runtime import Runtime
 from web.demo import THRESHOLD, DemoCredentials
 
 APPS = ("public", "staff")
@@ -39,14 +40,6 @@ def build_app(kind: str, config: Config) -> Flask:
 
     app: Flask = create_public_app(config)
     return app
-
-
-def public_app_available() -> bool:
-    try:
-        from web.public import create_public_app  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def gunicorn_options(kind: str, host: str, port: int, workers: int) -> dict[str, Any]:
@@ -91,12 +84,15 @@ class ClueGuardServer(BaseApplication):  # type: ignore[misc]
 
 def check_app(kind: str, config: Config) -> None:
     """Build the app once before forking, so a missing key file fails here with a clear message."""
-    from web.shared import RUNTIME_KEY
-
     app = build_app(kind, config)
-    runtime = app.extensions.get(RUNTIME_KEY)
-    if runtime is not None:
-        runtime.stores.dispose()
+    close_stores(app)
+
+
+def close_stores(app: Flask) -> None:
+    """Release the database connections an app opened (each app keeps its Runtime in extensions)."""
+    for value in app.extensions.values():
+        if isinstance(value, Runtime):
+            value.stores.dispose()
 
 
 def run_server(kind: str, config: Config, options: dict[str, Any]) -> None:
@@ -117,8 +113,6 @@ def serve(ctx: click.Context, kind: str, host: str, port: int | None, workers: i
     from web.cli import get_config  # web.cli imports this module to register the commands
 
     config = get_config(ctx)
-    if kind == "public" and not public_app_available():
-        raise click.ClickException("the public app is not installed in this build")
     try:
         check_app(kind, config)
     except (OSError, RuntimeError) as err:
@@ -232,18 +226,11 @@ def demo(ctx: click.Context, data_dir: Path, host: str, public_port: int, staff_
         creds = set_up_demo(config)
     except RuntimeError as err:
         raise click.ClickException(str(err)) from err
-    kinds = ["staff"]
-    # TODO(merge): the public app is written on its own branch; once web.public exists this
-    # branch disappears and the demo serves both apps.
-    if public_app_available():
-        kinds.insert(0, "public")
     ports = {"public": public_port, "staff": staff_port}
     click.echo(_banner(creds, config, host, ports, serving=not no_serve))
     if no_serve:
         return
-    if "public" not in kinds:
-        click.echo("note: this build has no public app yet; serving the staff app only", err=True)
     click.echo("serving; press Ctrl-C to stop both apps")
-    code = serve_together(config, kinds, host, ports)
+    code = serve_together(config, list(APPS), host, ports)
     click.echo("stopped")
     sys.exit(code)

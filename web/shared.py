@@ -30,8 +30,18 @@ CSP = (
 )
 
 
+API_PREFIX = "/api/"
+
+
 def current_locale() -> str:
-    """?lang= wins (and is remembered in a cookie), then the cookie, then Chinese."""
+    """?lang= wins (and is remembered in a cookie), then the cookie, then Chinese.
+
+    Pages ignore Accept-Language on purpose: Tor Browser always sends en-US, and the reporter's
+    default is Chinese. The JSON API uses no cookies, so there ?lang= then Accept-Language count.
+    """
+    if request.path.startswith(API_PREFIX):
+        asked = request.args.get("lang") or request.accept_languages.best_match(LOCALES)
+        return pick_locale(asked)
     return pick_locale(request.args.get("lang") or request.cookies.get(LANG_COOKIE))
 
 
@@ -53,7 +63,7 @@ def _security_headers(response: Response) -> Response:
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     lang = request.args.get("lang")
-    if lang and pick_locale(lang) == lang:
+    if lang and pick_locale(lang) == lang and not request.path.startswith(API_PREFIX):
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="Lax",
                             secure=request.is_secure, httponly=True)
     return response
@@ -78,8 +88,8 @@ def _error_page(exc: HTTPException) -> Any:
     }
     code = exc.code or 500
     text = messages.get(code, _("Something went wrong. Nothing you sent has been lost; please try again."))
-    if request.path.startswith("/api/"):
-        return {"error": text}, code
+    if request.path.startswith(API_PREFIX):
+        return {"error": text, "fields": {}}, code
     return render_template("error.html", code=code, message=text), code
 
 
@@ -88,8 +98,8 @@ def _internal_error(exc: Exception) -> Any:
     # and the engines hide SQL parameters.
     current_app.logger.error("unhandled %s at %s", type(exc).__name__, request.endpoint, exc_info=exc)
     text = _("Something went wrong. Nothing you sent has been lost; please try again.")
-    if request.path.startswith("/api/"):
-        return {"error": text}, 500
+    if request.path.startswith(API_PREFIX):
+        return {"error": text, "fields": {}}, 500
     return render_template("error.html", code=500, message=text), 500
 
 

@@ -31,7 +31,7 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
         "required": ["error"],
     },
 }
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def register_openapi(paths: dict[str, dict[str, Any]], schemas: dict[str, dict[str, Any]] | None = None) -> None:

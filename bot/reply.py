@@ -1,0 +1,128 @@
+"""/reply: answer staff or add information and files, through ``models.intake.add_follow_up`` (R5, R6).
+
+See reply.mmd. The receipt code is held in memory until the answer is sent, then wiped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+
+from bot.common import (
+    CONVERSATION_TIMEOUT,
+    END,
+    GLOBAL_COMMAND_PATTERN,
+    Context,
+    answer_button,
+    buttons,
+    cancel,
+    draft,
+    error_text,
+    runtime,
+    say,
+    say_text,
+    t,
+    timed_out,
+    wipe,
+)
+from bot.files import ATTACHMENTS, fetch_upload, has_attachment
+from bot.status import check_receipt, delete_code_message, status_texts
+from models.errors import ClueGuardError, InvalidInput
+from models.intake import add_follow_up
+
+RECEIPT, MESSAGE = range(2)
+SEND = [("Send", "send")]
+
+
+async def ask_receipt(update: Update, context: Context) -> int:
+    """Entry: ask for the receipt code."""
+    wipe(context)
+    await say(update, context, "Send your 16-digit receipt code to answer or add information.")
+    return RECEIPT
+
+
+async def receipt(update: Update, context: Context) -> int:
+    """RECEIPT: check the code, show the latest staff message, ask for the answer."""
+    status = await check_receipt(update, context)
+    if status is None:
+        return RECEIPT
+    draft(context)["code"] = (update.effective_message.text or "") if update.effective_message else ""
+    staff = [m for m in status.messages if m.sender == "staff"]
+    if staff:
+        for text in status_texts(context, status)[-1:]:
+            await say_text(update, context, text)
+    await say(update, context, "Write your answer or add information; you can send several messages and "
+                               "files. Press Send when finished.",
+              buttons(context, SEND, [("Delete my message with the code", "del")]))
+    return MESSAGE
+
+
+async def message(update: Update, context: Context) -> int:
+    """MESSAGE: collect text and files until Send, then hand them to the follow-up workflow."""
+    d = draft(context)
+    choice = await answer_button(update)
+    if choice == "del":
+        await delete_code_message(update, context)
+        return MESSAGE
+    rt = runtime(context)
+    if choice == "send":
+        return await send(update, context, d)
+    msg = update.effective_message
+    if has_attachment(msg) and msg is not None:
+        uploads: list[Any] = d.setdefault("files", [])
+        if len(uploads) >= rt.config.max_files:
+            await say(update, context, "At most %(n)s files per submission.", n=rt.config.max_files)
+            return MESSAGE
+        try:
+            uploads.append(await fetch_upload(msg, rt.config))
+        except InvalidInput as err:
+            await say_text(update, context, error_text(context, err) + "\n" + t(context, "This file was not added."))
+            return MESSAGE
+    elif msg is not None and msg.text:
+        parts: list[str] = d.setdefault("text", [])
+        if sum(len(p) + 2 for p in parts) + len(msg.text) > rt.config.max_text_chars:
+            await say(update, context, "The message is too long.")
+            return MESSAGE
+        parts.append(msg.text)
+    await say(update, context, "Added. Send more, or press Send.", buttons(context, SEND))
+    return MESSAGE
+
+
+async def send(update: Update, context: Context, d: dict[str, Any]) -> int:
+    try:
+        registry_no = await asyncio.to_thread(add_follow_up, runtime(context), d.get("code", ""),
+                                              "\n\n".join(d.get("text", [])), list(d.get("files", [])))
+    except ClueGuardError as err:
+        await say_text(update, context, error_text(context, err))
+        return MESSAGE
+    wipe(context)
+    await say(update, context, "Sent. Staff will see your message with report %(registry_no)s.",
+              registry_no=registry_no)
+    return END
+
+
+async def unexpected(update: Update, context: Context) -> None:
+    """Anything else (stickers, commands): say what this step expects."""
+    await answer_button(update)
+    await say(update, context, "Send text or files, press a button, or send /cancel.")
+
+
+def reply_conversation() -> ConversationHandler:
+    """The /reply conversation."""
+    return ConversationHandler(
+        name="reply",
+        entry_points=[CommandHandler("reply", ask_receipt)],
+        states={
+            RECEIPT: [MessageHandler(filters.TEXT & ~filters.COMMAND, receipt)],
+            MESSAGE: [MessageHandler((filters.TEXT & ~filters.COMMAND) | ATTACHMENTS, message),
+                      CallbackQueryHandler(message, pattern=r"^(send|del)$")],
+            ConversationHandler.TIMEOUT: [MessageHandler(filters.ALL, timed_out), CallbackQueryHandler(timed_out)],
+        },
+        fallbacks=[CommandHandler("cancel", cancel),
+                   MessageHandler(~(filters.Regex(GLOBAL_COMMAND_PATTERN) | filters.UpdateType.EDITED), unexpected),
+                   CallbackQueryHandler(unexpected)],
+        conversation_timeout=CONVERSATION_TIMEOUT,
+    )

@@ -1,0 +1,175 @@
+"""End to end over real HTTP: `clueguard bot` polling a local Bot API emulator (telegram-test-api).
+
+The emulator runs from tests/peers (`make peers` installs it, pinned); the bot runs as its own
+process with the public keys only; the staff reply goes through the staff workflow function.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from models import casework
+from models.tables import Report
+
+PEERS = Path(__file__).resolve().parents[1] / "peers"
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "777000:E2E-TOKEN"
+CHAT_ID = 31337
+USER = {"id": CHAT_ID, "is_bot": False, "first_name": "E2E"}
+DEADLINE = 30.0  # seconds to wait for an answer before failing (not a timing assertion)
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
+@pytest.fixture
+def emulator() -> Iterator[str]:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the Telegram Bot API emulator (tests/peers) needs Node.js")
+    if not (PEERS / "node_modules" / "telegram-test-api").is_dir():
+        pytest.fail("the Telegram Bot API emulator is not installed: run `make peers`")
+    for _attempt in range(3):
+        port = free_port()
+        proc = subprocess.Popen([node, "telegram-emulator.js", str(port)], cwd=PEERS,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        line = proc.stdout.readline().decode() if proc.stdout else ""
+        if line.startswith("ready "):
+            yield line.split()[1]
+            stop(proc)
+            return
+        stop(proc)  # the port was taken between choosing and binding it: try another
+    pytest.fail("the Telegram Bot API emulator did not start")
+
+
+@pytest.fixture
+def bot_process(emulator: str, config, stores, tmp_path: Path) -> Iterator[Path]:
+    env = {**os.environ, "CLUEGUARD_DATA_DIR": str(config.data_dir), "CLUEGUARD_DATABASE_URL": config.database_url,
+           "CLUEGUARD_VAULT_URL": config.vault_url, "CLUEGUARD_TELEGRAM_TOKEN": TOKEN,
+           "CLUEGUARD_TELEGRAM_API_URL": emulator}
+    log = tmp_path / "bot.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "web.cli", "bot", "--poll-interval", "0.1"], cwd=ROOT,
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
+    yield log
+    stop(proc)
+
+
+class Client:
+    """The reporter's side, through the emulator's client API."""
+
+    def __init__(self, url: str) -> None:
+        self.http = httpx.Client(base_url=url, timeout=10)
+        self.seen: list[dict[str, Any]] = []
+
+    def _message(self, text: str, **extra: Any) -> dict[str, Any]:
+        return {"botToken": TOKEN, "from": USER, "chat": {"id": CHAT_ID, "type": "private", "first_name": "E2E"},
+                "date": int(time.time()), "text": text, **extra}
+
+    def say(self, text: str) -> None:
+        self.http.post("/sendMessage", json=self._message(text)).raise_for_status()
+
+    def command(self, name: str) -> None:
+        entities = [{"type": "bot_command", "offset": 0, "length": len(name) + 1}]
+        self.http.post("/sendCommand", json=self._message(f"/{name}", entities=entities)).raise_for_status()
+
+    def press(self, data: str) -> None:
+        last = self.seen[-1]
+        message = {"message_id": last["messageId"], "date": int(time.time()),
+                   "chat": {"id": CHAT_ID, "type": "private"}, "text": last["message"]["text"]}
+        self.http.post("/sendCallback", json={"botToken": TOKEN, "from": USER, "message": message,
+                                              "data": data}).raise_for_status()
+
+    def wait_for(self, fragment: str) -> str:
+        """Collect the bot's messages until one contains ``fragment``; return its text."""
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline:
+            reply = self.http.post("/getUpdates", json={"token": TOKEN, "chatId": CHAT_ID}).json()
+            self.seen.extend(reply.get("result", []))
+            for item in self.seen:
+                if fragment in item["message"].get("text", ""):
+                    self.seen = self.seen[self.seen.index(item):]
+                    return str(item["message"]["text"])
+            time.sleep(0.1)
+        said = [m["message"].get("text") for m in self.seen]
+        raise AssertionError(f"the bot never said {fragment!r}; it said {said}")
+
+
+@pytest.fixture
+def client(emulator: str) -> Iterator[Client]:
+    c = Client(emulator)
+    yield c
+    c.http.close()
+
+
+def test_report_then_status_shows_staff_reply(client, bot_process, staff_rt, make_staff) -> None:
+    client.command("start")
+    client.wait_for("Choose your language")
+    client.press("lang:en")
+    client.wait_for("Tor Browser")
+    client.command("report")
+    client.wait_for("Choose a category")
+    client.press("cat:market_bully")
+    client.wait_for("Describe what happened")
+    client.say("菜市场有人强收保护费。")
+    client.wait_for("Added")
+    for data, expect in (("done", "Who are you reporting"), ("skip", "shielding"), ("skip", "Where"),
+                         ("skip", "When"), ("skip", "evidence"), ("skip", "anonymously"),
+                         ("anon", "staff reply"), ("notify:no", "诬告陷害"), ("accept", "check your report")):
+        client.press(data)
+        client.wait_for(expect)
+    client.press("submit")
+    receipt = client.wait_for("Receipt code")
+    code = "".join(ch for ch in receipt.split("Receipt code:")[1].split("\n")[0] if ch.isdigit())
+    assert len(code) == 16
+
+    client.command("status")
+    client.wait_for("receipt code")
+    client.say(code)
+    assert "Received" in client.wait_for("Report ")
+    client.wait_for("What next")
+    client.press("close")
+    client.wait_for("Done.")
+
+    with staff_rt.stores.case() as session:
+        report = session.scalars(select(Report)).one()
+        assert report.channel == "telegram"
+    clerk = make_staff("clerk", "intake")
+    casework.reply_to_reporter(staff_rt, clerk.id, report.id, "谢谢，我们已开始核查。")
+
+    client.command("status")
+    client.wait_for("receipt code")
+    client.say(code)
+    assert "谢谢，我们已开始核查。" in client.wait_for("核查")
+    client.wait_for("What next")
+    client.press("del")
+    client.wait_for("was deleted")
+    assert "菜市场" not in bot_process.read_text(errors="replace")

@@ -1,0 +1,140 @@
+"""The status page: coarse status, two-way messages, follow-ups with files, wrong receipts (R5, R6)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from models import casework
+from models.i18n import translate
+from tests.public.conftest import Reporter, csrf_token, receipt_of
+
+from .helpers import PDF
+
+WRONG = "No report matches this receipt code. Check the 16 digits and try again."
+
+
+def _without_token(text: str) -> str:
+    return re.sub(r'name="csrf_token" value="[^"]*"', "", text)
+
+
+@pytest.fixture
+def filed(reporter, stored) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    return receipt_of(reporter.submit())
+
+
+def test_status_form_never_puts_the_receipt_in_a_url(client) -> None:
+    page = client.get("/status")
+    assert page.status_code == 200
+    assert 'method="post"' in page.text and 'name="receipt"' in page.text
+    assert "no-store" in page.headers["Cache-Control"]
+
+
+def test_status_shows_staff_reply_and_accepts_a_follow_up_with_a_file(reporter, filed, stored, staff_rt) -> None:
+    registry_no, code = filed
+    page = reporter.status(code)
+    assert page.status_code == 200
+    assert "no-store" in page.headers["Cache-Control"]
+    assert registry_no in page.text and "已收到" in page.text
+    assert "暂无留言" in page.text
+    case = stored.case(registry_no)
+    casework.reply_to_reporter(staff_rt, stored.staff_id, case.report.id, "请补充具体时间。")
+    page = reporter.status(code.replace("", " ").strip())  # typed with spaces on a phone
+    assert "请补充具体时间。" in page.text and "工作人员" in page.text
+    assert f'name="receipt" value="{code.replace("", " ").strip()}"' in page.text
+    assert code not in page.headers.get("Set-Cookie", "")
+
+    sent = reporter.reply(code, "大约是十月三日晚上。", files=[(PDF, "记录.pdf")])
+    assert sent.status_code == 200
+    assert "您的留言已发送" in sent.text and "大约是十月三日晚上。" in sent.text
+    case = stored.case(registry_no)
+    assert [(m.direction, m.text) for m in case.messages] == [("staff", "请补充具体时间。"),
+                                                              ("reporter", "大约是十月三日晚上。")]
+    assert [(f.filename, f.message_id is not None) for f in case.files] == [("记录.pdf", True)]
+
+
+def test_status_in_english(reporter, filed) -> None:
+    page = reporter.status(filed[1], query="?lang=en")
+    assert "Received" in page.text and "No messages yet." in page.text
+
+
+@pytest.mark.parametrize(("text", "files", "field", "msgid"), [
+    ("", None, "text", "Write a message or attach a file."),
+    ("长" * 20_001, None, "text", "The message is too long."),
+    ("看附件", [(b"MZ\x90\x00" + b"\x00" * 100, "a.pdf")], "files",
+     "This type of file is not accepted. Send photos, audio, video, PDF, Word or text files."),
+])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_bad_follow_up_keeps_the_text_and_stores_nothing(reporter, filed, stored, text, files, field, msgid,
+                                                         lang) -> None:
+    resp = reporter.reply(filed[1], text, files=files, query="?lang=en" if lang == "en" else "")
+    assert resp.status_code == 400
+    message = re.search(rf'id="err-{field}">([^<]*)<', resp.text)
+    assert message and html.unescape(message.group(1)) == translate(lang, msgid)
+    assert text[:50] in resp.text
+    assert stored.case(filed[0]).messages == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_follow_up_with_invalid_utf8_is_refused(client, filed, stored, lang) -> None:
+    token = csrf_token(client, "/status")
+    body = (f"receipt={filed[1]}&csrf_token={token}&text=".encode() + b"%E5%A5%BD%FF%FE")
+    resp = client.post("/status/reply" + ("?lang=en" if lang == "en" else ""), data=body,
+                       content_type="application/x-www-form-urlencoded")
+    assert resp.status_code == 400
+    assert translate(lang, "This text contains characters that could not be read. Please type it again.") in resp.text
+    assert stored.case(filed[0]).messages == []
+
+
+@pytest.mark.parametrize("wrong", ["", "123", "abcdabcdabcdabcd", "0000000000000000", "1" * 40, "１２３４"])
+def test_wrong_receipt_gets_one_answer_on_the_page(reporter, filed, wrong) -> None:
+    unknown = reporter.status("9" * 16 if filed[1] != "9" * 16 else "8" * 16)
+    resp = reporter.status(wrong)
+    assert resp.status_code == unknown.status_code == 404
+    assert _without_token(resp.text) == _without_token(unknown.text)
+    assert translate("zh", WRONG) in html.unescape(resp.text)
+    assert filed[0] not in resp.text
+
+
+def test_wrong_receipt_on_reply_does_not_store(reporter, filed, stored) -> None:
+    resp = reporter.reply("1234", "你好")
+    assert resp.status_code == 404
+    assert stored.case(filed[0]).messages == []
+
+
+@pytest.mark.parametrize(("query", "lang"), [("", "zh"), ("?lang=en", "en")])
+def test_receipt_guessing_is_rate_limited_across_page_and_api(make_app, query, lang) -> None:
+    client = make_app(receipt_rate_limit="3 per minute").test_client()
+    reporter = Reporter(client)
+    assert reporter.status("1" * 16).status_code == 404
+    assert client.post("/api/v1/status", json={"receipt": "2" * 16}).status_code == 404
+    assert reporter.reply("3" * 16, "你好").status_code == 404
+    page = reporter.status("4" * 16, query=query)
+    assert page.status_code == 429
+    assert translate(lang, "Too many attempts. Please wait a minute and try again.") in page.text
+    api = client.post(f"/api/v1/status{query}", json={"receipt": "5" * 16})
+    assert api.status_code == 429
+    assert api.get_json()["error"] == translate(lang, "Too many attempts. Please wait a minute and try again.")
+    # Reading pages is not limited.
+    assert client.get("/status").status_code == 200
+
+
+def test_submissions_are_rate_limited(make_app, stored) -> None:
+    client = make_app(public_rate_limit="2 per minute").test_client()
+    reporter = Reporter(client)
+    assert reporter.submit().status_code == 201
+    assert client.post("/api/v1/reports", json={"category": "other", "description": "x",
+                                                "notice_accepted": True}).status_code == 201
+    assert reporter.submit().status_code == 429
+    assert stored.counts() == (2, 0)
+
+
+def test_behind_a_proxy_each_client_has_its_own_budget(make_app) -> None:
+    client = make_app(receipt_rate_limit="1 per minute", extra={"proxy_hops": "1"}).test_client()
+    first = {"X-Forwarded-For": "198.51.100.1"}
+    assert client.post("/api/v1/status", json={"receipt": "1" * 16}, headers=first).status_code == 404
+    assert client.post("/api/v1/status", json={"receipt": "1" * 16}, headers=first).status_code == 429
+    other = {"X-Forwarded-For": "198.51.100.2"}
+    assert client.post("/api/v1/status", json={"receipt": "1" * 16}, headers=other).status_code == 404
