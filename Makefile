@@ -14,6 +14,7 @@ run: $(STAMP)
 
 test: $(STAMP) browser peers
 	$(BIN)/ruff check bot web vault models tests
+	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -71,6 +71,9 @@ def load_case(session: Session, staff: Staff, report_id: str) -> Report:
         raise NotFound
     if not can_read_case(staff, report):
         audit.record(session, staff.username, "report.access_refused", report.id)
+        # Commit the refusal before raising: the caller's transaction rolls back on the
+        # exception and would otherwise take the audit event with it (R23).
+        session.commit()
         raise NotAllowed
     return report
 
@@ -92,6 +95,16 @@ def list_inbox(rt: Runtime, staff_id: int, *, category: str | None = None, state
             .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
         ).all()
         return InboxPage(list(rows), total, page, max(1, -(-total // PAGE_SIZE)))
+
+
+def find_by_registry_no(rt: Runtime, registry_no: str) -> str:
+    """The id of the report with this registry number (NotFound if none); callers then
+    go through ``open_case`` or ``reply_to_reporter``, which check need-to-know (R20)."""
+    with rt.stores.case() as session:
+        report_id = session.scalar(select(Report.id).where(Report.registry_no == registry_no.strip()))
+    if report_id is None:
+        raise NotFound
+    return report_id
 
 
 def _data_keys(rt: Runtime, session: Session, report_id: str) -> dict[str, bytes]:
@@ -126,12 +139,14 @@ def open_case(rt: Runtime, staff_id: int, report_id: str) -> CaseView:
         return CaseView(report, clue, files, messages)
 
 
-def open_attachment(rt: Runtime, staff_id: int, attachment_id: str) -> tuple[str, str, bytes]:
-    """One evidence file (name, type, bytes) for a staff member allowed to read its clue."""
+def open_attachment(rt: Runtime, staff_id: int, attachment_id: str,
+                    report_id: str | None = None) -> tuple[str, str, bytes]:
+    """One evidence file (name, type, bytes) for a staff member allowed to read its clue;
+    ``report_id``, if given, must be the clue the file belongs to."""
     with rt.stores.case() as session:
         staff = _actor(session, staff_id)
         att = session.get(Attachment, attachment_id)
-        if att is None:
+        if att is None or (report_id is not None and att.report_id != report_id):
             raise NotFound
         report = load_case(session, staff, att.report_id)
         sealed = session.get(DataKey, att.data_key_id)

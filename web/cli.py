@@ -155,12 +155,16 @@ def _register_commands() -> None:
     from web import vault_cli, workflow_cli
     from web.bench import bench_group
     from web.bench_inbox import inbox_bench
+    from web.serve import demo, serve, totp
 
     bench_group.add_command(inbox_bench, "inbox")
     main.add_command(bench_group)
     main.add_command(bot_command, "bot")
     main.add_command(workflow_cli.deadlines)
     main.add_command(workflow_cli.survey)
+    main.add_command(serve)
+    main.add_command(demo)
+    main.add_command(totp)
     for command in vault_cli.COMMANDS:
         vault_group.add_command(command)
 

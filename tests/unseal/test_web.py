@@ -112,12 +112,18 @@ def test_protection_pages(staff_app, staff_rt, sign_in, officer, clue) -> None:
         case = open_case(staff_rt, officer.id, clue.report_id)
         partial = render_template_string('{% include "staff/_case_protection.html" %}', case=case,
                                          report=case.report)
-        flag = render_template_string(INBOX_FLAG, page=type("Page", (), {"reports": [case.report]}))
     assert "risk-high" in partial and f"/cases/{clue.report_id}/unseal" in partial
-    assert 'class="risk risk-high"' in flag and "高风险" in flag
 
 
-# What the inbox template adds (see the report to the lead): a flag for high and imminent risk.
-INBOX_FLAG = """{% set risk = risk_levels_for(page.reports | map(attribute='id') | list) %}
-{% for r in page.reports %}{% if risk.get(r.id) in high_risk %}<span class="risk risk-{{ risk[r.id] }}">\
-{{ translate_msg(risk_labels[risk[r.id]]) }}</span>{% endif %}{% endfor %}"""
+def test_inbox_flags_high_risk(staff_app, staff_rt, public_rt, sign_in, officer, clue) -> None:
+    from models import protection
+    from tests.conftest import submission
+
+    calm = intake.submit_report(public_rt, submission())
+    protection.set_risk(staff_rt, officer.id, clue.report_id, "imminent", "对方扬言报复")
+    protection.set_risk(staff_rt, officer.id, calm.report_id, "low", "暂无迹象")
+    rows = sign_in(officer).get("/cases").get_data(as_text=True).split("<tr")
+    [danger] = [r for r in rows if clue.registry_no in r]
+    [quiet] = [r for r in rows if calm.registry_no in r]
+    assert 'class="risk risk-imminent"' in danger and "危险迫近" in danger
+    assert "risk-" not in quiet

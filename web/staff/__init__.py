@@ -9,14 +9,17 @@ from typing import Any
 from flask import Flask, render_template
 from flask_wtf import CSRFProtect
 
+from models.accounts import CONTENT_ROLES
 from models.config import Config
 from models.keys import load_or_create_secret
 from models.runtime import Runtime, open_runtime
 from web.shared import RUNTIME_KEY, STATIC_DIR, init_common
 
-# These add their routes to api.bp, so they are imported before any app registers it.
-from web.staff import api, auth, protection, unseal
-from web.staff import workflow_api as _workflow_api  # noqa: F401
+# These modules add routes to api.bp and cases.bp at import: they must be imported before the
+# blueprints are registered on any app.
+from web.staff import api, api_cases, auth, cases, nav, new_clue, protection, unseal  # noqa: F401  isort: skip
+from web.staff import workflow_api as _workflow_api  # noqa: F401  isort: skip
+from web.staff.labels import ROLE_LABELS
 
 csrf = CSRFProtect()
 
@@ -51,12 +54,19 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
     def _staff_context() -> dict[str, Any]:
         from flask_login import current_user
 
-        return {"me": current_user if current_user.is_authenticated else None}
+        signed_in = current_user if current_user.is_authenticated else None
+        return {"me": signed_in, "role_labels": ROLE_LABELS,
+                "nav_links": nav.links_for(signed_in.role) if signed_in else []}
 
     @app.get("/")
     def home() -> str:
-        """Start page after sign-in."""
-        return render_template("staff/home.html")
+        """Start page: the clue inbox for content roles, a list of duties for the others."""
+        role = auth.me().role
+        if role in CONTENT_ROLES:
+            # The inbox itself rather than a redirect: "/" stays a page that answers 200 for
+            # every signed-in role, which the sign-in and session tests rely on.
+            return cases.inbox()
+        return render_template("staff/home.html", duties=nav.ROLE_DUTIES.get(role, []))
 
     return app
 
@@ -65,6 +75,7 @@ def _register_areas(app: Flask) -> None:
     """Blueprints of the staff areas (cases, workflow, protection ...)."""
     from web.staff import workflow
 
+    app.register_blueprint(cases.bp)
     workflow.register(app)
     app.register_blueprint(unseal.bp)
     app.register_blueprint(protection.bp)

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length
 from models import accounts
 from models.db import utcnow
 from models.errors import ClueGuardError, NotFound
+from models.i18n import N_
 from models.tables import Staff
 from web.shared import error_message, get_runtime
 
@@ -30,6 +31,9 @@ bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.session_protection = "strong"
+login_manager.login_message = N_("Please sign in to see this page.")
+login_manager.login_message_category = "error"
+login_manager.localize_callback = _
 
 # Reachable without signing in (API endpoints do their own token check).
 OPEN_ENDPOINTS = {"auth.login", "static", "api.create_session", "api.openapi"}

@@ -14,15 +14,18 @@ from werkzeug.wrappers import Response
 
 from models import protection, redaction, unseal
 from models.errors import ClueGuardError
+from models.i18n import N_
 from models.protection import HIGH_RISK, RISK_LEVELS
 from web.shared import get_runtime, no_store
 from web.staff.auth import me, require_role
+from web.staff.nav import add_nav_link
 from web.staff.unseal import _fail
 
 bp = Blueprint("protection", __name__)
 
 OFFICER = "protection_officer"
 READERS = (OFFICER, "unit_head")
+add_nav_link("protection.board", N_("Protection board"), set(READERS))
 MARKERS = tuple(redaction.MARKERS)
 
 

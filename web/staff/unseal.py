@@ -16,17 +16,21 @@ from werkzeug.wrappers import Response
 
 from models import custodian_lifecycle, unseal
 from models.errors import ClueGuardError, InvalidInput
+from models.i18n import N_
 from models.identities import vault_threshold
 from models.unseal import IDENTITY_LABELS, LEGAL_BASES, NOTICE_LABELS, STATE_LABELS, RequestView
 from web.shared import error_message, field_errors, get_runtime, no_store
 from web.staff.api import BEARER, api_auth, json_body, register_openapi
 from web.staff.api import bp as api_bp
 from web.staff.auth import me, require_role
+from web.staff.nav import add_nav_link
 
 bp = Blueprint("unseal", __name__)
 
 OFFICER, CUSTODIAN, UNIT_HEAD, ADMIN = "protection_officer", "custodian", "unit_head", "admin"
 READERS = (OFFICER, CUSTODIAN, UNIT_HEAD)
+add_nav_link("unseal.index", N_("Unseal requests"), set(READERS))
+add_nav_link("unseal.redeal", N_("Re-deal custodian shares"), {ADMIN})
 
 
 def local_time(at: datetime | None) -> str:

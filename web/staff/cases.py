@@ -1,0 +1,131 @@
+"""Staff reading and answering clues: the inbox, the case page, evidence files and replies.
+
+Views stay thin: every rule (need-to-know R20, auditing R23, message sealing R6) lives in
+``models.casework``; here a refusal becomes 403 and a missing case 404.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from datetime import datetime
+from typing import Any, NoReturn
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from models import casework
+from models.accounts import CONTENT_ROLES
+from models.categories import CATEGORIES, SOURCES
+from models.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
+from models.files import Upload
+from web.shared import error_message, field_errors, get_runtime, no_store
+from web.staff.auth import me, require_role
+from web.staff.labels import CHANNEL_LABELS, STATE_LABELS, local_time
+
+bp = Blueprint("cases", __name__)
+
+
+def refuse(err: ClueGuardError) -> NoReturn:
+    """Need-to-know refusals are 403, unknown ids 404; anything else is a bad request."""
+    if isinstance(err, NotAllowed):
+        abort(403)
+    if isinstance(err, NotFound):
+        abort(404)
+    abort(400)
+
+
+def uploads_from_request(field: str = "files") -> list[Upload]:
+    """The files of a multipart form; browsers send an empty part when nothing was chosen."""
+    return [Upload(f.filename or "file", f.read()) for f in request.files.getlist(field)
+            if f and (f.filename or "").strip()]
+
+
+@bp.app_template_filter("local_time")
+def _local_time(at: datetime | None) -> str:
+    return local_time(at, get_runtime().config.timezone)
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, Any]:
+    return {"categories": CATEGORIES, "sources": SOURCES, "states": STATE_LABELS,
+            "channels": CHANNEL_LABELS}
+
+
+def _int_arg(name: str, default: int = 1) -> int:
+    try:
+        return max(1, int(request.args.get(name, default)))
+    except ValueError:
+        return default
+
+
+@bp.get("/cases")
+@require_role(*CONTENT_ROLES)
+def inbox() -> str:
+    """Clues this staff member may see, newest first, filtered by category and state."""
+    category = request.args.get("category", "")
+    state = request.args.get("state", "")
+    # Unknown filter values are ignored rather than answered with an empty list.
+    category = category if category in CATEGORIES else ""
+    state = state if state in STATE_LABELS else ""
+    page = casework.list_inbox(get_runtime(), me().id, category=category or None,
+                               state=state or None, page=_int_arg("page"))
+    filters = {k: v for k, v in (("category", category), ("state", state)) if v}
+    return render_template("staff/inbox.html", page=page, filters=filters,
+                           category=category, state=state)
+
+
+def _render_case(report_id: str, reply_text: str = "", errors: dict[str, str] | None = None,
+                 status: int = 200) -> Response:
+    try:
+        case = casework.open_case(get_runtime(), me().id, report_id)
+    except ClueGuardError as err:
+        refuse(err)
+    by_message: dict[str | None, list[casework.FileInfo]] = defaultdict(list)
+    for f in case.files:
+        by_message[f.message_id].append(f)
+    html = render_template("staff/case.html", case=case, report=case.report, clue=case.clue,
+                           clue_files=by_message[None], message_files=by_message,
+                           reply_text=reply_text, errors=errors or {})
+    return no_store(Response(html, status=status, mimetype="text/html"))
+
+
+@bp.get("/cases/<report_id>")
+@require_role(*CONTENT_ROLES)
+def case(report_id: str) -> Response:
+    """One clue: its content, files and message thread, with a reply form (viewing is audited)."""
+    return _render_case(report_id)
+
+
+@bp.get("/cases/<report_id>/files/<attachment_id>")
+@require_role(*CONTENT_ROLES)
+def download(report_id: str, attachment_id: str) -> Response:
+    """An evidence file, always as a download: never rendered inside the staff app."""
+    try:
+        name, mime, data = casework.open_attachment(get_runtime(), me().id, attachment_id, report_id)
+    except ClueGuardError as err:
+        refuse(err)
+    # send_file writes the RFC 6266 header with an ASCII fallback and filename* for Chinese names.
+    response = send_file(io.BytesIO(data), mimetype=mime, as_attachment=True, download_name=name,
+                         conditional=False, etag=False, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # A file opened from the browser's cache would escape the audit trail.
+    return no_store(response)
+
+
+@bp.post("/cases/<report_id>/reply")
+@require_role(*CONTENT_ROLES)
+def reply(report_id: str) -> WerkzeugResponse:
+    """Send a message (and files) to the reporter, who reads it with their receipt code (R6)."""
+    text = request.form.get("text", "")
+    try:
+        casework.reply_to_reporter(get_runtime(), me().id, report_id, text, uploads_from_request())
+    except (NotAllowed, NotFound) as err:
+        refuse(err)
+    except ClueGuardError as err:
+        flash(error_message(err), "error")
+        errors = field_errors(err.errors, err.params) if isinstance(err, InvalidInput) else {}
+        return _render_case(report_id, text, errors, 400)
+    flash(_("Your message was sent to the reporter."), "success")
+    return redirect(url_for("cases.case", report_id=report_id) + "#messages")
