@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from models import audit
 from models.casework import open_case
@@ -100,11 +101,16 @@ def apply_redactions(clue: dict[str, Any], marks: Iterable[Mark]) -> dict[str, A
     return result
 
 
+def marks_of(session: Session, report_id: str) -> list[Mark]:
+    """The redaction marks of a clue, read in the caller's transaction."""
+    rows = session.scalars(select(RedactionMark).where(RedactionMark.report_id == report_id)
+                           .order_by(RedactionMark.field, RedactionMark.start)).all()
+    return [Mark(r.id, r.field, r.start, r.end, r.marked_by, r.marked_at) for r in rows]
+
+
 def _marks(rt: Runtime, report_id: str) -> list[Mark]:
     with rt.stores.case() as session:
-        rows = session.scalars(select(RedactionMark).where(RedactionMark.report_id == report_id)
-                               .order_by(RedactionMark.field, RedactionMark.start)).all()
-        return [Mark(r.id, r.field, r.start, r.end, r.marked_by, r.marked_at) for r in rows]
+        return marks_of(session, report_id)
 
 
 def _marker(rt: Runtime, staff_id: int) -> Staff:

@@ -28,6 +28,7 @@ from models.files import Upload, check_uploads
 from models.i18n import N_
 from models.intake import data_key_context, unpack_file
 from models.records import read_records, seal_record
+from models.redaction import apply_redactions, marks_of
 from models.runtime import Runtime
 from models.tables import Attachment, DataKey, Report, Unit
 from models.workflow import Context, acting_staff, clean_note, run_act
@@ -98,18 +99,18 @@ def list_authorities(rt: Runtime, active_only: bool = True) -> list[AuthorityInf
 
 
 def _clue_for_package(rt: Runtime, session: Session, report: Report) -> tuple[dict[str, Any], bool]:
-    """The clue as a transfer package carries it, and whether it is the redacted rendering.
+    """The clue as a transfer package carries it (R12): the redacted rendering, never identity.
 
-    REDACTION SWITCH (R12): the one call site to change when ``models.redaction.redacted_clue``
-    lands on main — return its rendering (and True) instead of the plain clue document. The plain
-    clue document never holds identity fields (they live sealed in the vault store), so this
-    fallback still carries no identity; it only lacks the staff's marked redactions.
+    Returns the rendering and whether any passage was marked. Identity fields never reach it:
+    they live sealed in the vault store, and the rendering keeps only the clue's own fields.
     """
     sealed = session.get(DataKey, report.data_key_id)
     if sealed is None:
         raise NotFound
     key = vault.open_data_key(sealed.sealed, rt.require_private(), data_key_context(report.id, sealed.id))
-    return json.loads(vault.decrypt_blob(key, report.content, f"report/{report.id}")), False
+    clue = json.loads(vault.decrypt_blob(key, report.content, f"report/{report.id}"))
+    marks = marks_of(session, report.id)
+    return apply_redactions(clue, marks), bool(marks)
 
 
 def _evidence_files(rt: Runtime, session: Session, report: Report, attachment_ids: list[str]) -> list[dict[str, Any]]:

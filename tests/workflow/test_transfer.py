@@ -108,3 +108,21 @@ def test_a_clue_registered_by_staff_from_a_phone_call_flows_through_the_states(o
     workflow.conclude_check(office.rt, office.clerk.id, receipt.report_id, "不属实", gang_related=False,
                             shielding_official=False, transfer=False)
     assert workflow.close_clue(office.rt, office.clerk.id, receipt.report_id) == "closed"
+
+
+def test_the_package_carries_the_redacted_rendering(office) -> None:
+    """R12: passages staff marked for redaction do not leave in a transfer package."""
+    from models import redaction
+
+    report_id = office.concluded(gang=True)
+    redaction.mark_redaction(office.rt, office.clerk.id, report_id, "description", phrase="强占集体土地")
+    redaction.mark_redaction(office.rt, office.clerk.id, report_id, "reported.0.name", phrase="张某")
+    transfer.transfer_clue(office.rt, office.clerk.id, report_id, office.authority, ["询问笔录"])
+    with office.rt.stores.case() as session:
+        row = session.scalars(select(Transfer).where(Transfer.report_id == report_id)).one()
+    package = transfer.transfer_package(office.rt, office.clerk.id, row.id)
+    dumped = json.dumps(package, ensure_ascii=False)
+    assert package["redacted"] is True
+    assert "强占集体土地" not in dumped and "张某" not in dumped
+    assert "■■■" in package["clue"]["description"]
+    assert package["clue"]["description"].startswith("村里有人")
