@@ -10,7 +10,16 @@ from datetime import timedelta
 from typing import Any, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
-from telegram.ext import Application, ContextTypes, ConversationHandler
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
 from models.errors import ClueGuardError, InvalidInput
 from models.i18n import pick_locale, translate
@@ -116,3 +125,18 @@ async def timed_out(update: Update, context: Context) -> int:
     await say(update, context, "This conversation timed out and what you entered was deleted. "
                                "Use /report, /status or /reply to start again.", ReplyKeyboardRemove())
     return END
+
+
+def conversation_edges(unexpected: Any) -> tuple[list[BaseHandler[Any, Any, Any]], list[BaseHandler[Any, Any, Any]]]:
+    """The timeout handlers and fallbacks every reporter conversation shares.
+
+    /cancel ends it; anything a step does not expect (stickers, stray buttons) gets ``unexpected``,
+    except global commands and edits, which other handlers take.
+    """
+    taken_elsewhere = filters.Regex(GLOBAL_COMMAND_PATTERN) | filters.UpdateType.EDITED
+    on_timeout: list[BaseHandler[Any, Any, Any]] = [MessageHandler(filters.ALL, timed_out),
+                                                   CallbackQueryHandler(timed_out)]
+    fallbacks: list[BaseHandler[Any, Any, Any]] = [CommandHandler("cancel", cancel),
+                                                  MessageHandler(~taken_elsewhere, unexpected),
+                                                  CallbackQueryHandler(unexpected)]
+    return on_timeout, fallbacks

@@ -14,18 +14,16 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from bot.common import (
     CONVERSATION_TIMEOUT,
     END,
-    GLOBAL_COMMAND_PATTERN,
     Context,
     answer_button,
     buttons,
-    cancel,
+    conversation_edges,
     draft,
     error_text,
     runtime,
     say,
     say_text,
     t,
-    timed_out,
     wipe,
 )
 from bot.files import ATTACHMENTS, fetch_upload, has_attachment
@@ -112,6 +110,7 @@ async def unexpected(update: Update, context: Context) -> None:
 
 def reply_conversation() -> ConversationHandler:
     """The /reply conversation."""
+    on_timeout, fallbacks = conversation_edges(unexpected)
     return ConversationHandler(
         name="reply",
         entry_points=[CommandHandler("reply", ask_receipt)],
@@ -119,10 +118,8 @@ def reply_conversation() -> ConversationHandler:
             RECEIPT: [MessageHandler(filters.TEXT & ~filters.COMMAND, receipt)],
             MESSAGE: [MessageHandler((filters.TEXT & ~filters.COMMAND) | ATTACHMENTS, message),
                       CallbackQueryHandler(message, pattern=r"^(send|del)$")],
-            ConversationHandler.TIMEOUT: [MessageHandler(filters.ALL, timed_out), CallbackQueryHandler(timed_out)],
+            ConversationHandler.TIMEOUT: on_timeout,
         },
-        fallbacks=[CommandHandler("cancel", cancel),
-                   MessageHandler(~(filters.Regex(GLOBAL_COMMAND_PATTERN) | filters.UpdateType.EDITED), unexpected),
-                   CallbackQueryHandler(unexpected)],
+        fallbacks=fallbacks,
         conversation_timeout=CONVERSATION_TIMEOUT,
     )

@@ -19,12 +19,12 @@ import vault
 from bot.common import (
     CONVERSATION_TIMEOUT,
     END,
-    GLOBAL_COMMAND_PATTERN,
     STATE,
     Context,
     answer_button,
     buttons,
     cancel,
+    conversation_edges,
     draft,
     error_text,
     go,
@@ -32,7 +32,6 @@ from bot.common import (
     say,
     say_text,
     t,
-    timed_out,
     wipe,
 )
 from bot.files import ATTACHMENTS, fetch_upload, has_attachment
@@ -340,7 +339,7 @@ async def unexpected(update: Update, context: Context) -> int | None:
 def report_conversation() -> ConversationHandler:
     """The /report conversation."""
     text = filters.TEXT & ~filters.COMMAND
-    taken_elsewhere = filters.Regex(GLOBAL_COMMAND_PATTERN) | filters.UpdateType.EDITED
+    on_timeout, fallbacks = conversation_edges(unexpected)
 
     def step(callback: Callable[[Update, Context], Coroutine[Any, Any, int]], pattern: str | None,
              message_filter: filters.BaseFilter | None = text) -> list[Any]:
@@ -368,11 +367,8 @@ def report_conversation() -> ConversationHandler:
             NOTIFY: step(notify, r"^notify:", None),
             NOTICE: step(notice, r"^(accept|cancel)$", None),
             CONFIRM: step(confirm, r"^(submit|cancel)$", None),
-            ConversationHandler.TIMEOUT: [MessageHandler(filters.ALL, timed_out),
-                                          CallbackQueryHandler(timed_out)],
+            ConversationHandler.TIMEOUT: on_timeout,
         },
-        fallbacks=[CommandHandler("cancel", cancel),
-                   MessageHandler(~taken_elsewhere, unexpected),
-                   CallbackQueryHandler(unexpected)],
+        fallbacks=fallbacks,
         conversation_timeout=CONVERSATION_TIMEOUT,
     )

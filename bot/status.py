@@ -15,17 +15,15 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from bot.common import (
     CONVERSATION_TIMEOUT,
     END,
-    GLOBAL_COMMAND_PATTERN,
     Context,
     answer_button,
     buttons,
-    cancel,
+    conversation_edges,
     draft,
     runtime,
     say,
     say_text,
     t,
-    timed_out,
     wipe,
 )
 from bot.guards import TokenBucket
@@ -128,16 +126,15 @@ async def unexpected(update: Update, context: Context) -> None:
 
 def status_conversation() -> ConversationHandler:
     """The /status conversation."""
+    on_timeout, fallbacks = conversation_edges(unexpected)
     return ConversationHandler(
         name="status",
         entry_points=[CommandHandler("status", ask_receipt)],
         states={
             RECEIPT: [MessageHandler(filters.TEXT & ~filters.COMMAND, receipt)],
             SHOWN: [CallbackQueryHandler(shown, pattern=r"^(del|notify|close)$")],
-            ConversationHandler.TIMEOUT: [MessageHandler(filters.ALL, timed_out), CallbackQueryHandler(timed_out)],
+            ConversationHandler.TIMEOUT: on_timeout,
         },
-        fallbacks=[CommandHandler("cancel", cancel),
-                   MessageHandler(~(filters.Regex(GLOBAL_COMMAND_PATTERN) | filters.UpdateType.EDITED), unexpected),
-                   CallbackQueryHandler(unexpected)],
+        fallbacks=fallbacks,
         conversation_timeout=CONVERSATION_TIMEOUT,
     )
