@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vault import PRODUCTION, Argon2Params
@@ -37,7 +37,10 @@ class Config:
     public_rate_limit: str = "30 per minute"
     receipt_rate_limit: str = "10 per minute"
     secure_cookies: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
+    # Reverse proxies in front of the public app (X-Forwarded-For hops to trust for rate limits).
+    proxy_hops: int = 0
+    # Closed clues asked each month how they were handled (R28).
+    survey_sample: int = 10
 
     def __post_init__(self) -> None:
         # Derived defaults: two SQLite files under the data directory.
@@ -76,6 +79,8 @@ def config_from_env(environ: dict[str, str] | None = None, **overrides: object) 
         "intake_key_passphrase": env.get("CLUEGUARD_INTAKE_KEY_PASSPHRASE") or None,
         "timezone": env.get("CLUEGUARD_TIMEZONE", "Asia/Shanghai"),
         "secure_cookies": _flag(env.get("CLUEGUARD_SECURE_COOKIES")),
+        "proxy_hops": int(env.get("CLUEGUARD_PROXY_HOPS", "0") or 0),
+        "survey_sample": int(env.get("CLUEGUARD_SURVEY_SAMPLE", "10") or 10),
     }
     values.update(overrides)
     return Config(**values)  # type: ignore[arg-type]

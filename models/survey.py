@@ -25,7 +25,6 @@ from models.runtime import Runtime
 from models.tables import Message, Report
 from models.workflow_tables import Survey
 
-DEFAULT_SAMPLE = 10
 SATISFACTION = {
     "satisfied": N_("Satisfied"),
     "basically": N_("Basically satisfied"),
@@ -42,11 +41,8 @@ class SurveyAlreadySent(WrongState):
 
 
 def sample_size(rt: Runtime) -> int:
-    """How many clues to ask each month: ``extra["survey_sample"]`` in the Config, else 10."""
-    try:
-        return max(0, int(rt.config.extra.get("survey_sample", DEFAULT_SAMPLE)))
-    except ValueError:
-        return DEFAULT_SAMPLE
+    """How many clues to ask each month (``CLUEGUARD_SURVEY_SAMPLE``, default 10)."""
+    return max(0, rt.config.survey_sample)
 
 
 def run_monthly_survey(rt: Runtime, month: str | None = None, size: int | None = None,

@@ -132,7 +132,7 @@ def test_submissions_are_rate_limited(make_app, stored) -> None:
 
 
 def test_behind_a_proxy_each_client_has_its_own_budget(make_app) -> None:
-    client = make_app(receipt_rate_limit="1 per minute", extra={"proxy_hops": "1"}).test_client()
+    client = make_app(receipt_rate_limit="1 per minute", proxy_hops=1).test_client()
     first = {"X-Forwarded-For": "198.51.100.1"}
     assert client.post("/api/v1/status", json={"receipt": "1" * 16}, headers=first).status_code == 404
     assert client.post("/api/v1/status", json={"receipt": "1" * 16}, headers=first).status_code == 429

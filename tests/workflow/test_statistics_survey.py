@@ -72,7 +72,7 @@ def test_the_monthly_survey_asks_a_sample_of_closed_clues_once(office) -> None:
 
 def test_the_sample_size_comes_from_the_config(office) -> None:
     _closed(office, 3)
-    rt = type(office.rt)(**{**vars(office.rt), "config": office.rt.config.with_changes(extra={"survey_sample": "2"})})
+    rt = type(office.rt)(**{**vars(office.rt), "config": office.rt.config.with_changes(survey_sample=2)})
     assert len(survey.run_monthly_survey(rt, month="2026-04")) == 2
 
 
