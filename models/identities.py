@@ -20,6 +20,19 @@ from models.tables import Report
 from models.vault_tables import Custodian, IdentityShare, SealedIdentityRow, VaultSetting
 
 IDENTITY_FIELDS = ("name", "phone", "id_number", "address", "contact")
+# Labels of everything a sealed identity may hold: the fields above, what the bot adds for a
+# confidential Telegram reporter, and the metadata stripped from the reporter's photos.
+IDENTITY_LABELS = {
+    "name": N_("Reporter's name"),
+    "phone": N_("Reporter's phone"),
+    "id_number": N_("Reporter's ID number"),
+    "address": N_("Reporter's address"),
+    "contact": N_("Other ways to reach the reporter"),
+    "telegram_user_id": N_("Telegram user id"),
+    "telegram_username": N_("Telegram user name"),
+    "telegram_name": N_("Name on Telegram"),
+    "file_metadata": N_("Metadata removed from the reporter's files"),
+}
 THRESHOLD = "threshold"
 
 

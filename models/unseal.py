@@ -56,17 +56,6 @@ NOTICE_LABELS = {
     "sent": N_("Reporter told"),
     "withheld": N_("Notice withheld by a unit head"),
 }
-# Labels for the sealed fields (models.identities.IDENTITY_FIELDS and what intake adds).
-IDENTITY_LABELS = {
-    "name": N_("Reporter's name"),
-    "phone": N_("Reporter's phone"),
-    "id_number": N_("Reporter's ID number"),
-    "address": N_("Reporter's address"),
-    "contact": N_("Other ways to reach the reporter"),
-    "telegram_id": N_("Telegram user id"),
-    "telegram_username": N_("Telegram user name"),
-    "file_metadata": N_("Metadata removed from the reporter's files"),
-}
 OPEN_STATES = ("pending", "approved")
 MAX_PURPOSE = 2000
 MAX_NOTE = 1000

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from models.errors import ClueGuardError, InvalidInput
 from models.i18n import N_
-from models.identities import IDENTITY_FIELDS
+from models.identities import IDENTITY_FIELDS, IDENTITY_LABELS
 from models.intake import Person, Submission, submit_report
 from web.shared import error_message, field_errors, get_runtime, no_store
 from web.staff.auth import me, require_role
@@ -25,13 +25,6 @@ RECORDING_ROLES = ("intake", "unit_head")
 REPORTED_ROWS = 3
 SHIELDING_ROWS = 2
 PERSON_FIELDS = ("name", "unit", "position", "place")
-IDENTITY_LABELS = {
-    "name": N_("Reporter's name"),
-    "phone": N_("Reporter's phone"),
-    "id_number": N_("Reporter's ID card number"),
-    "address": N_("Reporter's address"),
-    "contact": N_("Other way to reach the reporter"),
-}
 
 
 def _people(form: MultiDict[str, str], prefix: str, rows: int) -> list[Person]:

@@ -17,8 +17,8 @@ from werkzeug.wrappers import Response
 from models import custodian_lifecycle, unseal
 from models.errors import ClueGuardError, InvalidInput
 from models.i18n import N_
-from models.identities import vault_threshold
-from models.unseal import IDENTITY_LABELS, LEGAL_BASES, NOTICE_LABELS, STATE_LABELS, RequestView
+from models.identities import IDENTITY_LABELS, vault_threshold
+from models.unseal import LEGAL_BASES, NOTICE_LABELS, STATE_LABELS, RequestView
 from web.shared import error_message, field_errors, get_runtime, no_store
 from web.staff.api import BEARER, api_auth, json_body, register_openapi
 from web.staff.api import bp as api_bp
