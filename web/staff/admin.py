@@ -11,8 +11,8 @@ from typing import Any
 from flask import Blueprint, Response, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from models import staff_admin
 from models.accounts import ROLES
@@ -37,7 +37,7 @@ class ActForm(FlaskForm):
 class NewStaffForm(FlaskForm):
     username = StringField(validators=[DataRequired(), Length(max=80)])
     display_name = StringField(validators=[Optional(), Length(max=200)])
-    role = SelectField(choices=[(r, r) for r in ROLES], validators=[DataRequired()])
+    role = StringField(validators=[DataRequired(), AnyOf(ROLES)])
     unit = StringField(validators=[Optional(), Length(max=200)])
 
 
@@ -115,12 +115,12 @@ def staff_new() -> Any:
                                                   form.display_name.data or "")
         except ClueGuardError as err:
             _fail(err)
-            return render_template("staff/admin_new.html", form=form), 400
+            return render_template("staff/admin_new.html", form=form, roles=ROLES), 400
         return _credentials_page(creds, _("Account created"))
     if request.method == "POST":
         flash(_("Fill in the user name and role."), "error")
-        return render_template("staff/admin_new.html", form=form), 400
-    return render_template("staff/admin_new.html", form=form)
+        return render_template("staff/admin_new.html", form=form, roles=ROLES), 400
+    return render_template("staff/admin_new.html", form=form, roles=ROLES)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
