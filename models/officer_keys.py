@@ -76,6 +76,22 @@ def rewrap_officer_key(rt: Runtime, staff_id: int, old: str, new: str) -> tuple[
         return previous
 
 
+def replace_officer_key(rt: Runtime, staff_id: int, password: str) -> tuple[bytes, bytes] | None:
+    """After an administrator's reset: a fresh key pair under the new password; returns the old one.
+
+    Keeping the old key would be worse than losing it: new requests would be sealed to a key the
+    officer can no longer open (sign-in creates a key only when there is none).
+    """
+    with rt.stores.vault() as session:
+        row = session.scalar(select(OfficerKey).where(OfficerKey.staff_id == staff_id).with_for_update())
+        if row is None:
+            return None
+        previous = (row.public_key, row.wrapped_key)
+        row.public_key, row.wrapped_key = vault.create_keypair(password, rt.config.argon2, PURPOSE)
+        row.updated_at = utcnow()
+        return previous
+
+
 def restore_officer_key(rt: Runtime, staff_id: int, previous: tuple[bytes, bytes]) -> None:
     """Put back the key pair when the password change it belonged to failed."""
     with rt.stores.vault() as session:

@@ -152,7 +152,7 @@ def restore_command(ctx: click.Context, src: Path) -> None:
 def _register_commands() -> None:
     # Imported here: these modules use this one's helpers (get_config, staff_runtime, fail).
     from bot.cli import bot_command
-    from web import vault_cli, workflow_cli
+    from web import staff_cli, vault_cli, workflow_cli
     from web.bench import bench_group
     from web.bench_inbox import inbox_bench
     from web.serve import demo, serve, totp
@@ -165,6 +165,8 @@ def _register_commands() -> None:
     main.add_command(serve)
     main.add_command(demo)
     main.add_command(totp)
+    for command in staff_cli.COMMANDS:
+        staff.add_command(command)
     for command in vault_cli.COMMANDS:
         vault_group.add_command(command)
 

@@ -73,9 +73,10 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
 
 def _register_areas(app: Flask) -> None:
     """Blueprints of the staff areas (cases, workflow, protection ...)."""
-    from web.staff import workflow
+    from web.staff import admin, workflow
 
     app.register_blueprint(cases.bp)
     workflow.register(app)
     app.register_blueprint(unseal.bp)
     app.register_blueprint(protection.bp)
+    app.register_blueprint(admin.bp)

@@ -1,0 +1,55 @@
+"""``clueguard staff list|deactivate|reset-password``."""
+
+from __future__ import annotations
+
+import pyotp
+import pytest
+from click.testing import CliRunner
+
+from models import accounts, intake
+from web.cli import main
+
+NEW = "a fresh password 42"
+
+
+@pytest.fixture
+def cli(config, staff_rt):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+
+    def run(*args: str, stdin: str = "") -> object:
+        return runner.invoke(main, list(args), input=stdin, obj=config, catch_exceptions=False)
+
+    return run
+
+
+def test_list_shows_role_unit_and_status(cli, make_staff, admin) -> None:
+    make_staff("clerk", "intake")
+    result = cli("staff", "list")
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if line.startswith("clerk\t"))
+    assert "intake" in line and "第一科" in line and "active" in line and "pledge:-" in line
+
+
+def test_reset_password_prints_a_working_totp_secret(cli, make_staff, staff_rt) -> None:
+    make_staff("clerk", "intake")
+    result = cli("staff", "reset-password", "clerk", "--password-stdin", stdin=NEW + "\n")
+    assert result.exit_code == 0, result.output
+    secret = next(line.split(": ")[1] for line in result.output.splitlines() if line.startswith("totp-secret: "))
+    assert accounts.authenticate(staff_rt, "clerk", NEW, pyotp.TOTP(secret).now()).username == "clerk"
+
+
+def test_deactivate_is_refused_for_a_custodian_holding_shares(cli, public_rt, staff_rt, custodians) -> None:
+    from tests.conftest import submission
+    from tests.unseal.conftest import IDENTITY
+
+    intake.submit_report(public_rt, submission(identity=dict(IDENTITY)))
+    result = cli("staff", "deactivate", "keeper1")
+    assert result.exit_code != 0 and "shares" in result.output
+    assert accounts.find_staff(staff_rt, "keeper1").active
+
+
+def test_deactivate_and_unknown_user(cli, make_staff, staff_rt) -> None:
+    make_staff("clerk", "intake")
+    assert cli("staff", "deactivate", "clerk").exit_code == 0
+    assert not accounts.find_staff(staff_rt, "clerk").active
+    assert cli("staff", "deactivate", "nobody").exit_code != 0

@@ -1,0 +1,156 @@
+"""The administration pages and the own-password page, through a signed-in browser session."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from models import accounts, intake, unseal, workflow
+from models.db import utcnow
+from tests.conftest import PASSWORD, StaffUser, _sign_in_form, submission
+from tests.unseal.conftest import IDENTITY, approve_by
+
+NEW = "a fresh password 42"
+
+
+def _shown(html: str, element_id: str) -> str:
+    found = re.search(rf'id="{element_id}">([^<]+)<', html)
+    assert found, element_id
+    return found.group(1)
+
+
+@pytest.mark.parametrize("path", ["/admin/staff", "/admin/staff/new"])
+@pytest.mark.parametrize("role", ["intake", "unit_head", "protection_officer", "custodian", "auditor"])
+def test_admin_pages_are_refused_to_other_roles(sign_in, make_staff, admin, role, path) -> None:
+    client = sign_in(make_staff("someone", role))
+    assert client.get(path).status_code == 403
+    target = make_staff("target", "intake")
+    response = client.post(f"/admin/staff/{target.id}/deactivate", page="/account/password")
+    assert response.status_code == 403
+
+
+def test_the_list_shows_accounts_and_the_nav_links_to_it(sign_in, make_staff, admin) -> None:
+    make_staff("clerk", "intake")
+    client = sign_in(admin)
+    assert 'href="/admin/staff"' in client.get("/").get_data(as_text=True)
+    html = client.get("/admin/staff").get_data(as_text=True)
+    assert 'id="staff-clerk"' in html and "第一科" in html and "启用" in html
+    clerk_page = sign_in(make_staff("clerk2", "intake"))
+    assert 'href="/admin/staff"' not in clerk_page.get("/").get_data(as_text=True)
+    assert 'href="/account/password"' in clerk_page.get("/").get_data(as_text=True)
+
+
+def test_deactivating_signs_the_account_out_and_stops_its_api_token(sign_in, make_staff, admin, api_token,
+                                                                    staff_app) -> None:
+    clerk = make_staff("clerk", "intake")
+    headers = api_token(clerk)
+    their_session = sign_in(clerk)
+    api = staff_app.test_client()
+    assert api.get("/api/v1/reports", headers=headers).status_code == 200
+    client = sign_in(admin)
+    response = client.post(f"/admin/staff/{clerk.id}/deactivate", page="/admin/staff")
+    assert response.status_code == 302
+    assert "停用" in client.get("/admin/staff").get_data(as_text=True)
+    assert api.get("/api/v1/reports", headers=headers).status_code == 401
+    assert their_session.get("/").status_code == 302
+    assert _sign_in_form(staff_app.test_client(), clerk).status_code == 401
+
+
+def test_a_handler_with_open_clues_is_refused_with_the_count(sign_in, make_staff, admin, staff_rt) -> None:
+    clerk = make_staff("clerk", "intake")
+    report_id = intake.submit_report(staff_rt, submission()).report_id
+    unit_id = accounts.get_staff(staff_rt, clerk.id).unit_id
+    workflow.register_clue(staff_rt, clerk.id, report_id, unit_id, clerk.id)
+    client = sign_in(admin)
+    client.post(f"/admin/staff/{clerk.id}/deactivate", page="/admin/staff")
+    html = client.get("/admin/staff").get_data(as_text=True)
+    assert "1" in html and "重新分配" in html
+    assert accounts.get_staff(staff_rt, clerk.id).active
+
+
+def test_an_admin_cannot_deactivate_themselves_on_the_page(sign_in, admin, staff_rt) -> None:
+    client = sign_in(admin)
+    client.post(f"/admin/staff/{admin.id}/deactivate", page="/admin/staff")
+    assert accounts.get_staff(staff_rt, admin.id).active
+    assert client.get("/admin/staff").status_code == 200
+
+
+def test_a_form_without_csrf_token_is_refused(sign_in, make_staff, admin, staff_rt) -> None:
+    clerk = make_staff("clerk", "intake")
+    client = sign_in(admin)
+    client.client.post(f"/admin/staff/{clerk.id}/deactivate", data={})
+    assert accounts.get_staff(staff_rt, clerk.id).active
+
+
+def test_reset_shows_a_working_password_and_totp_once_never_cached(sign_in, make_staff, admin,
+                                                                   staff_app) -> None:
+    clerk = make_staff("clerk", "intake")
+    response = sign_in(admin).post(f"/admin/staff/{clerk.id}/reset", page="/admin/staff")
+    assert response.status_code == 200
+    assert "no-store" in response.headers["Cache-Control"]
+    html = response.get_data(as_text=True)
+    password, secret = _shown(html, "new-password"), _shown(html, "totp-secret")
+    fresh = StaffUser(clerk.id, "clerk", "intake", password, secret)
+    assert _sign_in_form(staff_app.test_client(), clerk).status_code == 401
+    assert _sign_in_form(staff_app.test_client(), fresh).status_code == 302
+
+
+def test_unlock_on_the_page(sign_in, make_staff, admin, staff_rt, staff_app) -> None:
+    clerk = make_staff("clerk", "intake")
+    wrong = StaffUser(clerk.id, "clerk", "intake", "wrong password!", clerk.totp_secret)
+    for _ in range(staff_rt.config.lockout_failures):
+        _sign_in_form(staff_app.test_client(), wrong)
+    client = sign_in(admin)
+    assert "锁定" in client.get("/admin/staff").get_data(as_text=True)
+    client.post(f"/admin/staff/{clerk.id}/unlock", page="/admin/staff")
+    assert accounts.get_staff(staff_rt, clerk.id).locked_until is None
+
+
+def test_adding_an_account_shows_its_credentials_once(sign_in, admin, staff_app) -> None:
+    client = sign_in(admin)
+    response = client.post("/admin/staff/new", {"username": "newbie", "display_name": "新同事",
+                                                "role": "intake", "unit": "第二科"})
+    assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
+    html = response.get_data(as_text=True)
+    fresh = StaffUser(0, "newbie", "intake", _shown(html, "new-password"), _shown(html, "totp-secret"))
+    assert _sign_in_form(staff_app.test_client(), fresh).status_code == 302
+    again = client.post("/admin/staff/new", {"username": "newbie", "role": "intake"})
+    assert again.status_code == 400 and "已被使用" in again.get_data(as_text=True)
+
+
+def test_everyone_changes_their_own_password(sign_in, make_staff, staff_app, staff_rt) -> None:
+    clerk = make_staff("clerk", "intake")
+    client = sign_in(clerk)
+    differ = client.post("/account/password", {"old": PASSWORD, "new": NEW, "repeat": NEW + "x"})
+    assert differ.status_code == 400
+    wrong = client.post("/account/password", {"old": "not my password", "new": NEW, "repeat": NEW})
+    assert wrong.status_code == 400
+    done = client.post("/account/password", {"old": PASSWORD, "new": NEW, "repeat": NEW})
+    assert done.status_code == 302
+    with time_machine.travel(utcnow() + timedelta(seconds=60)):
+        fresh = StaffUser(clerk.id, "clerk", "intake", NEW, clerk.totp_secret)
+        assert _sign_in_form(staff_app.test_client(), fresh).status_code == 302
+
+
+def test_resetting_an_officer_with_an_approved_request_asks_to_confirm(sign_in, make_staff, admin, staff_rt,
+                                                                      public_rt, custodians) -> None:
+    officer = make_staff("officer", "protection_officer")
+    report_id = intake.submit_report(public_rt, submission(identity=dict(IDENTITY))).report_id
+    keepers = {n: accounts.find_staff(staff_rt, n).id for n in custodians}
+    rid = unseal.request_unseal(staff_rt, officer.id, report_id, "评估报复风险，安排保护。", "reporter_at_risk")
+    approve_by(staff_rt, keepers, custodians, rid, "keeper1", "keeper2")
+    client = sign_in(admin)
+    asked = client.post(f"/admin/staff/{officer.id}/reset", page="/admin/staff")
+    assert asked.status_code == 409 and "无法再打开" in asked.get_data(as_text=True)
+    assert unseal.open_unsealed_identity(staff_rt, officer.id, rid, officer.password).fields == IDENTITY
+    done = client.post(f"/admin/staff/{officer.id}/reset", {"confirm": "y"}, page="/admin/staff")
+    assert done.status_code == 200 and "1 个未结束的解封申请已无法再打开" in done.get_data(as_text=True)
+    with pytest.raises(unseal.CannotOpen):
+        unseal.open_unsealed_identity(staff_rt, officer.id, rid, _password_on(done.get_data(as_text=True)))
+
+
+def _password_on(html: str) -> str:
+    return _shown(html, "new-password")

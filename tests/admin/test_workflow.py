@@ -1,0 +1,255 @@
+"""Account administration acts (R29) and the handover rule (R24), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pyotp
+import pytest
+
+from models import accounts, intake, staff_admin, unseal, workflow
+from models.accounts import AccountLocked, SignInFailed
+from models.custodian_lifecycle import HoldsShares, retire_custodian
+from models.db import utcnow
+from models.errors import InvalidInput
+from models.tables import Staff
+from tests.admin.conftest import UNIT
+from tests.conftest import PASSWORD, StaffUser, submission
+from tests.unseal.conftest import IDENTITY, approve_by
+
+NEW = "a fresh password 42"
+
+
+def _set(rt, staff_id: int, **values: object) -> None:
+    with rt.stores.case() as session:
+        row = session.get(Staff, staff_id)
+        for name, value in values.items():
+            setattr(row, name, value)
+
+
+def _handled_clue(rt, clerk: StaffUser, unit_id: int) -> str:
+    report_id = intake.submit_report(rt, submission()).report_id
+    workflow.register_clue(rt, clerk.id, report_id, unit_id, clerk.id)
+    return report_id
+
+
+# --- who may act ---------------------------------------------------------------------------
+
+ACTS = {
+    "list": lambda rt, actor, target: staff_admin.list_staff(rt, actor),
+    "add": lambda rt, actor, target: staff_admin.add_staff_account(rt, actor, "newbie", "intake", UNIT),
+    "deactivate": lambda rt, actor, target: staff_admin.deactivate_staff(rt, actor, target),
+    "reactivate": lambda rt, actor, target: staff_admin.reactivate_staff(rt, actor, target),
+    "unlock": lambda rt, actor, target: staff_admin.unlock_staff(rt, actor, target),
+    "reset": lambda rt, actor, target: staff_admin.reset_password(rt, actor, target, NEW),
+}
+
+
+@pytest.mark.parametrize("role", ["intake", "unit_head", "protection_officer", "custodian", "auditor"])
+@pytest.mark.parametrize("act", sorted(ACTS))
+def test_only_administrators_may_manage_accounts(staff_rt, make_staff, events, role, act) -> None:
+    actor = make_staff("someone", role)
+    target = make_staff("target", "intake")
+    with pytest.raises(staff_admin.AdminOnly):
+        ACTS[act](staff_rt, actor.id, target.id)
+    assert accounts.get_staff(staff_rt, target.id).active
+    last = events()[-1]
+    assert (last.event, last.actor, last.detail["reason"]) == ("staff.admin_refused", "someone", "AdminOnly")
+
+
+def test_a_deactivated_administrator_may_not_act(staff_rt, make_staff, admin) -> None:
+    other = make_staff("root2", "admin", unit=None)
+    staff_admin.deactivate_staff(staff_rt, other.id, admin.id)
+    with pytest.raises(staff_admin.AdminOnly):
+        staff_admin.list_staff(staff_rt, admin.id)
+
+
+def test_an_administrator_cannot_deactivate_themselves(staff_rt, admin, events) -> None:
+    with pytest.raises(staff_admin.SelfDeactivation):
+        staff_admin.deactivate_staff(staff_rt, admin.id, admin.id)
+    assert accounts.get_staff(staff_rt, admin.id).active
+    assert events()[-1].event == "staff.deactivation_refused"
+
+
+def test_the_list_shows_accounts_and_no_secrets(staff_rt, make_staff, admin) -> None:
+    clerk = make_staff("clerk", "intake")
+    accounts.accept_pledge(staff_rt, clerk.id)
+    _set(staff_rt, clerk.id, locked_until=utcnow() + timedelta(minutes=5))
+    rows = {r.username: r for r in staff_admin.list_staff(staff_rt, admin.id)}
+    assert set(rows) == {"root", "clerk"}
+    row = rows["clerk"]
+    assert (row.role, row.unit, row.active, row.locked) == ("intake", UNIT, True, True)
+    assert row.pledge_accepted_at is not None and rows["root"].pledge_accepted_at is None
+    assert not hasattr(row, "password_hash") and not hasattr(row, "totp_secret")
+
+
+# --- handover (R24) ------------------------------------------------------------------------
+
+
+def test_a_handler_with_open_clues_is_kept_until_they_are_reassigned(staff_rt, make_staff, admin, unit_id,
+                                                                       events) -> None:
+    clerk = make_staff("clerk", "intake")
+    head = make_staff("head", "unit_head")
+    successor = make_staff("successor", "intake")
+    clues = [_handled_clue(staff_rt, clerk, unit_id) for _ in range(2)]
+    with pytest.raises(staff_admin.HandlesOpenCases) as refused:
+        staff_admin.deactivate_staff(staff_rt, admin.id, clerk.id)
+    assert refused.value.params == {"count": 2}
+    assert accounts.get_staff(staff_rt, clerk.id).active
+    last = events()[-1]
+    assert (last.event, last.detail["reason"], last.detail["staff"]) == (
+        "staff.deactivation_refused", "HandlesOpenCases", "clerk")
+
+    workflow.reassign_clue(staff_rt, head.id, clues[0], unit_id, successor.id)
+    with pytest.raises(staff_admin.HandlesOpenCases) as refused:
+        staff_admin.deactivate_staff(staff_rt, admin.id, clerk.id)
+    assert refused.value.params == {"count": 1}
+    workflow.reassign_clue(staff_rt, head.id, clues[1], unit_id, successor.id)
+    staff_admin.deactivate_staff(staff_rt, admin.id, clerk.id)
+    assert not accounts.get_staff(staff_rt, clerk.id).active
+    assert (events()[-1].event, events()[-1].actor) == ("staff.deactivated", "root")
+
+
+@pytest.mark.parametrize("state", ["closed", "archived", "merged", "not_accepted", "destroyed"])
+def test_settled_clues_do_not_block_deactivation(staff_rt, make_staff, admin, unit_id, state) -> None:
+    clerk = make_staff("clerk", "intake")
+    report_id = _handled_clue(staff_rt, clerk, unit_id)
+    from models.tables import Report
+
+    with staff_rt.stores.case() as session:
+        session.get(Report, report_id).state = state
+    staff_admin.deactivate_staff(staff_rt, admin.id, clerk.id)
+    assert not accounts.get_staff(staff_rt, clerk.id).active
+
+
+def test_a_custodian_holding_shares_is_kept_until_re_dealt(staff_rt, public_rt, admin, custodians,
+                                                           events) -> None:
+    intake.submit_report(public_rt, submission(identity=dict(IDENTITY)))
+    keeper = accounts.find_staff(staff_rt, "keeper3")
+    with pytest.raises(HoldsShares):
+        staff_admin.deactivate_staff(staff_rt, admin.id, keeper.id)
+    assert accounts.get_staff(staff_rt, keeper.id).active
+    assert events()[-1].event == "staff.deactivation_refused"
+    # The handover: the two others re-deal every identity without keeper3 (2 of 2).
+    retire_custodian(staff_rt, "root", "keeper3", {n: custodians[n] for n in ("keeper1", "keeper2")})
+    staff_admin.deactivate_staff(staff_rt, admin.id, keeper.id)
+    assert not accounts.get_staff(staff_rt, keeper.id).active
+    assert events()[-1].event == "staff.deactivated"
+
+
+# --- what deactivation, unlocking and resetting do ------------------------------------------
+
+
+def test_a_deactivated_account_cannot_sign_in_and_comes_back_when_reactivated(staff_rt, make_staff,
+                                                                                admin) -> None:
+    clerk = make_staff("clerk", "intake")
+    staff_admin.deactivate_staff(staff_rt, admin.id, clerk.id)
+    with pytest.raises(SignInFailed):
+        accounts.authenticate(staff_rt, "clerk", PASSWORD, clerk.totp())
+    staff_admin.reactivate_staff(staff_rt, admin.id, clerk.id)
+    assert accounts.authenticate(staff_rt, "clerk", PASSWORD, clerk.totp()).id == clerk.id
+
+
+def test_unlock_clears_a_lockout(staff_rt, make_staff, admin, events) -> None:
+    clerk = make_staff("clerk", "intake")
+    _set(staff_rt, clerk.id, locked_until=utcnow() + timedelta(minutes=30))
+    with pytest.raises(AccountLocked):
+        accounts.authenticate(staff_rt, "clerk", PASSWORD, clerk.totp())
+    staff_admin.unlock_staff(staff_rt, admin.id, clerk.id)
+    assert events()[-1].event == "staff.unlocked"
+    assert accounts.authenticate(staff_rt, "clerk", PASSWORD, clerk.totp()).id == clerk.id
+
+
+def test_reset_gives_a_working_new_totp_and_the_old_password_fails(staff_rt, make_staff, admin, events) -> None:
+    clerk = make_staff("clerk", "intake")
+    creds = staff_admin.reset_password(staff_rt, admin.id, clerk.id, NEW)
+    assert creds.totp_secret != clerk.totp_secret and creds.password == NEW
+    event = events()[-1]
+    assert (event.event, event.actor, event.detail["staff"]) == ("staff.password_reset", "root", "clerk")
+    assert NEW not in str(event.detail) and creds.totp_secret not in str(event.detail)
+    with pytest.raises(SignInFailed):
+        accounts.authenticate(staff_rt, "clerk", PASSWORD, pyotp.TOTP(creds.totp_secret).now())
+    with pytest.raises(SignInFailed):
+        accounts.authenticate(staff_rt, "clerk", NEW, clerk.totp())  # the old authenticator is gone
+    assert accounts.authenticate(staff_rt, "clerk", NEW, pyotp.TOTP(creds.totp_secret).now()).id == clerk.id
+
+
+def test_reset_refuses_a_short_password(staff_rt, make_staff, admin) -> None:
+    clerk = make_staff("clerk", "intake")
+    with pytest.raises(InvalidInput):
+        staff_admin.reset_password(staff_rt, admin.id, clerk.id, "short")
+
+
+def test_added_accounts_get_a_generated_password_shown_once(staff_rt, admin, events) -> None:
+    creds = staff_admin.add_staff_account(staff_rt, admin.id, "newbie", "unit_head", UNIT, "新同事")
+    assert len(creds.password) >= accounts.MIN_PASSWORD
+    staff = accounts.authenticate(staff_rt, "newbie", creds.password, pyotp.TOTP(creds.totp_secret).now())
+    assert (staff.role, staff.display_name, staff.unit.name) == ("unit_head", "新同事", UNIT)
+    created = [e for e in events() if e.event == "staff.created"][-1]
+    assert created.actor == "root" and creds.password not in str(created.detail)
+
+
+# --- protection officers' keys ---------------------------------------------------------------
+
+
+@pytest.fixture
+def approved(staff_rt, public_rt, make_staff, custodians):  # type: ignore[no-untyped-def]
+    """An officer with an approved unseal request: (officer, request id)."""
+    officer = make_staff("officer", "protection_officer")
+    report_id = intake.submit_report(public_rt, submission(identity=dict(IDENTITY))).report_id
+    keepers = {n: accounts.find_staff(staff_rt, n).id for n in custodians}
+    rid = unseal.request_unseal(staff_rt, officer.id, report_id, "评估报复风险，安排保护。", "reporter_at_risk")
+    assert approve_by(staff_rt, keepers, custodians, rid, "keeper1", "keeper2") == "approved"
+    return officer, rid
+
+
+def test_changing_ones_own_password_rewraps_the_officer_key(staff_rt, approved, events) -> None:
+    officer, rid = approved
+    staff_admin.change_own_password(staff_rt, officer.id, officer.password, NEW)
+    assert events()[-1].event == "staff.password_changed"
+    with pytest.raises(unseal.WrongPassphrase):
+        unseal.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
+    assert unseal.open_unsealed_identity(staff_rt, officer.id, rid, NEW).fields == IDENTITY
+
+
+@pytest.mark.parametrize("old", ["not my password", ""])
+def test_changing_ones_password_needs_the_old_one(staff_rt, approved, events, old) -> None:
+    officer, rid = approved
+    with pytest.raises(SignInFailed):
+        staff_admin.change_own_password(staff_rt, officer.id, old, NEW)
+    assert events()[-1].event == "staff.password_change_refused"
+    assert unseal.open_unsealed_identity(staff_rt, officer.id, rid, officer.password).fields == IDENTITY
+
+
+def test_a_deactivated_account_cannot_change_its_password(staff_rt, make_staff, admin) -> None:
+    clerk = make_staff("clerk", "intake")
+    staff_admin.deactivate_staff(staff_rt, admin.id, clerk.id)
+    with pytest.raises(staff_admin.AccountInactive):
+        staff_admin.change_own_password(staff_rt, clerk.id, PASSWORD, NEW)
+
+
+def test_resetting_an_officer_with_open_requests_needs_confirmation(staff_rt, admin, approved, events) -> None:
+    officer, rid = approved
+    with pytest.raises(staff_admin.OfficerRequestsOpen) as refused:
+        staff_admin.reset_password(staff_rt, admin.id, officer.id, NEW)
+    assert refused.value.params == {"count": 1}
+    assert events()[-1].event == "staff.password_reset_refused"
+    assert unseal.open_unsealed_identity(staff_rt, officer.id, rid, officer.password).fields == IDENTITY
+
+    creds = staff_admin.reset_password(staff_rt, admin.id, officer.id, NEW, accept_lost_requests=True)
+    assert creds.unopenable_requests == 1
+    assert events()[-1].detail["officer_key_replaced"] is True
+    # The approved request is lost: shares were re-sealed to the old key pair.
+    with pytest.raises(unseal.CannotOpen):
+        unseal.open_unsealed_identity(staff_rt, officer.id, rid, NEW)
+
+
+def test_after_a_reset_new_requests_open_with_the_new_password(staff_rt, public_rt, make_staff, admin,
+                                                               custodians) -> None:
+    officer = make_staff("officer", "protection_officer")
+    staff_admin.reset_password(staff_rt, admin.id, officer.id, NEW)
+    report_id = intake.submit_report(public_rt, submission(identity=dict(IDENTITY))).report_id
+    keepers = {n: accounts.find_staff(staff_rt, n).id for n in custodians}
+    rid = unseal.request_unseal(staff_rt, officer.id, report_id, "评估报复风险，安排保护。", "reporter_at_risk")
+    approve_by(staff_rt, keepers, custodians, rid, "keeper1", "keeper3")
+    assert unseal.open_unsealed_identity(staff_rt, officer.id, rid, NEW).fields == IDENTITY
