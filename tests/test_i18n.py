@@ -48,3 +48,21 @@ def test_chinese_is_default_and_english_on_request() -> None:
     assert translate("zh", "Sign in") == "登录"
     assert translate("en", "Sign in") == "Sign in"
     assert translate("", "Sign in") == "登录"
+
+
+def test_catalog_entries_are_well_formed() -> None:
+    """Each entry is msgid then one msgstr: a union merge can leave a stray msgstr behind."""
+    expect = "msgid"
+    for number, line in enumerate(PO.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith('"'):
+            continue  # continuation of the line before
+        keyword = line.split(" ", 1)[0] if line.strip() and not line.startswith("#") else ""
+        if keyword == "msgid":
+            assert expect == "msgid", f"line {number}: msgid without the msgstr before it"
+            expect = "msgstr"
+        elif keyword == "msgstr":
+            assert expect == "msgstr", f"line {number}: a second msgstr for one msgid"
+            expect = "msgid"
+        else:
+            assert keyword == "", f"line {number}: unexpected {line[:30]!r}"
+    assert expect == "msgid", "the last msgid has no msgstr"
