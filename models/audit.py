@@ -63,6 +63,17 @@ def record(session: Session, actor: str, event: str, report_id: str | None = Non
     return row
 
 
+def record_refusal(session: Session, actor: str, event: str, report_id: str | None = None,
+                   **detail: object) -> None:
+    """Audit a refused act and commit at once (R23).
+
+    The caller raises next, and the rollback that follows an exception would otherwise take the
+    audit event with it: a refusal would leave no trace.
+    """
+    record(session, actor, event, report_id, **detail)
+    session.commit()
+
+
 @dataclass(frozen=True)
 class AuditProblem:
     event_id: int

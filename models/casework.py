@@ -70,10 +70,7 @@ def load_case(session: Session, staff: Staff, report_id: str) -> Report:
     if report is None:
         raise NotFound
     if not can_read_case(staff, report):
-        audit.record(session, staff.username, "report.access_refused", report.id)
-        # Commit the refusal before raising: the caller's transaction rolls back on the
-        # exception and would otherwise take the audit event with it (R23).
-        session.commit()
+        audit.record_refusal(session, staff.username, "report.access_refused", report.id)
         raise NotAllowed
     return report
 

@@ -73,9 +73,12 @@ class BoardRow:
     last_measure: date | None
 
 
-def _actor(session: Session, staff_id: int, roles: Iterable[str]) -> Staff:
+def _actor(session: Session, staff_id: int, roles: Iterable[str], act: str, report_id: str | None = None) -> Staff:
+    """The acting staff member if their role may do ``act``; a refusal is audited."""
     staff = session.get(Staff, staff_id)
     if staff is None or not staff.active or staff.role not in roles:
+        audit.record_refusal(session, staff.username if staff else f"staff:{staff_id}", "protection.refused",
+                             report_id, act=act, reason="NotAllowed")
         raise NotAllowed
     return staff
 
@@ -113,7 +116,7 @@ def set_risk(rt: Runtime, staff_id: int, report_id: str, level: str, reasons: st
         raise InvalidInput({"level": N_("Choose a risk level.")})
     reasons = _text(reasons, "reasons", N_("Write the reasons for this risk level.") if level != "none" else None)
     with rt.stores.case() as session:
-        staff = _actor(session, staff_id, {OFFICER})
+        staff = _actor(session, staff_id, {OFFICER}, "set_risk", report_id)
         report = load_case(session, staff, report_id)
         row = session.get(ProtectionCase, report.id)
         previous = row.level if row else None
@@ -138,7 +141,7 @@ def record_measure(rt: Runtime, staff_id: int, report_id: str, what: str, taken_
     if taken_on > utcnow().date():
         raise InvalidInput({"taken_on": N_("The date cannot be in the future.")})
     with rt.stores.case() as session:
-        staff = _actor(session, staff_id, {OFFICER})
+        staff = _actor(session, staff_id, {OFFICER}, "record_measure", report_id)
         report = load_case(session, staff, report_id)
         measure_id = str(uuid.uuid4())
         key_id, blob = _seal_text(rt, session, report.id, what, "protection-measure")
@@ -151,7 +154,7 @@ def record_measure(rt: Runtime, staff_id: int, report_id: str, what: str, taken_
 def protection_view(rt: Runtime, staff_id: int, report_id: str) -> ProtectionView:
     """A clue's risk assessment and measures, decrypted for a protection officer or unit head."""
     with rt.stores.case() as session:
-        staff = _actor(session, staff_id, READERS)
+        staff = _actor(session, staff_id, READERS, "protection_view", report_id)
         report = load_case(session, staff, report_id)
         row = session.get(ProtectionCase, report.id)
         names = {s.id: s.display_name for s in session.scalars(select(Staff))}
@@ -173,7 +176,7 @@ def protection_view(rt: Runtime, staff_id: int, report_id: str) -> ProtectionVie
 def protection_board(rt: Runtime, staff_id: int) -> list[BoardRow]:
     """Protection cases this officer may see, highest risk first, then the longest open."""
     with rt.stores.case() as session:
-        staff = _actor(session, staff_id, READERS)
+        staff = _actor(session, staff_id, READERS, "protection_board")
         counts = (select(ProtectionMeasure.report_id, func.count().label("n"),
                          func.max(ProtectionMeasure.taken_on).label("last"))
                   .group_by(ProtectionMeasure.report_id).subquery())

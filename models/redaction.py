@@ -113,17 +113,20 @@ def _marks(rt: Runtime, report_id: str) -> list[Mark]:
         return marks_of(session, report_id)
 
 
-def _marker(rt: Runtime, staff_id: int) -> Staff:
+def _marker(rt: Runtime, staff_id: int, act: str, report_id: str | None = None) -> Staff:
+    """The acting staff member if their role may mark redactions; a refusal is audited."""
     with rt.stores.case() as session:
         staff = session.get(Staff, staff_id)
         if staff is None or not staff.active or staff.role not in MARKERS:
+            audit.record_refusal(session, staff.username if staff else f"staff:{staff_id}",
+                                 "redaction.refused", report_id, act=act, reason="NotAllowed")
             raise NotAllowed
         return staff
 
 
 def redaction_marks(rt: Runtime, staff_id: int, report_id: str) -> tuple[dict[str, Any], list[Mark]]:
     """The clue (for a reader allowed to see it) and its marks, to show and edit them."""
-    _marker(rt, staff_id)
+    _marker(rt, staff_id, "redaction_marks", report_id)
     case = open_case(rt, staff_id, report_id)
     return case.clue, _marks(rt, report_id)
 
@@ -131,7 +134,7 @@ def redaction_marks(rt: Runtime, staff_id: int, report_id: str) -> tuple[dict[st
 def mark_redaction(rt: Runtime, staff_id: int, report_id: str, field: str, *, phrase: str | None = None,
                    start: int | None = None, end: int | None = None) -> list[str]:
     """Mark a passage to redact: a character range of one field, or every place a phrase occurs."""
-    staff = _marker(rt, staff_id)
+    staff = _marker(rt, staff_id, "mark_redaction", report_id)
     clue = open_case(rt, staff_id, report_id).clue
     text = field_text(clue, field)
     if text is None:
@@ -160,7 +163,7 @@ def mark_redaction(rt: Runtime, staff_id: int, report_id: str, field: str, *, ph
 
 def remove_redaction(rt: Runtime, staff_id: int, mark_id: str) -> None:
     """Take a redaction mark away again."""
-    staff = _marker(rt, staff_id)
+    staff = _marker(rt, staff_id, "remove_redaction")
     with rt.stores.case() as session:
         mark = session.get(RedactionMark, mark_id)
         if mark is None:
@@ -176,7 +179,7 @@ def remove_redaction(rt: Runtime, staff_id: int, mark_id: str) -> None:
 
 def redacted_clue(rt: Runtime, staff_id: int, report_id: str) -> dict[str, Any]:
     """The clue as exports and transfer packages carry it: marked passages out, no identity."""
-    staff = _marker(rt, staff_id)
+    staff = _marker(rt, staff_id, "redacted_clue", report_id)
     clue = open_case(rt, staff_id, report_id).clue
     result = apply_redactions(clue, _marks(rt, report_id))
     with rt.stores.case() as session:

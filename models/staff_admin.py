@@ -99,9 +99,8 @@ def _admin(session: Session, admin_id: int | None, act: str) -> str:
         return OPERATOR
     actor = session.get(Staff, admin_id)
     if actor is None or not actor.active or actor.role != ADMIN_ROLE:
-        audit.record(session, actor.username if actor else f"staff:{admin_id}", "staff.admin_refused",
-                     None, act=act, reason="AdminOnly")
-        session.commit()
+        audit.record_refusal(session, actor.username if actor else f"staff:{admin_id}", "staff.admin_refused",
+                             None, act=act, reason="AdminOnly")
         raise AdminOnly
     return actor.username
 

@@ -186,8 +186,8 @@ def begin(session: Session, staff_id: int, report_id: str, act: str) -> Context:
     try:
         check(act, staff, report, track)
     except (NotAllowed, WrongState) as err:
-        audit.record(session, staff.username, "clue.act_refused", report.id, act=act, reason=type(err).__name__)
-        session.commit()
+        audit.record_refusal(session, staff.username, "clue.act_refused", report.id, act=act,
+                             reason=type(err).__name__)
         raise
     if track is None:
         track = ClueTrack(report_id=report.id, mandatory_kinds=[], gang_related=False, needs_transfer=False)

@@ -46,6 +46,21 @@ def test_protection_acts_refuse_other_roles(staff_rt, make_staff, clue, role, ac
     }
     with pytest.raises(NotAllowed):
         calls[act]()
+    with staff_rt.stores.case() as session:
+        refusals = [(e.actor, e.report_id, e.detail.get("act")) for e in session.scalars(select(AuditEvent))
+                    if e.event == "protection.refused"]
+    assert refusals == [("someone", clue.report_id, {"view": "protection_view"}.get(act, act))]
+
+
+def test_redaction_refuses_roles_that_may_not_mark_and_audits_it(staff_rt, make_staff, clue) -> None:
+    from models import redaction
+
+    keeper = make_staff("keeper", "custodian")
+    with pytest.raises(NotAllowed):
+        redaction.mark_redaction(staff_rt, keeper.id, clue.report_id, "description", phrase="村")
+    with staff_rt.stores.case() as session:
+        events = [(e.event, e.actor, e.report_id) for e in session.scalars(select(AuditEvent))]
+    assert ("redaction.refused", "keeper", clue.report_id) in events
 
 
 @pytest.mark.parametrize(("level", "reasons", "field"), [("severe", "x", "level"), ("high", " ", "reasons")])
