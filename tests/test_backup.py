@@ -56,3 +56,46 @@ def test_restore_refuses_a_damaged_backup(config, public_rt, tmp_path) -> None:
     result = runner.invoke(main, ["restore", str(tmp_path / "bk")], obj=fresh)
     assert result.exit_code != 0
     assert "not a ClueGuard backup" in result.output
+
+
+def test_restore_into_postgresql_continues_the_id_sequences(config, public_rt, staff_rt, make_staff,
+                                                           tmp_path) -> None:
+    """PostgreSQL target: serial ids must continue after the restored rows."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from models.accounts import add_staff
+    from tests.conftest import PG_URL, _pg_url
+
+    if not PG_URL:
+        import pytest
+
+        pytest.skip("CLUEGUARD_TEST_POSTGRES_URL is not set")
+    receipt = intake.submit_report(public_rt, submission())
+    clerk = make_staff("clerk", "intake")
+    runner = CliRunner()
+    assert runner.invoke(main, ["backup", str(tmp_path / "bk")], obj=config).exit_code == 0
+
+    names = [f"cgt_restore_{uuid.uuid4().hex[:8]}_{part}" for part in ("case", "vault")]
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    fresh = Config(data_dir=tmp_path / "restored", argon2=vault.CHEAP,
+                   database_url=_pg_url(names[0]), vault_url=_pg_url(names[1]))
+    try:
+        result = runner.invoke(main, ["restore", str(tmp_path / "bk")], obj=fresh)
+        assert result.exit_code == 0, result.output
+        rt = open_runtime(fresh, staff_side=True)
+        try:
+            assert casework.open_case(rt, clerk.id, receipt.report_id).clue["category"] == "village_bully"
+            newcomer = add_staff(rt, "newcomer", "intake", "第二科", "a long enough password")
+            assert newcomer.staff_id > clerk.id
+        finally:
+            rt.stores.dispose()
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+        admin.dispose()
