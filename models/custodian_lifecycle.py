@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 
 import vault
 from models import audit
-from models.custodians import MIN_PASSPHRASE
+from models.custodians import MIN_PASSPHRASE, require_custodian_accounts
 from models.errors import ClueGuardError, InvalidInput, NotFound, WrongState
 from models.i18n import N_
 from models.identities import THRESHOLD, vault_threshold
@@ -116,12 +116,7 @@ def _redeal(rt: Runtime, actor: str, names: list[str], threshold: int, approvals
             new_passphrases: dict[str, str]) -> Redealt:
     _validate_set(names, threshold)
     current_k = vault_threshold(rt.stores) or 2
-    with rt.stores.case() as cs:
-        staff = {s.username: s for s in cs.scalars(select(Staff).where(Staff.username.in_(names)))}
-    not_ok = [n for n in names if n not in staff or staff[n].role != "custodian" or not staff[n].active]
-    if not_ok:
-        raise InvalidInput({"custodians": N_("These users are not active custodians: %(names)s")},
-                           names=", ".join(not_ok))
+    require_custodian_accounts(rt, names)
     with rt.stores.vault() as vs:
         rows = {c.username: c for c in vs.scalars(select(Custodian).with_for_update())}
         active = {n: c for n, c in rows.items() if c.active}

@@ -18,6 +18,16 @@ from models.vault_tables import Custodian, SealedIdentityRow, VaultSetting
 MIN_PASSPHRASE = 12
 
 
+def require_custodian_accounts(rt: Runtime, names: list[str]) -> None:
+    """Every name must be an active staff account with the custodian role."""
+    with rt.stores.case() as session:
+        rows = {s.username: s for s in session.scalars(select(Staff).where(Staff.username.in_(names)))}
+    missing = [n for n in names if n not in rows or rows[n].role != "custodian" or not rows[n].active]
+    if missing:
+        raise InvalidInput({"custodians": N_("These users are not active custodians: %(names)s")},
+                           names=", ".join(missing))
+
+
 def run_ceremony(rt: Runtime, threshold: int, custodians: list[tuple[str, str]],
                  actor: str = "cli") -> list[str]:
     """Create the first custodian set: k-of-n with one (username, passphrase) per custodian."""
@@ -31,12 +41,7 @@ def run_ceremony(rt: Runtime, threshold: int, custodians: list[tuple[str, str]],
         errors["passphrase"] = N_("Each passphrase must have at least 12 characters.")
     if errors:
         raise InvalidInput(errors)
-    with rt.stores.case() as session:
-        rows = {s.username: s for s in session.scalars(select(Staff).where(Staff.username.in_(names)))}
-    missing = [n for n in names if n not in rows or rows[n].role != "custodian" or not rows[n].active]
-    if missing:
-        raise InvalidInput({"custodians": N_("These users are not active custodians: %(names)s")},
-                           names=", ".join(missing))
+    require_custodian_accounts(rt, names)
     with rt.stores.vault() as session:
         if session.scalar(select(func.count()).select_from(SealedIdentityRow)):
             raise WrongState(N_("Identities are already sealed; re-deal the shares instead."))
