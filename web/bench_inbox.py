@@ -26,7 +26,6 @@ import pyotp
 from sqlalchemy import create_engine, insert, text
 
 import vault
-from models import casework
 from models.accounts import accept_pledge, add_staff
 from models.categories import CATEGORIES, SOURCES
 from models.config import Config
@@ -153,7 +152,6 @@ def measure(config: Config, rt: Runtime, people: dict[str, Any], runs: int) -> l
     from web.staff import create_staff_app
 
     app = create_staff_app(config, rt)
-    has_inbox_page = any(r.rule == "/cases" for r in app.url_map.iter_rules())
     results = []
     for role, acct in (("unit head", people["head"]), ("intake clerk", people["clerk"])):
         username = "head1" if role == "unit head" else "handler1_0"
@@ -168,17 +166,8 @@ def measure(config: Config, rt: Runtime, people: dict[str, Any], runs: int) -> l
 
             return get
 
-        def inbox(i: int, s: int = staff_id) -> object:
-            return casework.list_inbox(rt, s, page=1 + i % 5)
-
-        def inbox_checking(_i: int, s: int = staff_id) -> object:
-            return casework.list_inbox(rt, s, state="checking", page=1)
-
-        if has_inbox_page:
-            results.append((f"inbox page /cases ({role})", *_time(page("/cases?page={page}"), runs)))
-        else:
-            results.append((f"inbox list_inbox() ({role}; /cases not on this branch)", *_time(inbox, runs)))
-        results.append((f"inbox filtered by state ({role})", *_time(inbox_checking, runs)))
+        results.append((f"inbox page /cases ({role})", *_time(page("/cases?page={page}"), runs)))
+        results.append((f"inbox filtered by state ({role})", *_time(page("/cases?state=checking"), runs)))
         results.append((f"deadline board page /deadlines ({role})", *_time(page("/deadlines"), runs)))
     return results
 
