@@ -127,3 +127,22 @@ async def test_notice_key_from_elsewhere_ends_the_subscription(chat, bot_rt, sta
     assert await send_reply_notices(chat.app) == 0
     with bot_rt.stores.case() as session:
         assert session.scalar(select(func.count()).select_from(ReplySubscription)) == 0
+
+
+async def test_status_in_the_bot_tells_the_reporter_of_a_disclosure(chat, bot_rt, staff_rt, make_staff,
+                                                                   custodians) -> None:
+    """R10: once an identity is opened, the reporter learns it in the bot too (a sealed staff message)."""
+    from models import unseal
+    from models.accounts import find_staff
+
+    receipt = intake.submit_report(bot_rt, submission(identity={"name": "王五", "phone": "13800000000"}))
+    officer = make_staff("officer", "protection_officer")
+    request_id = unseal.request_unseal(staff_rt, officer.id, receipt.report_id, "评估报复风险", "reporter_at_risk")
+    for name in list(custodians)[:2]:
+        unseal.approve_unseal(staff_rt, find_staff(staff_rt, name).id, request_id, custodians[name])
+    unseal.open_unsealed_identity(staff_rt, officer.id, request_id, officer.password)
+    await chat.command("status")
+    answer = await chat.say(receipt.code)
+    thread = "\n".join(answer)
+    assert "disclosed to the reporter protection office" in thread
+    assert "王五" not in thread and "评估报复风险" not in thread
