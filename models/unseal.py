@@ -2,8 +2,8 @@
 
 The acts, in order: ``request_unseal`` (a protection officer, with purpose and legal basis),
 ``approve_unseal`` / ``deny_unseal`` (each custodian once; approving re-seals that custodian's
-share to the requester's key and opens nothing else), ``open_unsealed_identity`` (the requester,
-with their sign-in password, within the window). ``expire_unseal_requests`` settles requests whose
+share to the requester's key and opens nothing else), then ``models.disclosure`` (the requester
+opens, with their sign-in password, within the window). ``expire_unseal_requests`` settles requests whose
 time ran out and destroys re-sealed shares after the window. Every act and every refusal is
 audited with ids only, never the identity, the purpose or a note.
 
@@ -13,14 +13,12 @@ inside: the audit commits first, so no act is ever stored without its audit even
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
@@ -30,12 +28,11 @@ from models import audit, officer_keys
 from models.casework import load_case
 from models.db import utcnow
 from models.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
-from models.i18n import N_, translate
-from models.intake import seal_message
+from models.i18n import N_
 from models.policy import visible_cases
 from models.runtime import Runtime
 from models.tables import Report, Staff
-from models.unseal_tables import OfficerKey, ResealedShare, UnsealAnswer, UnsealRequest
+from models.unseal_tables import ResealedShare, UnsealAnswer, UnsealRequest
 from models.vault_tables import Custodian, IdentityShare, SealedIdentityRow
 
 LEGAL_BASES = {
@@ -105,24 +102,8 @@ class RequestDenied(WrongState):
     message = N_("This unseal request was denied.")
 
 
-class WindowClosed(WrongState):
-    message = N_("The time to open this identity has passed; the re-sealed shares were destroyed.")
-
-
-class OnlyRequester(NotAllowed):
-    message = N_("Only the protection officer who asked may open this identity.")
-
-
 class WrongPassphrase(NotAllowed):
     message = N_("The passphrase or password is wrong.")
-
-
-class CannotOpen(WrongState):
-    message = N_("The identity cannot be opened with these shares. Ask for a new unsealing.")
-
-
-class NoticeAlreadySent(WrongState):
-    message = N_("The reporter has already been told.")
 
 
 @dataclass(frozen=True)
@@ -169,19 +150,6 @@ class RequestView:
 
 
 @dataclass(frozen=True)
-class OpenedIdentity:
-    """What the requester sees once opened: the fields, and who/when for the watermark."""
-
-    request_id: str
-    registry_no: str
-    fields: dict[str, object]
-    viewer: str
-    viewer_name: str
-    viewed_at: datetime
-    window_ends_at: datetime
-
-
-@dataclass(frozen=True)
 class Settled:
     expired: int
     destroyed: int
@@ -192,7 +160,7 @@ def aware(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=utcnow().tzinfo)
 
 
-def _clean(value: object, limit: int) -> str:
+def clean_text(value: object, limit: int) -> str:
     text = value if isinstance(value, str) else ""
     return text.replace("\x00", "").strip()[: limit + 1]
 
@@ -215,7 +183,7 @@ def _record_refusal(rt: Runtime, staff_id: int, act: str, target: str, err: Clue
                      request=request_id)
 
 
-def _audited(act: str) -> Callable[[F], F]:
+def audited_act(act: str) -> Callable[[F], F]:
     """Every refusal of this act (any workflow error) lands in the audit log, then propagates."""
 
     def decorate(fn: F) -> F:
@@ -235,7 +203,7 @@ def _audited(act: str) -> Callable[[F], F]:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _staff(rt: Runtime, staff_id: int) -> Staff:
+def acting_staff(rt: Runtime, staff_id: int) -> Staff:
     with rt.stores.case() as cs:
         staff = cs.get(Staff, staff_id)
         if staff is None or not staff.active:
@@ -243,14 +211,14 @@ def _staff(rt: Runtime, staff_id: int) -> Staff:
         return staff
 
 
-def _locked_request(vs: Session, request_id: str) -> UnsealRequest:
+def locked_request(vs: Session, request_id: str) -> UnsealRequest:
     req = vs.scalar(select(UnsealRequest).where(UnsealRequest.id == request_id).with_for_update())
     if req is None:
         raise NotFound
     return req
 
 
-def _audit(rt: Runtime, actor: str, req: UnsealRequest, events: list[tuple[str, dict[str, object]]]) -> None:
+def audit_request(rt: Runtime, actor: str, req: UnsealRequest, events: list[tuple[str, dict[str, object]]]) -> None:
     with rt.stores.case() as cs:
         for event, detail in events:
             audit.record(cs, actor, event, req.report_id, request=req.id, **detail)
@@ -278,7 +246,7 @@ def _view(vs: Session, req: UnsealRequest) -> RequestView:
     )
 
 
-def _settle(rt: Runtime, where: ColumnElement[bool] | None = None, actor: str = "system") -> Settled:
+def settle(rt: Runtime, where: ColumnElement[bool] | None = None, actor: str = "system") -> Settled:
     """Expire pending requests past their time; close approved ones past their window."""
     now = utcnow()
     expired = destroyed = 0
@@ -308,7 +276,7 @@ def _settle(rt: Runtime, where: ColumnElement[bool] | None = None, actor: str = 
 
 def expire_unseal_requests(rt: Runtime, actor: str = "system") -> Settled:
     """Settle every request whose time ran out; run by the CLI and on each access."""
-    return _settle(rt, actor=actor)
+    return settle(rt, actor=actor)
 
 
 def _check_answerable(req: UnsealRequest) -> None:
@@ -351,7 +319,7 @@ def report_id_of(rt: Runtime, registry_no: str) -> str:
 # --- the acts ------------------------------------------------------------------------------
 
 
-@_audited("request")
+@audited_act("request")
 def request_unseal(rt: Runtime, staff_id: int, report_id: str, purpose: str, legal_basis: str,
                    legal_basis_other: str = "") -> str:
     """A protection officer asks to open a clue's identity, for a purpose and on a legal basis."""
@@ -363,7 +331,7 @@ def request_unseal(rt: Runtime, staff_id: int, report_id: str, purpose: str, leg
         if not report.identity_id:
             raise NoIdentity
         registry_no, identity_id, username = report.registry_no, report.identity_id, staff.username
-    purpose, other = _clean(purpose, MAX_PURPOSE), _clean(legal_basis_other, MAX_NOTE)
+    purpose, other = clean_text(purpose, MAX_PURPOSE), clean_text(legal_basis_other, MAX_NOTE)
     errors = {}
     if not purpose:
         errors["purpose"] = N_("State the purpose of the unsealing.")
@@ -378,7 +346,7 @@ def request_unseal(rt: Runtime, staff_id: int, report_id: str, purpose: str, leg
     if errors:
         raise InvalidInput(errors)
     public = officer_keys.officer_public_key(rt, staff_id)
-    _settle(rt, UnsealRequest.report_id == report_id)
+    settle(rt, UnsealRequest.report_id == report_id)
     now = utcnow()
     with rt.stores.vault() as vs:
         sealed = vs.get(SealedIdentityRow, identity_id)
@@ -399,19 +367,19 @@ def request_unseal(rt: Runtime, staff_id: int, report_id: str, purpose: str, leg
         )
         vs.add(req)
         vs.flush()
-        _audit(rt, username, req, [("unseal.requested", {"legal_basis": legal_basis,
+        audit_request(rt, username, req, [("unseal.requested", {"legal_basis": legal_basis,
                                                          "threshold": sealed.threshold})])
         return req.id
 
 
-@_audited("approve")
+@audited_act("approve")
 def approve_unseal(rt: Runtime, staff_id: int, request_id: str, passphrase: str, note: str = "") -> str:
     """A custodian approves: their share is re-sealed to the requester; returns the request's state."""
-    note = _clean(note, MAX_NOTE)[:MAX_NOTE]
-    _settle(rt, UnsealRequest.id == request_id)
-    staff = _staff(rt, staff_id)
+    note = clean_text(note, MAX_NOTE)[:MAX_NOTE]
+    settle(rt, UnsealRequest.id == request_id)
+    staff = acting_staff(rt, staff_id)
     with rt.stores.vault() as vs:
-        req = _locked_request(vs, request_id)
+        req = locked_request(vs, request_id)
         custodian = _answering_custodian(vs, staff, req)
         _check_answerable(req)
         if vs.get(UnsealAnswer, (req.id, custodian.id)) is not None:
@@ -438,22 +406,22 @@ def approve_unseal(rt: Runtime, staff_id: int, request_id: str, passphrase: str,
             req.state, req.decided_at = "approved", now
             req.window_ends_at = now + timedelta(hours=rt.config.unseal_window_hours)
             events.append(("unseal.approved", {"approvals": approvals}))
-        _audit(rt, staff.username, req, events)
+        audit_request(rt, staff.username, req, events)
         return req.state
 
 
-@_audited("deny")
+@audited_act("deny")
 def deny_unseal(rt: Runtime, staff_id: int, request_id: str, note: str) -> str:
     """A custodian denies with a note; the request is denied once k approvals cannot be reached."""
-    note = _clean(note, MAX_NOTE)
+    note = clean_text(note, MAX_NOTE)
     if not note:
         raise InvalidInput({"note": N_("Say why you deny the request.")})
     if len(note) > MAX_NOTE:
         raise InvalidInput({"note": N_("The note is too long (at most 1000 characters).")})
-    _settle(rt, UnsealRequest.id == request_id)
-    staff = _staff(rt, staff_id)
+    settle(rt, UnsealRequest.id == request_id)
+    staff = acting_staff(rt, staff_id)
     with rt.stores.vault() as vs:
-        req = _locked_request(vs, request_id)
+        req = locked_request(vs, request_id)
         custodian = _answering_custodian(vs, staff, req)
         _check_answerable(req)
         if vs.get(UnsealAnswer, (req.id, custodian.id)) is not None:
@@ -471,105 +439,15 @@ def deny_unseal(rt: Runtime, staff_id: int, request_id: str, note: str) -> str:
             req.state, req.decided_at = "denied", now
             gone = _destroy_shares(vs, req, now)
             events.append(("unseal.denied", {"shares_destroyed": gone}))
-        _audit(rt, staff.username, req, events)
+        audit_request(rt, staff.username, req, events)
         return req.state
 
 
-def _notice_text(rt: Runtime, req: UnsealRequest, at: datetime) -> str:
-    """The disclosure notice, in Chinese and English (we do not know which the reporter reads)."""
-    day = at.astimezone(ZoneInfo(rt.config.timezone)).date().isoformat()
-    parts = []
-    for locale in ("zh", "en"):
-        basis = translate(locale, LEGAL_BASES[req.legal_basis])
-        if req.legal_basis == "other":
-            basis = f"{basis}: {req.legal_basis_other}"
-        parts.append(translate(locale, N_(
-            "Notice: on %(date)s your identity was disclosed to the reporter protection office, "
-            "after the required custodians approved. Reason: %(basis)s. It stays confidential and "
-            "is used only for this purpose."), date=day, basis=basis))
-    return "\n\n".join(parts)
-
-
-def _send_notice(rt: Runtime, cs: Session, req: UnsealRequest, now: datetime) -> None:
-    report = cs.get(Report, req.report_id)
-    if report is None:
-        return
-    seal_message(rt, cs, report, "staff", _notice_text(rt, req, now), [])
-    req.notice = "sent"
-
-
-@_audited("open")
-def open_unsealed_identity(rt: Runtime, staff_id: int, request_id: str, password: str) -> OpenedIdentity:
-    """The requester opens the identity with their sign-in password, within the window; audited."""
-    _settle(rt, UnsealRequest.id == request_id)
-    staff = _staff(rt, staff_id)
-    with rt.stores.vault() as vs:
-        req = _locked_request(vs, request_id)
-        if staff.id != req.requester_id:
-            raise OnlyRequester
-        if staff.role != officer_keys.OFFICER_ROLE:
-            raise NotAllowed
-        state_errors: dict[str, ClueGuardError] = {
-            "pending": NotApproved(), "denied": RequestDenied(), "expired": RequestExpired(),
-            "closed": WindowClosed()}
-        if req.state in state_errors:
-            raise state_errors[req.state]
-        key = vs.get(OfficerKey, staff.id)
-        if key is None:
-            raise officer_keys.NoOfficerKey
-        try:
-            private = officer_keys.unlock_officer_key(key.wrapped_key, password)
-        except vault.VaultError:
-            raise WrongPassphrase from None
-        resealed = {r.custodian_id: r.sealed for r in
-                    vs.scalars(select(ResealedShare).where(ResealedShare.request_id == req.id))}
-        sealed = vs.get(SealedIdentityRow, req.identity_id)
-        if sealed is None:
-            raise CannotOpen
-        try:
-            fields = json.loads(vault.open_resealed(sealed.ciphertext, req.report_id, req.id, resealed, private))
-        except vault.VaultError:
-            raise CannotOpen from None
-        now = utcnow()
-        req.first_opened_at = req.first_opened_at or now
-        with rt.stores.case() as cs:
-            audit.record(cs, staff.username, "unseal.identity_viewed", req.report_id, request=req.id)
-            if req.notice == "due":
-                _send_notice(rt, cs, req, now)
-                audit.record(cs, staff.username, "unseal.notice_sent", req.report_id, request=req.id)
-        return OpenedIdentity(req.id, req.registry_no, fields, staff.username, staff.display_name, now,
-                              aware(req.window_ends_at or now))
-
-
-@_audited("withhold")
-def withhold_disclosure_notice(rt: Runtime, staff_id: int, request_id: str, reason: str) -> None:
-    """A unit head records why the reporter is not to be told of this unsealing (R10)."""
-    reason = _clean(reason, MAX_NOTE)
-    with rt.stores.case() as cs:
-        staff = cs.get(Staff, staff_id)
-        if staff is None or not staff.active or staff.role != UNIT_HEAD_ROLE:
-            raise NotAllowed
-    if not reason:
-        raise InvalidInput({"reason": N_("Say why the reporter is not to be told.")})
-    if len(reason) > MAX_NOTE:
-        raise InvalidInput({"reason": N_("The note is too long (at most 1000 characters).")})
-    with rt.stores.vault() as vs:
-        req = _locked_request(vs, request_id)
-        with rt.stores.case() as cs:
-            load_case(cs, staff, req.report_id)
-        if req.notice != "due":
-            raise NoticeAlreadySent
-        if req.state not in OPEN_STATES:
-            raise RequestClosed
-        req.notice, req.notice_reason, req.notice_by = "withheld", reason, staff.username
-        _audit(rt, staff.username, req, [("unseal.notice_withheld", {})])
-
-
-@_audited("view")
+@audited_act("view")
 def get_unseal_request(rt: Runtime, staff_id: int, request_id: str) -> RequestView:
     """One request for its requester, a custodian or a unit head who may read the clue."""
-    _settle(rt, UnsealRequest.id == request_id)
-    staff = _staff(rt, staff_id)
+    settle(rt, UnsealRequest.id == request_id)
+    staff = acting_staff(rt, staff_id)
     with rt.stores.vault() as vs:
         req = vs.get(UnsealRequest, request_id)
         if req is None:
@@ -585,7 +463,7 @@ def get_unseal_request(rt: Runtime, staff_id: int, request_id: str) -> RequestVi
 def list_unseal_requests(rt: Runtime, staff_id: int, report_id: str | None = None) -> list[RequestView]:
     """Requests this staff member deals with: custodians all, officers their own, unit heads their cases'."""
     expire_unseal_requests(rt)
-    staff = _staff(rt, staff_id)
+    staff = acting_staff(rt, staff_id)
     with rt.stores.vault() as vs:
         query = select(UnsealRequest).order_by(UnsealRequest.created_at.desc())
         if report_id is not None:

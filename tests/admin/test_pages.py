@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from models import accounts, intake, unseal, workflow
+from models import accounts, disclosure, intake, unseal, workflow
 from models.db import utcnow
 from tests.conftest import PASSWORD, StaffUser, _sign_in_form, submission
 from tests.unseal.conftest import IDENTITY, approve_by
@@ -145,11 +145,11 @@ def test_resetting_an_officer_with_an_approved_request_asks_to_confirm(sign_in, 
     client = sign_in(admin)
     asked = client.post(f"/admin/staff/{officer.id}/reset", page="/admin/staff")
     assert asked.status_code == 409 and "无法再打开" in asked.get_data(as_text=True)
-    assert unseal.open_unsealed_identity(staff_rt, officer.id, rid, officer.password).fields == IDENTITY
+    assert disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password).fields == IDENTITY
     done = client.post(f"/admin/staff/{officer.id}/reset", {"confirm": "y"}, page="/admin/staff")
     assert done.status_code == 200 and "1 个未结束的解封申请已无法再打开" in done.get_data(as_text=True)
-    with pytest.raises(unseal.CannotOpen):
-        unseal.open_unsealed_identity(staff_rt, officer.id, rid, _password_on(done.get_data(as_text=True)))
+    with pytest.raises(disclosure.CannotOpen):
+        disclosure.open_unsealed_identity(staff_rt, officer.id, rid, _password_on(done.get_data(as_text=True)))
 
 
 def _password_on(html: str) -> str:

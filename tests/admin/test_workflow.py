@@ -7,7 +7,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 
-from models import accounts, intake, staff_admin, unseal, workflow
+from models import accounts, disclosure, intake, staff_admin, unseal, workflow
 from models.accounts import AccountLocked, SignInFailed
 from models.custodian_lifecycle import HoldsShares, retire_custodian
 from models.db import utcnow
@@ -208,8 +208,8 @@ def test_changing_ones_own_password_rewraps_the_officer_key(staff_rt, approved, 
     staff_admin.change_own_password(staff_rt, officer.id, officer.password, NEW)
     assert events()[-1].event == "staff.password_changed"
     with pytest.raises(unseal.WrongPassphrase):
-        unseal.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
-    assert unseal.open_unsealed_identity(staff_rt, officer.id, rid, NEW).fields == IDENTITY
+        disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
+    assert disclosure.open_unsealed_identity(staff_rt, officer.id, rid, NEW).fields == IDENTITY
 
 
 @pytest.mark.parametrize("old", ["not my password", ""])
@@ -218,7 +218,7 @@ def test_changing_ones_password_needs_the_old_one(staff_rt, approved, events, ol
     with pytest.raises(SignInFailed):
         staff_admin.change_own_password(staff_rt, officer.id, old, NEW)
     assert events()[-1].event == "staff.password_change_refused"
-    assert unseal.open_unsealed_identity(staff_rt, officer.id, rid, officer.password).fields == IDENTITY
+    assert disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password).fields == IDENTITY
 
 
 def test_a_deactivated_account_cannot_change_its_password(staff_rt, make_staff, admin) -> None:
@@ -234,14 +234,14 @@ def test_resetting_an_officer_with_open_requests_needs_confirmation(staff_rt, ad
         staff_admin.reset_password(staff_rt, admin.id, officer.id, NEW)
     assert refused.value.params == {"count": 1}
     assert events()[-1].event == "staff.password_reset_refused"
-    assert unseal.open_unsealed_identity(staff_rt, officer.id, rid, officer.password).fields == IDENTITY
+    assert disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password).fields == IDENTITY
 
     creds = staff_admin.reset_password(staff_rt, admin.id, officer.id, NEW, accept_lost_requests=True)
     assert creds.unopenable_requests == 1
     assert events()[-1].detail["officer_key_replaced"] is True
     # The approved request is lost: shares were re-sealed to the old key pair.
-    with pytest.raises(unseal.CannotOpen):
-        unseal.open_unsealed_identity(staff_rt, officer.id, rid, NEW)
+    with pytest.raises(disclosure.CannotOpen):
+        disclosure.open_unsealed_identity(staff_rt, officer.id, rid, NEW)
 
 
 def test_after_a_reset_new_requests_open_with_the_new_password(staff_rt, public_rt, make_staff, admin,
@@ -252,4 +252,4 @@ def test_after_a_reset_new_requests_open_with_the_new_password(staff_rt, public_
     keepers = {n: accounts.find_staff(staff_rt, n).id for n in custodians}
     rid = unseal.request_unseal(staff_rt, officer.id, report_id, "评估报复风险，安排保护。", "reporter_at_risk")
     approve_by(staff_rt, keepers, custodians, rid, "keeper1", "keeper3")
-    assert unseal.open_unsealed_identity(staff_rt, officer.id, rid, NEW).fields == IDENTITY
+    assert disclosure.open_unsealed_identity(staff_rt, officer.id, rid, NEW).fields == IDENTITY

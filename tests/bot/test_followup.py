@@ -132,7 +132,7 @@ async def test_notice_key_from_elsewhere_ends_the_subscription(chat, bot_rt, sta
 async def test_status_in_the_bot_tells_the_reporter_of_a_disclosure(chat, bot_rt, staff_rt, make_staff,
                                                                    custodians) -> None:
     """R10: once an identity is opened, the reporter learns it in the bot too (a sealed staff message)."""
-    from models import unseal
+    from models import disclosure, unseal
     from models.accounts import find_staff
 
     receipt = intake.submit_report(bot_rt, submission(identity={"name": "王五", "phone": "13800000000"}))
@@ -140,7 +140,7 @@ async def test_status_in_the_bot_tells_the_reporter_of_a_disclosure(chat, bot_rt
     request_id = unseal.request_unseal(staff_rt, officer.id, receipt.report_id, "评估报复风险", "reporter_at_risk")
     for name in list(custodians)[:2]:
         unseal.approve_unseal(staff_rt, find_staff(staff_rt, name).id, request_id, custodians[name])
-    unseal.open_unsealed_identity(staff_rt, officer.id, request_id, officer.password)
+    disclosure.open_unsealed_identity(staff_rt, officer.id, request_id, officer.password)
     await chat.command("status")
     answer = await chat.say(receipt.code)
     thread = "\n".join(answer)

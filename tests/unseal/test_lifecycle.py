@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 import vault
 from models import custodian_lifecycle as life
-from models import unseal
+from models import disclosure, unseal
 from models.errors import InvalidInput
 from models.identities import vault_threshold
 from models.vault_tables import Custodian, IdentityShare
@@ -91,7 +91,7 @@ def test_after_redeal_the_workflow_still_opens(staff_rt, officer, clue, keepers,
     life.retire_custodian(staff_rt, "admin", "keeper3", TWO)
     rid = file_request(staff_rt, officer, clue)
     approve_by(staff_rt, keepers, custodians, rid, "keeper1", "keeper2")
-    assert unseal.open_unsealed_identity(staff_rt, officer.id, rid, officer.password).fields == IDENTITY
+    assert disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password).fields == IDENTITY
 
 
 def test_cli_passphrase_redeal_and_cleanup(staff_rt, config, clue, make_staff) -> None:

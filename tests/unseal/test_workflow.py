@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from models import audit, custodian_lifecycle, intake, unseal
+from models import audit, custodian_lifecycle, disclosure, intake, unseal
 from models.errors import ClueGuardError, InvalidInput, NotAllowed
 from models.tables import AuditEvent, Staff
 from models.unseal_tables import ResealedShare, UnsealRequest
@@ -29,12 +29,12 @@ def test_happy_path_k_approvals_then_the_requester_opens(staff_rt, officer, clue
     assert unseal.get_unseal_request(staff_rt, officer.id, rid).state == "pending"
     assert approve_by(staff_rt, keepers, custodians, rid, "keeper1") == "pending"
     assert approve_by(staff_rt, keepers, custodians, rid, "keeper2") == "approved"
-    opened = unseal.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
+    opened = disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
     assert opened.fields == IDENTITY
     assert opened.viewer == "officer"
     assert opened.window_ends_at - opened.viewed_at <= timedelta(hours=staff_rt.config.unseal_window_hours)
     # A second look within the window works and is audited again.
-    unseal.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
+    disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
     events = [e.event for e in _events(staff_rt, rid)]
     assert events == ["unseal.requested", "unseal.approval_given", "unseal.approval_given", "unseal.approved",
                       "unseal.identity_viewed", "unseal.notice_sent", "unseal.identity_viewed"]
@@ -49,7 +49,7 @@ def test_every_step_is_audited_with_who_when_which_request_and_never_the_identit
     with pytest.raises(unseal.AlreadyAnswered):
         unseal.deny_unseal(staff_rt, keepers["keeper1"], rid, "改变主意")
     approve_by(staff_rt, keepers, custodians, rid, "keeper2")
-    unseal.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
+    disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
     events = _events(staff_rt, rid)
     actors = {e.event: e.actor for e in events}
     assert actors["unseal.requested"] == "officer"
@@ -67,13 +67,13 @@ def test_the_reporter_is_told_on_the_status_page(public_rt, staff_rt, officer, c
     rid = file_request(staff_rt, officer, clue)
     approve_by(staff_rt, keepers, custodians, rid, "keeper1", "keeper2")
     assert intake.reporter_status(public_rt, clue.code).messages == []
-    unseal.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
+    disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
     [notice] = intake.reporter_status(public_rt, clue.code).messages
     assert notice.sender == "staff"
     assert "身份" in notice.text and "保护" in notice.text and "at risk" in notice.text
     assert CANARY not in notice.text
     # Told once, not on every view.
-    unseal.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
+    disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
     assert len(intake.reporter_status(public_rt, clue.code).messages) == 1
 
 
@@ -82,12 +82,12 @@ def test_a_unit_head_can_withhold_the_notice_with_a_reason(public_rt, staff_rt, 
     head = make_staff("head", "unit_head")
     rid = file_request(staff_rt, officer, clue)
     with pytest.raises(InvalidInput):
-        unseal.withhold_disclosure_notice(staff_rt, head.id, rid, "  ")
+        disclosure.withhold_disclosure_notice(staff_rt, head.id, rid, "  ")
     with pytest.raises(NotAllowed):
-        unseal.withhold_disclosure_notice(staff_rt, officer.id, rid, "不告知")
-    unseal.withhold_disclosure_notice(staff_rt, head.id, rid, "告知将危及侦查")
+        disclosure.withhold_disclosure_notice(staff_rt, officer.id, rid, "不告知")
+    disclosure.withhold_disclosure_notice(staff_rt, head.id, rid, "告知将危及侦查")
     approve_by(staff_rt, keepers, custodians, rid, "keeper1", "keeper2")
-    unseal.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
+    disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
     assert intake.reporter_status(public_rt, clue.code).messages == []
     view = unseal.get_unseal_request(staff_rt, head.id, rid)
     assert (view.notice, view.notice_reason) == ("withheld", "告知将危及侦查")
@@ -101,7 +101,7 @@ def test_denied_as_soon_as_k_cannot_be_reached(staff_rt, officer, clue, keepers,
     with staff_rt.stores.vault() as session:
         assert session.scalars(select(ResealedShare).where(ResealedShare.request_id == rid)).all() == []
     with pytest.raises(unseal.RequestDenied):
-        unseal.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
+        disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
 
 
 def test_deny_needs_a_note(staff_rt, officer, clue, keepers) -> None:
@@ -127,7 +127,7 @@ def test_a_request_needs_purpose_and_legal_basis(staff_rt, officer, clue, change
 
 def _k_minus_one(ctx) -> Callable[[], object]:
     approve_by(ctx.rt, ctx.keepers, ctx.custodians, ctx.rid, "keeper1")
-    return lambda: unseal.open_unsealed_identity(ctx.rt, ctx.officer.id, ctx.rid, ctx.officer.password)
+    return lambda: disclosure.open_unsealed_identity(ctx.rt, ctx.officer.id, ctx.rid, ctx.officer.password)
 
 
 def _requester_approves(ctx) -> Callable[[], object]:
@@ -164,7 +164,7 @@ def _wrong_role_approves(ctx) -> Callable[[], object]:
 def _someone_else_opens(ctx) -> Callable[[], object]:
     other = ctx.make_staff("officer2", "protection_officer")
     approve_by(ctx.rt, ctx.keepers, ctx.custodians, ctx.rid, "keeper1", "keeper2")
-    return lambda: unseal.open_unsealed_identity(ctx.rt, other.id, ctx.rid, other.password)
+    return lambda: disclosure.open_unsealed_identity(ctx.rt, other.id, ctx.rid, other.password)
 
 
 def _expired_request(ctx) -> Callable[[], object]:
@@ -175,7 +175,7 @@ def _expired_request(ctx) -> Callable[[], object]:
 def _expired_window(ctx) -> Callable[[], object]:
     approve_by(ctx.rt, ctx.keepers, ctx.custodians, ctx.rid, "keeper1", "keeper2")
     ctx.traveller.shift(timedelta(hours=ctx.rt.config.unseal_window_hours, seconds=1))
-    return lambda: unseal.open_unsealed_identity(ctx.rt, ctx.officer.id, ctx.rid, ctx.officer.password)
+    return lambda: disclosure.open_unsealed_identity(ctx.rt, ctx.officer.id, ctx.rid, ctx.officer.password)
 
 
 def _wrong_passphrase(ctx) -> Callable[[], object]:
@@ -184,7 +184,7 @@ def _wrong_passphrase(ctx) -> Callable[[], object]:
 
 def _wrong_password(ctx) -> Callable[[], object]:
     approve_by(ctx.rt, ctx.keepers, ctx.custodians, ctx.rid, "keeper1", "keeper2")
-    return lambda: unseal.open_unsealed_identity(ctx.rt, ctx.officer.id, ctx.rid, "wrong password!!")
+    return lambda: disclosure.open_unsealed_identity(ctx.rt, ctx.officer.id, ctx.rid, "wrong password!!")
 
 
 def _retired_custodian(ctx) -> Callable[[], object]:
@@ -214,9 +214,9 @@ REFUSALS = {
     "second answer": (_second_answer, unseal.AlreadyAnswered),
     "wrong role requests": (_wrong_role_requests, NotAllowed),
     "wrong role approves": (_wrong_role_approves, NotAllowed),
-    "someone else opens": (_someone_else_opens, unseal.OnlyRequester),
+    "someone else opens": (_someone_else_opens, disclosure.OnlyRequester),
     "expired request": (_expired_request, unseal.RequestExpired),
-    "expired window": (_expired_window, unseal.WindowClosed),
+    "expired window": (_expired_window, disclosure.WindowClosed),
     "wrong passphrase": (_wrong_passphrase, unseal.WrongPassphrase),
     "wrong password": (_wrong_password, unseal.WrongPassphrase),
     "retired custodian": (_retired_custodian, unseal.NotACustodian),
@@ -273,5 +273,5 @@ def test_a_password_change_rewraps_the_officer_key(staff_rt, officer, clue, keep
     approve_by(staff_rt, keepers, custodians, rid, "keeper1", "keeper2")
     change_password(staff_rt, officer.id, officer.password, "a brand new password")
     with pytest.raises(unseal.WrongPassphrase):
-        unseal.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
-    assert unseal.open_unsealed_identity(staff_rt, officer.id, rid, "a brand new password").fields == IDENTITY
+        disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
+    assert disclosure.open_unsealed_identity(staff_rt, officer.id, rid, "a brand new password").fields == IDENTITY

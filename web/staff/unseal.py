@@ -14,7 +14,7 @@ from flask import Blueprint, flash, g, jsonify, make_response, redirect, render_
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from models import custodian_lifecycle, unseal
+from models import custodian_lifecycle, disclosure, unseal
 from models.errors import ClueGuardError, InvalidInput
 from models.i18n import N_
 from models.identities import IDENTITY_LABELS, vault_threshold
@@ -123,7 +123,7 @@ def deny(request_id: str) -> Response:
 def withhold(request_id: str) -> Response:
     """A unit head records why the reporter is not to be told."""
     try:
-        unseal.withhold_disclosure_notice(get_runtime(), me().id, request_id, request.form.get("reason", ""))
+        disclosure.withhold_disclosure_notice(get_runtime(), me().id, request_id, request.form.get("reason", ""))
     except ClueGuardError as err:
         _fail(err)
     else:
@@ -136,7 +136,7 @@ def withhold(request_id: str) -> Response:
 def open_identity(request_id: str) -> Any:
     """The requester opens the identity with their sign-in password: watermarked, never cached."""
     try:
-        opened = unseal.open_unsealed_identity(get_runtime(), me().id, request_id, request.form.get("password", ""))
+        opened = disclosure.open_unsealed_identity(get_runtime(), me().id, request_id, request.form.get("password", ""))
     except ClueGuardError as err:
         _fail(err)
         return redirect(url_for("unseal.detail", request_id=request_id))
@@ -260,7 +260,7 @@ def api_deny(request_id: str) -> Any:
 def api_withhold(request_id: str) -> Any:
     """A unit head records why the reporter is not to be told."""
     data = json_body()
-    unseal.withhold_disclosure_notice(get_runtime(), g.staff.id, request_id, str(data.get("reason", "")))
+    disclosure.withhold_disclosure_notice(get_runtime(), g.staff.id, request_id, str(data.get("reason", "")))
     return jsonify({"id": request_id, "notice": "withheld"})
 
 
@@ -269,7 +269,7 @@ def api_withhold(request_id: str) -> Any:
 def api_open(request_id: str) -> Any:
     """The requester opens the identity with their sign-in password (never cached; audited)."""
     data = json_body()
-    opened = unseal.open_unsealed_identity(get_runtime(), g.staff.id, request_id, str(data.get("passphrase", "")))
+    opened = disclosure.open_unsealed_identity(get_runtime(), g.staff.id, request_id, str(data.get("passphrase", "")))
     response = jsonify({"identity": opened.fields, "request": opened.request_id, "viewed_by": opened.viewer,
                         "viewed_at": opened.viewed_at.isoformat(),
                         "window_ends_at": opened.window_ends_at.isoformat()})

@@ -1,0 +1,166 @@
+"""Opening an approved identity, and telling the reporter (R10).
+
+The requester opens the identity with their sign-in password within the window after approval;
+each view is audited and watermarked by the page. On the first opening the reporter is told
+through their follow-up channel (a staff message sealed to their receipt key, shown on the
+status page and in the bot), unless a unit head has recorded why not.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import vault
+from models import audit, officer_keys
+from models.casework import load_case
+from models.db import utcnow
+from models.errors import ClueGuardError, InvalidInput, NotAllowed, WrongState
+from models.i18n import N_, translate
+from models.intake import seal_message
+from models.runtime import Runtime
+from models.tables import Report, Staff
+from models.unseal import (
+    LEGAL_BASES,
+    MAX_NOTE,
+    OPEN_STATES,
+    UNIT_HEAD_ROLE,
+    NotApproved,
+    RequestClosed,
+    RequestDenied,
+    RequestExpired,
+    WrongPassphrase,
+    acting_staff,
+    audit_request,
+    audited_act,
+    aware,
+    clean_text,
+    locked_request,
+    settle,
+)
+from models.unseal_tables import OfficerKey, ResealedShare, UnsealRequest
+from models.vault_tables import SealedIdentityRow
+
+
+class OnlyRequester(NotAllowed):
+    message = N_("Only the protection officer who asked may open this identity.")
+
+
+class CannotOpen(WrongState):
+    message = N_("The identity cannot be opened with these shares. Ask for a new unsealing.")
+
+
+class NoticeAlreadySent(WrongState):
+    message = N_("The reporter has already been told.")
+
+
+class WindowClosed(WrongState):
+    message = N_("The time to open this identity has passed; the re-sealed shares were destroyed.")
+
+
+@dataclass(frozen=True)
+class OpenedIdentity:
+    """What the requester sees once opened: the fields, and who/when for the watermark."""
+
+    request_id: str
+    registry_no: str
+    fields: dict[str, object]
+    viewer: str
+    viewer_name: str
+    viewed_at: datetime
+    window_ends_at: datetime
+
+
+def _notice_text(rt: Runtime, req: UnsealRequest, at: datetime) -> str:
+    """The disclosure notice, in Chinese and English (we do not know which the reporter reads)."""
+    day = at.astimezone(ZoneInfo(rt.config.timezone)).date().isoformat()
+    parts = []
+    for locale in ("zh", "en"):
+        basis = translate(locale, LEGAL_BASES[req.legal_basis])
+        if req.legal_basis == "other":
+            basis = f"{basis}: {req.legal_basis_other}"
+        parts.append(translate(locale, N_(
+            "Notice: on %(date)s your identity was disclosed to the reporter protection office, "
+            "after the required custodians approved. Reason: %(basis)s. It stays confidential and "
+            "is used only for this purpose."), date=day, basis=basis))
+    return "\n\n".join(parts)
+
+
+def _send_notice(rt: Runtime, cs: Session, req: UnsealRequest, now: datetime) -> None:
+    report = cs.get(Report, req.report_id)
+    if report is None:
+        return
+    seal_message(rt, cs, report, "staff", _notice_text(rt, req, now), [])
+    req.notice = "sent"
+
+
+@audited_act("open")
+def open_unsealed_identity(rt: Runtime, staff_id: int, request_id: str, password: str) -> OpenedIdentity:
+    """The requester opens the identity with their sign-in password, within the window; audited."""
+    settle(rt, UnsealRequest.id == request_id)
+    staff = acting_staff(rt, staff_id)
+    with rt.stores.vault() as vs:
+        req = locked_request(vs, request_id)
+        if staff.id != req.requester_id:
+            raise OnlyRequester
+        if staff.role != officer_keys.OFFICER_ROLE:
+            raise NotAllowed
+        state_errors: dict[str, ClueGuardError] = {
+            "pending": NotApproved(), "denied": RequestDenied(), "expired": RequestExpired(),
+            "closed": WindowClosed()}
+        if req.state in state_errors:
+            raise state_errors[req.state]
+        key = vs.get(OfficerKey, staff.id)
+        if key is None:
+            raise officer_keys.NoOfficerKey
+        try:
+            private = officer_keys.unlock_officer_key(key.wrapped_key, password)
+        except vault.VaultError:
+            raise WrongPassphrase from None
+        resealed = {r.custodian_id: r.sealed for r in
+                    vs.scalars(select(ResealedShare).where(ResealedShare.request_id == req.id))}
+        sealed = vs.get(SealedIdentityRow, req.identity_id)
+        if sealed is None:
+            raise CannotOpen
+        try:
+            fields = json.loads(vault.open_resealed(sealed.ciphertext, req.report_id, req.id, resealed, private))
+        except vault.VaultError:
+            raise CannotOpen from None
+        now = utcnow()
+        req.first_opened_at = req.first_opened_at or now
+        with rt.stores.case() as cs:
+            audit.record(cs, staff.username, "unseal.identity_viewed", req.report_id, request=req.id)
+            if req.notice == "due":
+                _send_notice(rt, cs, req, now)
+                audit.record(cs, staff.username, "unseal.notice_sent", req.report_id, request=req.id)
+        return OpenedIdentity(req.id, req.registry_no, fields, staff.username, staff.display_name, now,
+                              aware(req.window_ends_at or now))
+
+
+@audited_act("withhold")
+def withhold_disclosure_notice(rt: Runtime, staff_id: int, request_id: str, reason: str) -> None:
+    """A unit head records why the reporter is not to be told of this unsealing (R10)."""
+    reason = clean_text(reason, MAX_NOTE)
+    with rt.stores.case() as cs:
+        staff = cs.get(Staff, staff_id)
+        if staff is None or not staff.active or staff.role != UNIT_HEAD_ROLE:
+            raise NotAllowed
+    if not reason:
+        raise InvalidInput({"reason": N_("Say why the reporter is not to be told.")})
+    if len(reason) > MAX_NOTE:
+        raise InvalidInput({"reason": N_("The note is too long (at most 1000 characters).")})
+    with rt.stores.vault() as vs:
+        req = locked_request(vs, request_id)
+        with rt.stores.case() as cs:
+            load_case(cs, staff, req.report_id)
+        if req.notice != "due":
+            raise NoticeAlreadySent
+        if req.state not in OPEN_STATES:
+            raise RequestClosed
+        req.notice, req.notice_reason, req.notice_by = "withheld", reason, staff.username
+        audit_request(rt, staff.username, req, [("unseal.notice_withheld", {})])
