@@ -9,13 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, g, render_template, request
+from flask import Flask, Response, current_app, flash, g, render_template, request
 from flask_babel import Babel
 from flask_babel import gettext as _
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.exceptions import HTTPException
 
-from models.errors import ClueGuardError
+from models.errors import ClueGuardError, InvalidInput
 from models.i18n import LOCALES, TRANSLATIONS_DIR, ensure_compiled, pick_locale, translate
 from models.runtime import Runtime
 
@@ -53,6 +53,14 @@ def error_message(err: ClueGuardError) -> str:
 def field_errors(errors: dict[str, str], params: dict[str, object] | None = None) -> dict[str, str]:
     loc = current_locale()
     return {k: translate(loc, v, **(params or {})) for k, v in errors.items()}
+
+
+def flash_error(err: ClueGuardError) -> None:
+    """Flash a workflow error, and each field's message, in the user's language."""
+    flash(error_message(err), "error")
+    if isinstance(err, InvalidInput):
+        for message in field_errors(err.errors, err.params).values():
+            flash(message, "error")
 
 
 def _security_headers(response: Response) -> Response:

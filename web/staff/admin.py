@@ -16,9 +16,9 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from models import staff_admin
 from models.accounts import ROLES
-from models.errors import ClueGuardError, InvalidInput
+from models.errors import ClueGuardError
 from models.i18n import N_
-from web.shared import error_message, field_errors, get_runtime, no_store
+from web.shared import error_message, flash_error, get_runtime, no_store
 from web.staff.auth import me, require_role
 from web.staff.nav import add_nav_link
 
@@ -47,13 +47,6 @@ class PasswordForm(FlaskForm):
     repeat = PasswordField(validators=[DataRequired(), Length(max=1024)])
 
 
-def _fail(err: ClueGuardError) -> None:
-    flash(error_message(err), "error")
-    if isinstance(err, InvalidInput):
-        for message in field_errors(err.errors, err.params).values():
-            flash(message, "error")
-
-
 def _credentials_page(creds: staff_admin.Credentials, title: str) -> Response:
     html = render_template("staff/admin_credentials.html", creds=creds, title=title)
     return no_store(make_response(html))
@@ -66,7 +59,7 @@ def staff_list() -> Any:
     try:
         rows = staff_admin.list_staff(get_runtime(), me().id)
     except ClueGuardError as err:
-        _fail(err)
+        flash_error(err)
         rows = []
     return render_template("staff/admin_staff.html", rows=rows, form=ActForm())
 
@@ -97,7 +90,7 @@ def staff_act(staff_id: int, act: str) -> Any:
         return render_template("staff/admin_confirm_reset.html", message=error_message(err), staff_id=staff_id,
                                form=form), 409
     except ClueGuardError as err:
-        _fail(err)
+        flash_error(err)
         return redirect(url_for("admin.staff_list"))
     flash(done, "success")
     return redirect(url_for("admin.staff_list"))
@@ -114,7 +107,7 @@ def staff_new() -> Any:
                                                   form.role.data or "", form.unit.data,
                                                   form.display_name.data or "")
         except ClueGuardError as err:
-            _fail(err)
+            flash_error(err)
             return render_template("staff/admin_new.html", form=form, roles=ROLES), 400
         return _credentials_page(creds, _("Account created"))
     if request.method == "POST":
@@ -134,7 +127,7 @@ def own_password() -> Any:
         try:
             staff_admin.change_own_password(get_runtime(), me().id, form.old.data or "", form.new.data or "")
         except ClueGuardError as err:
-            _fail(err)
+            flash_error(err)
             return render_template("staff/account_password.html", form=form), 400
         flash(_("Your password was changed."), "success")
         return redirect(url_for("home"))

@@ -16,10 +16,9 @@ from models import protection, redaction, unseal
 from models.errors import ClueGuardError
 from models.i18n import N_
 from models.protection import HIGH_RISK, RISK_LEVELS
-from web.shared import get_runtime, no_store
+from web.shared import flash_error, get_runtime, no_store
 from web.staff.auth import me, require_role
 from web.staff.nav import add_nav_link
-from web.staff.unseal import _fail
 
 bp = Blueprint("protection", __name__)
 
@@ -73,7 +72,7 @@ def case(report_id: str) -> Any:
             view = protection.protection_view(rt, me().id, report_id)
         clue, marks = redaction.redaction_marks(rt, me().id, report_id)
     except ClueGuardError as err:
-        _fail(err)
+        flash_error(err)
         return redirect(url_for("home"))
     response = make_response(render_template(
         "staff/protection_case.html", report_id=report_id, view=view, clue=clue, marks=marks,
@@ -94,7 +93,7 @@ def risk(report_id: str) -> Response:
         protection.set_risk(get_runtime(), me().id, report_id, request.form.get("level", ""),
                             request.form.get("reasons", ""))
     except ClueGuardError as err:
-        _fail(err)
+        flash_error(err)
     else:
         flash(_("The risk assessment was saved."), "success")
     return _back(report_id)
@@ -112,7 +111,7 @@ def measure(report_id: str) -> Response:
     try:
         protection.record_measure(get_runtime(), me().id, report_id, request.form.get("what", ""), taken_on)
     except ClueGuardError as err:
-        _fail(err)
+        flash_error(err)
     else:
         flash(_("The measure was recorded."), "success")
     return _back(report_id)
@@ -126,7 +125,7 @@ def mark(report_id: str) -> Response:
         redaction.mark_redaction(get_runtime(), me().id, report_id, request.form.get("field", ""),
                                  phrase=request.form.get("phrase", ""))
     except ClueGuardError as err:
-        _fail(err)
+        flash_error(err)
     else:
         flash(_("The passage will be redacted in exports and transfers."), "success")
     return _back(report_id)
@@ -139,5 +138,5 @@ def unmark(report_id: str, mark_id: str) -> Response:
     try:
         redaction.remove_redaction(get_runtime(), me().id, mark_id)
     except ClueGuardError as err:
-        _fail(err)
+        flash_error(err)
     return _back(report_id)

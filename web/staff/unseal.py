@@ -15,11 +15,11 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from models import custodian_lifecycle, disclosure, unseal
-from models.errors import ClueGuardError, InvalidInput
+from models.errors import ClueGuardError
 from models.i18n import N_
 from models.identities import IDENTITY_LABELS, vault_threshold
 from models.unseal import LEGAL_BASES, NOTICE_LABELS, STATE_LABELS, RequestView
-from web.shared import error_message, field_errors, get_runtime, no_store
+from web.shared import flash_error, get_runtime, no_store
 from web.staff.api import BEARER, api_auth, json_body, register_openapi
 from web.staff.api import bp as api_bp
 from web.staff.auth import me, require_role
@@ -46,13 +46,6 @@ def _labels() -> dict[str, Any]:
             "local_time": local_time, "identity_labels": IDENTITY_LABELS}
 
 
-def _fail(err: ClueGuardError) -> None:
-    flash(error_message(err), "error")
-    if isinstance(err, InvalidInput):
-        for message in field_errors(err.errors, err.params).values():
-            flash(message, "error")
-
-
 @bp.get("/unseal")
 @require_role(*READERS)
 def index() -> Any:
@@ -71,7 +64,7 @@ def new(report_id: str) -> Any:
             rid = unseal.request_unseal(get_runtime(), me().id, report_id, form.get("purpose", ""),
                                         form.get("legal_basis", ""), form.get("legal_basis_other", ""))
         except ClueGuardError as err:
-            _fail(err)
+            flash_error(err)
             return render_template("staff/unseal_new.html", report_id=report_id, form=form), 400
         flash(_("Your request was filed. Custodians will answer it."), "success")
         return redirect(url_for("unseal.detail", request_id=rid))
@@ -85,7 +78,7 @@ def detail(request_id: str) -> Any:
     try:
         req = unseal.get_unseal_request(get_runtime(), me().id, request_id)
     except ClueGuardError as err:
-        _fail(err)
+        flash_error(err)
         return redirect(url_for("unseal.index"))
     return render_template("staff/unseal_detail.html", req=req)
 
@@ -98,7 +91,7 @@ def _answer(request_id: str, act: str) -> Response:
         else:
             state = unseal.deny_unseal(rt, me().id, request_id, form.get("note", ""))
     except ClueGuardError as err:
-        _fail(err)
+        flash_error(err)
         return redirect(url_for("unseal.detail", request_id=request_id))
     flash(_("Your answer was recorded.") + " " + _(STATE_LABELS[state]), "success")
     return redirect(url_for("unseal.detail", request_id=request_id))
@@ -125,7 +118,7 @@ def withhold(request_id: str) -> Response:
     try:
         disclosure.withhold_disclosure_notice(get_runtime(), me().id, request_id, request.form.get("reason", ""))
     except ClueGuardError as err:
-        _fail(err)
+        flash_error(err)
     else:
         flash(_("The reporter will not be told of this unsealing."), "success")
     return redirect(url_for("unseal.detail", request_id=request_id))
@@ -138,7 +131,7 @@ def open_identity(request_id: str) -> Any:
     try:
         opened = disclosure.open_unsealed_identity(get_runtime(), me().id, request_id, request.form.get("password", ""))
     except ClueGuardError as err:
-        _fail(err)
+        flash_error(err)
         return redirect(url_for("unseal.detail", request_id=request_id))
     response = make_response(render_template("staff/unseal_identity.html", opened=opened))
     return no_store(response)
@@ -157,7 +150,7 @@ def passphrase() -> Any:
             custodian_lifecycle.change_passphrase(get_runtime(), me().username, form.get("old", ""),
                                                   form.get("new", ""))
         except ClueGuardError as err:
-            _fail(err)
+            flash_error(err)
             return render_template("staff/unseal_passphrase.html"), 400
         flash(_("Your passphrase was changed."), "success")
         return redirect(url_for("home"))
@@ -187,7 +180,7 @@ def redeal() -> Any:
                                                      _pairs("approver", "approver_passphrase"),
                                                      _pairs("new_custodian", "new_passphrase"))
         except ClueGuardError as err:
-            _fail(err)
+            flash_error(err)
             return render_template("staff/unseal_redeal.html", current=current, k=k), 400
         flash(_("%(n)s identities were re-dealt: %(k)s of %(total)s custodians must now approve.",
                 n=done.identities, k=done.threshold, total=len(done.custodians)), "success")

@@ -25,7 +25,7 @@ from models.records import read_record_file
 from models.runtime import Runtime
 from models.survey import SATISFACTION
 from models.workflow import acting_staff
-from web.shared import error_message, field_errors, get_runtime, no_store
+from web.shared import field_errors, flash_error, get_runtime, no_store
 from web.staff.auth import me, require_role
 
 bp = Blueprint("workflow", __name__)
@@ -119,11 +119,8 @@ def act(report_id: str, act: str) -> Response:
         ACTS[act](get_runtime(), me().id, report_id, request.form)
     except NotFound:
         abort(404)
-    except InvalidInput as err:
-        for message in field_errors(err.errors, err.params).values():
-            flash(message, "error")
     except ClueGuardError as err:
-        flash(error_message(err), "error")
+        flash_error(err)
     else:
         flash(_("Done."), "success")
     return _back(report_id)
