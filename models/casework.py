@@ -14,7 +14,7 @@ from models import audit
 from models.errors import InvalidInput, NotAllowed, NotFound, WrongState
 from models.files import Upload, check_uploads
 from models.i18n import N_
-from models.intake import data_key_context, seal_message, unpack_file
+from models.intake import data_key_context, file_name_and_type, seal_message, unpack_file
 from models.policy import can_read_case, visible_cases
 from models.runtime import Runtime
 from models.tables import Attachment, DataKey, Message, Report, Staff
@@ -121,8 +121,7 @@ def open_case(rt: Runtime, staff_id: int, report_id: str) -> CaseView:
         files = []
         for att in session.scalars(select(Attachment).where(Attachment.report_id == report.id)
                                    .order_by(Attachment.created_at)):
-            name, mime, _data = unpack_file(vault.decrypt_blob(
-                keys[att.data_key_id], att.blob, f"attachment/{report.id}/{att.id}"))
+            name, mime = file_name_and_type(keys[att.data_key_id], att, f"attachment/{report.id}/{att.id}")
             files.append(FileInfo(att.id, att.kind, att.size, name, mime, att.message_id))
         messages = []
         for msg in session.scalars(select(Message).where(Message.report_id == report.id)

@@ -11,6 +11,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -179,6 +180,32 @@ def pack_file(f: CleanFile) -> bytes:
     return len(header).to_bytes(4, "big") + header + f.data
 
 
+def seal_file(key: bytes, f: CleanFile, context: str) -> tuple[bytes, bytes]:
+    """(meta, blob) of a file under a data key: its name and type are also sealed on their own,
+    so a case page lists files without decrypting (or even loading) every file's bytes."""
+    header = json.dumps({"filename": f.filename, "mime": f.mime}, ensure_ascii=False).encode()
+    return vault.encrypt_blob(key, header, context + "/meta"), vault.encrypt_blob(key, pack_file(f), context)
+
+
+class StoredFile(Protocol):
+    """A row holding a sealed file (evidence attachment or record file); ``blob`` loads lazily."""
+
+    @property
+    def meta(self) -> bytes | None: ...
+
+    @property
+    def blob(self) -> bytes: ...
+
+
+def file_name_and_type(key: bytes, row: StoredFile, context: str) -> tuple[str, str]:
+    """A stored file's name and type; files stored before ``meta`` existed are decrypted whole."""
+    if row.meta is not None:
+        header = json.loads(vault.decrypt_blob(key, row.meta, context + "/meta"))
+        return header["filename"], header["mime"]
+    name, mime, _data = unpack_file(vault.decrypt_blob(key, row.blob, context))
+    return name, mime
+
+
 def unpack_file(raw: bytes) -> tuple[str, str, bytes]:
     n = int.from_bytes(raw[:4], "big")
     header = json.loads(raw[4 : 4 + n])
@@ -193,11 +220,9 @@ def _add_files(session: Session, report_id: str, key_id: str, key: bytes,
                files: list[CleanFile], message_id: str | None = None) -> None:
     for f in files:
         att_id = str(uuid.uuid4())
-        session.add(Attachment(
-            id=att_id, report_id=report_id, message_id=message_id, data_key_id=key_id,
-            kind=f.kind, size=len(f.data),
-            blob=vault.encrypt_blob(key, pack_file(f), f"attachment/{report_id}/{att_id}"),
-        ))
+        meta, blob = seal_file(key, f, f"attachment/{report_id}/{att_id}")
+        session.add(Attachment(id=att_id, report_id=report_id, message_id=message_id, data_key_id=key_id,
+                               kind=f.kind, size=len(f.data), meta=meta, blob=blob))
 
 
 def submit_report(rt: Runtime, sub: Submission, actor: str | None = None) -> Receipt:

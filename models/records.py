@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 import vault
 from models.files import CleanFile
-from models.intake import data_key_context, pack_file, unpack_file
+from models.intake import data_key_context, file_name_and_type, seal_file, unpack_file
 from models.runtime import Runtime
 from models.tables import DataKey, Staff
 from models.workflow_tables import CaseRecord, RecordFile
@@ -61,10 +61,9 @@ def seal_record(rt: Runtime, session: Session, report_id: str, kind: str, author
     session.flush()
     for f in files or []:
         file_id = str(uuid.uuid4())
+        meta, blob = seal_file(data_key.key, f, f"record-file/{report_id}/{file_id}")
         session.add(RecordFile(id=file_id, record_id=record_id, report_id=report_id, data_key_id=key_id,
-                               kind=f.kind, size=len(f.data),
-                               blob=vault.encrypt_blob(data_key.key, pack_file(f),
-                                                       f"record-file/{report_id}/{file_id}")))
+                               kind=f.kind, size=len(f.data), meta=meta, blob=blob))
     session.flush()
     return row
 
@@ -86,7 +85,7 @@ def read_records(rt: Runtime, session: Session, report_id: str) -> list[RecordVi
         body = json.loads(vault.decrypt_blob(key, row.body, _context(report_id, row.id)))
         files = []
         for f in session.scalars(select(RecordFile).where(RecordFile.record_id == row.id)):
-            name, mime, _data = unpack_file(vault.decrypt_blob(key, f.blob, f"record-file/{report_id}/{f.id}"))
+            name, mime = file_name_and_type(key, f, f"record-file/{report_id}/{f.id}")
             files.append(RecordFileInfo(f.id, name, mime, f.size))
         author = session.get(Staff, row.author_id) if row.author_id else None
         out.append(RecordView(row.id, row.kind, author.display_name if author else None, row.created_at,

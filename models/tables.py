@@ -113,7 +113,9 @@ class Attachment(CaseBase):
     data_key_id: Mapped[str] = mapped_column(String(UUID_LEN))
     kind: Mapped[str] = mapped_column(String(16))
     size: Mapped[int] = mapped_column(Integer)
-    blob: Mapped[bytes] = mapped_column(LargeBinary)
+    # The file's name and type sealed apart from its bytes, so lists need not decrypt whole files.
+    meta: Mapped[bytes | None] = mapped_column(LargeBinary)
+    blob: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -90,7 +90,9 @@ class RecordFile(CaseBase):
     data_key_id: Mapped[str] = mapped_column(String(UUID_LEN))
     kind: Mapped[str] = mapped_column(String(16))
     size: Mapped[int] = mapped_column(Integer)
-    blob: Mapped[bytes] = mapped_column(LargeBinary)
+    # Name and type sealed apart from the bytes (see models.intake.seal_file).
+    meta: Mapped[bytes | None] = mapped_column(LargeBinary)
+    blob: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
 
 class Authority(CaseBase):

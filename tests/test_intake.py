@@ -177,3 +177,27 @@ def test_canary_identity_never_reaches_the_case_store(public_rt, custodians, con
                 assert CANARY not in "".join(dump), table
                 assert "CanaryCam" not in "".join(dump).replace("\\x", ""), table
     assert CANARY not in caplog.text
+
+
+def test_file_lists_read_sealed_names_not_whole_files(public_rt, staff_rt, make_staff) -> None:
+    """A case page lists files from their sealed name and type; the bytes are read only on download."""
+    from sqlalchemy import update
+
+    receipt = intake.submit_report(public_rt, submission(files=[Upload("证据.jpg", _photo_with_gps())]))
+    clerk = make_staff("clerk", "intake")
+    with staff_rt.stores.case() as session:
+        session.execute(update(Attachment).values(blob=b"not read by the list"))
+    [info] = casework.open_case(staff_rt, clerk.id, receipt.report_id).files
+    assert (info.filename, info.mime) == ("证据.jpg", "image/jpeg")
+
+
+def test_files_stored_before_sealed_names_still_list(public_rt, staff_rt, make_staff) -> None:
+    from sqlalchemy import update
+
+    receipt = intake.submit_report(public_rt, submission(files=[Upload("a.jpg", _photo_with_gps())]))
+    clerk = make_staff("clerk", "intake")
+    with staff_rt.stores.case() as session:
+        session.execute(update(Attachment).values(meta=None))
+    [info] = casework.open_case(staff_rt, clerk.id, receipt.report_id).files
+    assert info.filename == "a.jpg"
+    assert casework.open_attachment(staff_rt, clerk.id, info.id)[0] == "a.jpg"
