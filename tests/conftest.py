@@ -81,6 +81,10 @@ def config(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Conf
     if backend == "postgres":
         case_schema, vault_schema = request.getfixturevalue("pg_schemas")
         urls = {"database_url": _pg_url(case_schema), "vault_url": _pg_url(vault_schema)}
+        # Every test starts from empty tables, whether or not it asks for ``stores``.
+        fresh = Stores(urls["database_url"], urls["vault_url"])
+        _truncate(fresh)
+        fresh.dispose()
     return Config(data_dir=data_dir, argon2=vault.CHEAP, **urls)
 
 
@@ -89,10 +93,8 @@ def stores(config: Config, backend: str) -> Iterator[Stores]:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     generate_intake_key(config)
     s = Stores(config.database_url, config.vault_url)
-    if backend == "postgres":
-        _truncate(s)
-    else:
-        upgrade_all(s)
+    if backend == "sqlite":
+        upgrade_all(s)  # PostgreSQL schemas are migrated once per session (pg_schemas)
     ensure_site_salt(s)
     yield s
     s.dispose()

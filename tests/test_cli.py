@@ -15,7 +15,7 @@ from web.cli import main
 
 
 @pytest.fixture
-def cli(config):
+def cli(config, stores):
     runner = CliRunner()
 
     def run(*args: str, stdin: str = "") -> object:
