@@ -298,6 +298,16 @@ def _answering_custodian(vs: Session, staff: Staff, req: UnsealRequest) -> Custo
     return custodian
 
 
+def _open_answer(vs: Session, staff: Staff, request_id: str) -> tuple[UnsealRequest, Custodian]:
+    """Lock a request for a custodian's one answer: who they are, that it is open, not answered yet."""
+    req = locked_request(vs, request_id)
+    custodian = _answering_custodian(vs, staff, req)
+    _check_answerable(req)
+    if vs.get(UnsealAnswer, (req.id, custodian.id)) is not None:
+        raise AlreadyAnswered
+    return req, custodian
+
+
 def _eligible_custodians(vs: Session, req: UnsealRequest) -> set[str]:
     """Custodian ids that could still approve: active, holding a share, not the requester."""
     rows = vs.execute(
@@ -379,11 +389,7 @@ def approve_unseal(rt: Runtime, staff_id: int, request_id: str, passphrase: str,
     settle(rt, UnsealRequest.id == request_id)
     staff = acting_staff(rt, staff_id)
     with rt.stores.vault() as vs:
-        req = locked_request(vs, request_id)
-        custodian = _answering_custodian(vs, staff, req)
-        _check_answerable(req)
-        if vs.get(UnsealAnswer, (req.id, custodian.id)) is not None:
-            raise AlreadyAnswered
+        req, custodian = _open_answer(vs, staff, request_id)
         share = vs.get(IdentityShare, (req.identity_id, custodian.id))
         if share is None:
             raise NoShare
@@ -421,11 +427,7 @@ def deny_unseal(rt: Runtime, staff_id: int, request_id: str, note: str) -> str:
     settle(rt, UnsealRequest.id == request_id)
     staff = acting_staff(rt, staff_id)
     with rt.stores.vault() as vs:
-        req = locked_request(vs, request_id)
-        custodian = _answering_custodian(vs, staff, req)
-        _check_answerable(req)
-        if vs.get(UnsealAnswer, (req.id, custodian.id)) is not None:
-            raise AlreadyAnswered
+        req, custodian = _open_answer(vs, staff, request_id)
         now = utcnow()
         vs.add(UnsealAnswer(request_id=req.id, custodian_id=custodian.id, custodian=staff.username,
                             decision="deny", note=note, at=now))

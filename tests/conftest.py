@@ -7,6 +7,7 @@ schemas, migrated once and truncated between tests.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import uuid
@@ -19,6 +20,7 @@ import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 from sqlalchemy import create_engine, text
 
 import vault
@@ -143,6 +145,21 @@ def custodians(staff_rt: Runtime, make_staff) -> dict[str, str]:  # type: ignore
         make_staff(name, "custodian", unit=None)
     run_ceremony(staff_rt, 2, list(people.items()))
     return people
+
+
+def jpeg_with_gps(maker: str = "CanaryCam", software: str | None = None) -> bytes:
+    """A small JPEG carrying identifying EXIF: camera make, GPS position, optionally software."""
+    img = Image.new("RGB", (40, 30), (200, 10, 10))
+    exif = Image.Exif()
+    exif[0x010F] = maker  # Make
+    if software:
+        exif[0x0131] = software
+    gps = exif.get_ifd(0x8825)
+    gps[1] = "N"
+    gps[2] = (39.0, 54.0, 27.0)
+    out = io.BytesIO()
+    img.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
 
 
 def submission(**changes: object) -> Submission:

@@ -14,22 +14,13 @@ from models.errors import InvalidInput, ReceiptNotFound, ServiceUnavailable
 from models.files import Upload
 from models.tables import Attachment, Report
 from models.vault_tables import SealedIdentityRow
-from tests.conftest import submission
+from tests.conftest import jpeg_with_gps, submission
 
 CANARY = "CANARY-身份-7f3a9c"
 
 
 def _photo_with_gps() -> bytes:
-    img = Image.new("RGB", (40, 30), (200, 10, 10))
-    exif = Image.Exif()
-    exif[0x010F] = "CanaryCam"  # Make
-    exif[0x0131] = "CANARY-SOFTWARE"
-    gps = exif.get_ifd(0x8825)
-    gps[1] = "N"
-    gps[2] = (39.0, 54.0, 27.0)
-    out = io.BytesIO()
-    img.save(out, format="JPEG", exif=exif)
-    return out.getvalue()
+    return jpeg_with_gps(software="CANARY-SOFTWARE")
 
 
 def test_round_trip_public_intake_to_staff_reading(public_rt, staff_rt, make_staff) -> None:
