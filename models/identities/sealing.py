@@ -83,23 +83,3 @@ def delete_identity(stores: Stores, identity_id: str) -> None:
         session.execute(delete(SealedIdentityRow).where(SealedIdentityRow.id == identity_id))
 
 
-def find_orphans(stores: Stores, older_than: timedelta = timedelta(minutes=10)) -> list[str]:
-    """Sealed identities that no report points to (a crash between the two writes)."""
-    cutoff = utcnow() - older_than
-    with stores.vault() as session:
-        candidates = session.execute(
-            select(SealedIdentityRow.id, SealedIdentityRow.created_at)
-        ).all()
-    old = [i for i, at in candidates if (at.replace(tzinfo=cutoff.tzinfo) if at.tzinfo is None else at) < cutoff]
-    if not old:
-        return []
-    with stores.case() as session:
-        referenced = set(session.scalars(select(Report.identity_id).where(Report.identity_id.in_(old))))
-    return [i for i in old if i not in referenced]
-
-
-def remove_orphans(stores: Stores, older_than: timedelta = timedelta(minutes=10)) -> int:
-    orphans = find_orphans(stores, older_than)
-    for identity_id in orphans:
-        delete_identity(stores, identity_id)
-    return len(orphans)

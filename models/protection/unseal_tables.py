@@ -16,19 +16,6 @@ from models.db import VaultBase, utcnow
 UUID_LEN = 36
 
 
-class OfficerKey(VaultBase):
-    """A protection officer's X25519 key pair; the private half wrapped by their sign-in password."""
-
-    __tablename__ = "officer_keys"
-
-    staff_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    username: Mapped[str] = mapped_column(String(80))
-    public_key: Mapped[bytes] = mapped_column(LargeBinary)
-    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
 class UnsealRequest(VaultBase):
     """A protection officer's request to open one reporter's identity (R10).
 

@@ -50,15 +50,3 @@ class ProtectionMeasure(CaseBase):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class RedactionMark(CaseBase):
-    """A passage of one clue field to black out in exports and transfers: [start, end) characters."""
-
-    __tablename__ = "redaction_marks"
-
-    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
-    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
-    field: Mapped[str] = mapped_column(String(40))
-    start: Mapped[int] = mapped_column(Integer)
-    end: Mapped[int] = mapped_column(Integer)
-    marked_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
-    marked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -21,36 +21,6 @@ from models.db import CaseBase, utcnow
 UUID_LEN = 36
 
 
-class Unit(CaseBase):
-    __tablename__ = "units"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-
-
-class Staff(CaseBase):
-    """A staff account. Staff names are not reporter identities; they may appear in the audit log."""
-
-    __tablename__ = "staff"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(80), unique=True)
-    display_name: Mapped[str] = mapped_column(String(200), default="")
-    password_hash: Mapped[str] = mapped_column(String(255))
-    totp_secret: Mapped[str] = mapped_column(String(64))
-    # The last TOTP time step accepted: a code is never accepted twice (replay).
-    totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
-    role: Mapped[str] = mapped_column(String(32))
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    pledge_accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-    unit: Mapped[Unit | None] = relationship(lazy="joined")
-
-
 class DataKey(CaseBase):
     """A random data key sealed (HPKE) to the intake key. Deleting it shreds what it encrypts."""
 
@@ -149,49 +119,3 @@ class RegistryCounter(CaseBase):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class AuditEvent(CaseBase):
-    """One entry of the append-only, hash-chained audit log (R23). Never content or identity."""
-
-    __tablename__ = "audit_events"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    actor: Mapped[str] = mapped_column(String(120))
-    event: Mapped[str] = mapped_column(String(64))
-    report_id: Mapped[str | None] = mapped_column(String(UUID_LEN), index=True)
-    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
-
-
-class AuditHead(CaseBase):
-    """Single row holding the chain's tip; locking it serialises appends across processes."""
-
-    __tablename__ = "audit_head"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    last_id: Mapped[int] = mapped_column(Integer, default=0)
-    last_hash: Mapped[str] = mapped_column(String(64))
-
-
-class SiteSetting(CaseBase):
-    """Site-wide values such as the receipt salt."""
-
-    __tablename__ = "site_settings"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[bytes] = mapped_column(LargeBinary)
-
-
-__all__ = [
-    "AuditEvent",
-    "AuditHead",
-    "Attachment",
-    "DataKey",
-    "Message",
-    "RegistryCounter",
-    "Report",
-    "SiteSetting",
-    "Staff",
-    "Unit",
-]

@@ -1,0 +1,37 @@
+"""Case-store tables of the audit log (R23): the events and the chain's head."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.store.db import CaseBase
+
+UUID_LEN = 36
+
+
+class AuditEvent(CaseBase):
+    """One entry of the append-only, hash-chained audit log (R23). Never content or identity."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(120))
+    event: Mapped[str] = mapped_column(String(64))
+    report_id: Mapped[str | None] = mapped_column(String(UUID_LEN), index=True)
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(CaseBase):
+    """Single row holding the chain's tip; locking it serialises appends across processes."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
