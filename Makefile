@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export CLUEGUARD_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PEERS := tests/peers/node_modules/.installed
 
-.PHONY: run test lint typecheck install browser peers clean
+.PHONY: run test lint typecheck contracts install browser peers clean
 
 run: $(STAMP)
 	$(BIN)/clueguard demo --data-dir demo-data
@@ -15,6 +15,7 @@ run: $(STAMP)
 test: $(STAMP) browser peers
 	$(BIN)/ruff check bot web vault models tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -22,6 +23,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# The architecture's import rules ([tool.importlinter] in pyproject.toml).
+contracts: $(STAMP)
+	$(BIN)/lint-imports
 
 install: $(STAMP)
 

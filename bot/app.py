@@ -29,7 +29,7 @@ from bot.reply import reply_conversation
 from bot.report import report_conversation
 from bot.start import HELP_TEXT, show_help, start_conversation
 from bot.status import status_conversation
-from models.runtime import Runtime
+from models.store.runtime import Runtime
 
 # Per chat: a burst of 30 updates (an album of photos arrives at once), then one every two seconds;
 # receipt codes: 5 tries, then one a minute.

@@ -10,8 +10,8 @@ import click
 from telegram import Update
 
 from bot.app import build_application
-from models.config import Config, config_from_env
-from models.runtime import open_runtime
+from models.store.config import Config, config_from_env
+from models.store.runtime import open_runtime
 
 
 def _config(ctx: click.Context) -> Config:

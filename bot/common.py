@@ -21,9 +21,9 @@ from telegram.ext import (
     filters,
 )
 
-from models.errors import ClueGuardError, InvalidInput
-from models.i18n import pick_locale, translate
-from models.runtime import Runtime
+from models.store.errors import ClueGuardError, InvalidInput
+from models.store.i18n import pick_locale, translate
+from models.store.runtime import Runtime
 
 Context = ContextTypes.DEFAULT_TYPE
 END = ConversationHandler.END

@@ -10,10 +10,10 @@ from telegram import Message
 from telegram.error import BadRequest
 from telegram.ext import filters
 
-from models.config import Config
-from models.errors import InvalidInput
-from models.files import Upload, inspect_upload
-from models.i18n import N_
+from models.reporting.files import Upload, inspect_upload
+from models.store.config import Config
+from models.store.errors import InvalidInput
+from models.store.i18n import N_
 
 ATTACHMENTS = (filters.PHOTO | filters.Document.ALL | filters.VOICE | filters.AUDIO | filters.VIDEO
                | filters.VIDEO_NOTE)

@@ -16,10 +16,15 @@ from telegram.ext import Application, ContextTypes
 
 import vault
 from bot.common import Context, locale, runtime, runtime_of
-from models.i18n import translate
-from models.keys import load_or_create_secret
-from models.notifications import due_reply_notices, end_subscription, mark_reply_notified, subscribe_to_replies
-from models.runtime import Runtime
+from models.reporting.notifications import (
+    due_reply_notices,
+    end_subscription,
+    mark_reply_notified,
+    subscribe_to_replies,
+)
+from models.store.i18n import translate
+from models.store.keys import load_or_create_secret
+from models.store.runtime import Runtime
 
 log = logging.getLogger("clueguard.bot")
 CHANNEL = "telegram"

@@ -28,8 +28,8 @@ from bot.common import (
 )
 from bot.files import ATTACHMENTS, fetch_upload, has_attachment
 from bot.status import check_receipt, delete_code_message, status_texts
-from models.errors import ClueGuardError, InvalidInput
-from models.intake import add_follow_up
+from models.reporting.intake import add_follow_up
+from models.store.errors import ClueGuardError, InvalidInput
 
 RECEIPT, MESSAGE = range(2)
 SEND = [("Send", "send")]

@@ -52,9 +52,9 @@ from bot.report_prompts import (
     prompt_shielding,
     prompt_time,
 )
-from models.categories import CATEGORIES
-from models.errors import ClueGuardError, InvalidInput, ServiceUnavailable
-from models.intake import MAX_FIELD, MAX_PEOPLE, Person, Submission, submit_report
+from models.reporting.categories import CATEGORIES
+from models.reporting.intake import MAX_FIELD, MAX_PEOPLE, Person, Submission, submit_report
+from models.store.errors import ClueGuardError, InvalidInput, ServiceUnavailable
 
 (CATEGORY, DESCRIPTION, REPORTED, SHIELDING, PLACE, TIME, FILES, IDENTITY, NAME, PHONE, NOTIFY, NOTICE,
  CONFIRM) = range(13)

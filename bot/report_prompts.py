@@ -7,7 +7,7 @@ from typing import Any
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 
 from bot.common import Context, buttons, draft, runtime, say, say_text, t
-from models.categories import CATEGORIES
+from models.reporting.categories import CATEGORIES
 
 DONE = [("Done", "done")]
 SKIP = [("Skip", "skip")]

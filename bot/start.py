@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from bot.common import CONVERSATION_TIMEOUT, END, Context, answer_button, say
-from models.i18n import LOCALES
+from models.store.i18n import LOCALES
 
 CHOOSE_LANGUAGE = 0
 

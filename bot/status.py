@@ -28,8 +28,8 @@ from bot.common import (
 )
 from bot.guards import TokenBucket
 from bot.notify import subscribe_chat
-from models.errors import ClueGuardError, ReceiptNotFound
-from models.intake import STATUS_LABELS, ReporterStatus, reporter_status
+from models.reporting.intake import STATUS_LABELS, ReporterStatus, reporter_status
+from models.store.errors import ClueGuardError, ReceiptNotFound
 
 RECEIPT, SHOWN = range(2)
 TELEGRAM_TEXT_LIMIT = 4000

@@ -24,14 +24,14 @@ from PIL import Image
 from sqlalchemy import create_engine, text
 
 import vault
-from models.accounts import accept_pledge, add_staff
-from models.config import Config
-from models.custodians import run_ceremony
-from models.db import CaseBase, Stores, VaultBase
-from models.intake import Person, Submission
-from models.keys import generate_intake_key
-from models.runtime import Runtime, ensure_site_salt, open_runtime
-from models.schema import upgrade_all
+from models.datadir.schema import upgrade_all
+from models.protection.custodians import run_ceremony
+from models.reporting.intake import Person, Submission
+from models.staff.accounts import accept_pledge, add_staff
+from models.store.config import Config
+from models.store.db import CaseBase, Stores, VaultBase
+from models.store.keys import generate_intake_key
+from models.store.runtime import Runtime, ensure_site_salt, open_runtime
 
 PG_URL = os.environ.get("CLUEGUARD_TEST_POSTGRES_URL", "")
 PASSWORD = "correct horse battery"
@@ -244,7 +244,7 @@ def sign_in(staff_app: Flask, staff_rt: Runtime):  # type: ignore[no-untyped-def
 @pytest.fixture
 def api_token(staff_app: Flask, staff_rt: Runtime):  # type: ignore[no-untyped-def]
     """api_token(user) -> headers with a bearer token (pledge accepted; no TOTP step used)."""
-    from models.accounts import get_staff
+    from models.staff.accounts import get_staff
     from web.staff.api import issue_token
 
     def do(user: StaffUser) -> dict[str, str]:

@@ -5,23 +5,24 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, update
 
-from models import audit, intake
-from models.tables import AuditEvent
+from models.audit import trail
+from models.audit.tables import AuditEvent
+from models.reporting import intake
 from tests.conftest import submission
 
 
 @pytest.fixture
-def trail(public_rt):
+def chain(public_rt):
     for _ in range(3):
         intake.submit_report(public_rt, submission())
     with public_rt.stores.case() as session:
-        audit.record(session, "tester", "test.event", None, note="plain")
+        trail.record(session, "tester", "test.event", None, note="plain")
     return public_rt
 
 
-def test_an_untouched_trail_verifies(trail) -> None:
-    with trail.stores.case() as session:
-        assert audit.verify(session) == []
+def test_an_untouched_trail_verifies(chain) -> None:
+    with chain.stores.case() as session:
+        assert trail.verify(session) == []
         assert session.query(AuditEvent).count() == 4
 
 
@@ -35,26 +36,26 @@ def test_an_untouched_trail_verifies(trail) -> None:
         (delete(AuditEvent).where(AuditEvent.id == 4), "events removed from the end"),
     ],
 )
-def test_tampering_is_detected(trail, tamper, reason) -> None:
-    with trail.stores.case() as session:
+def test_tampering_is_detected(chain, tamper, reason) -> None:
+    with chain.stores.case() as session:
         session.execute(tamper)
-    with trail.stores.case() as session:
-        problems = audit.verify(session)
+    with chain.stores.case() as session:
+        problems = trail.verify(session)
     assert reason in {p.reason for p in problems}
 
 
-def test_recomputing_one_hash_still_breaks_the_chain(trail) -> None:
+def test_recomputing_one_hash_still_breaks_the_chain(chain) -> None:
     """A forger who rewrites an event and its hash breaks the link to the next event."""
-    with trail.stores.case() as session:
+    with chain.stores.case() as session:
         row = session.get(AuditEvent, 2)
         row.actor = "forger"
-        row.hash = audit._digest(row.prev_hash, row.id, audit._normalise(row.at), row.actor, row.event,
+        row.hash = trail._digest(row.prev_hash, row.id, trail._normalise(row.at), row.actor, row.event,
                                  row.report_id, dict(row.detail))
-    with trail.stores.case() as session:
-        assert [p.reason for p in audit.verify(session)] == ["chain broken"]
+    with chain.stores.case() as session:
+        assert [p.reason for p in trail.verify(session)] == ["chain broken"]
 
 
-def test_events_carry_no_content(trail) -> None:
-    with trail.stores.case() as session:
+def test_events_carry_no_content(chain) -> None:
+    with chain.stores.case() as session:
         text = " ".join(f"{e.actor} {e.event} {e.detail}" for e in session.query(AuditEvent))
     assert "强占" not in text and "张某" not in text

@@ -5,11 +5,13 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 import vault
-from models import audit, casework, intake
-from models.config import Config
-from models.runtime import open_runtime
+from models.audit import trail
+from models.cases import casework
+from models.reporting import intake
+from models.store.config import Config
+from models.store.runtime import open_runtime
 from tests.conftest import submission
-from web.cli import main
+from web.cli.main import main
 
 
 def test_backup_then_restore_into_a_new_sqlite_site(config, public_rt, staff_rt, make_staff,
@@ -31,7 +33,7 @@ def test_backup_then_restore_into_a_new_sqlite_site(config, public_rt, staff_rt,
         assert case.clue["description"] == submission().description
         assert intake.reporter_status(rt, receipt.code).messages[0].text == "收到"
         with rt.stores.case() as session:
-            assert audit.verify(session) == []
+            assert trail.verify(session) == []
         again = intake.submit_report(rt, submission())
         assert again.registry_no.endswith("000002")
     finally:
@@ -65,7 +67,7 @@ def test_restore_into_postgresql_continues_the_id_sequences(config, public_rt, s
 
     from sqlalchemy import create_engine, text
 
-    from models.accounts import add_staff
+    from models.staff.accounts import add_staff
     from tests.conftest import PG_URL, _pg_url
 
     if not PG_URL:

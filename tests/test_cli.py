@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
 
-from models.tables import AuditEvent
-from models.vault_tables import Custodian
-from web.cli import main
+from models.audit.tables import AuditEvent
+from models.identities.tables import Custodian
+from web.cli.main import main
 
 
 @pytest.fixture
@@ -90,7 +90,8 @@ def test_audit_verify_exit_code_follows_the_chain(cli, staff_rt) -> None:
 def test_doctor_finds_and_removes_orphaned_identities(cli, staff_rt, custodians) -> None:
     from datetime import timedelta
 
-    from models.identities import find_orphans, store_identity
+    from models.identities.sealing import store_identity
+    from models.reporting.orphans import find_orphans
 
     store_identity(staff_rt.stores, "no-such-report", {"name": "orphan"})
     assert len(find_orphans(staff_rt.stores, older_than=timedelta(0))) == 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from models.i18n import TRANSLATIONS_DIR, translate
+from models.store.i18n import TRANSLATIONS_DIR, translate
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = TRANSLATIONS_DIR / "zh" / "LC_MESSAGES" / "messages.po"

@@ -9,11 +9,12 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select, text
 
-from models import casework, intake
-from models.errors import InvalidInput, ReceiptNotFound, ServiceUnavailable
-from models.files import Upload
-from models.tables import Attachment, Report
-from models.vault_tables import SealedIdentityRow
+from models.cases import casework
+from models.identities.tables import SealedIdentityRow
+from models.reporting import intake
+from models.reporting.files import Upload
+from models.reporting.tables import Attachment, Report
+from models.store.errors import InvalidInput, ReceiptNotFound, ServiceUnavailable
 from tests.conftest import jpeg_with_gps, submission
 
 CANARY = "CANARY-身份-7f3a9c"

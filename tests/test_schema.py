@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from models.schema import alembic_config, target_metadata
+from models.datadir.schema import alembic_config, target_metadata
 
 
 @pytest.mark.parametrize("store", ["case", "vault"])

@@ -15,9 +15,9 @@ from flask_babel import gettext as _
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.exceptions import HTTPException
 
-from models.errors import ClueGuardError, InvalidInput
-from models.i18n import LOCALES, TRANSLATIONS_DIR, ensure_compiled, pick_locale, translate
-from models.runtime import Runtime
+from models.store.errors import ClueGuardError, InvalidInput
+from models.store.i18n import LOCALES, TRANSLATIONS_DIR, ensure_compiled, pick_locale, translate
+from models.store.runtime import Runtime
 
 SHARED_TEMPLATES = Path(__file__).parent / "templates_shared"
 STATIC_DIR = Path(__file__).parent / "static"

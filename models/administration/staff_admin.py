@@ -16,14 +16,17 @@ import pyotp
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import accounts, audit, custodian_lifecycle, officer_keys
-from models.db import utcnow
-from models.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
-from models.i18n import N_
-from models.runtime import Runtime
-from models.tables import Report, Staff
-from models.unseal import OPEN_STATES as OPEN_UNSEAL_STATES
-from models.unseal_tables import UnsealRequest
+from models.audit import trail
+from models.protection import custodian_lifecycle
+from models.protection.unseal import OPEN_STATES as OPEN_UNSEAL_STATES
+from models.protection.unseal_tables import UnsealRequest
+from models.reporting.tables import Report
+from models.staff import accounts, officer_keys
+from models.staff.tables import Staff
+from models.store.db import utcnow
+from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
+from models.store.i18n import N_
+from models.store.runtime import Runtime
 
 ADMIN_ROLE = "admin"
 OPERATOR = "cli"
@@ -99,7 +102,7 @@ def _admin(session: Session, admin_id: int | None, act: str) -> str:
         return OPERATOR
     actor = session.get(Staff, admin_id)
     if actor is None or not actor.active or actor.role != ADMIN_ROLE:
-        audit.record_refusal(session, actor.username if actor else f"staff:{admin_id}", "staff.admin_refused",
+        trail.record_refusal(session, actor.username if actor else f"staff:{admin_id}", "staff.admin_refused",
                              None, act=act, reason="AdminOnly")
         raise AdminOnly
     return actor.username
@@ -114,7 +117,7 @@ def _target(session: Session, staff_id: int) -> Staff:
 
 def _refused(rt: Runtime, actor: str, username: str, act: str, err: ClueGuardError) -> None:
     with rt.stores.case() as session:
-        audit.record(session, actor, f"staff.{act}_refused", None, staff=username, reason=type(err).__name__)
+        trail.record(session, actor, f"staff.{act}_refused", None, staff=username, reason=type(err).__name__)
 
 
 def list_staff(rt: Runtime, admin_id: int | None) -> list[StaffRow]:
@@ -166,7 +169,7 @@ def deactivate_staff(rt: Runtime, admin_id: int | None, staff_id: int) -> None:
     with rt.stores.case() as session:
         target = _target(session, staff_id)
         target.active = False
-        audit.record(session, actor, "staff.deactivated", None, staff=username)
+        trail.record(session, actor, "staff.deactivated", None, staff=username)
 
 
 def reactivate_staff(rt: Runtime, admin_id: int | None, staff_id: int) -> None:
@@ -175,7 +178,7 @@ def reactivate_staff(rt: Runtime, admin_id: int | None, staff_id: int) -> None:
         actor = _admin(session, admin_id, "reactivate")
         target = _target(session, staff_id)
         target.active, target.failed_logins, target.locked_until = True, 0, None
-        audit.record(session, actor, "staff.reactivated", None, staff=target.username)
+        trail.record(session, actor, "staff.reactivated", None, staff=target.username)
 
 
 def unlock_staff(rt: Runtime, admin_id: int | None, staff_id: int) -> None:
@@ -184,7 +187,7 @@ def unlock_staff(rt: Runtime, admin_id: int | None, staff_id: int) -> None:
         actor = _admin(session, admin_id, "unlock")
         target = _target(session, staff_id)
         target.failed_logins, target.locked_until = 0, None
-        audit.record(session, actor, "staff.unlocked", None, staff=target.username)
+        trail.record(session, actor, "staff.unlocked", None, staff=target.username)
 
 
 def open_officer_requests(rt: Runtime, staff_id: int) -> int:
@@ -222,7 +225,7 @@ def reset_password(rt: Runtime, admin_id: int | None, staff_id: int, new_passwor
             target = _target(session, staff_id)
             target.password_hash, target.totp_secret, target.totp_last_step = password_hash, secret, 0
             target.failed_logins, target.locked_until = 0, None
-            audit.record(session, actor, "staff.password_reset", None, staff=username,
+            trail.record(session, actor, "staff.password_reset", None, staff=username,
                          officer_key_replaced=previous is not None, unopenable_requests=lost)
     except BaseException:
         if previous is not None:

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.db import utcnow
-from models.tables import AuditEvent, AuditHead
+from models.audit.tables import AuditEvent, AuditHead
+from models.store.db import utcnow
 
 GENESIS = "0" * 64
 

@@ -7,16 +7,16 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from models import audit
-from models.casework import load_case
-from models.deadlines import due_status, local_today
-from models.records import RecordView, read_records
-from models.runtime import Runtime
-from models.survey import SurveyView, survey_of
-from models.tables import Staff, Unit
-from models.transfer import AuthorityInfo, TransferInfo, list_authorities, list_transfers
-from models.workflow import HANDLING_ROLES, acting_staff, allowed_acts
-from models.workflow_tables import Assignment, ClueTrack
+from models.audit import trail
+from models.cases.casework import load_case
+from models.cases.deadlines import due_status, local_today
+from models.cases.records import RecordView, read_records
+from models.cases.survey import SurveyView, survey_of
+from models.cases.tables import Assignment, ClueTrack
+from models.cases.transfer import AuthorityInfo, TransferInfo, list_authorities, list_transfers
+from models.cases.workflow import HANDLING_ROLES, acting_staff, allowed_acts
+from models.staff.tables import Staff, Unit
+from models.store.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def case_workflow(rt: Runtime, staff_id: int, report_id: str) -> CaseWorkflow:
                           if s.unit_id is not None)
         today = local_today(rt.config)
         records = read_records(rt, session, report.id)
-        audit.record(session, staff.username, "clue.records_viewed", report.id, records=len(records))
+        trail.record(session, staff.username, "clue.records_viewed", report.id, records=len(records))
         view = CaseWorkflow(
             report_id=report.id, state=report.state, acts=allowed_acts(staff, report, track), track=track,
             due_status=due_status(track.due_on, today) if track and track.due_on else None,

@@ -10,14 +10,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import vault
-from models import audit
-from models.errors import InvalidInput, NotAllowed, NotFound, WrongState
-from models.files import Upload, check_uploads
-from models.i18n import N_
-from models.intake import data_key_context, file_name_and_type, seal_message, unpack_file
-from models.policy import can_read_case, visible_cases
-from models.runtime import Runtime
-from models.tables import Attachment, DataKey, Message, Report, Staff
+from models.audit import trail
+from models.confidentiality.need_to_know import can_read_case, visible_cases
+from models.reporting.files import Upload, check_uploads
+from models.reporting.intake import data_key_context, file_name_and_type, seal_message, unpack_file
+from models.reporting.tables import Attachment, DataKey, Message, Report
+from models.staff.tables import Staff
+from models.store.errors import InvalidInput, NotAllowed, NotFound, WrongState
+from models.store.i18n import N_
+from models.store.runtime import Runtime
 
 PAGE_SIZE = 50
 
@@ -70,7 +71,7 @@ def load_case(session: Session, staff: Staff, report_id: str) -> Report:
     if report is None:
         raise NotFound
     if not can_read_case(staff, report):
-        audit.record_refusal(session, staff.username, "report.access_refused", report.id)
+        trail.record_refusal(session, staff.username, "report.access_refused", report.id)
         raise NotAllowed
     return report
 
@@ -131,7 +132,7 @@ def open_case(rt: Runtime, staff_id: int, report_id: str) -> CaseView:
             author_row = session.get(Staff, msg.author_id) if msg.author_id else None
             author = author_row.display_name if author_row else None
             messages.append(CaseMessage(msg.id, msg.direction, author, body["text"], msg.created_at))
-        audit.record(session, staff.username, "report.viewed", report.id)
+        trail.record(session, staff.username, "report.viewed", report.id)
         return CaseView(report, clue, files, messages)
 
 
@@ -152,7 +153,7 @@ def open_attachment(rt: Runtime, staff_id: int, attachment_id: str,
                                   data_key_context(report.id, sealed.id))
         name, mime, data = unpack_file(vault.decrypt_blob(key, att.blob,
                                                           f"attachment/{report.id}/{att.id}"))
-        audit.record(session, staff.username, "attachment.viewed", report.id, attachment=att.id)
+        trail.record(session, staff.username, "attachment.viewed", report.id, attachment=att.id)
         return name, mime, data
 
 
@@ -171,5 +172,5 @@ def reply_to_reporter(rt: Runtime, staff_id: int, report_id: str, text: str,
         if report.state in {"destroyed"}:
             raise WrongState
         row = seal_message(rt, session, report, "staff", text, files, author_id=staff.id)
-        audit.record(session, staff.username, "message.sent", report.id, message=row.id)
+        trail.record(session, staff.username, "message.sent", report.id, message=row.id)
         return row.id

@@ -15,16 +15,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from models import audit
-from models.accounts import CONTENT_ROLES
-from models.config import Config
-from models.db import utcnow
-from models.errors import NotAllowed
-from models.i18n import N_
-from models.policy import visible_cases
-from models.runtime import Runtime
-from models.tables import Report, Staff, Unit
-from models.workflow_tables import ClueTrack, Escalation
+from models.audit import trail
+from models.cases.tables import ClueTrack, Escalation
+from models.confidentiality.need_to_know import visible_cases
+from models.reporting.tables import Report
+from models.staff.accounts import CONTENT_ROLES
+from models.staff.tables import Staff, Unit
+from models.store.config import Config
+from models.store.db import utcnow
+from models.store.errors import NotAllowed
+from models.store.i18n import N_
+from models.store.runtime import Runtime
 
 TRANSFER_DAYS = 7
 FEEDBACK_DAYS = 5
@@ -139,7 +140,7 @@ def escalate_overdue(rt: Runtime, actor: str = "cli") -> list[BoardItem]:
             session.add(Escalation(report_id=item.report_id, kind=item.kind, due_on=item.due_on,
                                    unit_id=item.unit_id, handler_id=item.handler_id))
             session.flush()
-            audit.record(session, actor, "deadline.escalated", item.report_id, kind=item.kind,
+            trail.record(session, actor, "deadline.escalated", item.report_id, kind=item.kind,
                          due_on=item.due_on.isoformat(), unit=item.unit_id, handler=item.handler_id)
             created.append(item)
     return created

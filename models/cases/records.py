@@ -16,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import vault
-from models.files import CleanFile
-from models.intake import data_key_context, file_name_and_type, seal_file, unpack_file
-from models.runtime import Runtime
-from models.tables import DataKey, Staff
-from models.workflow_tables import CaseRecord, RecordFile
+from models.cases.tables import CaseRecord, RecordFile
+from models.reporting.files import CleanFile
+from models.reporting.intake import data_key_context, file_name_and_type, seal_file, unpack_file
+from models.reporting.tables import DataKey
+from models.staff.tables import Staff
+from models.store.runtime import Runtime
 
 RECORD_KINDS = ("check_note", "conclusion", "conclusion_returned", "approval", "transfer", "feedback",
                 "not_accepted", "merged", "reassigned")

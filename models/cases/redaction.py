@@ -17,14 +17,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import audit
-from models.casework import open_case
-from models.db import utcnow
-from models.errors import InvalidInput, NotAllowed, NotFound
-from models.i18n import N_
-from models.protection_tables import RedactionMark
-from models.runtime import Runtime
-from models.tables import Staff
+from models.audit import trail
+from models.cases.casework import open_case
+from models.cases.tables import RedactionMark
+from models.staff.tables import Staff
+from models.store.db import utcnow
+from models.store.errors import InvalidInput, NotAllowed, NotFound
+from models.store.i18n import N_
+from models.store.runtime import Runtime
 
 REDACTED = "■■■"
 TEXT_FIELDS = ("description", "location", "occurred_on")
@@ -118,7 +118,7 @@ def _marker(rt: Runtime, staff_id: int, act: str, report_id: str | None = None) 
     with rt.stores.case() as session:
         staff = session.get(Staff, staff_id)
         if staff is None or not staff.active or staff.role not in MARKERS:
-            audit.record_refusal(session, staff.username if staff else f"staff:{staff_id}",
+            trail.record_refusal(session, staff.username if staff else f"staff:{staff_id}",
                                  "redaction.refused", report_id, act=act, reason="NotAllowed")
             raise NotAllowed
         return staff
@@ -157,7 +157,7 @@ def mark_redaction(rt: Runtime, staff_id: int, report_id: str, field: str, *, ph
                                  marked_by=staff.id, marked_at=utcnow())
             session.add(mark)
             ids.append(mark.id)
-        audit.record(session, staff.username, "redaction.marked", report_id, field=field, marks=len(ids))
+        trail.record(session, staff.username, "redaction.marked", report_id, field=field, marks=len(ids))
     return ids
 
 
@@ -174,7 +174,7 @@ def remove_redaction(rt: Runtime, staff_id: int, mark_id: str) -> None:
         mark = session.get(RedactionMark, mark_id)
         if mark is not None:
             session.delete(mark)
-        audit.record(session, staff.username, "redaction.removed", report_id, mark=mark_id)
+        trail.record(session, staff.username, "redaction.removed", report_id, mark=mark_id)
 
 
 def redacted_clue(rt: Runtime, staff_id: int, report_id: str) -> dict[str, Any]:
@@ -183,5 +183,5 @@ def redacted_clue(rt: Runtime, staff_id: int, report_id: str) -> dict[str, Any]:
     clue = open_case(rt, staff_id, report_id).clue
     result = apply_redactions(clue, _marks(rt, report_id))
     with rt.stores.case() as session:
-        audit.record(session, staff.username, "report.redacted_rendered", report_id)
+        trail.record(session, staff.username, "report.redacted_rendered", report_id)
     return result

@@ -11,13 +11,14 @@ from datetime import datetime
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from models import audit
-from models.deadlines import local_date
-from models.errors import NotAllowed
-from models.runtime import Runtime
-from models.tables import Message, Report, Staff, Unit
-from models.workflow import acting_staff
-from models.workflow_tables import ClueTrack, Survey
+from models.audit import trail
+from models.cases.deadlines import local_date
+from models.cases.tables import ClueTrack, Survey
+from models.cases.workflow import acting_staff
+from models.reporting.tables import Message, Report
+from models.staff.tables import Staff, Unit
+from models.store.errors import NotAllowed
+from models.store.runtime import Runtime
 
 STATISTICS_ROLES = frozenset({"unit_head"})
 
@@ -82,7 +83,7 @@ def clue_statistics(rt: Runtime, staff_id: int) -> ClueStatistics:
         satisfaction = dict(session.execute(select(Survey.satisfaction, func.count())
                                             .where(Survey.satisfaction.is_not(None))
                                             .group_by(Survey.satisfaction)).all())
-        audit.record(session, staff.username, "statistics.viewed", None)
+        trail.record(session, staff.username, "statistics.viewed", None)
         return ClueStatistics(
             total=total,
             by_category=_grouped(session, Report.category),

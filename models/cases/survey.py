@@ -15,15 +15,15 @@ from datetime import datetime
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from models import audit
-from models.db import utcnow
-from models.deadlines import local_today
-from models.errors import InvalidInput, WrongState
-from models.i18n import N_, translate
-from models.intake import find_by_receipt, seal_message
-from models.runtime import Runtime
-from models.tables import Message, Report
-from models.workflow_tables import Survey
+from models.audit import trail
+from models.cases.deadlines import local_today
+from models.cases.tables import Survey
+from models.reporting.intake import find_by_receipt, seal_message
+from models.reporting.tables import Message, Report
+from models.store.db import utcnow
+from models.store.errors import InvalidInput, WrongState
+from models.store.i18n import N_, translate
+from models.store.runtime import Runtime
 
 SATISFACTION = {
     "satisfied": N_("Satisfied"),
@@ -63,7 +63,7 @@ def run_monthly_survey(rt: Runtime, month: str | None = None, size: int | None =
             text = translate("zh", QUESTION, registry_no=report.registry_no)
             message = seal_message(rt, session, report, "staff", text, [])
             session.add(Survey(report_id=report.id, month=month, message_id=message.id))
-            audit.record(session, actor, "survey.sent", report.id, month=month, message=message.id)
+            trail.record(session, actor, "survey.sent", report.id, month=month, message=message.id)
         return chosen
 
 
@@ -82,7 +82,7 @@ def answer_survey(rt: Runtime, code: str, satisfaction: str, text: str = "") -> 
         survey.satisfaction, survey.answered_at = satisfaction, utcnow()
         if text:
             survey.answer_message_id = seal_message(rt, session, report, "reporter", text, []).id
-        audit.record(session, "reporter", "survey.answered", report.id, satisfaction=satisfaction)
+        trail.record(session, "reporter", "survey.answered", report.id, satisfaction=satisfaction)
         return report.registry_no
 
 

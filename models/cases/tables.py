@@ -12,8 +12,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.db import CaseBase, utcnow
-from models.tables import UUID_LEN, Report
+from models.reporting.tables import UUID_LEN, Report
+from models.store.db import CaseBase, utcnow
 
 
 class ClueTrack(CaseBase):

@@ -19,20 +19,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import vault
-from models import audit
-from models.casework import load_case
-from models.db import utcnow
-from models.deadlines import feedback_due, local_date, resolve_escalations
-from models.errors import InvalidInput, NotAllowed, NotFound
-from models.files import Upload, check_uploads
-from models.i18n import N_
-from models.intake import data_key_context, unpack_file
-from models.records import read_records, seal_record
-from models.redaction import apply_redactions, marks_of
-from models.runtime import Runtime
-from models.tables import Attachment, DataKey, Report, Unit
-from models.workflow import Context, acting_staff, clean_note, run_act
-from models.workflow_tables import Authority, Transfer
+from models.audit import trail
+from models.cases.casework import load_case
+from models.cases.deadlines import feedback_due, local_date, resolve_escalations
+from models.cases.records import read_records, seal_record
+from models.cases.redaction import apply_redactions, marks_of
+from models.cases.tables import Authority, Transfer
+from models.cases.workflow import Context, acting_staff, clean_note, run_act
+from models.reporting.files import Upload, check_uploads
+from models.reporting.intake import data_key_context, unpack_file
+from models.reporting.tables import Attachment, DataKey, Report
+from models.staff.tables import Unit
+from models.store.db import utcnow
+from models.store.errors import InvalidInput, NotAllowed, NotFound
+from models.store.i18n import N_
+from models.store.runtime import Runtime
 
 AUTHORITY_KINDS = {
     "police": N_("Public security organ"),
@@ -73,7 +74,7 @@ def add_authority(rt: Runtime, staff_id: int, name: str, kind: str) -> int:
         row = Authority(name=name, kind=kind, active=True)
         session.add(row)
         session.flush()
-        audit.record(session, staff.username, "authority.added", None, authority=row.id)
+        trail.record(session, staff.username, "authority.added", None, authority=row.id)
         return row.id
 
 
@@ -87,7 +88,7 @@ def retire_authority(rt: Runtime, staff_id: int, authority_id: int) -> None:
         if row is None:
             raise NotFound
         row.active = False
-        audit.record(session, staff.username, "authority.retired", None, authority=row.id)
+        trail.record(session, staff.username, "authority.retired", None, authority=row.id)
 
 
 def list_authorities(rt: Runtime, active_only: bool = True) -> list[AuthorityInfo]:
@@ -188,7 +189,7 @@ def set_handling_deadline(rt: Runtime, staff_id: int, report_id: str, deadline: 
             raise InvalidInput({"deadline": N_("The handling deadline cannot be before the transfer.")})
         _set_handling_deadline(ctx.track, deadline)
         resolve_escalations(ctx.session, ctx.report.id, "feedback")
-        audit.record(ctx.session, ctx.staff.username, "clue.handling_deadline_set", ctx.report.id,
+        trail.record(ctx.session, ctx.staff.username, "clue.handling_deadline_set", ctx.report.id,
                      deadline=deadline.isoformat())
 
     return run_act(rt, staff_id, report_id, "set_handling_deadline", do)
@@ -242,7 +243,7 @@ def transfer_package(rt: Runtime, staff_id: int, transfer_id: str) -> dict[str, 
         key = vault.open_data_key(sealed.sealed, rt.require_private(), data_key_context(report.id, sealed.id))
         package: dict[str, Any] = json.loads(vault.decrypt_blob(key, transfer.package,
                                                                 f"transfer/{report.id}/{transfer.id}"))
-        audit.record(session, staff.username, "transfer.package_viewed", report.id, transfer=transfer.id)
+        trail.record(session, staff.username, "transfer.package_viewed", report.id, transfer=transfer.id)
         return package
 
 

@@ -17,16 +17,17 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import audit
-from models.db import utcnow
-from models.deadlines import resolve_escalations, transfer_due
-from models.errors import InvalidInput, NotAllowed, NotFound, WrongState
-from models.files import Upload, check_uploads
-from models.i18n import N_
-from models.records import seal_record
-from models.runtime import Runtime
-from models.tables import Report, Staff, Unit
-from models.workflow_tables import Assignment, ClueTrack
+from models.audit import trail
+from models.cases.deadlines import resolve_escalations, transfer_due
+from models.cases.records import seal_record
+from models.cases.tables import Assignment, ClueTrack
+from models.reporting.files import Upload, check_uploads
+from models.reporting.tables import Report
+from models.staff.tables import Staff, Unit
+from models.store.db import utcnow
+from models.store.errors import InvalidInput, NotAllowed, NotFound, WrongState
+from models.store.i18n import N_
+from models.store.runtime import Runtime
 
 STATE_LABELS = {
     "received": N_("Received"),
@@ -165,7 +166,7 @@ class Context:
     def move(self, to: str, event: str, **detail: object) -> None:
         before = self.report.state
         self.report.state = to
-        audit.record(self.session, self.staff.username, event, self.report.id, from_state=before,
+        trail.record(self.session, self.staff.username, event, self.report.id, from_state=before,
                      to_state=to, **detail)
 
 
@@ -186,7 +187,7 @@ def begin(session: Session, staff_id: int, report_id: str, act: str) -> Context:
     try:
         check(act, staff, report, track)
     except (NotAllowed, WrongState) as err:
-        audit.record_refusal(session, staff.username, "clue.act_refused", report.id, act=act,
+        trail.record_refusal(session, staff.username, "clue.act_refused", report.id, act=act,
                              reason=type(err).__name__)
         raise
     if track is None:
@@ -249,7 +250,7 @@ def reassign_clue(rt: Runtime, staff_id: int, report_id: str, unit_id: int, hand
         _assign(ctx, unit_id, handler_id)
         if reason:
             seal_record(rt, ctx.session, ctx.report.id, "reassigned", ctx.staff.id, {"text": reason})
-        audit.record(ctx.session, ctx.staff.username, "clue.reassigned", ctx.report.id, from_unit=before[0],
+        trail.record(ctx.session, ctx.staff.username, "clue.reassigned", ctx.report.id, from_unit=before[0],
                      from_handler=before[1], unit=unit_id, handler=handler_id)
 
     return run_act(rt, staff_id, report_id, "reassign", do)
@@ -272,7 +273,7 @@ def add_check_note(rt: Runtime, staff_id: int, report_id: str, text: str,
     with rt.stores.case() as session:
         ctx = begin(session, staff_id, report_id, "add_check_note")
         row = seal_record(rt, session, ctx.report.id, "check_note", ctx.staff.id, {"text": text}, files)
-        audit.record(session, ctx.staff.username, "clue.check_note_added", ctx.report.id, record=row.id,
+        trail.record(session, ctx.staff.username, "clue.check_note_added", ctx.report.id, record=row.id,
                      files=len(files))
         return row.id
 
@@ -326,7 +327,7 @@ def approve_conclusion(rt: Runtime, staff_id: int, report_id: str, note: str = "
         ctx.track.approved_at, ctx.track.approved_by = utcnow(), ctx.staff.id
         if note:
             seal_record(rt, ctx.session, ctx.report.id, "approval", ctx.staff.id, {"text": note})
-        audit.record(ctx.session, ctx.staff.username, "clue.conclusion_approved", ctx.report.id)
+        trail.record(ctx.session, ctx.staff.username, "clue.conclusion_approved", ctx.report.id)
 
     return run_act(rt, staff_id, report_id, "approve", do)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, or_
 
-from models.accounts import CONTENT_ROLES
-from models.tables import Report, Staff
+from models.reporting.tables import Report
+from models.staff.accounts import CONTENT_ROLES
+from models.staff.tables import Staff
 
 
 def can_read_case(staff: Staff, report: Report) -> bool:

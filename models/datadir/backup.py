@@ -17,10 +17,10 @@ from pathlib import Path
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, MetaData, create_engine, func, insert, select
 
-from models.config import Config
-from models.db import CaseBase, Stores, VaultBase
-from models.errors import ClueGuardError
-from models.schema import target_metadata
+from models.datadir.schema import target_metadata
+from models.store.config import Config
+from models.store.db import CaseBase, Stores, VaultBase
+from models.store.errors import ClueGuardError
 
 _BATCH = 500
 

@@ -8,21 +8,22 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, MetaData
 
-from models.db import CaseBase, Stores, VaultBase
+from models.store.db import CaseBase, Stores, VaultBase
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def target_metadata(store: str) -> MetaData:
     # Importing the table modules registers their tables on the metadata.
-    from models import (  # noqa: F401
-        notifications,
-        protection_tables,
-        tables,
-        unseal_tables,
-        vault_tables,
-        workflow_tables,
-    )
+    from models.audit import tables as _audit  # noqa: F401
+    from models.cases import tables as _cases  # noqa: F401
+    from models.identities import tables as _identities  # noqa: F401
+    from models.protection import tables as _protection  # noqa: F401
+    from models.protection import unseal_tables as _unseal  # noqa: F401
+    from models.reporting import notifications as _notifications  # noqa: F401
+    from models.reporting import tables as _reporting  # noqa: F401
+    from models.staff import tables as _staff  # noqa: F401
+    from models.store import tables as _store  # noqa: F401
 
     return {"case": CaseBase.metadata, "vault": VaultBase.metadata}[store]
 

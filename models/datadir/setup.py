@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from models.config import Config
-from models.db import Stores
-from models.keys import generate_intake_key
-from models.runtime import ensure_site_salt
-from models.schema import upgrade_all
+from models.datadir.schema import upgrade_all
+from models.store.config import Config
+from models.store.db import Stores
+from models.store.keys import generate_intake_key
+from models.store.runtime import ensure_site_salt
 
 
 def init_site(config: Config) -> None:

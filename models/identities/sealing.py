@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
 
 from sqlalchemy import delete, select
 
 import vault
-from models.db import Stores, utcnow
-from models.errors import ServiceUnavailable
-from models.i18n import N_
-from models.tables import Report
-from models.vault_tables import Custodian, IdentityShare, SealedIdentityRow, VaultSetting
+from models.identities.tables import Custodian, IdentityShare, SealedIdentityRow, VaultSetting
+from models.store.db import Stores
+from models.store.errors import ServiceUnavailable
+from models.store.i18n import N_
 
 IDENTITY_FIELDS = ("name", "phone", "id_number", "address", "contact")
 # Labels of everything a sealed identity may hold: the fields above, what the bot adds for a

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.db import VaultBase, utcnow
+from models.store.db import VaultBase, utcnow
 
 UUID_LEN = 36
 

@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 
 import vault
-from models import audit
-from models.custodians import MIN_PASSPHRASE, require_custodian_accounts
-from models.errors import ClueGuardError, InvalidInput, NotFound, WrongState
-from models.i18n import N_
-from models.identities import THRESHOLD, vault_threshold
-from models.runtime import Runtime
-from models.tables import Staff
-from models.unseal import OPEN_STATES, WrongPassphrase
-from models.unseal_tables import UnsealRequest
-from models.vault_tables import Custodian, IdentityShare, SealedIdentityRow, VaultSetting
+from models.audit import trail
+from models.identities.sealing import THRESHOLD, vault_threshold
+from models.identities.tables import Custodian, IdentityShare, SealedIdentityRow, VaultSetting
+from models.protection.custodians import MIN_PASSPHRASE, require_custodian_accounts
+from models.protection.unseal import OPEN_STATES, WrongPassphrase
+from models.protection.unseal_tables import UnsealRequest
+from models.staff.tables import Staff
+from models.store.errors import ClueGuardError, InvalidInput, NotFound, WrongState
+from models.store.i18n import N_
+from models.store.runtime import Runtime
 
 
 class HoldsShares(WrongState):
@@ -54,7 +54,7 @@ class Redealt:
 
 def _audit(rt: Runtime, actor: str, event: str, **detail: object) -> None:
     with rt.stores.case() as cs:
-        audit.record(cs, actor, event, None, **detail)
+        trail.record(cs, actor, event, None, **detail)
 
 
 def change_passphrase(rt: Runtime, username: str, old: str, new: str, actor: str | None = None) -> None:
@@ -169,12 +169,12 @@ def _redeal(rt: Runtime, actor: str, names: list[str], threshold: int, approvals
             rows[name].active, rows[name].wrapped_key = False, b""
         vs.merge(VaultSetting(name=THRESHOLD, value=str(threshold)))
         with rt.stores.case() as cs:
-            audit.record(cs, actor, "vault.redealt", None, identities=count, threshold=threshold,
+            trail.record(cs, actor, "vault.redealt", None, identities=count, threshold=threshold,
                          custodians=len(names), approvers=",".join(sorted(givers)))
             for name in added:
-                audit.record(cs, actor, "vault.custodian_added", None, custodian=name)
+                trail.record(cs, actor, "vault.custodian_added", None, custodian=name)
             for name in retired:
-                audit.record(cs, actor, "vault.custodian_retired", None, custodian=name)
+                trail.record(cs, actor, "vault.custodian_retired", None, custodian=name)
         return Redealt(count, threshold, sorted(names), sorted(added), retired)
 
 
@@ -209,4 +209,4 @@ def deactivate_custodian_account(rt: Runtime, actor: str, username: str) -> None
         if staff is None:
             raise NotFound
         staff.active = False
-        audit.record(cs, actor, "staff.deactivated", None, staff=username)
+        trail.record(cs, actor, "staff.deactivated", None, staff=username)

@@ -7,13 +7,13 @@ import uuid
 from sqlalchemy import func, select
 
 import vault
-from models import audit
-from models.errors import InvalidInput, WrongState
-from models.i18n import N_
-from models.identities import THRESHOLD
-from models.runtime import Runtime
-from models.tables import Staff
-from models.vault_tables import Custodian, SealedIdentityRow, VaultSetting
+from models.audit import trail
+from models.identities.sealing import THRESHOLD
+from models.identities.tables import Custodian, SealedIdentityRow, VaultSetting
+from models.staff.tables import Staff
+from models.store.errors import InvalidInput, WrongState
+from models.store.i18n import N_
+from models.store.runtime import Runtime
 
 MIN_PASSPHRASE = 12
 
@@ -54,5 +54,5 @@ def run_ceremony(rt: Runtime, threshold: int, custodians: list[tuple[str, str]],
             ids.append(cid)
         session.merge(VaultSetting(name=THRESHOLD, value=str(threshold)))
     with rt.stores.case() as session:
-        audit.record(session, actor, "vault.ceremony", None, threshold=threshold, custodians=len(names))
+        trail.record(session, actor, "vault.ceremony", None, threshold=threshold, custodians=len(names))
     return ids

@@ -17,15 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import vault
-from models import audit, officer_keys
-from models.casework import load_case
-from models.db import utcnow
-from models.errors import ClueGuardError, InvalidInput, NotAllowed, WrongState
-from models.i18n import N_, translate
-from models.intake import seal_message
-from models.runtime import Runtime
-from models.tables import Report, Staff
-from models.unseal import (
+from models.audit import trail
+from models.cases.casework import load_case
+from models.identities.tables import SealedIdentityRow
+from models.protection.unseal import (
     LEGAL_BASES,
     MAX_NOTE,
     OPEN_STATES,
@@ -43,8 +38,15 @@ from models.unseal import (
     locked_request,
     settle,
 )
-from models.unseal_tables import OfficerKey, ResealedShare, UnsealRequest
-from models.vault_tables import SealedIdentityRow
+from models.protection.unseal_tables import ResealedShare, UnsealRequest
+from models.reporting.intake import seal_message
+from models.reporting.tables import Report
+from models.staff import officer_keys
+from models.staff.tables import OfficerKey, Staff
+from models.store.db import utcnow
+from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, WrongState
+from models.store.i18n import N_, translate
+from models.store.runtime import Runtime
 
 
 class OnlyRequester(NotAllowed):
@@ -134,10 +136,10 @@ def open_unsealed_identity(rt: Runtime, staff_id: int, request_id: str, password
         now = utcnow()
         req.first_opened_at = req.first_opened_at or now
         with rt.stores.case() as cs:
-            audit.record(cs, staff.username, "unseal.identity_viewed", req.report_id, request=req.id)
+            trail.record(cs, staff.username, "unseal.identity_viewed", req.report_id, request=req.id)
             if req.notice == "due":
                 _send_notice(rt, cs, req, now)
-                audit.record(cs, staff.username, "unseal.notice_sent", req.report_id, request=req.id)
+                trail.record(cs, staff.username, "unseal.notice_sent", req.report_id, request=req.id)
         return OpenedIdentity(req.id, req.registry_no, fields, staff.username, staff.display_name, now,
                               aware(req.window_ends_at or now))
 

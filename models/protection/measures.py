@@ -17,16 +17,17 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 import vault
-from models import audit
-from models.casework import load_case
-from models.db import utcnow
-from models.errors import InvalidInput, NotAllowed
-from models.i18n import N_
-from models.intake import data_key_context
-from models.policy import visible_cases
-from models.protection_tables import ProtectionCase, ProtectionMeasure
-from models.runtime import Runtime
-from models.tables import DataKey, Report, Staff
+from models.audit import trail
+from models.cases.casework import load_case
+from models.confidentiality.need_to_know import visible_cases
+from models.protection.tables import ProtectionCase, ProtectionMeasure
+from models.reporting.intake import data_key_context
+from models.reporting.tables import DataKey, Report
+from models.staff.tables import Staff
+from models.store.db import utcnow
+from models.store.errors import InvalidInput, NotAllowed
+from models.store.i18n import N_
+from models.store.runtime import Runtime
 
 RISK_LEVELS = {
     "none": N_("No known risk"),
@@ -77,7 +78,7 @@ def _actor(session: Session, staff_id: int, roles: Iterable[str], act: str, repo
     """The acting staff member if their role may do ``act``; a refusal is audited."""
     staff = session.get(Staff, staff_id)
     if staff is None or not staff.active or staff.role not in roles:
-        audit.record_refusal(session, staff.username if staff else f"staff:{staff_id}", "protection.refused",
+        trail.record_refusal(session, staff.username if staff else f"staff:{staff_id}", "protection.refused",
                              report_id, act=act, reason="NotAllowed")
         raise NotAllowed
     return staff
@@ -130,7 +131,7 @@ def set_risk(rt: Runtime, staff_id: int, report_id: str, level: str, reasons: st
             session.execute(delete(DataKey).where(DataKey.id == row.data_key_id))
         row.level, row.rank, row.data_key_id, row.reasons = level, RANK[level], key_id, blob
         row.assessed_by, row.assessed_at = staff.id, now
-        audit.record(session, staff.username, "protection.risk_set", report.id, level=level,
+        trail.record(session, staff.username, "protection.risk_set", report.id, level=level,
                      previous=previous)
 
 
@@ -147,7 +148,7 @@ def record_measure(rt: Runtime, staff_id: int, report_id: str, what: str, taken_
         key_id, blob = _seal_text(rt, session, report.id, what, "protection-measure")
         session.add(ProtectionMeasure(id=measure_id, report_id=report.id, data_key_id=key_id, what=blob,
                                       taken_on=taken_on, recorded_by=staff.id, recorded_at=utcnow()))
-        audit.record(session, staff.username, "protection.measure_recorded", report.id, measure=measure_id)
+        trail.record(session, staff.username, "protection.measure_recorded", report.id, measure=measure_id)
         return measure_id
 
 
@@ -167,7 +168,7 @@ def protection_view(rt: Runtime, staff_id: int, report_id: str) -> ProtectionVie
             for m in session.scalars(select(ProtectionMeasure).where(ProtectionMeasure.report_id == report.id)
                                      .order_by(ProtectionMeasure.taken_on.desc(), ProtectionMeasure.recorded_at))
         ]
-        audit.record(session, staff.username, "protection.viewed", report.id)
+        trail.record(session, staff.username, "protection.viewed", report.id)
         return ProtectionView(report.id, report.registry_no, row.level if row else None, reasons,
                               names.get(row.assessed_by) if row else None, row.assessed_at if row else None,
                               measures)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.db import CaseBase, utcnow
+from models.store.db import CaseBase, utcnow
 
 UUID_LEN = 36
 

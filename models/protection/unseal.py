@@ -24,16 +24,18 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 import vault
-from models import audit, officer_keys
-from models.casework import load_case
-from models.db import utcnow
-from models.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
-from models.i18n import N_
-from models.policy import visible_cases
-from models.runtime import Runtime
-from models.tables import Report, Staff
-from models.unseal_tables import ResealedShare, UnsealAnswer, UnsealRequest
-from models.vault_tables import Custodian, IdentityShare, SealedIdentityRow
+from models.audit import trail
+from models.cases.casework import load_case
+from models.confidentiality.need_to_know import visible_cases
+from models.identities.tables import Custodian, IdentityShare, SealedIdentityRow
+from models.protection.unseal_tables import ResealedShare, UnsealAnswer, UnsealRequest
+from models.reporting.tables import Report
+from models.staff import officer_keys
+from models.staff.tables import Staff
+from models.store.db import utcnow
+from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
+from models.store.i18n import N_
+from models.store.runtime import Runtime
 
 LEGAL_BASES = {
     "reporter_at_risk": N_("The reporter is at risk and needs protection"),
@@ -179,7 +181,7 @@ def _record_refusal(rt: Runtime, staff_id: int, act: str, target: str, err: Clue
     with rt.stores.case() as cs:
         staff = cs.get(Staff, staff_id)
         actor = staff.username if staff else f"staff:{staff_id}"
-        audit.record(cs, actor, "unseal.refused", report_id, act=act, reason=type(err).__name__,
+        trail.record(cs, actor, "unseal.refused", report_id, act=act, reason=type(err).__name__,
                      request=request_id)
 
 
@@ -221,7 +223,7 @@ def locked_request(vs: Session, request_id: str) -> UnsealRequest:
 def audit_request(rt: Runtime, actor: str, req: UnsealRequest, events: list[tuple[str, dict[str, object]]]) -> None:
     with rt.stores.case() as cs:
         for event, detail in events:
-            audit.record(cs, actor, event, req.report_id, request=req.id, **detail)
+            trail.record(cs, actor, event, req.report_id, request=req.id, **detail)
 
 
 def _destroy_shares(vs: Session, req: UnsealRequest, now: datetime) -> int:
@@ -270,7 +272,7 @@ def settle(rt: Runtime, where: ColumnElement[bool] | None = None, actor: str = "
         if events:
             with rt.stores.case() as cs:
                 for req, event, detail in events:
-                    audit.record(cs, actor, event, req.report_id, request=req.id, **detail)
+                    trail.record(cs, actor, event, req.report_id, request=req.id, **detail)
     return Settled(expired, destroyed)
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.db import VaultBase, utcnow
+from models.store.db import VaultBase, utcnow
 
 UUID_LEN = 36
 

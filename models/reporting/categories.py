@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.i18n import N_
+from models.store.i18n import N_
 
 CATEGORIES: dict[str, str] = {
     "political_infiltration": N_("Threatening political security or infiltrating politics"),

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import filetype
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from models.config import Config
-from models.errors import InvalidInput
-from models.i18n import N_
+from models.store.config import Config
+from models.store.errors import InvalidInput
+from models.store.i18n import N_
 
 Image.MAX_IMAGE_PIXELS = 60_000_000  # refuse decompression bombs early
 # Pillow's TIFF/EXIF reader logs every tag value at DEBUG (camera serials, GPS, owner names):

@@ -18,15 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import vault
-from models import audit
-from models.categories import CATEGORIES, SOURCES
-from models.errors import InvalidInput, ReceiptNotFound
-from models.files import CleanFile, Upload, check_uploads
-from models.i18n import N_
-from models.identities import IDENTITY_FIELDS, delete_identity, store_identity
-from models.registry import next_registry_no
-from models.runtime import Runtime
-from models.tables import Attachment, DataKey, Message, Report
+from models.audit import trail
+from models.identities.sealing import IDENTITY_FIELDS, delete_identity, store_identity
+from models.reporting.categories import CATEGORIES, SOURCES
+from models.reporting.files import CleanFile, Upload, check_uploads
+from models.reporting.registry import next_registry_no
+from models.reporting.tables import Attachment, DataKey, Message, Report
+from models.store.errors import InvalidInput, ReceiptNotFound
+from models.store.i18n import N_
+from models.store.runtime import Runtime
 
 MAX_PEOPLE = 20
 MAX_FIELD = 200
@@ -264,7 +264,7 @@ def submit_report(rt: Runtime, sub: Submission, actor: str | None = None) -> Rec
             session.flush()
             session.add(DataKey(id=key_id, report_id=report_id, sealed=data_key.sealed))
             _add_files(session, report_id, key_id, data_key.key, files)
-            audit.record(session, actor or f"reporter:{sub.channel}", "report.submitted", report_id,
+            trail.record(session, actor or f"reporter:{sub.channel}", "report.submitted", report_id,
                          registry_no=registry_no, channel=sub.channel, source=sub.source,
                          files=len(files), confidential=identity_id is not None)
     except BaseException:
@@ -303,7 +303,7 @@ def reporter_status(rt: Runtime, code: str) -> ReporterStatus:
             body = json.loads(vault.open_as_reporter(keys.reporter_private, row.reporter_box,
                                                      f"message/{report.id}/{row.id}"))
             messages.append(ReporterMessage(row.direction, body["text"], row.created_at))
-        audit.record(session, "reporter", "report.status_viewed", report.id)
+        trail.record(session, "reporter", "report.status_viewed", report.id)
         return ReporterStatus(report.registry_no, COARSE_STATUS.get(report.state, "handling"),
                               messages, report.id)
 
@@ -340,5 +340,5 @@ def add_follow_up(rt: Runtime, code: str, text: str, uploads: list[Upload] | Non
     with rt.stores.case() as session:
         report, _keys = find_by_receipt(rt, session, code)
         seal_message(rt, session, report, "reporter", text, files)
-        audit.record(session, "reporter", "report.follow_up", report.id, files=len(files))
+        trail.record(session, "reporter", "report.follow_up", report.id, files=len(files))
         return report.registry_no

@@ -14,11 +14,11 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models import audit
-from models.db import CaseBase, utcnow
-from models.errors import NotFound
-from models.runtime import Runtime
-from models.tables import UUID_LEN, Message, Report
+from models.audit import trail
+from models.reporting.tables import UUID_LEN, Message, Report
+from models.store.db import CaseBase, utcnow
+from models.store.errors import NotFound
+from models.store.runtime import Runtime
 
 # A notice is pointless, and the stored address a needless link, once nothing more will be said.
 CLOSED_STATES = frozenset({"closed", "archived", "destroyed", "not_accepted", "merged"})
@@ -66,7 +66,7 @@ def subscribe_to_replies(rt: Runtime, report_id: str, channel: str, sealed_addre
                                 sealed_address=sealed_address,
                                 staff_seen=_staff_count(session, [report_id]).get(report_id, 0))
         session.add(sub)
-        audit.record(session, f"reporter:{channel}", "notify.subscribed", report_id)
+        trail.record(session, f"reporter:{channel}", "notify.subscribed", report_id)
         return sub.id
 
 
@@ -82,7 +82,7 @@ def due_reply_notices(rt: Runtime, channel: str) -> list[ReplyNotice]:
         for sub, state in rows:
             if state in CLOSED_STATES:
                 session.delete(sub)
-                audit.record(session, "system", "notify.ended", sub.report_id)
+                trail.record(session, "system", "notify.ended", sub.report_id)
             else:
                 open_subs.append(sub)
         counts = _staff_count(session, [s.report_id for s in open_subs]) if open_subs else {}
@@ -106,4 +106,4 @@ def end_subscription(rt: Runtime, subscription_id: str) -> None:
         if report_id is None:
             return
         session.execute(delete(ReplySubscription).where(ReplySubscription.id == subscription_id))
-        audit.record(session, "system", "notify.ended", report_id)
+        trail.record(session, "system", "notify.ended", report_id)

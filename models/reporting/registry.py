@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models.tables import RegistryCounter
+from models.reporting.tables import RegistryCounter
 
 
 def format_registry_no(year: int, seq: int) -> str:

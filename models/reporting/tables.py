@@ -1,11 +1,13 @@
-"""Case-store tables. No identity field lives here (R8): only ids pointing into the vault store."""
+"""Case-store tables of reports: the clue, its data keys, files, messages, the registry counter.
+
+No identity field lives here (R8): only ids pointing into the vault store.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     DateTime,
     ForeignKey,
@@ -16,7 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.db import CaseBase, utcnow
+from models.staff.tables import Staff, Unit
+from models.store.db import CaseBase, utcnow
 
 UUID_LEN = 36
 

@@ -10,12 +10,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
-from models import audit, officer_keys
-from models.db import utcnow
-from models.errors import ClueGuardError, InvalidInput, NotFound
-from models.i18n import N_
-from models.runtime import Runtime
-from models.tables import Staff, Unit
+from models.audit import trail
+from models.staff import officer_keys
+from models.staff.tables import Staff, Unit
+from models.store.db import utcnow
+from models.store.errors import ClueGuardError, InvalidInput, NotFound
+from models.store.i18n import N_
+from models.store.runtime import Runtime
 
 ROLES = ("intake", "unit_head", "protection_officer", "custodian", "auditor", "admin")
 # Roles that may read clue content at all (R20 narrows it further to unit and assignment).
@@ -79,7 +80,7 @@ def add_staff(rt: Runtime, username: str, role: str, unit: str | None, password:
                       role=role, unit_id=unit_id)
         session.add(staff)
         session.flush()
-        audit.record(session, actor, "staff.created", None, staff=username, role=role)
+        trail.record(session, actor, "staff.created", None, staff=username, role=role)
         account = NewAccount(staff.id, secret)
     _after_password_known(rt, account.staff_id, username, role, password)
     return account
@@ -110,12 +111,12 @@ def authenticate(rt: Runtime, username: str, password: str, totp_code: str) -> S
         staff = session.scalar(select(Staff).where(Staff.username == username))
         if staff is None or not staff.active:
             password_hasher(rt).hash(password)  # spend the same time as a real check
-            audit.record(session, "anonymous", "signin.failed", None, reason="unknown_user")
+            trail.record(session, "anonymous", "signin.failed", None, reason="unknown_user")
             raise SignInFailed
         now = utcnow()
         locked = staff.locked_until
         if locked is not None and (locked if locked.tzinfo else locked.replace(tzinfo=now.tzinfo)) > now:
-            audit.record(session, staff.username, "signin.refused", None, reason="locked")
+            trail.record(session, staff.username, "signin.refused", None, reason="locked")
             raise AccountLocked
         password_ok: bool
         try:
@@ -129,12 +130,12 @@ def authenticate(rt: Runtime, username: str, password: str, totp_code: str) -> S
             if staff.failed_logins >= cfg.lockout_failures:
                 staff.locked_until = now + timedelta(minutes=cfg.lockout_minutes)
                 staff.failed_logins = 0
-                audit.record(session, staff.username, "signin.locked", None)
-            audit.record(session, staff.username, "signin.failed", None, reason=reason)
+                trail.record(session, staff.username, "signin.locked", None)
+            trail.record(session, staff.username, "signin.failed", None, reason=reason)
             session.commit()
             raise SignInFailed
         staff.failed_logins, staff.locked_until, staff.totp_last_step = 0, None, step
-        audit.record(session, staff.username, "signin.succeeded", None)
+        trail.record(session, staff.username, "signin.succeeded", None)
     _after_password_known(rt, staff.id, staff.username, staff.role, password)
     return staff
 
@@ -162,7 +163,7 @@ def accept_pledge(rt: Runtime, staff_id: int) -> None:
         if staff is None:
             raise NotFound
         staff.pledge_accepted_at = utcnow()
-        audit.record(session, staff.username, "staff.pledge_accepted", None)
+        trail.record(session, staff.username, "staff.pledge_accepted", None)
 
 
 def change_password(rt: Runtime, staff_id: int, old: str, new: str) -> None:
@@ -181,7 +182,7 @@ def change_password(rt: Runtime, staff_id: int, old: str, new: str) -> None:
             if row is None:
                 raise NotFound
             row.password_hash = password_hasher(rt).hash(new)
-            audit.record(session, row.username, "staff.password_changed", None)
+            trail.record(session, row.username, "staff.password_changed", None)
     except BaseException:
         if previous is not None:
             officer_keys.restore_officer_key(rt, staff_id, previous)

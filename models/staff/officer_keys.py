@@ -10,12 +10,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 import vault
-from models import audit
-from models.db import utcnow
-from models.errors import ClueGuardError
-from models.i18n import N_
-from models.runtime import Runtime
-from models.unseal_tables import OfficerKey
+from models.audit import trail
+from models.staff.tables import OfficerKey
+from models.store.db import utcnow
+from models.store.errors import ClueGuardError
+from models.store.i18n import N_
+from models.store.runtime import Runtime
 
 PURPOSE = "protection-officer"
 OFFICER_ROLE = "protection_officer"
@@ -40,7 +40,7 @@ def ensure_officer_key(rt: Runtime, staff_id: int, username: str, password: str)
             return False
         session.add(OfficerKey(staff_id=staff_id, username=username, public_key=public, wrapped_key=wrapped))
     with rt.stores.case() as session:
-        audit.record(session, username, "officer_key.created", None, staff_id=staff_id)
+        trail.record(session, username, "officer_key.created", None, staff_id=staff_id)
     return True
 
 

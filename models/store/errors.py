@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.i18n import N_
+from models.store.i18n import N_
 
 
 class ClueGuardError(Exception):

@@ -13,7 +13,7 @@ import secrets
 from pathlib import Path
 
 import vault
-from models.config import Config
+from models.store.config import Config
 
 PUBLIC_FILE = "intake.pub"
 PRIVATE_FILE = "intake.key"

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from models.config import Config
-from models.db import Stores
-from models.keys import load_intake_private, load_intake_public
-from models.tables import SiteSetting
+from models.store.config import Config
+from models.store.db import Stores
+from models.store.keys import load_intake_private, load_intake_public
+from models.store.tables import SiteSetting
 
 SALT_NAME = "receipt_salt"
 

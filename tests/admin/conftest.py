@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from models.accounts import get_or_create_unit
-from models.runtime import Runtime
-from models.tables import AuditEvent
+from models.audit.tables import AuditEvent
+from models.staff.accounts import get_or_create_unit
+from models.store.runtime import Runtime
 from tests.conftest import StaffUser
 
 UNIT = "第一科"

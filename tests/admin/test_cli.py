@@ -6,8 +6,9 @@ import pyotp
 import pytest
 from click.testing import CliRunner
 
-from models import accounts, intake
-from web.cli import main
+from models.reporting import intake
+from models.staff import accounts
+from web.cli.main import main
 
 NEW = "a fresh password 42"
 

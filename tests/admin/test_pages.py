@@ -8,8 +8,11 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from models import accounts, disclosure, intake, unseal, workflow
-from models.db import utcnow
+from models.cases import workflow
+from models.protection import disclosure, unseal
+from models.reporting import intake
+from models.staff import accounts
+from models.store.db import utcnow
 from tests.conftest import PASSWORD, StaffUser, _sign_in_form, submission
 from tests.unseal.conftest import IDENTITY, approve_by
 

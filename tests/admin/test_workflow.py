@@ -7,12 +7,16 @@ from datetime import timedelta
 import pyotp
 import pytest
 
-from models import accounts, disclosure, intake, staff_admin, unseal, workflow
-from models.accounts import AccountLocked, SignInFailed
-from models.custodian_lifecycle import HoldsShares, retire_custodian
-from models.db import utcnow
-from models.errors import InvalidInput
-from models.tables import Staff
+from models.administration import staff_admin
+from models.cases import workflow
+from models.protection import disclosure, unseal
+from models.protection.custodian_lifecycle import HoldsShares, retire_custodian
+from models.reporting import intake
+from models.staff import accounts
+from models.staff.accounts import AccountLocked, SignInFailed
+from models.staff.tables import Staff
+from models.store.db import utcnow
+from models.store.errors import InvalidInput
 from tests.admin.conftest import UNIT
 from tests.conftest import PASSWORD, StaffUser, submission
 from tests.unseal.conftest import IDENTITY, approve_by
@@ -114,7 +118,7 @@ def test_a_handler_with_open_clues_is_kept_until_they_are_reassigned(staff_rt, m
 def test_settled_clues_do_not_block_deactivation(staff_rt, make_staff, admin, unit_id, state) -> None:
     clerk = make_staff("clerk", "intake")
     report_id = _handled_clue(staff_rt, clerk, unit_id)
-    from models.tables import Report
+    from models.reporting.tables import Report
 
     with staff_rt.stores.case() as session:
         session.get(Report, report_id).state = state

@@ -14,7 +14,7 @@ from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application
-from models.runtime import Runtime
+from models.store.runtime import Runtime
 
 TOKEN = "123456:TEST-TOKEN"
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "ClueGuard", "username": "clueguard_test_bot"}

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from models.config import Config
-from web.cli import main
+from models.store.config import Config
+from web.cli.main import main
 
 
 def test_bot_command_is_registered_and_documents_webhook_flags() -> None:

@@ -20,8 +20,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from models import casework
-from models.tables import Report
+from models.cases import casework
+from models.reporting.tables import Report
 
 PEERS = Path(__file__).resolve().parents[1] / "peers"
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.notify import open_chat, send_reply_notices
-from models import casework, intake
-from models.notifications import ReplySubscription
-from models.tables import Report
+from models.cases import casework
+from models.reporting import intake
+from models.reporting.notifications import ReplySubscription
+from models.reporting.tables import Report
 from tests.bot.conftest import Chat
 from tests.bot.test_report import to_state
 from tests.conftest import submission
@@ -132,8 +133,8 @@ async def test_notice_key_from_elsewhere_ends_the_subscription(chat, bot_rt, sta
 async def test_status_in_the_bot_tells_the_reporter_of_a_disclosure(chat, bot_rt, staff_rt, make_staff,
                                                                    custodians) -> None:
     """R10: once an identity is opened, the reporter learns it in the bot too (a sealed staff message)."""
-    from models import disclosure, unseal
-    from models.accounts import find_staff
+    from models.protection import disclosure, unseal
+    from models.staff.accounts import find_staff
 
     receipt = intake.submit_report(bot_rt, submission(identity={"name": "王五", "phone": "13800000000"}))
     officer = make_staff("officer", "protection_officer")

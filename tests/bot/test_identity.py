@@ -6,7 +6,7 @@ import sqlite3
 
 from sqlalchemy import text
 
-from models import intake
+from models.reporting import intake
 from tests.bot.conftest import Chat
 from tests.bot.test_report import to_state
 

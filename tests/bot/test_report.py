@@ -8,8 +8,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from models import casework, intake
-from models.tables import Attachment, Report
+from models.cases import casework
+from models.reporting import intake
+from models.reporting.tables import Attachment, Report
 from tests.bot.conftest import Chat
 
 

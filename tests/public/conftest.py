@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import TestResponse, encode_multipart
 
-from models import casework
-from models.config import Config
-from models.runtime import Runtime, open_runtime
-from models.tables import Report
-from models.vault_tables import SealedIdentityRow
+from models.cases import casework
+from models.identities.tables import SealedIdentityRow
+from models.reporting.tables import Report
+from models.store.config import Config
+from models.store.runtime import Runtime, open_runtime
 from web.public import create_public_app
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -6,9 +6,9 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from openapi_spec_validator import validate
 
-from models import casework
-from models.categories import CATEGORIES
-from models.i18n import translate
+from models.cases import casework
+from models.reporting.categories import CATEGORIES
+from models.store.i18n import translate
 from web.public.openapi import openapi_document
 
 REPORT = {

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from models.i18n import translate
+from models.store.i18n import translate
 from tests.public.conftest import Reporter, csrf_token, file_part, post_multipart, report_form
 
 from .helpers import PDF, jpeg_with_gps

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from models import intake
+from models.reporting import intake
 from tests.public.conftest import csrf_token, receipt_of, report_form
 
 from .helpers import jpeg_with_gps

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from models import casework
-from models.i18n import translate
+from models.cases import casework
+from models.store.i18n import translate
 from tests.public.conftest import Reporter, csrf_token, receipt_of
 
 from .helpers import PDF

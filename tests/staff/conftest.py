@@ -7,10 +7,10 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import update
 
-from models import intake
-from models.accounts import get_or_create_unit
-from models.runtime import Runtime
-from models.tables import Report
+from models.reporting import intake
+from models.reporting.tables import Report
+from models.staff.accounts import get_or_create_unit
+from models.store.runtime import Runtime
 from tests.conftest import submission
 
 

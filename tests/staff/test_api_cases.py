@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from models import intake
-from models.files import Upload
+from models.reporting import intake
+from models.reporting.files import Upload
 
 
 def test_inbox_lists_newest_first_and_filters(staff_app, make_staff, api_token, clues) -> None:

@@ -9,9 +9,11 @@ import pytest
 import time_machine
 from sqlalchemy import select, update
 
-from models import audit, casework, intake
-from models.files import Upload
-from models.tables import Message, Report
+from models.audit import trail
+from models.cases import casework
+from models.reporting import intake
+from models.reporting.files import Upload
+from models.reporting.tables import Message, Report
 
 ROW = re.compile(r'class="registry">([0-9-]+)</a>')
 
@@ -25,9 +27,9 @@ def set_state(staff_rt, report_id: str, state: str) -> None:
         session.execute(update(Report).where(Report.id == report_id).values(state=state))
 
 
-def events(staff_rt, name: str) -> list[audit.AuditEvent]:
+def events(staff_rt, name: str) -> list[trail.AuditEvent]:
     with staff_rt.stores.case() as session:
-        return list(session.scalars(select(audit.AuditEvent).where(audit.AuditEvent.event == name)))
+        return list(session.scalars(select(trail.AuditEvent).where(trail.AuditEvent.event == name)))
 
 
 # --- the inbox -----------------------------------------------------------------------------

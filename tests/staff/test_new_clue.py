@@ -9,9 +9,10 @@ import sqlite3
 import pytest
 from sqlalchemy import func, select, text
 
-from models import audit, intake
-from models.tables import Report
-from models.vault_tables import SealedIdentityRow
+from models.audit import trail
+from models.identities.tables import SealedIdentityRow
+from models.reporting import intake
+from models.reporting.tables import Report
 
 CANARY = "CANARY-来电人-4b1d"
 RECEIPT = re.compile(r'id="receipt-code">([0-9 ]+)<')
@@ -63,7 +64,7 @@ def test_anonymous_phone_clue_gets_a_number_and_a_receipt(make_staff, sign_in, s
         report = session.scalar(select(Report))
         assert (report.channel, report.source, report.confidential, report.identity_id) == \
             ("phone", "phone", False, None)
-        [event] = session.scalars(select(audit.AuditEvent).where(audit.AuditEvent.event == "report.submitted"))
+        [event] = session.scalars(select(trail.AuditEvent).where(trail.AuditEvent.event == "report.submitted"))
         assert event.actor == "clerk" and event.detail["source"] == "phone"
     case = browser.get(f"/cases/{report.id}").get_data(as_text=True)
     assert "黑皮" in case and "某县市场监管所" in case and "电话" in case

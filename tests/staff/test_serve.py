@@ -17,14 +17,14 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 import vault
-from models import accounts
-from models.config import Config
-from models.identities import vault_threshold
-from models.runtime import open_runtime
-from models.tables import Message, Report
-from web import serve
-from web.cli import main
-from web.demo import CREDENTIALS_FILE
+from models.identities.sealing import vault_threshold
+from models.reporting.tables import Message, Report
+from models.staff import accounts
+from models.store.config import Config
+from models.store.runtime import open_runtime
+from web.cli import serve
+from web.cli.demo import CREDENTIALS_FILE
+from web.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

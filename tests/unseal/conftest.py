@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from models import intake, unseal
-from models.runtime import Runtime
+from models.protection import unseal
+from models.reporting import intake
+from models.store.runtime import Runtime
 from tests.conftest import StaffUser, submission
 
 CANARY = "CANARY-举报人-5e1d"
@@ -43,7 +44,7 @@ def anonymous_clue(public_rt: Runtime) -> Clue:
 @pytest.fixture
 def keepers(staff_rt: Runtime, custodians: dict[str, str]) -> dict[str, int]:
     """Custodian username -> staff id."""
-    from models.accounts import find_staff
+    from models.staff.accounts import find_staff
 
     return {name: find_staff(staff_rt, name).id for name in custodians}
 
@@ -63,7 +64,7 @@ def approve_by(rt: Runtime, keepers: dict[str, int], custodians: dict[str, str],
 @pytest.fixture
 def custodian_users(staff_rt: Runtime, custodians: dict[str, str]) -> dict[str, StaffUser]:
     """The custodians' staff accounts as StaffUser, to sign in with."""
-    from models.accounts import find_staff
+    from models.staff.accounts import find_staff
     from tests.conftest import PASSWORD
 
     users = {}

@@ -7,11 +7,11 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 import vault
-from models import custodian_lifecycle as life
-from models import disclosure, unseal
-from models.errors import InvalidInput
-from models.identities import vault_threshold
-from models.vault_tables import Custodian, IdentityShare
+from models.identities.sealing import vault_threshold
+from models.identities.tables import Custodian, IdentityShare
+from models.protection import custodian_lifecycle as life
+from models.protection import disclosure, unseal
+from models.store.errors import InvalidInput
 from tests.unseal.conftest import IDENTITY, approve_by, file_request
 
 TWO = {"keeper1": "passphrase-of-keeper-1", "keeper2": "passphrase-of-keeper-2"}
@@ -21,7 +21,7 @@ def _open_with(rt, clue, passphrases: dict[str, str]) -> dict[str, object]:
     """Open an identity straight from the vault with custodians' passphrases (what k custodians can do)."""
     import json
 
-    from models.vault_tables import SealedIdentityRow
+    from models.identities.tables import SealedIdentityRow
 
     with rt.stores.vault() as vs:
         row = vs.scalar(select(SealedIdentityRow).where(SealedIdentityRow.report_id == clue.report_id))
@@ -95,7 +95,7 @@ def test_after_redeal_the_workflow_still_opens(staff_rt, officer, clue, keepers,
 
 
 def test_cli_passphrase_redeal_and_cleanup(staff_rt, config, clue, make_staff) -> None:
-    from web.cli import main
+    from web.cli.main import main
 
     runner = CliRunner()
     changed = runner.invoke(main, ["vault", "passphrase", "keeper1"], obj=config,

@@ -8,20 +8,22 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from models import protection, redaction
-from models.errors import InvalidInput, NotAllowed
-from models.intake import submit_report
-from models.protection_tables import ProtectionCase, ProtectionMeasure, RedactionMark
-from models.tables import AuditEvent
+from models.audit.tables import AuditEvent
+from models.cases import redaction
+from models.cases.tables import RedactionMark
+from models.protection import measures
+from models.protection.tables import ProtectionCase, ProtectionMeasure
+from models.reporting.intake import submit_report
+from models.store.errors import InvalidInput, NotAllowed
 from tests.conftest import submission
 from tests.unseal.conftest import CANARY
 
 
 def test_risk_and_measures_are_kept_encrypted_and_shown_to_officers(staff_rt, make_staff, officer, clue) -> None:
-    protection.set_risk(staff_rt, officer.id, clue.report_id, "high", "对方扬言报复")
-    protection.record_measure(staff_rt, officer.id, clue.report_id, "联系属地派出所", date(2026, 11, 1))
+    measures.set_risk(staff_rt, officer.id, clue.report_id, "high", "对方扬言报复")
+    measures.record_measure(staff_rt, officer.id, clue.report_id, "联系属地派出所", date(2026, 11, 1))
     head = make_staff("head", "unit_head")
-    view = protection.protection_view(staff_rt, head.id, clue.report_id)
+    view = measures.protection_view(staff_rt, head.id, clue.report_id)
     assert (view.level, view.reasons) == ("high", "对方扬言报复")
     assert [(m.what, m.taken_on, m.recorded_by) for m in view.measures] == [
         ("联系属地派出所", date(2026, 11, 1), "officer")]
@@ -30,7 +32,7 @@ def test_risk_and_measures_are_kept_encrypted_and_shown_to_officers(staff_rt, ma
             m.what for m in session.scalars(select(ProtectionMeasure)))
         events = [(e.event, e.detail) for e in session.scalars(select(AuditEvent))]
     assert "报复".encode() not in stored and "派出所".encode() not in stored
-    assert ("protection.risk_set", {"level": "high"}) in events
+    assert ("measures.risk_set", {"level": "high"}) in events
     assert "报复" not in repr(events)
 
 
@@ -40,20 +42,20 @@ def test_risk_and_measures_are_kept_encrypted_and_shown_to_officers(staff_rt, ma
 def test_protection_acts_refuse_other_roles(staff_rt, make_staff, clue, role, act) -> None:
     someone = make_staff("someone", role)
     calls = {
-        "set_risk": lambda: protection.set_risk(staff_rt, someone.id, clue.report_id, "low", "x"),
-        "record_measure": lambda: protection.record_measure(staff_rt, someone.id, clue.report_id, "x"),
-        "view": lambda: protection.protection_view(staff_rt, someone.id, clue.report_id),
+        "set_risk": lambda: measures.set_risk(staff_rt, someone.id, clue.report_id, "low", "x"),
+        "record_measure": lambda: measures.record_measure(staff_rt, someone.id, clue.report_id, "x"),
+        "view": lambda: measures.protection_view(staff_rt, someone.id, clue.report_id),
     }
     with pytest.raises(NotAllowed):
         calls[act]()
     with staff_rt.stores.case() as session:
         refusals = [(e.actor, e.report_id, e.detail.get("act")) for e in session.scalars(select(AuditEvent))
-                    if e.event == "protection.refused"]
+                    if e.event == "measures.refused"]
     assert refusals == [("someone", clue.report_id, {"view": "protection_view"}.get(act, act))]
 
 
 def test_redaction_refuses_roles_that_may_not_mark_and_audits_it(staff_rt, make_staff, clue) -> None:
-    from models import redaction
+    from models.cases import redaction
 
     keeper = make_staff("keeper", "custodian")
     with pytest.raises(NotAllowed):
@@ -66,31 +68,31 @@ def test_redaction_refuses_roles_that_may_not_mark_and_audits_it(staff_rt, make_
 @pytest.mark.parametrize(("level", "reasons", "field"), [("severe", "x", "level"), ("high", " ", "reasons")])
 def test_risk_needs_a_known_level_and_reasons(staff_rt, officer, clue, level, reasons, field) -> None:
     with pytest.raises(InvalidInput) as info:
-        protection.set_risk(staff_rt, officer.id, clue.report_id, level, reasons)
+        measures.set_risk(staff_rt, officer.id, clue.report_id, level, reasons)
     assert field in info.value.errors
 
 
 def test_a_measure_cannot_be_dated_in_the_future(staff_rt, officer, clue) -> None:
     with pytest.raises(InvalidInput):
-        protection.record_measure(staff_rt, officer.id, clue.report_id, "x", date.today() + timedelta(days=2))
+        measures.record_measure(staff_rt, officer.id, clue.report_id, "x", date.today() + timedelta(days=2))
 
 
 def test_board_sorts_by_risk_then_age_and_inbox_flags(staff_rt, public_rt, officer, clue) -> None:
     with time_machine.travel("2026-11-01 08:00 +0000", tick=False) as traveller:
         older = submit_report(public_rt, submission()).report_id
         newer = submit_report(public_rt, submission()).report_id
-        protection.set_risk(staff_rt, officer.id, older, "high", "a")
+        measures.set_risk(staff_rt, officer.id, older, "high", "a")
         traveller.shift(3600)
-        protection.set_risk(staff_rt, officer.id, newer, "high", "b")
-        protection.set_risk(staff_rt, officer.id, clue.report_id, "imminent", "c")
+        measures.set_risk(staff_rt, officer.id, newer, "high", "b")
+        measures.set_risk(staff_rt, officer.id, clue.report_id, "imminent", "c")
         low = submit_report(public_rt, submission()).report_id
-        protection.set_risk(staff_rt, officer.id, low, "low", "d")
-    board = protection.protection_board(staff_rt, officer.id)
+        measures.set_risk(staff_rt, officer.id, low, "low", "d")
+    board = measures.protection_board(staff_rt, officer.id)
     assert [r.report_id for r in board] == [clue.report_id, older, newer, low]
-    levels = protection.risk_levels(staff_rt, [older, low, "unknown"])
+    levels = measures.risk_levels(staff_rt, [older, low, "unknown"])
     assert levels == {older: "high", low: "low"}
     with staff_rt.stores.case() as session:
-        assert protection.risk_levels(session, [clue.report_id]) == {clue.report_id: "imminent"}
+        assert measures.risk_levels(session, [clue.report_id]) == {clue.report_id: "imminent"}
 
 
 def test_redaction_marks_ranges_and_renders_without_identity(staff_rt, make_staff, public_rt, custodians) -> None:

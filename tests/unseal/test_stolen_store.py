@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import MetaData, create_engine
 
 import vault
-from models.identities import IDENTITY_FIELDS
-from models.officer_keys import PURPOSE as OFFICER_PURPOSE
+from models.identities.sealing import IDENTITY_FIELDS
+from models.staff.officer_keys import PURPOSE as OFFICER_PURPOSE
 from tests.unseal.conftest import CANARY, approve_by, file_request
 
 

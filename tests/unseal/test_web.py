@@ -6,7 +6,7 @@ import re
 
 from flask import render_template_string
 
-from models import intake
+from models.reporting import intake
 from tests.unseal.conftest import CANARY, IDENTITY
 
 
@@ -104,8 +104,8 @@ def test_protection_pages(staff_app, staff_rt, sign_in, officer, clue) -> None:
     with staff_app.test_request_context():
         from flask_login import login_user
 
-        from models.accounts import get_staff
-        from models.casework import open_case
+        from models.cases.casework import open_case
+        from models.staff.accounts import get_staff
         from web.staff.auth import SignedIn
 
         login_user(SignedIn(get_staff(staff_rt, officer.id)))
@@ -116,12 +116,12 @@ def test_protection_pages(staff_app, staff_rt, sign_in, officer, clue) -> None:
 
 
 def test_inbox_flags_high_risk(staff_app, staff_rt, public_rt, sign_in, officer, clue) -> None:
-    from models import protection
+    from models.protection import measures
     from tests.conftest import submission
 
     calm = intake.submit_report(public_rt, submission())
-    protection.set_risk(staff_rt, officer.id, clue.report_id, "imminent", "对方扬言报复")
-    protection.set_risk(staff_rt, officer.id, calm.report_id, "low", "暂无迹象")
+    measures.set_risk(staff_rt, officer.id, clue.report_id, "imminent", "对方扬言报复")
+    measures.set_risk(staff_rt, officer.id, calm.report_id, "low", "暂无迹象")
     rows = sign_in(officer).get("/cases").get_data(as_text=True).split("<tr")
     [danger] = [r for r in rows if clue.registry_no in r]
     [quiet] = [r for r in rows if calm.registry_no in r]

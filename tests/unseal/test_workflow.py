@@ -9,10 +9,13 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from models import audit, custodian_lifecycle, disclosure, intake, unseal
-from models.errors import ClueGuardError, InvalidInput, NotAllowed
-from models.tables import AuditEvent, Staff
-from models.unseal_tables import ResealedShare, UnsealRequest
+from models.audit import trail
+from models.audit.tables import AuditEvent
+from models.protection import custodian_lifecycle, disclosure, unseal
+from models.protection.unseal_tables import ResealedShare, UnsealRequest
+from models.reporting import intake
+from models.staff.tables import Staff
+from models.store.errors import ClueGuardError, InvalidInput, NotAllowed
 from tests.unseal.conftest import CANARY, IDENTITY, approve_by, file_request
 
 START = "2026-11-28 08:00:00 +0000"
@@ -39,7 +42,7 @@ def test_happy_path_k_approvals_then_the_requester_opens(staff_rt, officer, clue
     assert events == ["unseal.requested", "unseal.approval_given", "unseal.approval_given", "unseal.approved",
                       "unseal.identity_viewed", "unseal.notice_sent", "unseal.identity_viewed"]
     with staff_rt.stores.case() as session:
-        assert audit.verify(session) == []
+        assert trail.verify(session) == []
 
 
 def test_every_step_is_audited_with_who_when_which_request_and_never_the_identity(
@@ -137,7 +140,7 @@ def _requester_approves(ctx) -> Callable[[], object]:
 def _requester_holding_custodian_keys(ctx) -> Callable[[], object]:
     # keeper1 becomes a protection officer, asks, then is a custodian again and tries to approve.
     _set_role(ctx.rt, "keeper1", "protection_officer")
-    from models.officer_keys import ensure_officer_key
+    from models.staff.officer_keys import ensure_officer_key
 
     ensure_officer_key(ctx.rt, ctx.keepers["keeper1"], "keeper1", "correct horse battery")
     rid = unseal.request_unseal(ctx.rt, ctx.keepers["keeper1"], ctx.clue.report_id, "自己申请", "reporter_consent")
@@ -267,7 +270,7 @@ def test_expiry_and_window_cleanup_destroy_reseal_shares(staff_rt, officer, clue
 
 
 def test_a_password_change_rewraps_the_officer_key(staff_rt, officer, clue, keepers, custodians) -> None:
-    from models.accounts import change_password
+    from models.staff.accounts import change_password
 
     rid = file_request(staff_rt, officer, clue)
     approve_by(staff_rt, keepers, custodians, rid, "keeper1", "keeper2")

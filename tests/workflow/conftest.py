@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from models import intake, transfer, workflow
-from models.runtime import Runtime
-from models.tables import Staff
+from models.cases import transfer, workflow
+from models.reporting import intake
+from models.staff.tables import Staff
+from models.store.runtime import Runtime
 from tests.conftest import StaffUser, submission
 
 UNIT_A = "第一科"
@@ -59,7 +60,7 @@ class Office:
         return report_id
 
     def state(self, report_id: str) -> str:
-        from models.tables import Report
+        from models.reporting.tables import Report
 
         with self.rt.stores.case() as session:
             report = session.get(Report, report_id)
@@ -67,7 +68,7 @@ class Office:
             return report.state
 
     def track(self, report_id: str) -> Any:
-        from models.workflow_tables import ClueTrack
+        from models.cases.tables import ClueTrack
 
         with self.rt.stores.case() as session:
             return session.get(ClueTrack, report_id)

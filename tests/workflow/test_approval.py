@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models import transfer, workflow
-from models.workflow import ApprovalRequired, SelfApproval
+from models.cases import transfer, workflow
+from models.cases.workflow import ApprovalRequired, SelfApproval
 
 KINDS = [
     ("gang_transfer", {"gang": True}),

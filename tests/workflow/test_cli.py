@@ -5,9 +5,9 @@ from __future__ import annotations
 import time_machine
 from click.testing import CliRunner
 
-from models import deadlines
+from models.cases import deadlines
 from tests.workflow.test_deadlines import DAY0
-from web.cli import main
+from web.cli.main import main
 
 
 def test_deadlines_prints_the_board_and_escalates(office) -> None:
@@ -26,7 +26,7 @@ def test_deadlines_prints_the_board_and_escalates(office) -> None:
 
 
 def test_survey_command_runs_once_a_month(office) -> None:
-    from models import workflow
+    from models.cases import workflow
 
     workflow.close_clue(office.rt, office.clerk.id, office.concluded(gang=False, transfer=False))
     runner = CliRunner()

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 import time_machine
 
-from models import deadlines, transfer, workflow
+from models.cases import deadlines, transfer, workflow
 
 # 10:00 in Beijing on 1 March 2026: the conclusion day (day 0).
 DAY0 = "2026-03-01 10:00:00 +0800"

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import time_machine
 
-from models import deadlines, workflow
+from models.cases import deadlines, workflow
 from tests.workflow.test_deadlines import DAY0
 
 

@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import time_machine
 
-from models import intake
-from models.config import Config
-from models.db import Stores
-from models.runtime import Runtime, open_runtime
+from models.reporting import intake
+from models.store.config import Config
+from models.store.db import Stores
+from models.store.runtime import Runtime, open_runtime
 from tests.conftest import submission
 
 CLUES = 200

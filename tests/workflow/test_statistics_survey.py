@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from models import intake, statistics, survey, transfer, workflow
-from models.errors import NotAllowed, WrongState
+from models.cases import statistics, survey, transfer, workflow
+from models.reporting import intake
+from models.store.errors import NotAllowed, WrongState
 from tests.conftest import submission
 
 

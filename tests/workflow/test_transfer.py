@@ -7,9 +7,10 @@ import json
 import pytest
 from sqlalchemy import select
 
-from models import intake, transfer, workflow
-from models.errors import InvalidInput, NotAllowed
-from models.workflow_tables import Transfer
+from models.cases import transfer, workflow
+from models.cases.tables import Transfer
+from models.reporting import intake
+from models.store.errors import InvalidInput, NotAllowed
 from tests.conftest import submission
 
 CANARY = "CANARY-身份-4411"
@@ -112,7 +113,7 @@ def test_a_clue_registered_by_staff_from_a_phone_call_flows_through_the_states(o
 
 def test_the_package_carries_the_redacted_rendering(office) -> None:
     """R12: passages staff marked for redaction do not leave in a transfer package."""
-    from models import redaction
+    from models.cases import redaction
 
     report_id = office.concluded(gang=True)
     redaction.mark_redaction(office.rt, office.clerk.id, report_id, "description", phrase="强占集体土地")

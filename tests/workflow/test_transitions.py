@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import audit, transfer, workflow
-from models.errors import InvalidInput, NotAllowed, WrongState
-from models.tables import AuditEvent, Report
-from models.workflow_tables import Assignment, CaseRecord
+from models.audit import trail
+from models.audit.tables import AuditEvent
+from models.cases import transfer, workflow
+from models.cases.tables import Assignment, CaseRecord
+from models.reporting.tables import Report
+from models.store.errors import InvalidInput, NotAllowed, WrongState
 
 
 def _events(office, report_id: str) -> list[str]:
@@ -40,7 +42,7 @@ def test_the_whole_line_from_received_to_archived(office) -> None:
     assert track.registered_by == office.clerk.id and track.approved_by == office.head.id
     assert track.archived_at is not None
     with rt.stores.case() as session:
-        assert audit.verify(session) == []
+        assert trail.verify(session) == []
 
 
 def test_a_clue_needing_no_transfer_closes_after_its_conclusion(office) -> None:

@@ -14,11 +14,11 @@ from pathlib import Path
 import click
 
 import vault
-from models.config import Config
-from models.custodians import run_ceremony
-from models.intake import Person, Submission, add_follow_up, reporter_status, submit_report
-from models.runtime import open_runtime
-from models.setup import init_site
+from models.datadir.setup import init_site
+from models.protection.custodians import run_ceremony
+from models.reporting.intake import Person, Submission, add_follow_up, reporter_status, submit_report
+from models.store.config import Config
+from models.store.runtime import open_runtime
 
 
 def _timed(fn: Callable[[], object], rounds: int) -> list[float]:
@@ -53,7 +53,7 @@ def intake_bench(rounds: int, database_url: str, vault_url: str) -> None:
         init_site(config)
         rt = open_runtime(config, staff_side=True)
         # The ceremony needs custodian accounts; the cost measured is sealing, not accounts.
-        from models.accounts import add_staff
+        from models.staff.accounts import add_staff
 
         people = [(f"bench-keeper-{i}", f"bench passphrase {i}!") for i in range(5)]
         for name, _ in people:

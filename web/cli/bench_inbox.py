@@ -26,17 +26,18 @@ import pyotp
 from sqlalchemy import create_engine, insert, text
 
 import vault
-from models.accounts import accept_pledge, add_staff
-from models.categories import CATEGORIES, SOURCES
-from models.config import Config
-from models.db import Stores
-from models.intake import data_key_context
-from models.keys import generate_intake_key
-from models.registry import format_registry_no
-from models.runtime import Runtime, ensure_site_salt, open_runtime
-from models.schema import upgrade_all
-from models.tables import DataKey, RegistryCounter, Report, Staff
-from models.workflow_tables import ClueTrack
+from models.cases.tables import ClueTrack
+from models.datadir.schema import upgrade_all
+from models.reporting.categories import CATEGORIES, SOURCES
+from models.reporting.intake import data_key_context
+from models.reporting.registry import format_registry_no
+from models.reporting.tables import DataKey, RegistryCounter, Report
+from models.staff.accounts import accept_pledge, add_staff
+from models.staff.tables import Staff
+from models.store.config import Config
+from models.store.db import Stores
+from models.store.keys import generate_intake_key
+from models.store.runtime import Runtime, ensure_site_salt, open_runtime
 
 UNITS = 20
 HANDLERS_PER_UNIT = 2

@@ -16,14 +16,15 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from models import casework, intake
-from models.accounts import add_staff
-from models.config import Config
-from models.custodians import run_ceremony
-from models.intake import Person, Submission
-from models.runtime import Runtime, open_runtime
-from models.setup import init_site
-from models.tables import Staff
+from models.cases import casework
+from models.datadir.setup import init_site
+from models.protection.custodians import run_ceremony
+from models.reporting import intake
+from models.reporting.intake import Person, Submission
+from models.staff.accounts import add_staff
+from models.staff.tables import Staff
+from models.store.config import Config
+from models.store.runtime import Runtime, open_runtime
 
 CREDENTIALS_FILE = "demo-credentials.json"
 UNIT = "第一科（演示）"

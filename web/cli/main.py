@@ -9,13 +9,13 @@ from pathlib import Path
 
 import click
 
-from models import audit
-from models.accounts import ROLES, add_staff
-from models.custodians import run_ceremony
-from models.errors import ClueGuardError
-from models.identities import remove_orphans
-from models.setup import init_site
-from web.cli_support import fail, get_config, public_runtime, read_stdin_lines, staff_runtime
+from models.audit import trail
+from models.datadir.setup import init_site
+from models.protection.custodians import run_ceremony
+from models.reporting.orphans import remove_orphans
+from models.staff.accounts import ROLES, add_staff
+from models.store.errors import ClueGuardError
+from web.cli.support import fail, get_config, public_runtime, read_stdin_lines, staff_runtime
 
 
 @click.group()
@@ -93,8 +93,8 @@ def audit_verify(ctx: click.Context) -> None:
     """Check the hash chain end to end; exit 1 if anything was altered or removed."""
     rt = public_runtime(ctx)
     with rt.stores.case() as session:
-        problems = audit.verify(session)
-        count = session.query(audit.AuditEvent).count()
+        problems = trail.verify(session)
+        count = session.query(trail.AuditEvent).count()
     if problems:
         for p in problems:
             click.echo(f"event {p.event_id}: {p.reason}", err=True)
@@ -107,7 +107,7 @@ def audit_verify(ctx: click.Context) -> None:
 @click.pass_context
 def doctor(ctx: click.Context, fix: bool) -> None:
     """Find sealed identities that no report points to (left by a crash mid-intake)."""
-    from models.identities import find_orphans
+    from models.reporting.orphans import find_orphans
 
     rt = public_runtime(ctx)
     if fix:
@@ -121,7 +121,7 @@ def doctor(ctx: click.Context, fix: bool) -> None:
 @click.pass_context
 def backup_command(ctx: click.Context, dest: Path) -> None:
     """Back up both stores and the key files into the new directory DEST."""
-    from models.backup import backup
+    from models.datadir.backup import backup
 
     rt = public_runtime(ctx)
     summary = backup(get_config(ctx), rt.stores, dest)
@@ -134,8 +134,8 @@ def backup_command(ctx: click.Context, dest: Path) -> None:
 @click.pass_context
 def restore_command(ctx: click.Context, src: Path) -> None:
     """Restore a backup into a new, empty site (run after `clueguard init`)."""
-    from models.backup import restore
-    from models.db import Stores
+    from models.datadir.backup import restore
+    from models.store.db import Stores
 
     config = get_config(ctx)
     init_site(config)
@@ -152,10 +152,12 @@ def restore_command(ctx: click.Context, src: Path) -> None:
 def _register_commands() -> None:
     # Imported here: these modules use this one's helpers (get_config, staff_runtime, fail).
     from bot.cli import bot_command
-    from web import staff_cli, vault_cli, workflow_cli
-    from web.bench import bench_group
-    from web.bench_inbox import inbox_bench
-    from web.serve import demo, serve, totp
+    from web.cli import staff as staff_cli
+    from web.cli import vault as vault_cli
+    from web.cli import workflow as workflow_cli
+    from web.cli.bench import bench_group
+    from web.cli.bench_inbox import inbox_bench
+    from web.cli.serve import demo, serve, totp
 
     bench_group.add_command(inbox_bench, "inbox")
     main.add_command(bench_group)

@@ -20,9 +20,9 @@ import pyotp
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from models.config import Config
-from models.runtime import Runtime
-from web.demo import THRESHOLD, DemoCredentials
+from models.store.config import Config
+from models.store.runtime import Runtime
+from web.cli.demo import THRESHOLD, DemoCredentials
 
 APPS = ("public", "staff")
 DEFAULT_PORTS = {"public": 5000, "staff": 5001}
@@ -110,7 +110,7 @@ def run_server(kind: str, config: Config, options: dict[str, Any]) -> None:
 @click.pass_context
 def serve(ctx: click.Context, kind: str, host: str, port: int | None, workers: int) -> None:
     """Serve the public or the staff app with gunicorn (put a TLS reverse proxy in front)."""
-    from web.cli_support import get_config
+    from web.cli.support import get_config
 
     config = get_config(ctx)
     try:
@@ -218,8 +218,8 @@ def _raise_interrupt(_signum: int, _frame: object) -> None:
 @click.pass_context
 def demo(ctx: click.Context, data_dir: Path, host: str, public_port: int, staff_port: int, no_serve: bool) -> None:
     """Set up a DEMO (accounts, vault, sample clues; secrets printed) and serve both apps."""
-    from web.cli_support import get_config
-    from web.demo import config_with_data_dir, set_up_demo  # the demo's imports load only when used
+    from web.cli.demo import config_with_data_dir, set_up_demo  # the demo's imports load only when used
+    from web.cli.support import get_config
 
     config = config_with_data_dir(get_config(ctx), data_dir)
     try:

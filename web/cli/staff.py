@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import click
 
-from models import staff_admin
-from models.accounts import find_staff
-from models.errors import ClueGuardError
-from web.cli_support import fail, read_stdin_lines, staff_runtime
+from models.administration import staff_admin
+from models.staff.accounts import find_staff
+from models.store.errors import ClueGuardError
+from web.cli.support import fail, read_stdin_lines, staff_runtime
 
 
 @click.command("list")

@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from models.config import Config, config_from_env
-from models.errors import ClueGuardError, InvalidInput
-from models.i18n import translate
-from models.runtime import Runtime, open_runtime
+from models.store.config import Config, config_from_env
+from models.store.errors import ClueGuardError, InvalidInput
+from models.store.i18n import translate
+from models.store.runtime import Runtime, open_runtime
 
 
 def get_config(ctx: click.Context) -> Config:

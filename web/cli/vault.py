@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import click
 
-from models import custodian_lifecycle, unseal
-from models.errors import ClueGuardError
-from models.identities import vault_threshold
-from web.cli_support import fail, read_stdin_lines, staff_runtime
+from models.identities.sealing import vault_threshold
+from models.protection import custodian_lifecycle, unseal
+from models.store.errors import ClueGuardError
+from web.cli.support import fail, read_stdin_lines, staff_runtime
 
 
 @click.command("passphrase")

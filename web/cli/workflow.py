@@ -6,11 +6,11 @@ from itertools import groupby
 
 import click
 
-from models.deadlines import deadline_board, escalate_overdue, local_today
-from models.errors import ClueGuardError
-from models.runtime import Runtime, open_runtime
-from models.survey import run_monthly_survey
-from web.cli_support import fail, get_config
+from models.cases.deadlines import deadline_board, escalate_overdue, local_today
+from models.cases.survey import run_monthly_survey
+from models.store.errors import ClueGuardError
+from models.store.runtime import Runtime, open_runtime
+from web.cli.support import fail, get_config
 
 
 def _runtime(ctx: click.Context) -> Runtime:

@@ -13,11 +13,11 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from models import intake
-from models.categories import CATEGORIES
-from models.errors import InvalidInput, ReceiptNotFound, ServiceUnavailable
-from models.i18n import N_, translate
-from models.identities import IDENTITY_FIELDS
+from models.identities.sealing import IDENTITY_FIELDS
+from models.reporting import intake
+from models.reporting.categories import CATEGORIES
+from models.store.errors import InvalidInput, ReceiptNotFound, ServiceUnavailable
+from models.store.i18n import N_, translate
 from web.public.context import current_runtime
 from web.public.forms import REPORTED_FIELDS, SHIELDING_FIELDS
 from web.public.openapi import openapi_document

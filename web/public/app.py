@@ -15,10 +15,10 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from models.config import Config
-from models.i18n import N_
-from models.keys import load_or_create_secret
-from models.runtime import Runtime, open_runtime
+from models.store.config import Config
+from models.store.i18n import N_
+from models.store.keys import load_or_create_secret
+from models.store.runtime import Runtime, open_runtime
 from web.public import api, pages
 from web.public.context import RUNTIME_KEY, current_runtime
 from web.public.forms import read_report_form

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from models.runtime import Runtime
+from models.store.runtime import Runtime
 
 RUNTIME_KEY = "clueguard_runtime"
 

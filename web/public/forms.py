@@ -11,10 +11,10 @@ from urllib.parse import unquote_to_bytes
 
 from flask import Request
 
-from models.files import Upload
-from models.i18n import N_
-from models.identities import IDENTITY_FIELDS
-from models.intake import MAX_PEOPLE, Person, Submission
+from models.identities.sealing import IDENTITY_FIELDS
+from models.reporting.files import Upload
+from models.reporting.intake import MAX_PEOPLE, Person, Submission
+from models.store.i18n import N_
 
 REPORTED_FIELDS = ("name", "unit", "position", "place")
 SHIELDING_FIELDS = ("name", "unit", "position")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.categories import CATEGORIES
-from models.identities import IDENTITY_FIELDS
-from models.intake import COARSE_STATUS, MAX_FIELD, MAX_PEOPLE
+from models.identities.sealing import IDENTITY_FIELDS
+from models.reporting.categories import CATEGORIES
+from models.reporting.intake import COARSE_STATUS, MAX_FIELD, MAX_PEOPLE
 
 API_VERSION = "1.0.0"
 

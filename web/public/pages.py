@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, make_response, render_template, request
 
-from models import intake
-from models.categories import CATEGORIES
-from models.config import Config
-from models.errors import InvalidInput, ReceiptNotFound, ServiceUnavailable
-from models.i18n import N_, translate
-from models.identities import vault_ready, vault_threshold
+from models.identities.sealing import vault_ready, vault_threshold
+from models.reporting import intake
+from models.reporting.categories import CATEGORIES
+from models.store.config import Config
+from models.store.errors import InvalidInput, ReceiptNotFound, ServiceUnavailable
+from models.store.i18n import N_, translate
 from vault import format_receipt
 from web.public.context import current_runtime
 from web.public.forms import (

@@ -9,10 +9,10 @@ from typing import Any
 from flask import Flask, render_template
 from flask_wtf import CSRFProtect
 
-from models.accounts import CONTENT_ROLES
-from models.config import Config
-from models.keys import load_or_create_secret
-from models.runtime import Runtime, open_runtime
+from models.staff.accounts import CONTENT_ROLES
+from models.store.config import Config
+from models.store.keys import load_or_create_secret
+from models.store.runtime import Runtime, open_runtime
 from web.shared import RUNTIME_KEY, STATIC_DIR, init_common
 
 # These modules add routes to api.bp and cases.bp at import: they must be imported before the

@@ -14,10 +14,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
-from models import staff_admin
-from models.accounts import ROLES
-from models.errors import ClueGuardError
-from models.i18n import N_
+from models.administration import staff_admin
+from models.staff.accounts import ROLES
+from models.store.errors import ClueGuardError
+from models.store.i18n import N_
 from web.shared import error_message, flash_error, get_runtime, no_store
 from web.staff.auth import me, require_role
 from web.staff.nav import add_nav_link

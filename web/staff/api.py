@@ -15,9 +15,9 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from models import accounts
-from models.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
-from models.tables import Staff
+from models.staff import accounts
+from models.staff.tables import Staff
+from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
 from web.shared import error_message, field_errors, get_runtime
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -11,12 +11,12 @@ from typing import Any
 
 from flask import g, jsonify, request
 
-from models import casework
-from models.accounts import CONTENT_ROLES
-from models.categories import CATEGORIES
-from models.errors import InvalidInput
-from models.i18n import N_
-from models.tables import Report
+from models.cases import casework
+from models.reporting.categories import CATEGORIES
+from models.reporting.tables import Report
+from models.staff.accounts import CONTENT_ROLES
+from models.store.errors import InvalidInput
+from models.store.i18n import N_
 from web.shared import get_runtime
 from web.staff.api import BEARER, api_auth, bp, json_body, register_openapi
 from web.staff.labels import STATE_LABELS

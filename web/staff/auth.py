@@ -20,11 +20,11 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from models import accounts
-from models.db import utcnow
-from models.errors import ClueGuardError, NotFound
-from models.i18n import N_
-from models.tables import Staff
+from models.staff import accounts
+from models.staff.tables import Staff
+from models.store.db import utcnow
+from models.store.errors import ClueGuardError, NotFound
+from models.store.i18n import N_
 from web.shared import error_message, get_runtime
 
 bp = Blueprint("auth", __name__)

@@ -15,11 +15,11 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from models import casework
-from models.accounts import CONTENT_ROLES
-from models.categories import CATEGORIES, SOURCES
-from models.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
-from models.files import Upload
+from models.cases import casework
+from models.reporting.categories import CATEGORIES, SOURCES
+from models.reporting.files import Upload
+from models.staff.accounts import CONTENT_ROLES
+from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
 from web.shared import error_message, field_errors, get_runtime, no_store
 from web.staff.auth import me, require_role
 from web.staff.labels import CHANNEL_LABELS, STATE_LABELS, local_time

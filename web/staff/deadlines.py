@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, flash, render_template
 from flask_babel import gettext as _
 from flask_login import user_logged_in
 
-from models.deadlines import deadline_board, open_escalations
+from models.cases.deadlines import deadline_board, open_escalations
 from web.shared import get_runtime
 from web.staff.auth import me, require_role
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from datetime import timezone as fixed_zone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from models import workflow
-from models.i18n import N_
+from models.cases import workflow
+from models.store.i18n import N_
 
 ROLE_LABELS: dict[str, str] = {
     "intake": N_("Intake staff"),

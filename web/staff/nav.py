@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from flask import current_app, url_for
 
-from models.accounts import CONTENT_ROLES
-from models.i18n import N_
+from models.staff.accounts import CONTENT_ROLES
+from models.store.i18n import N_
 
 
 @dataclass(frozen=True)

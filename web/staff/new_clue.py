@@ -12,10 +12,10 @@ from typing import Any
 from flask import Response, flash, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from models.errors import ClueGuardError, InvalidInput
-from models.i18n import N_
-from models.identities import IDENTITY_FIELDS, IDENTITY_LABELS
-from models.intake import Person, Submission, submit_report
+from models.identities.sealing import IDENTITY_FIELDS, IDENTITY_LABELS
+from models.reporting.intake import Person, Submission, submit_report
+from models.store.errors import ClueGuardError, InvalidInput
+from models.store.i18n import N_
 from web.shared import error_message, field_errors, get_runtime, no_store
 from web.staff.auth import me, require_role
 from web.staff.cases import bp, uploads_from_request

@@ -12,10 +12,11 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from models import protection, redaction, unseal
-from models.errors import ClueGuardError
-from models.i18n import N_
-from models.protection import HIGH_RISK, RISK_LEVELS
+from models.cases import redaction
+from models.protection import measures, unseal
+from models.protection.measures import HIGH_RISK, RISK_LEVELS
+from models.store.errors import ClueGuardError
+from models.store.i18n import N_
 from web.shared import flash_error, get_runtime, no_store
 from web.staff.auth import me, require_role
 from web.staff.nav import add_nav_link
@@ -24,20 +25,20 @@ bp = Blueprint("protection", __name__)
 
 OFFICER = "protection_officer"
 READERS = (OFFICER, "unit_head")
-add_nav_link("protection.board", N_("Protection board"), set(READERS))
+add_nav_link("measures.board", N_("Protection board"), set(READERS))
 MARKERS = tuple(redaction.MARKERS)
 
 
 @bp.app_template_global()
 def risk_level_of(report_id: str) -> str | None:
     """The clue's retaliation risk level, for flags on other pages."""
-    return protection.risk_levels(get_runtime(), [report_id]).get(report_id)
+    return measures.risk_levels(get_runtime(), [report_id]).get(report_id)
 
 
 @bp.app_template_global()
 def risk_levels_for(report_ids: list[str]) -> dict[str, str]:
     """Risk level per report id, for flags in lists such as the inbox (one query per page)."""
-    return protection.risk_levels(get_runtime(), report_ids)
+    return measures.risk_levels(get_runtime(), report_ids)
 
 
 @bp.app_template_global()
@@ -57,7 +58,7 @@ def _labels() -> dict[str, Any]:
 @require_role(*READERS)
 def board() -> Any:
     """Protection cases, highest risk first, then the longest open."""
-    rows = protection.protection_board(get_runtime(), me().id)
+    rows = measures.protection_board(get_runtime(), me().id)
     return render_template("staff/protection_board.html", rows=rows)
 
 
@@ -69,7 +70,7 @@ def case(report_id: str) -> Any:
     view = None
     try:
         if me().role in READERS:
-            view = protection.protection_view(rt, me().id, report_id)
+            view = measures.protection_view(rt, me().id, report_id)
         clue, marks = redaction.redaction_marks(rt, me().id, report_id)
     except ClueGuardError as err:
         flash_error(err)
@@ -82,7 +83,7 @@ def case(report_id: str) -> Any:
 
 
 def _back(report_id: str) -> Response:
-    return redirect(url_for("protection.case", report_id=report_id))
+    return redirect(url_for("measures.case", report_id=report_id))
 
 
 @bp.post("/cases/<report_id>/protection/risk")
@@ -90,7 +91,7 @@ def _back(report_id: str) -> Response:
 def risk(report_id: str) -> Response:
     """Set the retaliation risk level with its reasons."""
     try:
-        protection.set_risk(get_runtime(), me().id, report_id, request.form.get("level", ""),
+        measures.set_risk(get_runtime(), me().id, report_id, request.form.get("level", ""),
                             request.form.get("reasons", ""))
     except ClueGuardError as err:
         flash_error(err)
@@ -109,7 +110,7 @@ def measure(report_id: str) -> Response:
         flash(_("Give the date as YYYY-MM-DD."), "error")
         return _back(report_id)
     try:
-        protection.record_measure(get_runtime(), me().id, report_id, request.form.get("what", ""), taken_on)
+        measures.record_measure(get_runtime(), me().id, report_id, request.form.get("what", ""), taken_on)
     except ClueGuardError as err:
         flash_error(err)
     else:

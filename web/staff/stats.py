@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
-from models.categories import CATEGORIES, SOURCES
-from models.i18n import N_, translate
-from models.statistics import clue_statistics
-from models.survey import SATISFACTION
-from models.workflow import STATE_LABELS
+from models.cases.statistics import clue_statistics
+from models.cases.survey import SATISFACTION
+from models.cases.workflow import STATE_LABELS
+from models.reporting.categories import CATEGORIES, SOURCES
+from models.store.i18n import N_, translate
 from web.shared import current_locale, get_runtime
 from web.staff.auth import me, require_role
 from web.staff.charts import bar_chart

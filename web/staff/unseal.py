@@ -14,11 +14,11 @@ from flask import Blueprint, flash, g, jsonify, make_response, redirect, render_
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from models import custodian_lifecycle, disclosure, unseal
-from models.errors import ClueGuardError
-from models.i18n import N_
-from models.identities import IDENTITY_LABELS, vault_threshold
-from models.unseal import LEGAL_BASES, NOTICE_LABELS, STATE_LABELS, RequestView
+from models.identities.sealing import IDENTITY_LABELS, vault_threshold
+from models.protection import custodian_lifecycle, disclosure, unseal
+from models.protection.unseal import LEGAL_BASES, NOTICE_LABELS, STATE_LABELS, RequestView
+from models.store.errors import ClueGuardError
+from models.store.i18n import N_
 from web.shared import flash_error, get_runtime, no_store
 from web.staff.api import BEARER, api_auth, json_body, register_openapi
 from web.staff.api import bp as api_bp

@@ -13,18 +13,19 @@ from flask import Blueprint, Flask, Response, abort, flash, redirect, render_tem
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from models import audit, casework, transfer, workflow
-from models.casefile import CaseWorkflow, case_workflow
-from models.casework import load_case
-from models.categories import CATEGORIES
-from models.deadlines import KIND_LABELS, STATUS_LABELS
-from models.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
-from models.files import Upload
-from models.i18n import N_
-from models.records import read_record_file
-from models.runtime import Runtime
-from models.survey import SATISFACTION
-from models.workflow import acting_staff
+from models.audit import trail
+from models.cases import casework, transfer, workflow
+from models.cases.casefile import CaseWorkflow, case_workflow
+from models.cases.casework import load_case
+from models.cases.deadlines import KIND_LABELS, STATUS_LABELS
+from models.cases.records import read_record_file
+from models.cases.survey import SATISFACTION
+from models.cases.workflow import acting_staff
+from models.reporting.categories import CATEGORIES
+from models.reporting.files import Upload
+from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
+from models.store.i18n import N_
+from models.store.runtime import Runtime
 from web.shared import field_errors, flash_error, get_runtime, no_store
 from web.staff.auth import me, require_role
 
@@ -158,7 +159,7 @@ def record_file(file_id: str) -> Any:
             report_id, name, mime, data = read_record_file(rt, session, file_id)
             staff = acting_staff(session, me().id)
             load_case(session, staff, report_id)
-            audit.record(session, staff.username, "record_file.viewed", report_id, file=file_id)
+            trail.record(session, staff.username, "record_file.viewed", report_id, file=file_id)
     except (LookupError, NotFound):
         abort(404)
     except NotAllowed:

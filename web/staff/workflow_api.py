@@ -11,9 +11,9 @@ from typing import Any
 
 from flask import g, jsonify
 
-from models import deadlines, statistics, transfer, workflow
-from models.errors import InvalidInput
-from models.i18n import N_
+from models.cases import deadlines, statistics, transfer, workflow
+from models.store.errors import InvalidInput
+from models.store.i18n import N_
 from web.shared import get_runtime
 from web.staff.api import BEARER, api_auth, bp, json_body, register_openapi
 

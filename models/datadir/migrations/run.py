@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, MetaData, engine_from_config, pool
 
-from models.schema import target_metadata
+from models.datadir.schema import target_metadata
 
 
 def run_migrations(store: str) -> None:

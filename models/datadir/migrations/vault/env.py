@@ -1,5 +1,5 @@
-"""Alembic environment for the vault store (run through models.schema, or alembic -c)."""
+"""Alembic environment for the vault store (run through models.datadir.schema, or alembic -c)."""
 
-from models.migrations.run import run_migrations
+from models.datadir.migrations.run import run_migrations
 
 run_migrations("vault")

@@ -7,10 +7,8 @@ Create Date: 2026-11-28 12:50:51.425716
 """
 from collections.abc import Sequence
 
-
 import sqlalchemy as sa
 from alembic import op
-
 
 # revision identifiers, used by Alembic.
 revision: str = 'case0200'

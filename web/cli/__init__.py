@@ -1,0 +1,11 @@
+"""The ``clueguard`` command, one module per command group.
+
+``main`` builds the root group and the data-directory commands (init, add-staff, audit, doctor,
+backup, restore); ``staff``, ``vault`` and ``workflow`` hold those groups; ``serve`` and ``demo``
+start the apps; ``bench`` and ``bench_inbox`` are the benchmarks; ``support`` has the helpers
+they share. The bot's command lives with the bot (``bot.cli``) and is registered here.
+"""
+
+from web.cli.main import main
+
+__all__ = ["main"]
