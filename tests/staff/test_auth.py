@@ -6,7 +6,7 @@ import pyotp
 import pytest
 import time_machine
 
-from models.audit import trail
+from models.audit.tables import AuditEvent
 from models.staff.tables import Staff
 from tests.conftest import _sign_in_form
 
@@ -34,7 +34,7 @@ def test_sign_in_with_password_and_totp_then_pledge(staff_app, make_staff, staff
     assert client.post("/pledge", data={"csrf_token": token, "accept": "yes"}).status_code == 302
     assert client.get("/").status_code == 200
     with staff_rt.stores.case() as session:
-        events = [e.event for e in session.query(trail.AuditEvent).order_by(trail.AuditEvent.id)]
+        events = [e.event for e in session.query(AuditEvent).order_by(AuditEvent.id)]
     assert "signin.succeeded" in events and "staff.pledge_accepted" in events
 
 

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from sqlalchemy import select, update
 
-from models.audit import trail
+from models.audit.tables import AuditEvent
 from models.cases import casework
 from models.reporting import intake
 from models.reporting.files import Upload
@@ -27,9 +27,9 @@ def set_state(staff_rt, report_id: str, state: str) -> None:
         session.execute(update(Report).where(Report.id == report_id).values(state=state))
 
 
-def events(staff_rt, name: str) -> list[trail.AuditEvent]:
+def events(staff_rt, name: str) -> list[AuditEvent]:
     with staff_rt.stores.case() as session:
-        return list(session.scalars(select(trail.AuditEvent).where(trail.AuditEvent.event == name)))
+        return list(session.scalars(select(AuditEvent).where(AuditEvent.event == name)))
 
 
 # --- the inbox -----------------------------------------------------------------------------

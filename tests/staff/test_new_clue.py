@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from sqlalchemy import func, select, text
 
-from models.audit import trail
+from models.audit.tables import AuditEvent
 from models.identities.tables import SealedIdentityRow
 from models.reporting import intake
 from models.reporting.tables import Report
@@ -64,7 +64,7 @@ def test_anonymous_phone_clue_gets_a_number_and_a_receipt(make_staff, sign_in, s
         report = session.scalar(select(Report))
         assert (report.channel, report.source, report.confidential, report.identity_id) == \
             ("phone", "phone", False, None)
-        [event] = session.scalars(select(trail.AuditEvent).where(trail.AuditEvent.event == "report.submitted"))
+        [event] = session.scalars(select(AuditEvent).where(AuditEvent.event == "report.submitted"))
         assert event.actor == "clerk" and event.detail["source"] == "phone"
     case = browser.get(f"/cases/{report.id}").get_data(as_text=True)
     assert "黑皮" in case and "某县市场监管所" in case and "电话" in case

@@ -32,7 +32,7 @@ def test_risk_and_measures_are_kept_encrypted_and_shown_to_officers(staff_rt, ma
             m.what for m in session.scalars(select(ProtectionMeasure)))
         events = [(e.event, e.detail) for e in session.scalars(select(AuditEvent))]
     assert "报复".encode() not in stored and "派出所".encode() not in stored
-    assert ("measures.risk_set", {"level": "high"}) in events
+    assert ("protection.risk_set", {"level": "high"}) in events
     assert "报复" not in repr(events)
 
 
@@ -50,7 +50,7 @@ def test_protection_acts_refuse_other_roles(staff_rt, make_staff, clue, role, ac
         calls[act]()
     with staff_rt.stores.case() as session:
         refusals = [(e.actor, e.report_id, e.detail.get("act")) for e in session.scalars(select(AuditEvent))
-                    if e.event == "measures.refused"]
+                    if e.event == "protection.refused"]
     assert refusals == [("someone", clue.report_id, {"view": "protection_view"}.get(act, act))]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from models.audit import trail
+from models.audit.tables import AuditEvent
 from models.datadir.setup import init_site
 from models.protection.custodians import run_ceremony
 from models.reporting.orphans import remove_orphans
@@ -94,7 +95,7 @@ def audit_verify(ctx: click.Context) -> None:
     rt = public_runtime(ctx)
     with rt.stores.case() as session:
         problems = trail.verify(session)
-        count = session.query(trail.AuditEvent).count()
+        count = session.query(AuditEvent).count()
     if problems:
         for p in problems:
             click.echo(f"event {p.event_id}: {p.reason}", err=True)

@@ -25,7 +25,7 @@ bp = Blueprint("protection", __name__)
 
 OFFICER = "protection_officer"
 READERS = (OFFICER, "unit_head")
-add_nav_link("measures.board", N_("Protection board"), set(READERS))
+add_nav_link("protection.board", N_("Protection board"), set(READERS))
 MARKERS = tuple(redaction.MARKERS)
 
 
@@ -83,7 +83,7 @@ def case(report_id: str) -> Any:
 
 
 def _back(report_id: str) -> Response:
-    return redirect(url_for("measures.case", report_id=report_id))
+    return redirect(url_for("protection.case", report_id=report_id))
 
 
 @bp.post("/cases/<report_id>/protection/risk")
