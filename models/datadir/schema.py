@@ -17,6 +17,7 @@ def target_metadata(store: str) -> MetaData:
     # Importing the table modules registers their tables on the metadata.
     from models.audit import tables as _audit  # noqa: F401
     from models.cases import tables as _cases  # noqa: F401
+    from models.confidentiality import tables as _confidentiality  # noqa: F401
     from models.identities import tables as _identities  # noqa: F401
     from models.protection import tables as _protection  # noqa: F401
     from models.protection import unseal_tables as _unseal  # noqa: F401

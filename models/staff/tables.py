@@ -19,6 +19,8 @@ class Unit(CaseBase):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # The intake office (受理部门): clues not yet registered to a unit belong to it alone (R20).
+    intake_office: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class Staff(CaseBase):
