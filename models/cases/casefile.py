@@ -47,7 +47,7 @@ def case_workflow(rt: Runtime, staff_id: int, report_id: str) -> CaseWorkflow:
     """The handling of one clue as the staff member may see it; reading its records is audited."""
     with rt.stores.case() as session:
         staff = acting_staff(session, staff_id)
-        report = load_case(session, staff, report_id)
+        report = load_case(session, staff, report_id, read_only=True, what="records")
         track = session.get(ClueTrack, report.id)
         names = {s.id: s.display_name for s in session.scalars(select(Staff))}
         units = {u.id: u.name for u in session.scalars(select(Unit))}

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 import vault
 from models.audit import trail
-from models.confidentiality.need_to_know import can_read_case, visible_cases
+from models.confidentiality.need_to_know import check_access, visible_cases
 from models.reporting.files import Upload, check_uploads
 from models.reporting.intake import data_key_context, file_name_and_type, seal_message, unpack_file
 from models.reporting.tables import Attachment, DataKey, Message, Report
@@ -65,14 +65,14 @@ def _actor(session: Session, staff_id: int) -> Staff:
     return staff
 
 
-def load_case(session: Session, staff: Staff, report_id: str) -> Report:
-    """The report if this staff member may read it (need-to-know, R20); else NotFound/NotAllowed."""
+def load_case(session: Session, staff: Staff, report_id: str, *, read_only: bool = False,
+              what: str = "report") -> Report:
+    """The report if this staff member may handle it (need-to-know, R20), or with ``read_only``
+    also read it under a borrowing grant (the read is recorded); else NotFound/NotAllowed."""
     report = session.get(Report, report_id)
     if report is None:
         raise NotFound
-    if not can_read_case(staff, report):
-        trail.record_refusal(session, staff.username, "report.access_refused", report.id)
-        raise NotAllowed
+    check_access(session, staff, report, read_only=read_only, what=what)
     return report
 
 
@@ -115,7 +115,7 @@ def open_case(rt: Runtime, staff_id: int, report_id: str) -> CaseView:
     """Decrypt a clue, its file list and messages for a staff member allowed to read it."""
     with rt.stores.case() as session:
         staff = _actor(session, staff_id)
-        report = load_case(session, staff, report_id)
+        report = load_case(session, staff, report_id, read_only=True)
         keys = _data_keys(rt, session, report.id)
         clue = json.loads(vault.decrypt_blob(keys[report.data_key_id], report.content,
                                              f"report/{report.id}"))
@@ -145,7 +145,7 @@ def open_attachment(rt: Runtime, staff_id: int, attachment_id: str,
         att = session.get(Attachment, attachment_id)
         if att is None or (report_id is not None and att.report_id != report_id):
             raise NotFound
-        report = load_case(session, staff, att.report_id)
+        report = load_case(session, staff, att.report_id, read_only=True, what="attachment")
         sealed = session.get(DataKey, att.data_key_id)
         if sealed is None:
             raise NotFound

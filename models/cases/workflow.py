@@ -18,9 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.audit import trail
-from models.cases.deadlines import resolve_escalations, transfer_due
+from models.cases.deadlines import local_today, resolve_escalations, transfer_due
 from models.cases.records import seal_record
 from models.cases.tables import Assignment, ClueTrack
+from models.confidentiality.classification import set_retention, start_period
+from models.confidentiality.need_to_know import owns_case
 from models.reporting.files import Upload, check_uploads
 from models.reporting.tables import Report
 from models.staff.tables import Staff, Unit
@@ -135,7 +137,7 @@ def check(act: str, staff: Staff, report: Report, track: ClueTrack | None) -> No
     if rule.head_of_unit:
         if staff.unit_id is None or staff.unit_id != report.unit_id:
             raise NotAllowed(N_("Only a unit head of the clue's unit may do this."))
-    elif report.unit_id is not None and staff.unit_id != report.unit_id and staff.id != report.handler_id:
+    elif not owns_case(staff, report):
         raise NotAllowed(N_("This clue belongs to another unit."))
     if report.state not in rule.states:
         raise WrongState(rule.state_message)
@@ -235,6 +237,7 @@ def register_clue(rt: Runtime, staff_id: int, report_id: str, unit_id: int, hand
     def do(ctx: Context) -> None:
         _assign(ctx, unit_id, handler_id)
         ctx.track.registered_at, ctx.track.registered_by = utcnow(), ctx.staff.id
+        start_period(ctx.session, rt.config, ctx.report.id, local_today(rt.config))
         ctx.move("registered", "clue.registered", unit=unit_id, handler=handler_id)
 
     return run_act(rt, staff_id, report_id, "register", do)
@@ -363,6 +366,7 @@ def archive_clue(rt: Runtime, staff_id: int, report_id: str) -> str:
     """File a closed clue away (归档); the unit head decides."""
     def do(ctx: Context) -> None:
         ctx.track.archived_at = utcnow()
+        set_retention(ctx.session, rt.config, ctx.report.id, local_today(rt.config))
         ctx.move("archived", "clue.archived")
 
     return run_act(rt, staff_id, report_id, "archive", do)

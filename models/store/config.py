@@ -41,6 +41,9 @@ class Config:
     proxy_hops: int = 0
     # Closed clues asked each month how they were handled (R28).
     survey_sample: int = 10
+    # A clue's level until someone classifies it (R19) and how long archived clues are kept (R22).
+    default_classification: str = "secret"
+    archive_retention_years: int = 10
 
     def __post_init__(self) -> None:
         # Derived defaults: two SQLite files under the data directory.
@@ -81,6 +84,8 @@ def config_from_env(environ: dict[str, str] | None = None, **overrides: object) 
         "secure_cookies": _flag(env.get("CLUEGUARD_SECURE_COOKIES")),
         "proxy_hops": int(env.get("CLUEGUARD_PROXY_HOPS", "0") or 0),
         "survey_sample": int(env.get("CLUEGUARD_SURVEY_SAMPLE", "10") or 10),
+        "default_classification": env.get("CLUEGUARD_DEFAULT_CLASSIFICATION", "secret") or "secret",
+        "archive_retention_years": int(env.get("CLUEGUARD_ARCHIVE_RETENTION_YEARS", "10") or 10),
     }
     values.update(overrides)
     return Config(**values)  # type: ignore[arg-type]
