@@ -1,0 +1,233 @@
+"""Controlled copies (R21): exporting a clue needs a unit head's approval for a number of copies.
+
+Each copy is numbered (第N份 共M份) and has one holder; only that holder can produce it, only
+after approval and only within the approved count; every copy is registered, can be marked
+returned or destroyed, and the recall list shows those still out (the rules ask for a yearly
+recall in February). The PDF itself is rendered by ``models.cases.printing``, which calls
+``issue_copy`` here first: the checks live in one place whichever front end asks.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from models.audit import trail
+from models.confidentiality.borrowing import clean_reason
+from models.confidentiality.need_to_know import Destroyed, can_handle_case, is_head_for
+from models.confidentiality.tables import ExportCopy, ExportRequest
+from models.reporting.tables import Report
+from models.staff.accounts import CONTENT_ROLES
+from models.staff.tables import Staff
+from models.store.db import utcnow
+from models.store.errors import InvalidInput, NotAllowed, NotFound, WrongState
+from models.store.i18n import N_
+from models.store.runtime import Runtime
+
+MAX_COPIES = 20
+CLOSED = ("returned", "destroyed")
+
+
+class ExportNotApproved(NotAllowed):
+    message = N_("This export has not been approved by a unit head.")
+
+
+class NotTheHolder(NotAllowed):
+    message = N_("Only the holder of this copy may produce it.")
+
+
+class SelfApprovedExport(NotAllowed):
+    message = N_("An export must be approved by someone other than its requester.")
+
+
+def _staff(session: Session, staff_id: int) -> Staff:
+    staff = session.get(Staff, staff_id)
+    if staff is None or not staff.active:
+        raise NotAllowed
+    return staff
+
+
+def _holders(session: Session, requester: Staff, copies: int, holders: list[str] | None) -> list[Staff]:
+    if not holders:
+        return [requester] * copies
+    if len(holders) != copies:
+        raise InvalidInput({"holders": N_("Name one holder for each copy.")})
+    found = []
+    for name in holders:
+        staff = session.scalar(select(Staff).where(Staff.username == str(name).strip()))
+        if staff is None or not staff.active or staff.role not in CONTENT_ROLES:
+            raise InvalidInput({"holders": N_("Each holder must be an active staff member who handles clues.")})
+        found.append(staff)
+    return found
+
+
+def request_export(rt: Runtime, staff_id: int, report_id: str, copies: object, reason: str,
+                   holders: list[str] | None = None) -> str:
+    """Ask to export a clue (its redacted rendering) as ``copies`` numbered PDF copies."""
+    try:
+        n = int(str(copies).strip())
+    except (TypeError, ValueError):
+        n = 0
+    if not 1 <= n <= MAX_COPIES:
+        raise InvalidInput({"copies": N_("Choose 1 to %(max)s copies.")}, max=MAX_COPIES)
+    reason = clean_reason(reason)
+    with rt.stores.case() as session:
+        staff = _staff(session, staff_id)
+        report = session.get(Report, report_id)
+        if report is None:
+            raise NotFound
+        if report.state == "destroyed":
+            raise Destroyed
+        # Handling the clue is needed: a loan never allows an export (R20).
+        if not can_handle_case(session, staff, report):
+            trail.record_refusal(session, staff.username, "export.refused", report.id, act="request")
+            raise NotAllowed
+        people = _holders(session, staff, n, holders)
+        row = ExportRequest(id=str(uuid.uuid4()), report_id=report.id, requester_id=staff.id, copies=n,
+                            reason=reason)
+        session.add(row)
+        session.flush()
+        for i, holder in enumerate(people, start=1):
+            session.add(ExportCopy(export_id=row.id, n=i, holder_id=holder.id, status="awaiting"))
+        trail.record(session, staff.username, "export.requested", report.id, export=row.id, copies=n)
+        return row.id
+
+
+def decide_export(rt: Runtime, staff_id: int, export_id: str, approve: bool) -> None:
+    """Approve or refuse an export: a unit head of the clue's unit, not the requester."""
+    with rt.stores.case() as session:
+        staff = _staff(session, staff_id)
+        row = session.get(ExportRequest, export_id)
+        report = session.get(Report, row.report_id) if row else None
+        if row is None or report is None:
+            raise NotFound
+        act = "approve" if approve else "refuse"
+        if row.requester_id == staff.id:
+            trail.record_refusal(session, staff.username, "export.refused", report.id, act=act,
+                                 reason="own_request")
+            raise SelfApprovedExport
+        if not is_head_for(session, staff, report):
+            trail.record_refusal(session, staff.username, "export.refused", report.id, act=act,
+                                 reason="not_unit_head")
+            raise NotAllowed(N_("Only a unit head of the clue's unit may do this."))
+        if row.status != "pending":
+            raise WrongState(N_("This request has been decided already."))
+        row.status = "approved" if approve else "refused"
+        row.decided_by, row.decided_at = staff.id, utcnow()
+        for copy in session.scalars(select(ExportCopy).where(ExportCopy.export_id == row.id)):
+            copy.status = "outstanding" if approve else "refused"
+        trail.record(session, staff.username, f"export.{row.status}", report.id, export=row.id)
+
+
+@dataclass(frozen=True)
+class IssuedCopy:
+    report_id: str
+    registry_no: str
+    n: int
+    of: int
+    holder: str
+    at: datetime
+
+
+def issue_copy(session: Session, staff: Staff, export_id: str, n: int) -> IssuedCopy:
+    """Check that ``staff`` holds approved copy ``n`` of this export and register its production.
+
+    Called in the printer's transaction; every refusal is audited."""
+    row = session.get(ExportRequest, export_id)
+    report = session.get(Report, row.report_id) if row else None
+    if row is None or report is None:
+        raise NotFound
+    if report.state == "destroyed":
+        raise Destroyed
+    copy = session.get(ExportCopy, (export_id, n))
+    if row.status != "approved":
+        trail.record_refusal(session, staff.username, "export.copy_refused", report.id, export=row.id,
+                             n=n, reason="not_approved")
+        raise ExportNotApproved
+    if copy is None:
+        trail.record_refusal(session, staff.username, "export.copy_refused", report.id, export=row.id,
+                             n=n, reason="beyond_count")
+        raise NotAllowed(N_("Only %(count)s copies were approved."), count=row.copies)
+    if copy.holder_id != staff.id:
+        trail.record_refusal(session, staff.username, "export.copy_refused", report.id, export=row.id,
+                             n=n, reason="not_holder")
+        raise NotTheHolder
+    if copy.status != "outstanding":
+        raise WrongState(N_("This copy has been returned or destroyed."))
+    now = utcnow()
+    copy.issued_at = copy.issued_at or now
+    copy.downloads += 1
+    trail.record(session, staff.username, "export.copy_issued", report.id, export=row.id, n=n,
+                 of=row.copies)
+    return IssuedCopy(report.id, report.registry_no, n, row.copies, staff.display_name, now)
+
+
+def close_copy(rt: Runtime, staff_id: int, export_id: str, n: int, status: str) -> None:
+    """Mark a copy returned or destroyed: the clue's unit head (who receives it back)."""
+    if status not in CLOSED:
+        raise InvalidInput({"status": N_("Choose returned or destroyed.")})
+    with rt.stores.case() as session:
+        staff = _staff(session, staff_id)
+        row = session.get(ExportRequest, export_id)
+        report = session.get(Report, row.report_id) if row else None
+        copy = session.get(ExportCopy, (export_id, n))
+        if row is None or report is None or copy is None:
+            raise NotFound
+        if not is_head_for(session, staff, report):
+            trail.record_refusal(session, staff.username, "export.refused", report.id, act="close")
+            raise NotAllowed(N_("Only a unit head of the clue's unit may do this."))
+        if copy.status != "outstanding":
+            raise WrongState(N_("This copy is not outstanding."))
+        copy.status, copy.closed_by, copy.closed_at = status, staff.id, utcnow()
+        trail.record(session, staff.username, f"export.copy_{status}", report.id, export=row.id, n=n)
+
+
+@dataclass(frozen=True)
+class CopyView:
+    export_id: str
+    report_id: str
+    registry_no: str
+    n: int
+    of: int
+    holder: str
+    holder_id: int
+    status: str
+    issued_at: datetime | None
+    requested_at: datetime
+    reason: str
+    export_status: str
+    requester_id: int
+
+
+def list_copies(session: Session, where: ColumnElement[bool] | None = None,
+                outstanding_only: bool = False) -> list[CopyView]:
+    """The copy register (or, with ``outstanding_only``, the recall list), oldest first."""
+    query = (select(ExportCopy, ExportRequest, Report.registry_no, Staff.display_name)
+             .join(ExportRequest, ExportRequest.id == ExportCopy.export_id)
+             .join(Report, Report.id == ExportRequest.report_id)
+             .join(Staff, Staff.id == ExportCopy.holder_id))
+    if where is not None:
+        query = query.where(where)
+    if outstanding_only:
+        query = query.where(ExportCopy.status == "outstanding")
+    return [CopyView(c.export_id, e.report_id, no, c.n, e.copies, holder, c.holder_id, c.status, c.issued_at,
+                     e.requested_at, e.reason, e.status, e.requester_id)
+            for c, e, no, holder in session.execute(query.order_by(ExportRequest.requested_at, ExportCopy.n))]
+
+
+def copies_for(rt: Runtime, staff_id: int) -> list[CopyView]:
+    """The copies a staff member holds or requested, and for a unit head those of their unit."""
+    with rt.stores.case() as session:
+        staff = _staff(session, staff_id)
+        out = []
+        for view in list_copies(session):
+            report = session.get(Report, view.report_id)
+            if report is None:
+                continue
+            if view.holder_id == staff.id or view.requester_id == staff.id or is_head_for(session, staff, report):
+                out.append(view)
+        return out
