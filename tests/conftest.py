@@ -110,8 +110,16 @@ def public_rt(config: Config, stores: Stores) -> Runtime:
 
 @pytest.fixture
 def staff_rt(config: Config, stores: Stores) -> Runtime:
-    """What the staff side holds: the intake private key too."""
-    return open_runtime(config, staff_side=True, stores=stores)
+    """What the staff side holds: the intake private key too. The default test unit, 第一科, is
+    the intake office, so its staff see new clues (R20)."""
+    from models.confidentiality.offices import set_intake_office
+
+    rt = open_runtime(config, staff_side=True, stores=stores)
+    set_intake_office(rt, INTAKE_OFFICE)
+    return rt
+
+
+INTAKE_OFFICE = "第一科"
 
 
 @dataclass(frozen=True)

@@ -138,8 +138,12 @@ def _requester_approves(ctx) -> Callable[[], object]:
 
 
 def _requester_holding_custodian_keys(ctx) -> Callable[[], object]:
-    # keeper1 becomes a protection officer, asks, then is a custodian again and tries to approve.
+    # keeper1 becomes a protection officer (of the intake office, which the unregistered clue
+    # belongs to), asks, then is a custodian again and tries to approve.
     _set_role(ctx.rt, "keeper1", "protection_officer")
+    with ctx.rt.stores.case() as session:
+        keeper = session.scalars(select(Staff).where(Staff.username == "keeper1")).one()
+        keeper.unit_id = session.scalars(select(Staff.unit_id).where(Staff.id == ctx.officer.id)).one()
     from models.staff.officer_keys import ensure_officer_key
 
     ensure_officer_key(ctx.rt, ctx.keepers["keeper1"], "keeper1", "correct horse battery")

@@ -79,7 +79,8 @@ def test_the_board_shows_each_unit_its_own_items(office) -> None:
     with time_machine.travel(DAY0, tick=False) as clock:
         ours = office.concluded(gang=True)
         theirs = office.submit()
-        workflow.register_clue(office.rt, office.other.id, theirs, office.unit_b, office.other.id)
+        # The intake office registers it to the other unit (R20: only it sees new clues).
+        workflow.register_clue(office.rt, office.clerk.id, theirs, office.unit_b, office.other.id)
         workflow.start_check(office.rt, office.other.id, theirs)
         workflow.conclude_check(office.rt, office.other.id, theirs, "x", gang_related=True,
                                 shielding_official=False, transfer=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from models.cases import casework
+from models.confidentiality.offices import set_intake_office
 from models.datadir.setup import init_site
 from models.protection.custodians import run_ceremony
 from models.reporting import intake
@@ -161,6 +162,8 @@ def set_up_demo(config: Config) -> DemoCredentials:
                 raise RuntimeError(f"{config.data_dir} holds accounts but no {CREDENTIALS_FILE}: "
                                    "it is not a demo directory (or an earlier run failed); "
                                    "choose an empty directory")
+        # The demo unit is the intake office: new clues belong to it until registered (R20).
+        set_intake_office(rt, UNIT, actor="demo")
         creds = DemoCredentials(accounts=_create_accounts(rt))
         creds.passphrases = {name: _secret_words(20) for name in CUSTODIANS}
         run_ceremony(rt, THRESHOLD, list(creds.passphrases.items()), actor="demo")
