@@ -77,7 +77,7 @@ def render_copy(rt: Runtime, staff_id: int, export_id: str, n: int, locale: str 
     rows = [
         (t(N_("Registry number")), escape(issued.registry_no)),
         (t(N_("Category")), escape(t(CATEGORIES.get(str(clue.get("category")), N_("Other"))))),
-        (t(N_("Received")), escape(received.strftime("%Y-%m-%d"))),
+        (t(N_("Received on")), escape(received.strftime("%Y-%m-%d"))),
         (t(N_("What happened")), escape(str(clue.get("description", ""))).replace("\n", "<br>")),
         (t(N_("Where")), escape(str(clue.get("location", "")))),
         (t(N_("When")), escape(str(clue.get("occurred_on", "")))),

@@ -158,8 +158,8 @@ def list_loans(rt: Runtime, staff_id: int) -> list[LoanView]:
     with rt.stores.case() as session:
         staff = _staff(session, staff_id)
         now = utcnow()
-        reads = dict(session.execute(select(BorrowRead.request_id, func.count()).group_by(BorrowRead.request_id))
-                     .tuples().all())
+        reads: dict[str, int] = {rid: n for rid, n in session.execute(
+            select(BorrowRead.request_id, func.count()).group_by(BorrowRead.request_id))}
         query = (select(BorrowRequest, Report, Staff.display_name)
                  .join(Report, Report.id == BorrowRequest.report_id)
                  .join(Staff, Staff.id == BorrowRequest.requester_id))

@@ -27,7 +27,7 @@ from models.store.errors import InvalidInput, NotAllowed, NotFound, WrongState
 from models.store.i18n import N_, translate
 from models.store.runtime import Runtime
 
-LEVELS = {"secret": N_("Secret"), "confidential": N_("Confidential"), "top_secret": N_("Top secret")}
+LEVELS = {"secret": N_("SECRET"), "confidential": N_("CONFIDENTIAL"), "top_secret": N_("TOP SECRET")}
 DECLASSIFIED = "declassified"
 RANK = {DECLASSIFIED: 0, "secret": 1, "confidential": 2, "top_secret": 3}
 # The longest period the State Secrets Law allows for each level, and the usual default.
