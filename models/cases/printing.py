@@ -27,7 +27,7 @@ from models.store.i18n import N_, translate
 from models.store.runtime import Runtime
 
 _CSS = """
-@page { size: A4; margin: 22mm 18mm 20mm 18mm;
+@page { size: A4; margin: 22mm 18mm 20mm 18mm; font-family: "Noto Sans CJK SC", sans-serif;
   @top-left { content: MARKING; font-weight: bold; color: #b00; font-size: 11pt; }
   @top-right { content: COPY; font-size: 10pt; }
   @bottom-center { content: FOOTER " · " counter(page) "/" counter(pages); font-size: 8pt; color: #555; }

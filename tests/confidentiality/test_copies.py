@@ -1,0 +1,118 @@
+"""Controlled copies (R21): approval, numbering, holder-only, and what the PDF really shows."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pypdfium2
+import pytest
+from PIL import Image
+
+from models.cases import redaction
+from models.cases.printing import render_copy
+from models.confidentiality import copies
+from models.reporting import intake
+from models.store.errors import InvalidInput, NotAllowed
+from tests.conftest import submission
+from tests.confidentiality.conftest import Office
+
+NAME_CANARY = "金丝雀真名"
+PHONE_CANARY = "13987654321"
+SECRET_PASSAGE = "他表哥在县里当副局长"
+
+
+def _confidential_clue(office: Office) -> str:
+    from models.cases import workflow
+
+    report_id = intake.submit_report(office.rt, submission(
+        description=f"村里有人强占集体土地，殴打村民。{SECRET_PASSAGE}。",
+        identity={"name": NAME_CANARY, "phone": PHONE_CANARY})).report_id
+    workflow.register_clue(office.rt, office.clerk.id, report_id, office.unit_a, office.clerk.id)
+    return report_id
+
+
+def _pdf_text_and_png(pdf: bytes) -> tuple[str, list[Image.Image]]:
+    doc = pypdfium2.PdfDocument(pdf)
+    texts, images = [], []
+    for i in range(len(doc)):
+        page = doc[i]
+        texts.append(page.get_textpage().get_text_range())
+        images.append(page.render(scale=1.5).to_pil())
+    return "\n".join(texts), images
+
+
+def test_an_export_is_refused_without_approval_and_beyond_its_count(office: Office) -> None:
+    report_id = office.registered()
+    export = copies.request_export(office.rt, office.clerk.id, report_id, 2, "移送前内部审阅")
+    with pytest.raises(copies.ExportNotApproved):
+        render_copy(office.rt, office.clerk.id, export, 1)
+    own = copies.request_export(office.rt, office.head.id, report_id, 1, "自批")
+    with pytest.raises(copies.SelfApprovedExport):
+        copies.decide_export(office.rt, office.head.id, own, approve=True)
+    with pytest.raises(NotAllowed):
+        copies.decide_export(office.rt, office.other_head.id, export, approve=True)
+    copies.decide_export(office.rt, office.head.id, export, approve=True)
+    assert render_copy(office.rt, office.clerk.id, export, 2).startswith(b"%PDF")
+    with pytest.raises(NotAllowed):
+        render_copy(office.rt, office.clerk.id, export, 3)
+
+
+def test_a_copy_downloaded_by_someone_else_than_its_holder_is_refused(office: Office) -> None:
+    report_id = office.registered()
+    export = copies.request_export(office.rt, office.clerk.id, report_id, 2, "会商", holders=["clerk", "deputy"])
+    copies.decide_export(office.rt, office.head.id, export, approve=True)
+    for intruder in (office.deputy, office.head, office.other):
+        with pytest.raises(copies.NotTheHolder):
+            render_copy(office.rt, intruder.id, export, 1)
+    with pytest.raises(copies.NotTheHolder):
+        render_copy(office.rt, office.clerk.id, export, 2)
+    render_copy(office.rt, office.deputy.id, export, 2)
+
+
+def test_returned_copies_leave_the_recall_list(office: Office) -> None:
+    report_id = office.registered()
+    export = copies.request_export(office.rt, office.clerk.id, report_id, 2, "会商")
+    copies.decide_export(office.rt, office.head.id, export, approve=True)
+    with office.rt.stores.case() as session:
+        assert [c.n for c in copies.list_copies(session, outstanding_only=True)] == [1, 2]
+    copies.close_copy(office.rt, office.head.id, export, 1, "returned")
+    with pytest.raises(NotAllowed):
+        copies.close_copy(office.rt, office.clerk.id, export, 2, "destroyed")
+    with office.rt.stores.case() as session:
+        assert [c.n for c in copies.list_copies(session, outstanding_only=True)] == [2]
+    with pytest.raises(Exception, match="returned or destroyed"):
+        render_copy(office.rt, office.clerk.id, export, 1)
+
+
+@pytest.mark.parametrize("count", [0, 21, "两"])
+def test_bad_copy_counts_are_refused(office: Office, count: object) -> None:
+    with pytest.raises(InvalidInput):
+        copies.request_export(office.rt, office.clerk.id, office.registered(), count, "x")
+
+
+def test_the_pdf_shows_marking_number_and_holder_and_no_identity(office: Office, custodians: dict[str, str],
+                                                                 tmp_path) -> None:  # type: ignore[no-untyped-def]
+    report_id = _confidential_clue(office)
+    redaction.mark_redaction(office.rt, office.clerk.id, report_id, "description", phrase=SECRET_PASSAGE)
+    export = copies.request_export(office.rt, office.clerk.id, report_id, 3, "报送上级", holders=["clerk"] * 3)
+    copies.decide_export(office.rt, office.head.id, export, approve=True)
+    pdf = render_copy(office.rt, office.clerk.id, export, 2)
+    text, pages = _pdf_text_and_png(pdf)
+    assert "秘密★10年" in text
+    assert "第2份 共3份" in text
+    assert "clerk" in text  # the holder's display name, in the watermark and the footer
+    assert "强占集体土地" in text
+    for leak in (NAME_CANARY, PHONE_CANARY, SECRET_PASSAGE):
+        assert leak not in text
+        assert leak.encode() not in pdf
+    png = tmp_path / "copy.png"
+    pages[0].save(png)
+    if os.environ.get("CLUEGUARD_KEEP_PDF_PNG"):
+        pages[0].save(os.environ["CLUEGUARD_KEEP_PDF_PNG"])
+    image = Image.open(io.BytesIO(png.read_bytes())).convert("RGB")
+    width, height = image.size
+    # The marking is printed in dark red at the top left of the page.
+    corner = image.crop((0, 0, width // 3, height // 12))
+    raw = corner.tobytes()
+    assert any(raw[i] > 120 and raw[i + 1] < 60 and raw[i + 2] < 60 for i in range(0, len(raw), 3))
