@@ -85,7 +85,8 @@ def request_destruction(rt: Runtime, staff_id: int, report_id: str, reason: str,
 
 def _load(session: Session, request_id: str) -> tuple[DestructionRequest, Report]:
     row = session.get(DestructionRequest, request_id)
-    report = session.scalar(select(Report).where(Report.id == row.report_id).with_for_update()) if row else None
+    report = (session.scalar(select(Report).where(Report.id == row.report_id).with_for_update(of=Report))
+              if row else None)
     if row is None or report is None:
         raise NotFound
     return row, report
@@ -195,13 +196,18 @@ def compact(stores: Stores) -> None:
     for engine, tables in ((stores.case_engine, [DataKey.__tablename__]),
                            (stores.vault_engine, [SealedIdentityRow.__tablename__,
                                                   IdentityShare.__tablename__])):
+        if engine.dialect.name == "sqlite":
+            # Outside any transaction (the engine's "begin" hook would open one): a raw connection.
+            raw = engine.raw_connection()
+            try:
+                raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.close()
+            continue
         with engine.connect() as conn:
-            if engine.dialect.name == "sqlite":
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            else:
-                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-                for name in tables:
-                    conn.execute(text(f"VACUUM FULL {name}"))  # noqa: S608  fixed table names
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            for name in tables:
+                conn.execute(text(f"VACUUM FULL {name}"))  # noqa: S608  fixed table names
 
 
 @dataclass(frozen=True)
