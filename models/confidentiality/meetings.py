@@ -239,3 +239,10 @@ def minutes_requests(rt: Runtime, staff_id: int) -> list[GrantView]:
             query = query.where(MeetingGrant.requester_id == staff.id)
         return [GrantView(g.id, g.meeting_id, name, g.reason, g.days, g.status, g.ends_at)
                 for g, name in session.execute(query.order_by(MeetingGrant.requested_at.desc()))]
+
+
+def is_director(rt: Runtime, staff_id: int) -> bool:
+    """Whether this staff member is the office director (for showing the right forms)."""
+    with rt.stores.case() as session:
+        staff = session.get(Staff, staff_id)
+        return staff is not None and is_office_director(staff)

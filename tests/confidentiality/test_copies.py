@@ -14,8 +14,8 @@ from models.cases.printing import render_copy
 from models.confidentiality import copies
 from models.reporting import intake
 from models.store.errors import InvalidInput, NotAllowed
-from tests.conftest import submission
 from tests.confidentiality.conftest import Office
+from tests.conftest import submission
 
 NAME_CANARY = "金丝雀真名"
 PHONE_CANARY = "13987654321"

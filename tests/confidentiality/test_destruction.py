@@ -18,8 +18,8 @@ from models.store.config import Config
 from models.store.db import Stores
 from models.store.errors import NotAllowed, NotFound, WrongState
 from models.store.keys import load_intake_private
-from tests.conftest import jpeg_with_gps, submission
 from tests.confidentiality.conftest import Office, archived
+from tests.conftest import jpeg_with_gps
 
 CONTENT_CANARY = "销毁金丝雀内容七七七"
 NAME_CANARY = "销毁金丝雀姓名"

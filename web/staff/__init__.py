@@ -19,6 +19,7 @@ from web.shared import RUNTIME_KEY, STATIC_DIR, init_common
 # blueprints are registered on any app.
 from web.staff import api, api_cases, auth, cases, nav, new_clue, protection, unseal  # noqa: F401  isort: skip
 from web.staff import workflow_api as _workflow_api  # noqa: F401  isort: skip
+from web.staff import confidentiality_api as _confidentiality_api  # noqa: F401  isort: skip
 from web.staff.labels import ROLE_LABELS
 
 csrf = CSRFProtect()
@@ -73,10 +74,13 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
 
 def _register_areas(app: Flask) -> None:
     """Blueprints of the staff areas (cases, workflow, protection ...)."""
-    from web.staff import admin, workflow
+    from web.staff import admin, confidentiality, confidentiality_lists, marking, workflow
 
     app.register_blueprint(cases.bp)
     workflow.register(app)
     app.register_blueprint(unseal.bp)
     app.register_blueprint(protection.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(confidentiality.bp)
+    app.register_blueprint(confidentiality_lists.bp)
+    marking.init_marking(app)

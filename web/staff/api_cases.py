@@ -12,6 +12,7 @@ from typing import Any
 from flask import g, jsonify, request
 
 from models.cases import casework
+from models.confidentiality.need_to_know import Destroyed
 from models.reporting.categories import CATEGORIES
 from models.reporting.tables import Report
 from models.staff.accounts import CONTENT_ROLES
@@ -19,6 +20,7 @@ from models.store.errors import InvalidInput
 from models.store.i18n import N_
 from web.shared import get_runtime
 from web.staff.api import BEARER, api_auth, bp, json_body, register_openapi
+from web.staff.confidentiality_api import destroyed_answer, marking_of
 from web.staff.labels import STATE_LABELS
 
 ROLES = tuple(sorted(CONTENT_ROLES))
@@ -64,9 +66,13 @@ def list_reports() -> Any:
 def get_report(registry_no: str) -> Any:
     """One clue, decrypted, with its files and messages (the read is audited)."""
     rt = get_runtime()
-    case = casework.open_case(rt, g.staff.id, casework.find_by_registry_no(rt, registry_no))
+    try:
+        case = casework.open_case(rt, g.staff.id, casework.find_by_registry_no(rt, registry_no))
+    except Destroyed:
+        return destroyed_answer(registry_no)
     return jsonify({
         **_summary(case.report),
+        "marking": marking_of(case.report.id),
         "clue": case.clue,
         "files": [{"id": f.id, "filename": f.filename, "mime": f.mime, "kind": f.kind,
                    "size": f.size, "message_id": f.message_id} for f in case.files],
@@ -121,7 +127,8 @@ register_openapi(
             "parameters": [_REGISTRY_NO],
             "responses": {
                 "200": {"description": "The clue", **_json({"$ref": "#/components/schemas/Case"})},
-                "404": {"description": "No such registry number", **_ERROR}, **_REFUSALS,
+                "404": {"description": "No such registry number", **_ERROR},
+                "410": {"description": "Destroyed: the destruction register's public facts only"}, **_REFUSALS,
             },
         }},
         "/reports/{registry_no}/messages": {"post": {
@@ -147,6 +154,7 @@ register_openapi(
             "reports": {"type": "array", "items": {"$ref": "#/components/schemas/ReportSummary"}},
             "page": {"type": "integer"}, "pages": {"type": "integer"}, "total": {"type": "integer"}}},
         "Case": {"allOf": [{"$ref": "#/components/schemas/ReportSummary"}, {"type": "object", "properties": {
+            "marking": {"type": "string", "description": "密级★期限, e.g. 机密★10年 (R19)"},
             "clue": {"type": "object", "description": "category, description, location, occurred_on, "
                                                       "reported[], shielding[]"},
             "files": {"type": "array", "items": {"type": "object", "properties": {
