@@ -17,6 +17,7 @@ from models.confidentiality.meetings import KINDS
 from models.confidentiality.panel import confidentiality_panel
 from models.staff.accounts import CONTENT_ROLES
 from models.store.errors import ClueGuardError, NotAllowed, NotFound
+from models.store.i18n import N_
 from web.shared import flash_error, get_runtime, no_store
 from web.staff.auth import me, require_role
 
@@ -51,10 +52,18 @@ def _act(report_id: str, act: Any, done: str) -> WerkzeugResponse:
     return _back(report_id)
 
 
+STATUS = {
+    "pending": N_("Waiting for approval"), "approved": N_("Approved"), "refused": N_("Refused"),
+    "ended": N_("Ended"), "returned": N_("Returned"), "executed": N_("Carried out"),
+    "outstanding": N_("Outstanding"), "destroyed": N_("Destroyed"), "awaiting": N_("Waiting for approval"),
+}
+
+
 @bp.app_template_global()
 def classification_labels() -> dict[str, Any]:
+    """Labels the confidentiality templates translate: levels, reasons, kinds, statuses."""
     return {"levels": classification.LEVELS, "max_years": classification.MAX_YEARS,
-            "reasons": destruction.REASONS, "kinds": KINDS}
+            "reasons": destruction.REASONS, "kinds": KINDS, "status": STATUS}
 
 
 @bp.get("/cases/<report_id>/confidentiality")
