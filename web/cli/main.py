@@ -153,6 +153,7 @@ def restore_command(ctx: click.Context, src: Path) -> None:
 def _register_commands() -> None:
     # Imported here: these modules use this one's helpers (get_config, staff_runtime, fail).
     from bot.cli import bot_command
+    from web.cli import confidentiality as confidentiality_cli
     from web.cli import staff as staff_cli
     from web.cli import vault as vault_cli
     from web.cli import workflow as workflow_cli
@@ -165,6 +166,7 @@ def _register_commands() -> None:
     main.add_command(bot_command, "bot")
     main.add_command(workflow_cli.deadlines)
     main.add_command(workflow_cli.survey)
+    main.add_command(confidentiality_cli.confidentiality)
     main.add_command(serve)
     main.add_command(demo)
     main.add_command(totp)
