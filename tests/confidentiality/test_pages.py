@@ -119,3 +119,15 @@ def test_the_intake_office_flag_is_what_decides(office: Office, sign_in) -> None
     assert casework.open_case(office.rt, office.clerk.id, fresh)
     set_intake_office(office.rt, "第二科")
     assert casework.open_case(office.rt, office.other.id, fresh)
+
+
+def test_a_printable_transfer_package_carries_its_clues_marking(office: Office, sign_in) -> None:  # type: ignore[no-untyped-def]
+    from models.cases.transfer import list_transfers
+
+    report_id = office.transferred()
+    change = classification.propose_classification(office.rt, office.clerk.id, report_id, "confidential", 5)
+    classification.decide_classification(office.rt, office.head.id, change, approve=True)
+    with office.rt.stores.case() as session:
+        transfer_id = list_transfers(session, report_id)[0].id
+    page = sign_in(office.clerk).get(f"/transfers/{transfer_id}").get_data(as_text=True)
+    assert MARKING.search(page).group(1) == "机密★5年"

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask, before_render_template
 from flask_babel import get_locale
 from jinja2 import Template
+from sqlalchemy import select
 
 from models.confidentiality.classification import default_level, highest, marking_text
 from models.reporting.tables import Report
@@ -28,7 +29,13 @@ def _ids(value: Any, depth: int = 0) -> Iterable[str]:
     if isinstance(value, Report):
         yield value.id
         return
-    if depth > _DEPTH or isinstance(value, str | bytes | int | float | bool | dict) or value is None:
+    if isinstance(value, dict):
+        # A printable document such as a transfer package names its clue by registry number.
+        for key in ("report_id", "registry_no"):
+            if isinstance(value.get(key), str):
+                yield f"{key}:{value[key]}"
+        return
+    if depth > _DEPTH or isinstance(value, str | bytes | int | float | bool) or value is None:
         return
     if isinstance(value, list | tuple | set | frozenset):
         for item in value:
@@ -61,7 +68,11 @@ def page_marking(context: dict[str, Any]) -> str:
     level = None
     if ids:
         with rt.stores.case() as session:
-            level = highest(session, rt.config, ids)
+            numbers = {i.split(":", 1)[1] for i in ids if i.startswith("registry_no:")}
+            found = {i.removeprefix("report_id:") for i in ids if not i.startswith("registry_no:")}
+            if numbers:
+                found |= set(session.scalars(select(Report.id).where(Report.registry_no.in_(numbers))))
+            level = highest(session, rt.config, found)
     return marking_text(level or default_level(rt.config), locale)
 
 
