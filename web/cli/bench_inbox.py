@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, insert, text
 
 import vault
 from models.cases.tables import ClueTrack
+from models.confidentiality.offices import set_intake_office
 from models.datadir.schema import upgrade_all
 from models.reporting.categories import CATEGORIES, SOURCES
 from models.reporting.intake import data_key_context
@@ -53,6 +54,8 @@ def _staff(rt: Runtime) -> tuple[list[int], dict[int, list[int]], dict[str, Any]
     """Units with handlers, plus a unit head and a clerk of unit 1 to sign in as."""
     handlers: dict[int, list[int]] = {}
     people: dict[str, Any] = {}
+    # Unit 01 is the intake office: its inbox holds the unregistered clues too (R20).
+    set_intake_office(rt, "Unit 01", actor="bench")
     for u in range(1, UNITS + 1):
         for h in range(HANDLERS_PER_UNIT):
             acct = add_staff(rt, f"handler{u}_{h}", "intake", f"Unit {u:02d}", PASSWORD)
