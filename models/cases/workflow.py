@@ -42,6 +42,7 @@ STATE_LABELS = {
     "archived": N_("Archived"),
     "merged": N_("Merged into another clue"),
     "not_accepted": N_("Not accepted"),
+    "destroyed": N_("Destroyed"),
 }
 STATES = tuple(STATE_LABELS)
 # States in which a clue is on the line and has a unit and handler.

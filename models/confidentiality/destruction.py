@@ -24,6 +24,7 @@ from models.confidentiality.need_to_know import Destroyed, can_handle_case, is_h
 from models.confidentiality.tables import DestructionEntry, DestructionRequest
 from models.identities.sealing import delete_identity
 from models.identities.tables import IdentityShare, SealedIdentityRow
+from models.reporting.notifications import ReplySubscription
 from models.reporting.tables import DataKey, Report
 from models.staff.tables import Staff
 from models.store.db import CaseBase, Stores, VaultBase, utcnow
@@ -150,6 +151,8 @@ def execute_destruction(rt: Runtime, staff_id: int, request_id: str, witness: st
         for table in _sealed_tables():
             session.execute(delete(CaseBase.metadata.tables[table])
                             .where(CaseBase.metadata.tables[table].c.report_id == report.id))
+        # The bot's sealed address of the reporter opens with the bot's key, not a data key.
+        session.execute(delete(ReplySubscription).where(ReplySubscription.report_id == report.id))
         keys = len(session.scalars(select(DataKey.id).where(DataKey.report_id == report.id)).all())
         session.execute(delete(DataKey).where(DataKey.report_id == report.id))
         report.content, report.receipt_lookup, report.reporter_public_key = b"", None, None

@@ -25,7 +25,8 @@ def test_the_three_lists(office: Office) -> None:
     copies.decide_export(office.rt, office.head.id, export, approve=True)
     result = runner.invoke(main, ["confidentiality", "recall-list"], obj=office.rt.config)
     assert result.exit_code == 0, result.output
-    assert [(r["copy"], r["of"], r["holder"]) for r in _csv(result.output)] == [("1", "2", "clerk"), ("2", "2", "clerk")]
+    rows = [(r["copy"], r["of"], r["holder"]) for r in _csv(result.output)]
+    assert rows == [("1", "2", "clerk"), ("2", "2", "clerk")]
 
     gone = archived(office, description=f"有人收保护费。{CANARY}")
     request = destruction.request_destruction(office.rt, office.clerk.id, gone, "retention_expired")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from models.confidentiality.tables import DestructionEntry
 from models.datadir.backup import backup
 from models.identities.tables import IdentityShare, SealedIdentityRow
 from models.reporting.files import Upload
+from models.reporting.notifications import ReplySubscription
 from models.reporting.tables import Attachment, DataKey, Message, Report
 from models.store.config import Config
 from models.store.db import Stores
@@ -23,6 +25,7 @@ from tests.conftest import jpeg_with_gps
 
 CONTENT_CANARY = "销毁金丝雀内容七七七"
 NAME_CANARY = "销毁金丝雀姓名"
+ADDRESS_CANARY = b"sealed-telegram-address-canary"
 
 
 def _full_clue(office: Office) -> str:
@@ -31,6 +34,9 @@ def _full_clue(office: Office) -> str:
                          identity={"name": NAME_CANARY, "phone": "13700001111"},
                          files=[Upload("现场.jpg", jpeg_with_gps())])
     casework.reply_to_reporter(office.rt, office.clerk.id, report_id, f"已归档。{CONTENT_CANARY}")
+    with office.rt.stores.case() as session:  # as if the bot had subscribed before the archiving
+        session.add(ReplySubscription(id=str(uuid.uuid4()), report_id=report_id, channel="telegram",
+                                      sealed_address=ADDRESS_CANARY, staff_seen=0))
     return report_id
 
 
@@ -38,6 +44,7 @@ def _secrets(office: Office, report_id: str) -> list[bytes]:
     """Every sealed key and identity ciphertext of the clue, as the stores hold them now."""
     with office.rt.stores.case() as session:
         found = [k.sealed for k in session.scalars(select(DataKey).where(DataKey.report_id == report_id))]
+        found.append(ADDRESS_CANARY)
     with office.rt.stores.vault() as session:
         for row in session.scalars(select(SealedIdentityRow).where(SealedIdentityRow.report_id == report_id)):
             found.append(row.ciphertext)
@@ -106,6 +113,8 @@ def test_a_destroyed_clue_is_unreadable_from_a_copy_taken_afterwards(office: Off
             assert session.scalars(select(DataKey).where(DataKey.report_id == report_id)).all() == []
             assert session.scalars(select(Attachment).where(Attachment.report_id == report_id)).all() == []
             assert session.scalars(select(Message).where(Message.report_id == report_id)).all() == []
+            subscriptions = select(ReplySubscription).where(ReplySubscription.report_id == report_id)
+            assert session.scalars(subscriptions).all() == []
         with copied.vault() as session:
             assert session.scalars(select(SealedIdentityRow)).all() == []
         # The intake private key is in the copy, but there is no sealed key left for it to open.
