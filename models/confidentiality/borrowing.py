@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models.audit import trail
-from models.confidentiality.need_to_know import can_handle_case, is_head_for, lending_unit_id
+from models.confidentiality.need_to_know import can_handle_case, is_head_for
 from models.confidentiality.tables import BorrowRead, BorrowRequest
 from models.reporting.tables import Report
 from models.staff.accounts import CONTENT_ROLES
@@ -178,9 +178,3 @@ def list_loans(rt: Runtime, staff_id: int) -> list[LoanView]:
                                 reads.get(row.id, 0), row.requester_id == staff.id,
                                 head and row.status == "pending" and row.requester_id != staff.id))
         return out
-
-
-def lending_unit(rt: Runtime, report_id: str) -> int | None:
-    with rt.stores.case() as session:
-        report = session.get(Report, report_id)
-        return lending_unit_id(session, report) if report else None

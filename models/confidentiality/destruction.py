@@ -19,7 +19,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from models.audit import trail
-from models.confidentiality.classification import level_of, local_today
+from models.confidentiality.classification import level_of
 from models.confidentiality.need_to_know import Destroyed, can_handle_case, is_head_for
 from models.confidentiality.tables import DestructionEntry, DestructionRequest
 from models.identities.sealing import delete_identity
@@ -257,7 +257,3 @@ def register_entries(session: Session) -> list[DestructionEntry]:
 def register_entry(rt: Runtime, registry_no: str) -> DestructionEntry | None:
     with rt.stores.case() as session:
         return session.scalar(select(DestructionEntry).where(DestructionEntry.registry_no == registry_no))
-
-
-def today(rt: Runtime) -> date:
-    return local_today(rt.config)

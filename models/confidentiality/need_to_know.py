@@ -15,7 +15,7 @@ from models.audit import trail
 from models.confidentiality.tables import BorrowRead, BorrowRequest, ProtectionAssignment
 from models.reporting.tables import Report
 from models.staff.accounts import CONTENT_ROLES
-from models.staff.tables import Staff, Unit
+from models.staff.tables import Staff
 from models.store.db import utcnow
 from models.store.errors import NotAllowed, NotFound
 from models.store.i18n import N_
@@ -101,13 +101,6 @@ def visible_cases(staff: Staff) -> ColumnElement[bool]:
         rules.append(Report.id.in_(select(ProtectionAssignment.report_id)
                                    .where(ProtectionAssignment.officer_id == staff.id)))
     return (Report.state != "destroyed") & or_(*rules)
-
-
-def lending_unit_id(session: Session, report: Report) -> int | None:
-    """The unit that answers for a clue: its own, or the intake office while unregistered."""
-    if report.unit_id is not None:
-        return report.unit_id
-    return session.scalar(select(Unit.id).where(Unit.intake_office.is_(True)).order_by(Unit.id).limit(1))
 
 
 def is_head_for(session: Session, staff: Staff, report: Report) -> bool:

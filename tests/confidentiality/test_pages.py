@@ -131,3 +131,24 @@ def test_a_printable_transfer_package_carries_its_clues_marking(office: Office, 
         transfer_id = list_transfers(session, report_id)[0].id
     page = sign_in(office.clerk).get(f"/transfers/{transfer_id}").get_data(as_text=True)
     assert MARKING.search(page).group(1) == "机密★5年"
+
+
+@pytest.mark.parametrize(("path", "form"), [
+    ("/cases/{id}/classification", {"level": "public", "years": "x"}),
+    ("/cases/{id}/exports", {"copies": "0", "reason": ""}),
+    ("/cases/{id}/exports", {"copies": "2", "reason": "x", "holders": "nobody"}),
+    ("/cases/{id}/destruction", {"reason": "bored"}),
+    ("/cases/{id}/protection-officer", {"officer": "clerk"}),
+    ("/borrowing", {"registry_no": "9999-999999", "reason": "x", "days": "1"}),
+    ("/meetings", {"held_on": "yesterday", "kind": "joint", "attendees": "", "decisions": "",
+                   "registry_nos": ""}),
+])
+def test_bad_input_gets_a_message_and_stores_nothing(office: Office, sign_in, path: str,  # type: ignore[no-untyped-def]
+                                                     form: dict[str, str]) -> None:
+    report_id = office.registered()
+    client = sign_in(office.head)
+    response = client.post(path.format(id=report_id), form, page="/borrowing")
+    assert response.status_code == 302
+    follow = client.get(response.headers["Location"])
+    assert follow.status_code == 200 and "flash-error" in follow.get_data(as_text=True)
+    assert copies.copies_for(office.rt, office.head.id) == []

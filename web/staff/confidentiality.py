@@ -119,15 +119,15 @@ def decide_export(report_id: str, export_id: str) -> WerkzeugResponse:
 
 @bp.get("/exports/<export_id>/copies/<int:n>")
 @require_role(*ROLES)
-def copy_pdf(export_id: str, n: int) -> Response:
+def copy_pdf(export_id: str, n: int) -> Response | WerkzeugResponse:
     """Copy n as a PDF, for its holder only; producing it is registered and audited."""
     try:
         pdf = render_copy(get_runtime(), me().id, export_id, n, str(get_locale() or "zh"))
     except ClueGuardError as err:
         if isinstance(err, NotAllowed | NotFound):
             refuse(err)
-        flash_error(err)
-        return no_store(Response(status=409))
+        flash_error(err)  # e.g. the copy was returned: say so on the copy list
+        return redirect(url_for("confidentiality_lists.copy_list"))
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="copy-{n}.pdf"'
     return no_store(response)
