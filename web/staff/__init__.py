@@ -19,6 +19,7 @@ from web.shared import RUNTIME_KEY, STATIC_DIR, init_common
 # blueprints are registered on any app.
 from web.staff import api, api_cases, auth, cases, nav, new_clue, protection, unseal  # noqa: F401  isort: skip
 from web.staff import workflow_api as _workflow_api  # noqa: F401  isort: skip
+from web.staff import sessions
 from web.staff.labels import ROLE_LABELS
 
 csrf = CSRFProtect()
@@ -42,6 +43,7 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
     app.extensions[RUNTIME_KEY] = runtime or open_runtime(config, staff_side=True)
     init_common(app)
     csrf.init_app(app)
+    sessions.init_sessions(app, app.extensions[RUNTIME_KEY])
     auth.login_manager.init_app(app)
     app.before_request(auth.guard)
     app.register_blueprint(auth.bp)
@@ -73,10 +75,12 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
 
 def _register_areas(app: Flask) -> None:
     """Blueprints of the staff areas (cases, workflow, protection ...)."""
-    from web.staff import admin, workflow
+    from web.staff import admin, audit_pages, enroll, workflow
 
     app.register_blueprint(cases.bp)
     workflow.register(app)
     app.register_blueprint(unseal.bp)
     app.register_blueprint(protection.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(enroll.bp)
+    app.register_blueprint(audit_pages.bp)
