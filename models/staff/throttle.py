@@ -2,7 +2,8 @@
 
 Failures are counted per address and per (account, address), never per account alone: a stranger
 who types wrong passwords for a colleague's name slows down only themselves, and the colleague
-signing in from their own desk is not affected. After ``free`` failures each further attempt must
+signing in from their own desk is not affected. After ``free`` failures of one account from one
+address (four times as many from one address in all) each further attempt must
 wait twice as long as the last (1 s, 2 s, 4 s … up to ``cap``); an attempt that comes too early is
 refused with the same answer as a wrong password, without the password being checked.
 """
@@ -19,6 +20,8 @@ from models.store.db import utcnow
 
 # A counter with no failure for this long starts again from zero.
 FORGET_AFTER = timedelta(hours=12)
+# An address (an office behind one NAT) gets more free failures than one account from it.
+ADDRESS_FACTOR = 4
 
 
 def keys(username: str, address: str) -> tuple[str, str]:
@@ -39,14 +42,14 @@ def _aware(at: datetime) -> datetime:
 def wait_left(session: Session, username: str, address: str, free: int, cap_seconds: int) -> timedelta:
     """How long this (account, address) must still wait before its next attempt counts."""
     now, left = utcnow(), timedelta(0)
-    for key in keys(username, address):
+    for key, allowed in zip(keys(username, address), (free * ADDRESS_FACTOR, free), strict=True):
         row = session.get(SignInThrottle, key)
         if row is None:
             continue
         last = _aware(row.last_failure_at)
         if now - last > FORGET_AFTER:
             continue
-        left = max(left, last + delay(row.failures, free, cap_seconds) - now)
+        left = max(left, last + delay(row.failures, allowed, cap_seconds) - now)
     return left
 
 
