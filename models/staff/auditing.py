@@ -78,16 +78,14 @@ def _info(cp: AuditCheckpoint) -> CheckpointInfo:
 
 def checkpoint_trail(rt: Runtime, username: str, passphrase: str) -> CheckpointInfo:
     """Sign the chain's current head with the auditor's key (a wrong passphrase is audited)."""
-    with rt.stores.case() as session:
-        staff = _auditor(session, username, "checkpoint")
-        try:
-            cp = checkpoint.sign_head(session, staff.username, passphrase)
-        except (checkpoint.WrongPassphrase, checkpoint.NoAuditorKey) as err:
-            session.rollback()
-            trail.record_refusal(session, staff.username, "audit.checkpoint_refused", None,
-                                 reason=type(err).__name__)
-            raise
-        return _info(cp)
+    try:
+        with rt.stores.case() as session:
+            staff = _auditor(session, username, "checkpoint")
+            return _info(checkpoint.sign_head(session, staff.username, passphrase))
+    except (checkpoint.WrongPassphrase, checkpoint.NoAuditorKey) as err:
+        with rt.stores.case() as session:
+            trail.record(session, username, "audit.checkpoint_refused", None, reason=type(err).__name__)
+        raise
 
 
 @dataclass(frozen=True)
