@@ -43,7 +43,7 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
     app.extensions[RUNTIME_KEY] = runtime or open_runtime(config, staff_side=True)
     init_common(app)
     csrf.init_app(app)
-    sessions.init_sessions(app, app.extensions[RUNTIME_KEY])
+    sessions.init_sessions(app, app.extensions[RUNTIME_KEY], config.redis_url)
     auth.login_manager.init_app(app)
     app.before_request(auth.guard)
     app.register_blueprint(auth.bp)

@@ -46,10 +46,10 @@ class CaseStoreSessionInterface(ServerSideSessionInterface):
         sessions.purge_expired(self.rt)
 
 
-def init_sessions(app: Flask, rt: Runtime) -> None:
+def init_sessions(app: Flask, rt: Runtime, redis_url: str | None) -> None:
     """Install the server-side session store on the staff app."""
-    if rt.config.redis_url:
-        client = Redis.from_url(rt.config.redis_url)
+    if redis_url:
+        client = Redis.from_url(redis_url)
         app.session_interface = RedisSessionInterface(app, client=client, key_prefix=KEY_PREFIX,
                                                       use_signer=False, permanent=True, sid_length=SID_BYTES,
                                                       serialization_format="msgpack")
