@@ -193,7 +193,7 @@ def authenticate(rt: Runtime, username: str, password: str, totp_code: str, addr
 
 def _mark_signed_in(rt: Runtime, staff_id: int, step: int, secret: str, address: str) -> Staff | None:
     with rt.stores.case() as session:
-        row = session.scalar(select(Staff).where(Staff.id == staff_id).with_for_update())
+        row = session.scalar(select(Staff).where(Staff.id == staff_id).with_for_update(of=Staff))
         if row is None or row.totp_last_step >= step:
             return None
         row.failed_logins, row.locked_until, row.totp_last_step = 0, None, step
