@@ -109,8 +109,10 @@ def list_staff(rt: Runtime, admin_id: int | None) -> list[StaffRow]:
     with rt.stores.case() as session:
         _admin(session, admin_id, "list")
         rows = session.scalars(select(Staff).order_by(Staff.active.desc(), Staff.username)).all()
+        slowed = throttle.slowed_accounts(session, rt.config.lockout_failures)
         return [StaffRow(s.id, s.username, s.display_name, s.role, s.unit.name if s.unit else "", s.active,
-                         s.locked_until is not None and _aware(s.locked_until) > now, s.pledge_accepted_at)
+                         (s.locked_until is not None and _aware(s.locked_until) > now)
+                         or s.username.casefold() in slowed, s.pledge_accepted_at)
                 for s in rows]
 
 

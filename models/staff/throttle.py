@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from models.staff.tables import SignInThrottle
@@ -76,3 +76,12 @@ def clear_account(session: Session, username: str) -> None:
     """An administrator's unlock: forget this account's counters from every address."""
     prefix = f"acct:{username[:80].casefold()}|"
     session.execute(delete(SignInThrottle).where(SignInThrottle.key.startswith(prefix, autoescape=True)))
+
+
+def slowed_accounts(session: Session, free: int) -> set[str]:
+    """User names (casefolded) being slowed down from some address, for the administrator's list."""
+    since = utcnow() - FORGET_AFTER
+    rows = session.scalars(select(SignInThrottle).where(SignInThrottle.key.startswith("acct:"),
+                                                        SignInThrottle.failures >= free,
+                                                        SignInThrottle.last_failure_at >= since))
+    return {row.key[len("acct:"):].split("|ip:", 1)[0] for row in rows}

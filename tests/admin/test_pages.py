@@ -129,6 +129,7 @@ def test_unlock_on_the_page(sign_in, make_staff, admin, staff_rt, staff_app) -> 
     for _ in range(staff_rt.config.lockout_failures):
         _sign_in_form(staff_app.test_client(), wrong)
     client = sign_in(admin)
+    assert "锁定" in client.get("/admin/staff").get_data(as_text=True)  # shown as slowed down
     client.post(f"/admin/staff/{clerk.id}/unlock", page="/admin/staff")
     # The clerk's throttle from this address is forgotten: they sign in at once.
     assert _sign_in_form(staff_app.test_client(), clerk).status_code == 302
