@@ -77,6 +77,18 @@ def test_the_session_lives_on_the_server_and_the_cookie_holds_only_an_id(staff_a
         assert session.scalar(select(WebSession.store_id).where(WebSession.store_id.endswith(cookie)))
 
 
+def test_sign_in_gives_a_fresh_session_id(staff_app, make_staff) -> None:
+    clerk = make_staff("clerk", "intake")
+    client = staff_app.test_client()
+    client.get("/login")
+    planted = client.get_cookie("cg_staff").value
+    assert _sign_in_form(client, clerk).status_code == 302
+    assert client.get_cookie("cg_staff").value != planted
+    fixated = staff_app.test_client()
+    fixated.set_cookie("cg_staff", planted)
+    assert fixated.get("/").status_code == 302
+
+
 def test_sessions_in_redis_when_configured(config, staff_rt, make_staff) -> None:
     url = os.environ.get("CLUEGUARD_TEST_REDIS_URL")
     if not url:

@@ -151,12 +151,13 @@ def login() -> Any:
             flash(error_message(err), "error")
             return render_template("staff/login.html", form=form), 401
         session.clear()
-        # A fresh session id at sign-in: a session id planted before it is worth nothing after.
+        session.permanent = True
+        session[EPOCH_KEY] = staff.session_epoch
+        # A fresh session id at sign-in (the session is not empty now, so it is regenerated): an
+        # id planted before sign-in is worth nothing after it.
         regenerate = getattr(current_app.session_interface, "regenerate", None)
         if regenerate is not None:
             regenerate(session)
-        session.permanent = True
-        session[EPOCH_KEY] = staff.session_epoch
         login_user(SignedIn(staff))
         return redirect(safe_next(request.args.get("next")) or url_for("home"))
     if request.method == "POST":
