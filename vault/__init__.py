@@ -11,6 +11,8 @@ from vault.envelope import (
     new_data_key,
     open_as_reporter,
     open_data_key,
+    open_staff_secret,
+    seal_staff_secret,
     seal_to_reporter,
 )
 from vault.errors import VaultConfigError, VaultError
@@ -36,6 +38,7 @@ from vault.receipt import (
     new_receipt,
     normalize_receipt,
 )
+from vault.signing import create_signing_key, key_fingerprint, sign_checkpoint, verify_checkpoint
 from vault.wrapping import (
     create_keypair,
     rewrap_private_key,
@@ -56,6 +59,7 @@ __all__ = [
     "change_custodian_passphrase",
     "create_custodian_key",
     "create_keypair",
+    "create_signing_key",
     "deal_shares",
     "deal_shares_unlocked",
     "decrypt_blob",
@@ -64,6 +68,7 @@ __all__ = [
     "encrypt_blob",
     "format_receipt",
     "generate_keypair",
+    "key_fingerprint",
     "new_data_key",
     "new_receipt",
     "normalize_receipt",
@@ -71,11 +76,15 @@ __all__ = [
     "open_data_key",
     "open_identity",
     "open_resealed",
+    "open_staff_secret",
     "reseal_share",
     "rewrap_private_key",
     "seal_identity",
+    "seal_staff_secret",
     "seal_to_reporter",
+    "sign_checkpoint",
     "unlock_custodian_key",
     "unwrap_private_key",
+    "verify_checkpoint",
     "wrap_private_key",
 ]

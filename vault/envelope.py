@@ -54,3 +54,15 @@ def generate_keypair() -> tuple[bytes, bytes]:
     """A new X25519 key pair as raw (private, public) bytes."""
     private = _seal.generate_private()
     return private, _seal.public_of(private)
+
+
+def seal_staff_secret(staff_key: bytes, plaintext: bytes, context: str) -> bytes:
+    """Encrypt a staff account's secret (its TOTP seed) under a key derived from staff-side material."""
+    key = _seal.hkdf(staff_key, _seal.info("staff-secret"))
+    return _seal.aead_encrypt(key, plaintext, _seal.info("staff-secret", context))
+
+
+def open_staff_secret(staff_key: bytes, sealed: bytes, context: str) -> bytes:
+    """The secret again; VaultError for the wrong key, another account's blob or tampering."""
+    key = _seal.hkdf(staff_key, _seal.info("staff-secret"))
+    return _seal.aead_decrypt(key, sealed, _seal.info("staff-secret", context))

@@ -1,27 +1,29 @@
 """Staff account administration (R29) with the handover rule (R24, 调动工作时移交).
 
-Administrators list, add, deactivate, reactivate, unlock and reset accounts; every staff member
-changes their own password. An account is not deactivated while it still handles open clues or,
-for a custodian, still holds identity shares: the work is handed over first. An administrator
+Administrators list, add, deactivate, reactivate, unlock and reset accounts and change roles and
+units; every staff member changes their own password. Nobody but the person ever sees or chooses
+their password or TOTP seed: new accounts and resets get a one-time enrollment code, and a content
+role, a unit change or a reset of a content-role account waits for the unit head (``approvals``).
+An account is not deactivated while it still handles open clues or, for a custodian, still holds
+identity shares: the work is handed over first. An administrator
 sees accounts only, never clue content or identities.
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-import pyotp
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.administration import approvals
 from models.audit import trail
 from models.protection import custodian_lifecycle
 from models.protection.unseal import OPEN_STATES as OPEN_UNSEAL_STATES
 from models.protection.unseal_tables import UnsealRequest
 from models.reporting.tables import Report
-from models.staff import accounts, officer_keys
+from models.staff import accounts, enrollment, officer_keys, sessions, throttle
 from models.staff.tables import Staff
 from models.store.db import utcnow
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
@@ -69,25 +71,6 @@ class StaffRow:
     pledge_accepted_at: datetime | None
 
 
-@dataclass(frozen=True)
-class Credentials:
-    """A password and TOTP secret, shown once to the administrator and never stored in clear."""
-
-    staff_id: int
-    username: str
-    password: str
-    totp_secret: str
-    unopenable_requests: int = 0
-
-    def provisioning_uri(self) -> str:
-        return pyotp.TOTP(self.totp_secret).provisioning_uri(name=self.username, issuer_name="ClueGuard")
-
-
-def generate_password() -> str:
-    """A random initial password (about 96 bits), for the administrator to hand over once."""
-    return secrets.token_urlsafe(12)
-
-
 def _aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=utcnow().tzinfo)
 
@@ -126,20 +109,37 @@ def list_staff(rt: Runtime, admin_id: int | None) -> list[StaffRow]:
     with rt.stores.case() as session:
         _admin(session, admin_id, "list")
         rows = session.scalars(select(Staff).order_by(Staff.active.desc(), Staff.username)).all()
+        slowed = throttle.slowed_accounts(session, rt.config.lockout_failures)
         return [StaffRow(s.id, s.username, s.display_name, s.role, s.unit.name if s.unit else "", s.active,
-                         s.locked_until is not None and _aware(s.locked_until) > now, s.pledge_accepted_at)
+                         (s.locked_until is not None and _aware(s.locked_until) > now)
+                         or s.username.casefold() in slowed, s.pledge_accepted_at)
                 for s in rows]
 
 
 def add_staff_account(rt: Runtime, admin_id: int | None, username: str, role: str, unit: str | None,
-                      display_name: str = "") -> Credentials:
-    """An administrator adds an account; its generated password and TOTP secret are shown once."""
+                      display_name: str = "") -> approvals.AccountOutcome:
+    """An administrator adds an account: no password, no TOTP seed, only a one-time enrollment code.
+
+    A content role waits for the unit head's approval; the code then goes to that unit head, so
+    the administrator never holds anything that opens a clue (R29).
+    """
+    username, unit = username.strip(), (unit or "").strip() or None
+    accounts.validate_new_account(username, role)
     with rt.stores.case() as session:
         actor = _admin(session, admin_id, "add")
-    password = generate_password()
-    account = accounts.add_staff(rt, username.strip(), role, (unit or "").strip() or None, password,
-                                 display_name.strip(), actor=actor)
-    return Credentials(account.staff_id, username.strip(), password, account.totp_secret)
+    unit_id = accounts.get_or_create_unit(rt, unit) if unit else None
+    with rt.stores.case() as session:
+        if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
+            raise InvalidInput({"username": N_("This user name is taken.")})
+        content = role in accounts.CONTENT_ROLES
+        staff = Staff(username=username, display_name=display_name.strip() or username, password_hash="",
+                      totp_secret="", role=accounts.NO_ROLE if content else role, unit_id=unit_id)
+        session.add(staff)
+        session.flush()
+        trail.record(session, actor, "staff.created", None, staff=username, role=role, enrolled=False)
+        if content:
+            return approvals.request_change(session, actor, staff, "role", role=role, operator=admin_id is None)
+        return approvals.AccountOutcome(staff.id, username, enrollment.issue_code(session, staff, "new", actor))
 
 
 def open_case_count(session: Session, staff_id: int) -> int:
@@ -165,11 +165,16 @@ def deactivate_staff(rt: Runtime, admin_id: int | None, staff_id: int) -> None:
     if role == "custodian" or custodian_lifecycle.holds_shares(rt, username):
         # Refuses (and audits) while shares are held; deactivates otherwise.
         custodian_lifecycle.deactivate_custodian_account(rt, actor, username)
+        with rt.stores.case() as session:
+            target = _target(session, staff_id)
+            if not target.active:
+                sessions.end_all_sessions(session, target, "deactivated")
         return
     with rt.stores.case() as session:
         target = _target(session, staff_id)
         target.active = False
         trail.record(session, actor, "staff.deactivated", None, staff=username)
+        sessions.end_all_sessions(session, target, "deactivated")
 
 
 def reactivate_staff(rt: Runtime, admin_id: int | None, staff_id: int) -> None:
@@ -187,6 +192,7 @@ def unlock_staff(rt: Runtime, admin_id: int | None, staff_id: int) -> None:
         actor = _admin(session, admin_id, "unlock")
         target = _target(session, staff_id)
         target.failed_logins, target.locked_until = 0, None
+        throttle.clear_account(session, target.username)
         trail.record(session, actor, "staff.unlocked", None, staff=target.username)
 
 
@@ -197,16 +203,14 @@ def open_officer_requests(rt: Runtime, staff_id: int) -> int:
             UnsealRequest.requester_id == staff_id, UnsealRequest.state.in_(OPEN_UNSEAL_STATES))) or 0
 
 
-def reset_password(rt: Runtime, admin_id: int | None, staff_id: int, new_password: str,
-                   accept_lost_requests: bool = False) -> Credentials:
-    """Set a new password and TOTP secret (returned once); an officer's key pair is replaced.
+def reset_password(rt: Runtime, admin_id: int | None, staff_id: int,
+                   accept_lost_requests: bool = False) -> approvals.AccountOutcome:
+    """Reset an account to a one-time enrollment code; for a content role, after the unit head approves.
 
-    A protection officer's private key is wrapped by the old password, which nobody else knows:
-    a new key pair replaces it, so shares already re-sealed to the old key (their pending and
-    approved unseal requests) can never be opened. That is refused unless confirmed.
+    A protection officer's private key is wrapped by their password, which nobody else knows:
+    at re-enrollment a new key pair replaces it, so shares already re-sealed to the old key (their
+    pending and approved unseal requests) can never be opened. That is refused unless confirmed.
     """
-    if len(new_password) < accounts.MIN_PASSWORD:
-        raise InvalidInput({"password": N_("The password must have at least 10 characters.")})
     with rt.stores.case() as session:
         actor = _admin(session, admin_id, "reset_password")
         target = _target(session, staff_id)
@@ -216,22 +220,49 @@ def reset_password(rt: Runtime, admin_id: int | None, staff_id: int, new_passwor
         err = OfficerRequestsOpen(count=lost)
         _refused(rt, actor, username, "password_reset", err)
         raise err
-    secret = pyotp.random_base32()
-    password_hash = accounts.password_hasher(rt).hash(new_password)
-    previous = (officer_keys.replace_officer_key(rt, staff_id, new_password)
-                if role == officer_keys.OFFICER_ROLE else None)
-    try:
-        with rt.stores.case() as session:
-            target = _target(session, staff_id)
-            target.password_hash, target.totp_secret, target.totp_last_step = password_hash, secret, 0
-            target.failed_logins, target.locked_until = 0, None
-            trail.record(session, actor, "staff.password_reset", None, staff=username,
-                         officer_key_replaced=previous is not None, unopenable_requests=lost)
-    except BaseException:
-        if previous is not None:
-            officer_keys.restore_officer_key(rt, staff_id, previous)
-        raise
-    return Credentials(staff_id, username, new_password, secret, lost)
+    with rt.stores.case() as session:
+        target = _target(session, staff_id)
+        if role in accounts.CONTENT_ROLES:
+            return approvals.request_change(session, actor, target, "reset", operator=admin_id is None,
+                                            lost=lost)
+        approvals.clear_credentials(session, target, actor, lost)
+        return approvals.AccountOutcome(staff_id, username, enrollment.issue_code(session, target, "reset", actor),
+                                        unopenable_requests=lost)
+
+
+def change_role(rt: Runtime, admin_id: int | None, staff_id: int, role: str) -> approvals.AccountOutcome:
+    """Change an account's role; granting a content role waits for the unit head (R29)."""
+    if role not in accounts.ROLES:
+        raise InvalidInput({"role": N_("Unknown role.")})
+    with rt.stores.case() as session:
+        actor = _admin(session, admin_id, "change_role")
+        target = _target(session, staff_id)
+        if role in accounts.CONTENT_ROLES:
+            return approvals.request_change(session, actor, target, "role", role=role, operator=admin_id is None)
+        # Taking a content role away needs nobody's approval: it only narrows access.
+        previous, target.role = target.role, role
+        sessions.end_all_sessions(session, target, "role_changed")
+        trail.record(session, actor, "staff.role_changed", None, staff=target.username, role=role,
+                     previous=previous)
+        return approvals.AccountOutcome(staff_id, target.username, None)
+
+
+def change_unit(rt: Runtime, admin_id: int | None, staff_id: int, unit: str) -> approvals.AccountOutcome:
+    """Move an account to another unit; for a content role, after the new unit's head approves."""
+    if not unit.strip() or len(unit) > 200:
+        raise InvalidInput({"unit": N_("Name the unit.")})
+    with rt.stores.case() as session:
+        actor = _admin(session, admin_id, "change_unit")
+    unit_id = accounts.get_or_create_unit(rt, unit.strip())
+    with rt.stores.case() as session:
+        target = _target(session, staff_id)
+        if target.role in accounts.CONTENT_ROLES or approvals.pending_role(session, staff_id):
+            return approvals.request_change(session, actor, target, "unit", unit_id=unit_id,
+                                            operator=admin_id is None)
+        target.unit_id = unit_id
+        sessions.end_all_sessions(session, target, "unit_changed")
+        trail.record(session, actor, "staff.unit_changed", None, staff=target.username, unit_id=unit_id)
+        return approvals.AccountOutcome(staff_id, target.username, None)
 
 
 def change_own_password(rt: Runtime, staff_id: int, old: str, new: str) -> None:

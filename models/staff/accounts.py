@@ -1,27 +1,38 @@
-"""Staff accounts: Argon2id passwords, TOTP with replay protection, lockout (R29)."""
+"""Staff accounts: Argon2id passwords, sealed TOTP with replay protection, throttling, the pledge (R29, R30).
+
+Sign-in gives one answer and costs one Argon2id verification whatever went wrong (unknown name,
+deactivated account, not yet enrolled, throttled, wrong password, wrong or replayed code), and every
+failure is audited and committed before the error is raised.
+"""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NoReturn
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
+import vault
 from models.audit import trail
-from models.staff import officer_keys
+from models.staff import officer_keys, secrets, sessions, throttle
 from models.staff.tables import Staff, Unit
 from models.store.db import utcnow
-from models.store.errors import ClueGuardError, InvalidInput, NotFound
+from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
 from models.store.i18n import N_
 from models.store.runtime import Runtime
 
 ROLES = ("intake", "unit_head", "protection_officer", "custodian", "auditor", "admin")
 # Roles that may read clue content at all (R20 narrows it further to unit and assignment).
 CONTENT_ROLES = frozenset({"intake", "unit_head", "protection_officer"})
+# The role of an account whose content role still waits for the unit head (it can do nothing).
+NO_ROLE = ""
 MIN_PASSWORD = 10
+PLEDGE_VALID = timedelta(days=365)
 
 
 class SignInFailed(ClueGuardError):
@@ -30,13 +41,34 @@ class SignInFailed(ClueGuardError):
     message = N_("Sign-in failed. Check your user name, password and authenticator code.")
 
 
-class AccountLocked(ClueGuardError):
-    message = N_("Too many failed attempts. The account is locked for a while; try again later.")
+class PledgeDue(NotAllowed):
+    message = N_("Accept the confidentiality undertaking first.")
 
 
 def password_hasher(rt: Runtime) -> PasswordHasher:
     p = rt.config.argon2
     return PasswordHasher(time_cost=p.time_cost, memory_cost=p.memory_cost, parallelism=p.parallelism)
+
+
+@functools.lru_cache(maxsize=4)
+def _dummy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    """A hash to verify against when there is no account: the same cost as a real check."""
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost,
+                          parallelism=parallelism).hash("no account has this password")
+
+
+def _check_password(rt: Runtime, stored: str, password: str) -> bool:
+    p = rt.config.argon2
+    try:
+        return password_hasher(rt).verify(stored or _dummy_hash(p.time_cost, p.memory_cost, p.parallelism),
+                                          password) and bool(stored)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput({"password": N_("The password must have at least 10 characters.")})
 
 
 @dataclass(frozen=True)
@@ -58,41 +90,49 @@ def get_or_create_unit(rt: Runtime, name: str) -> int:
         return unit.id
 
 
-def add_staff(rt: Runtime, username: str, role: str, unit: str | None, password: str,
-              display_name: str = "", actor: str = "cli") -> NewAccount:
-    """Create a staff account; returns its fresh TOTP secret (shown once)."""
+def validate_new_account(username: str, role: str) -> None:
     errors = {}
     if role not in ROLES:
         errors["role"] = N_("Unknown role.")
     if not username.strip() or len(username) > 80:
         errors["username"] = N_("Choose a user name of at most 80 characters.")
-    if len(password) < MIN_PASSWORD:
-        errors["password"] = N_("The password must have at least 10 characters.")
     if errors:
         raise InvalidInput(errors)
+
+
+def add_staff(rt: Runtime, username: str, role: str, unit: str | None, password: str,
+              display_name: str = "", actor: str = "cli") -> NewAccount:
+    """Create an account already enrolled with ``password``: the console operator's and the demo's path.
+
+    Administrators on the staff pages never come here: they get an enrollment code for the person
+    (models.administration.staff_admin), and a content role waits for the unit head (R29).
+    """
+    validate_new_account(username, role)
+    check_password_rules(password)
     unit_id = get_or_create_unit(rt, unit) if unit else None
     secret = pyotp.random_base32()
     with rt.stores.case() as session:
         if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
             raise InvalidInput({"username": N_("This user name is taken.")})
         staff = Staff(username=username, display_name=display_name or username,
-                      password_hash=password_hasher(rt).hash(password), totp_secret=secret,
+                      password_hash=password_hasher(rt).hash(password), totp_secret="",
                       role=role, unit_id=unit_id)
         session.add(staff)
         session.flush()
-        trail.record(session, actor, "staff.created", None, staff=username, role=role)
+        staff.totp_secret = secrets.seal_totp(rt, staff.id, secret)
+        trail.record(session, actor, "staff.created", None, staff=username, role=role, enrolled=True)
         account = NewAccount(staff.id, secret)
-    _after_password_known(rt, account.staff_id, username, role, password)
+    after_password_known(rt, account.staff_id, username, role, password)
     return account
 
 
-def _after_password_known(rt: Runtime, staff_id: int, username: str, role: str, password: str) -> None:
+def after_password_known(rt: Runtime, staff_id: int, username: str, role: str, password: str) -> None:
     """Hook: a protection officer's unsealing key is wrapped by their password (models.officer_keys)."""
     if role == officer_keys.OFFICER_ROLE:
         officer_keys.ensure_officer_key(rt, staff_id, username, password)
 
 
-def _totp_step(secret: str, code: str) -> int | None:
+def totp_step(secret: str, code: str) -> int | None:
     """The time step a code belongs to (now or one step either side), or None."""
     totp = pyotp.TOTP(secret)
     now = utcnow()
@@ -104,40 +144,64 @@ def _totp_step(secret: str, code: str) -> int | None:
     return None
 
 
-def authenticate(rt: Runtime, username: str, password: str, totp_code: str) -> Staff:
-    """Check password and TOTP; count failures, lock after too many, refuse replayed codes."""
-    cfg = rt.config
+def _refuse(rt: Runtime, actor: str, reason: str, username: str, address: str, count: bool = True) -> NoReturn:
+    """Audit a failed sign-in, count it for throttling and commit both before raising."""
     with rt.stores.case() as session:
+        if count:
+            throttle.count_failure(session, username, address)
+        trail.record(session, actor, "signin.failed", None, reason=reason, address=address[:100] or None)
         staff = session.scalar(select(Staff).where(Staff.username == username))
-        if staff is None or not staff.active:
-            password_hasher(rt).hash(password)  # spend the same time as a real check
-            trail.record(session, "anonymous", "signin.failed", None, reason="unknown_user")
-            raise SignInFailed
-        now = utcnow()
-        locked = staff.locked_until
-        if locked is not None and (locked if locked.tzinfo else locked.replace(tzinfo=now.tzinfo)) > now:
-            trail.record(session, staff.username, "signin.refused", None, reason="locked")
-            raise AccountLocked
-        password_ok: bool
-        try:
-            password_ok = password_hasher(rt).verify(staff.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            password_ok = False
-        step = _totp_step(staff.totp_secret, totp_code)
-        if not password_ok or step is None or step <= staff.totp_last_step:
+        if staff is not None:
             staff.failed_logins += 1
-            reason = "password" if not password_ok else ("totp" if step is None else "totp_replay")
-            if staff.failed_logins >= cfg.lockout_failures:
-                staff.locked_until = now + timedelta(minutes=cfg.lockout_minutes)
-                staff.failed_logins = 0
-                trail.record(session, staff.username, "signin.locked", None)
-            trail.record(session, staff.username, "signin.failed", None, reason=reason)
-            session.commit()
-            raise SignInFailed
-        staff.failed_logins, staff.locked_until, staff.totp_last_step = 0, None, step
-        trail.record(session, staff.username, "signin.succeeded", None)
-    _after_password_known(rt, staff.id, staff.username, staff.role, password)
-    return staff
+    raise SignInFailed
+
+
+def authenticate(rt: Runtime, username: str, password: str, totp_code: str, address: str = "") -> Staff:
+    """Check password and TOTP; throttle repeated failures, refuse replayed codes, audit every failure."""
+    cfg = rt.config
+    username = username[:80]
+    with rt.stores.case() as session:
+        wait = throttle.wait_left(session, username, address, cfg.lockout_failures, cfg.lockout_minutes * 60)
+        staff = session.scalar(select(Staff).where(Staff.username == username))
+        known = staff is not None and staff.active and bool(staff.password_hash)
+        stored_hash = staff.password_hash if staff is not None and known and not wait else ""
+        staff_id = staff.id if staff is not None else 0
+        stored_totp = staff.totp_secret if staff is not None else ""
+        last_step = staff.totp_last_step if staff is not None else 0
+    actor = username if known else "anonymous"
+    # Exactly one Argon2id verification on every path: the answer's timing tells nothing.
+    password_ok = _check_password(rt, stored_hash, password)
+    if wait:
+        _refuse(rt, actor, "throttled", username, address, count=False)
+    if not known:
+        _refuse(rt, actor, "unknown_or_inactive", username, address)
+    if not password_ok:
+        _refuse(rt, actor, "password", username, address)
+    try:
+        secret = secrets.open_totp(rt, staff_id, stored_totp)
+    except vault.VaultError:
+        secret = ""
+    step = totp_step(secret, totp_code) if secret else None
+    if step is None or step <= last_step:
+        _refuse(rt, actor, "totp" if step is None else "totp_replay", username, address)
+    signed_in = _mark_signed_in(rt, staff_id, step or 0, secret, address)
+    if signed_in is None:  # a concurrent sign-in used this very code
+        _refuse(rt, actor, "totp_replay", username, address)
+    after_password_known(rt, signed_in.id, signed_in.username, signed_in.role, password)
+    return signed_in
+
+
+def _mark_signed_in(rt: Runtime, staff_id: int, step: int, secret: str, address: str) -> Staff | None:
+    with rt.stores.case() as session:
+        row = session.scalar(select(Staff).where(Staff.id == staff_id).with_for_update(of=Staff))
+        if row is None or row.totp_last_step >= step:
+            return None
+        row.failed_logins, row.locked_until, row.totp_last_step = 0, None, step
+        if not secrets.is_sealed(row.totp_secret):
+            row.totp_secret = secrets.seal_totp(rt, row.id, secret)
+        throttle.clear(session, row.username, address)
+        trail.record(session, row.username, "signin.succeeded", None)
+        return row
 
 
 def get_staff(rt: Runtime, staff_id: int) -> Staff:
@@ -156,6 +220,28 @@ def find_staff(rt: Runtime, username: str) -> Staff:
         return staff
 
 
+def pledge_current(staff: Staff) -> bool:
+    """True if the confidentiality undertaking was accepted within the year (R30)."""
+    accepted = staff.pledge_accepted_at
+    if accepted is None:
+        return False
+    if accepted.tzinfo is None:
+        accepted = accepted.replace(tzinfo=utcnow().tzinfo)
+    return utcnow() - accepted <= PLEDGE_VALID
+
+
+def require_pledge(rt: Runtime, username: str, act: str) -> Staff:
+    """A console act done by a person (R30): an active account whose pledge is within the year."""
+    with rt.stores.case() as session:
+        staff = session.scalar(select(Staff).where(Staff.username == username))
+        if staff is None:
+            raise NotFound(N_("No staff account with this user name."))
+        if not staff.active or not pledge_current(staff):
+            trail.record_refusal(session, username, "cli.refused", None, act=act, reason="PledgeDue")
+            raise PledgeDue
+        return staff
+
+
 def accept_pledge(rt: Runtime, staff_id: int) -> None:
     """Record the confidentiality undertaking (保密承诺, R30); renewed yearly."""
     with rt.stores.case() as session:
@@ -167,14 +253,11 @@ def accept_pledge(rt: Runtime, staff_id: int) -> None:
 
 
 def change_password(rt: Runtime, staff_id: int, old: str, new: str) -> None:
-    """Change one's own password; a protection officer's unsealing key is re-wrapped with it."""
-    if len(new) < MIN_PASSWORD:
-        raise InvalidInput({"password": N_("The password must have at least 10 characters.")})
+    """Change one's own password; every session ends, an officer's unsealing key is re-wrapped."""
+    check_password_rules(new)
     staff = get_staff(rt, staff_id)
-    try:
-        password_hasher(rt).verify(staff.password_hash, old)
-    except (VerificationError, InvalidHashError) as exc:
-        raise SignInFailed from exc
+    if not _check_password(rt, staff.password_hash, old):
+        raise SignInFailed
     previous = officer_keys.rewrap_officer_key(rt, staff_id, old, new)
     try:
         with rt.stores.case() as session:
@@ -183,6 +266,7 @@ def change_password(rt: Runtime, staff_id: int, old: str, new: str) -> None:
                 raise NotFound
             row.password_hash = password_hasher(rt).hash(new)
             trail.record(session, row.username, "staff.password_changed", None)
+            sessions.end_all_sessions(session, row, "password_changed")
     except BaseException:
         if previous is not None:
             officer_keys.restore_officer_key(rt, staff_id, previous)

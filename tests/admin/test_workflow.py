@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pyotp
 import pytest
 
-from models.administration import staff_admin
+from models.administration import approvals, staff_admin
 from models.cases import workflow
 from models.protection import disclosure, unseal
 from models.protection.custodian_lifecycle import HoldsShares, retire_custodian
 from models.reporting import intake
-from models.staff import accounts
-from models.staff.accounts import AccountLocked, SignInFailed
+from models.staff import accounts, enrollment
+from models.staff.accounts import SignInFailed
 from models.staff.tables import Staff
 from models.store.db import utcnow
 from models.store.errors import InvalidInput
 from tests.admin.conftest import UNIT
-from tests.conftest import PASSWORD, StaffUser, submission
+from tests.conftest import PASSWORD, StaffUser, enroll, submission
 from tests.unseal.conftest import IDENTITY, approve_by
 
 NEW = "a fresh password 42"
@@ -45,7 +44,9 @@ ACTS = {
     "deactivate": lambda rt, actor, target: staff_admin.deactivate_staff(rt, actor, target),
     "reactivate": lambda rt, actor, target: staff_admin.reactivate_staff(rt, actor, target),
     "unlock": lambda rt, actor, target: staff_admin.unlock_staff(rt, actor, target),
-    "reset": lambda rt, actor, target: staff_admin.reset_password(rt, actor, target, NEW),
+    "reset": lambda rt, actor, target: staff_admin.reset_password(rt, actor, target),
+    "role": lambda rt, actor, target: staff_admin.change_role(rt, actor, target, "unit_head"),
+    "unit": lambda rt, actor, target: staff_admin.change_unit(rt, actor, target, "第二科"),
 }
 
 
@@ -154,43 +155,71 @@ def test_a_deactivated_account_cannot_sign_in_and_comes_back_when_reactivated(st
     assert accounts.authenticate(staff_rt, "clerk", PASSWORD, clerk.totp()).id == clerk.id
 
 
-def test_unlock_clears_a_lockout(staff_rt, make_staff, admin, events) -> None:
+def test_throttling_slows_one_address_and_unlock_clears_it(staff_rt, make_staff, admin, events) -> None:
+    """Wrong passwords from one address delay that address only; the owner elsewhere signs in."""
     clerk = make_staff("clerk", "intake")
-    _set(staff_rt, clerk.id, locked_until=utcnow() + timedelta(minutes=30))
-    with pytest.raises(AccountLocked):
-        accounts.authenticate(staff_rt, "clerk", PASSWORD, clerk.totp())
+    for _ in range(staff_rt.config.lockout_failures):
+        with pytest.raises(SignInFailed):
+            accounts.authenticate(staff_rt, "clerk", "wrong password!", clerk.totp(), address="10.0.0.66")
+    with pytest.raises(SignInFailed):  # the right password, too early: refused with the same answer
+        accounts.authenticate(staff_rt, "clerk", PASSWORD, clerk.totp(), address="10.0.0.66")
+    assert events()[-1].detail["reason"] == "throttled"
+    assert accounts.authenticate(staff_rt, "clerk", PASSWORD, clerk.totp(), address="10.0.0.7").id == clerk.id
     staff_admin.unlock_staff(staff_rt, admin.id, clerk.id)
     assert events()[-1].event == "staff.unlocked"
-    assert accounts.authenticate(staff_rt, "clerk", PASSWORD, clerk.totp()).id == clerk.id
 
 
-def test_reset_gives_a_working_new_totp_and_the_old_password_fails(staff_rt, make_staff, admin, events) -> None:
+@pytest.fixture
+def head(staff_rt, make_staff) -> StaffUser:  # type: ignore[no-untyped-def]
+    """The unit head of UNIT, pledge accepted: the one who approves account changes there."""
+    user = make_staff("head", "unit_head")
+    accounts.accept_pledge(staff_rt, user.id)
+    return user
+
+
+def _approve(rt, head: StaffUser, outcome: approvals.AccountOutcome) -> approvals.AccountOutcome:
+    assert outcome.code is None and outcome.pending_change_id is not None
+    return approvals.approve_change(rt, head.id, outcome.pending_change_id)
+
+
+def test_reset_takes_effect_at_approval_and_the_person_enrolls_anew(staff_rt, make_staff, admin, head,
+                                                                     events) -> None:
     clerk = make_staff("clerk", "intake")
-    creds = staff_admin.reset_password(staff_rt, admin.id, clerk.id, NEW)
-    assert creds.totp_secret != clerk.totp_secret and creds.password == NEW
-    event = events()[-1]
-    assert (event.event, event.actor, event.detail["staff"]) == ("staff.password_reset", "root", "clerk")
-    assert NEW not in str(event.detail) and creds.totp_secret not in str(event.detail)
+    pending = staff_admin.reset_password(staff_rt, admin.id, clerk.id)
+    # Until the unit head approves, nothing changes: the clerk still signs in.
+    assert accounts.authenticate(staff_rt, "clerk", PASSWORD, clerk.totp(), address="a").id == clerk.id
+    done = _approve(staff_rt, head, pending)
+    assert done.code
+    issued = [e for e in events() if e.event == "staff.enrollment_issued"][-1]
+    assert (issued.actor, issued.detail["staff"]) == ("head", "clerk") and done.code not in str(issued.detail)
     with pytest.raises(SignInFailed):
-        accounts.authenticate(staff_rt, "clerk", PASSWORD, pyotp.TOTP(creds.totp_secret).now())
-    with pytest.raises(SignInFailed):
-        accounts.authenticate(staff_rt, "clerk", NEW, clerk.totp())  # the old authenticator is gone
-    assert accounts.authenticate(staff_rt, "clerk", NEW, pyotp.TOTP(creds.totp_secret).now()).id == clerk.id
+        accounts.authenticate(staff_rt, "clerk", PASSWORD, clerk.totp(), address="b")
+    fresh = enroll(staff_rt, "clerk", done.code, NEW)
+    assert fresh.totp_secret != clerk.totp_secret
+    assert accounts.authenticate(staff_rt, "clerk", NEW, fresh.totp(), address="c").id == clerk.id
 
 
-def test_reset_refuses_a_short_password(staff_rt, make_staff, admin) -> None:
-    clerk = make_staff("clerk", "intake")
+def test_enrollment_refuses_a_short_password_and_a_used_code(staff_rt, admin) -> None:
+    outcome = staff_admin.add_staff_account(staff_rt, admin.id, "keeper9", "custodian", None)
+    assert outcome.code
+    enrollment.start_enrollment(staff_rt, "keeper9", outcome.code)
     with pytest.raises(InvalidInput):
-        staff_admin.reset_password(staff_rt, admin.id, clerk.id, "short")
+        enrollment.complete_enrollment(staff_rt, "keeper9", outcome.code, "short", "000000")
+    enroll(staff_rt, "keeper9", outcome.code, NEW)
+    with pytest.raises(enrollment.EnrollmentFailed):
+        enrollment.start_enrollment(staff_rt, "keeper9", outcome.code)
 
 
-def test_added_accounts_get_a_generated_password_shown_once(staff_rt, admin, events) -> None:
-    creds = staff_admin.add_staff_account(staff_rt, admin.id, "newbie", "unit_head", UNIT, "新同事")
-    assert len(creds.password) >= accounts.MIN_PASSWORD
-    staff = accounts.authenticate(staff_rt, "newbie", creds.password, pyotp.TOTP(creds.totp_secret).now())
+def test_added_accounts_get_an_enrollment_code_and_no_password(staff_rt, admin, head, events) -> None:
+    pending = staff_admin.add_staff_account(staff_rt, admin.id, "newbie", "unit_head", UNIT, "新同事")
+    assert accounts.find_staff(staff_rt, "newbie").role == accounts.NO_ROLE
+    code = _approve(staff_rt, head, pending).code
+    assert code
+    user = enroll(staff_rt, "newbie", code, NEW)
+    staff = accounts.authenticate(staff_rt, "newbie", NEW, user.totp())
     assert (staff.role, staff.display_name, staff.unit.name) == ("unit_head", "新同事", UNIT)
     created = [e for e in events() if e.event == "staff.created"][-1]
-    assert created.actor == "root" and creds.password not in str(created.detail)
+    assert created.actor == "root" and code not in str(created.detail)
 
 
 # --- protection officers' keys ---------------------------------------------------------------
@@ -232,26 +261,29 @@ def test_a_deactivated_account_cannot_change_its_password(staff_rt, make_staff, 
         staff_admin.change_own_password(staff_rt, clerk.id, PASSWORD, NEW)
 
 
-def test_resetting_an_officer_with_open_requests_needs_confirmation(staff_rt, admin, approved, events) -> None:
+def test_resetting_an_officer_with_open_requests_needs_confirmation(staff_rt, admin, head, approved,
+                                                                     events) -> None:
     officer, rid = approved
     with pytest.raises(staff_admin.OfficerRequestsOpen) as refused:
-        staff_admin.reset_password(staff_rt, admin.id, officer.id, NEW)
+        staff_admin.reset_password(staff_rt, admin.id, officer.id)
     assert refused.value.params == {"count": 1}
     assert events()[-1].event == "staff.password_reset_refused"
     assert disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password).fields == IDENTITY
 
-    creds = staff_admin.reset_password(staff_rt, admin.id, officer.id, NEW, accept_lost_requests=True)
-    assert creds.unopenable_requests == 1
-    assert events()[-1].detail["officer_key_replaced"] is True
+    pending = staff_admin.reset_password(staff_rt, admin.id, officer.id, accept_lost_requests=True)
+    assert pending.unopenable_requests == 1
+    code = _approve(staff_rt, head, pending).code
+    enroll(staff_rt, "officer", code or "", NEW)
     # The approved request is lost: shares were re-sealed to the old key pair.
     with pytest.raises(disclosure.CannotOpen):
         disclosure.open_unsealed_identity(staff_rt, officer.id, rid, NEW)
 
 
-def test_after_a_reset_new_requests_open_with_the_new_password(staff_rt, public_rt, make_staff, admin,
+def test_after_a_reset_new_requests_open_with_the_new_password(staff_rt, public_rt, make_staff, admin, head,
                                                                custodians) -> None:
     officer = make_staff("officer", "protection_officer")
-    staff_admin.reset_password(staff_rt, admin.id, officer.id, NEW)
+    code = _approve(staff_rt, head, staff_admin.reset_password(staff_rt, admin.id, officer.id)).code
+    enroll(staff_rt, "officer", code or "", NEW)
     report_id = intake.submit_report(public_rt, submission(identity=dict(IDENTITY))).report_id
     keepers = {n: accounts.find_staff(staff_rt, n).id for n in custodians}
     rid = unseal.request_unseal(staff_rt, officer.id, report_id, "评估报复风险，安排保护。", "reporter_at_risk")

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pyotp
 import pytest
 import time_machine
 
 from models.audit.tables import AuditEvent
+from models.staff import accounts
 from models.staff.tables import Staff
+from models.store.db import utcnow
 from tests.conftest import _sign_in_form
 
 
 def test_every_page_without_a_session_redirects_to_sign_in(staff_app) -> None:
     client = staff_app.test_client()
     for rule in staff_app.url_map.iter_rules():
-        if rule.endpoint in {"static", "auth.login"} or rule.endpoint.startswith("api."):
+        if rule.endpoint in {"static", "auth.login", "enroll.start", "enroll.complete"} or \
+                rule.endpoint.startswith("api."):
             continue
         path = rule.rule.replace("<", "").replace(">", "")
         method = "GET" if "GET" in rule.methods else "POST"
@@ -59,16 +64,47 @@ def test_a_totp_code_cannot_be_replayed(staff_app, make_staff) -> None:
     assert replay.status_code == 401
 
 
-def test_lockout_after_repeated_failures(staff_app, make_staff, staff_rt) -> None:
+def test_repeated_failures_slow_down_that_address_without_a_distinct_answer(staff_app, make_staff,
+                                                                             staff_rt) -> None:
     clerk = make_staff("clerk", "intake")
     bad = type(clerk)(clerk.id, clerk.username, clerk.role, "wrong password!", clerk.totp_secret)
     for _ in range(staff_rt.config.lockout_failures):
         assert _sign_in_form(staff_app.test_client(), bad).status_code == 401
-    locked = _sign_in_form(staff_app.test_client(), clerk)
-    assert locked.status_code == 401
-    assert "锁定" in locked.get_data(as_text=True)
+    throttled = _sign_in_form(staff_app.test_client(), clerk)
+    assert throttled.status_code == 401
+    assert "登录失败" in throttled.get_data(as_text=True) and "锁定" not in throttled.get_data(as_text=True)
     with staff_rt.stores.case() as session:
-        assert session.query(Staff).filter_by(username="clerk").one().locked_until is not None
+        reasons = [e.detail.get("reason") for e in session.query(AuditEvent).filter_by(event="signin.failed")]
+        assert session.query(Staff).filter_by(username="clerk").one().locked_until is None
+    assert reasons == ["password"] * staff_rt.config.lockout_failures + ["throttled"]
+    # The delay passes: the owner signs in again (no lock-out that a stranger can extend at will).
+    with time_machine.travel(utcnow() + timedelta(seconds=5)):
+        assert _sign_in_form(staff_app.test_client(), clerk).status_code == 302
+
+
+@pytest.mark.parametrize("wrong", ["unknown", "inactive", "password", "totp", "not_enrolled"])
+def test_every_sign_in_failure_is_audited_and_committed(staff_rt, make_staff, wrong) -> None:
+    from models.administration import staff_admin
+
+    clerk = make_staff("clerk", "intake")
+    root = make_staff("root", "admin", unit=None)
+    name, password, code = "clerk", clerk.password, clerk.totp()
+    if wrong == "unknown":
+        name = "nobody"
+    elif wrong == "inactive":
+        staff_admin.deactivate_staff(staff_rt, root.id, clerk.id)
+    elif wrong == "password":
+        password = "wrong password!"
+    elif wrong == "totp":
+        code = "000000" if code != "000000" else "111111"
+    else:
+        staff_admin.add_staff_account(staff_rt, root.id, "keeper", "custodian", None)
+        name = "keeper"
+    with pytest.raises(accounts.SignInFailed):
+        accounts.authenticate(staff_rt, name, password, code, address="192.0.2.1")
+    with staff_rt.stores.case() as session:
+        last = session.query(AuditEvent).order_by(AuditEvent.id.desc()).first()
+    assert last.event == "signin.failed" and "wrong password" not in str(last.detail)
 
 
 def test_session_times_out(staff_app, make_staff, sign_in, staff_rt) -> None:

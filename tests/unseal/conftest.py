@@ -65,10 +65,12 @@ def approve_by(rt: Runtime, keepers: dict[str, int], custodians: dict[str, str],
 def custodian_users(staff_rt: Runtime, custodians: dict[str, str]) -> dict[str, StaffUser]:
     """The custodians' staff accounts as StaffUser, to sign in with."""
     from models.staff.accounts import find_staff
+    from models.staff.secrets import open_totp
     from tests.conftest import PASSWORD
 
     users = {}
     for name in custodians:
         staff = find_staff(staff_rt, name)
-        users[name] = StaffUser(staff.id, name, staff.role, PASSWORD, staff.totp_secret)
+        seed = open_totp(staff_rt, staff.id, staff.totp_secret)
+        users[name] = StaffUser(staff.id, name, staff.role, PASSWORD, seed)
     return users

@@ -95,9 +95,15 @@ def test_after_redeal_the_workflow_still_opens(staff_rt, officer, clue, keepers,
 
 
 def test_cli_passphrase_redeal_and_cleanup(staff_rt, config, clue, make_staff) -> None:
+    from models.staff.accounts import accept_pledge, find_staff
     from web.cli.main import main
 
     runner = CliRunner()
+    stale = runner.invoke(main, ["vault", "passphrase", "keeper1"], obj=config,
+                          input="passphrase-of-keeper-1\nanother long passphrase\n")
+    assert stale.exit_code != 0 and "undertaking" in stale.output  # a person's act needs the pledge (R30)
+    for name in ("keeper1", "keeper2"):
+        accept_pledge(staff_rt, find_staff(staff_rt, name).id)
     changed = runner.invoke(main, ["vault", "passphrase", "keeper1"], obj=config,
                             input="passphrase-of-keeper-1\nanother long passphrase\n")
     assert changed.exit_code == 0, changed.output

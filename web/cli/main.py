@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 
-from models.audit import trail
-from models.audit.tables import AuditEvent
+from models.administration import staff_admin
+from models.administration.approvals import AccountOutcome
 from models.datadir.setup import init_site
 from models.protection.custodians import run_ceremony
 from models.reporting.orphans import remove_orphans
-from models.staff.accounts import ROLES, add_staff
+from models.staff.accounts import ROLES
 from models.store.errors import ClueGuardError
 from web.cli.support import fail, get_config, public_runtime, read_stdin_lines, staff_runtime
 
@@ -45,20 +45,27 @@ def staff() -> None:
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--unit", default=None, help="The unit (科室/单位) the account belongs to.")
 @click.option("--name", "display_name", default="", help="Display name (defaults to USERNAME).")
-@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from stdin.")
 @click.pass_context
-def staff_add(ctx: click.Context, username: str, role: str, unit: str | None, display_name: str,
-              password_stdin: bool) -> None:
-    """Add a staff account; prints its TOTP secret once."""
-    [password] = read_stdin_lines(1)
+def staff_add(ctx: click.Context, username: str, role: str, unit: str | None, display_name: str) -> None:
+    """Add a staff account; prints a one-time enrollment code (or that the unit head must approve)."""
     try:
-        account = add_staff(staff_runtime(ctx), username, role, unit, password, display_name)
+        outcome = staff_admin.add_staff_account(staff_runtime(ctx), None, username, role, unit, display_name)
     except ClueGuardError as err:
         fail(err)
         return
     click.echo(f"created {username} ({role})")
-    click.echo(f"totp-secret: {account.totp_secret}")
-    click.echo(f"totp-uri: {account.provisioning_uri(username)}")
+    print_outcome(outcome)
+
+
+def print_outcome(outcome: AccountOutcome) -> None:
+    """An enrollment code (shown once) or the pending approval, for the console."""
+    if outcome.code:
+        click.echo(f"enrollment-code: {outcome.code}")
+        click.echo("hand it to the person; they run `clueguard staff enroll` or open /enroll on the staff app")
+    elif outcome.pending_change_id:
+        click.echo(f"awaiting approval by the head of {outcome.approver_unit} (request {outcome.pending_change_id})")
+    if outcome.unopenable_requests:
+        click.echo(f"{outcome.unopenable_requests} open unseal request(s) can no longer be opened", err=True)
 
 
 @main.group("vault")
@@ -81,26 +88,6 @@ def ceremony(ctx: click.Context, threshold: int, users: tuple[str, ...], passphr
         fail(err)
         return
     click.echo(f"vault ready: {threshold} of {len(users)} custodians must approve an unsealing")
-
-
-@main.group("audit")
-def audit_group() -> None:
-    """The audit trail."""
-
-
-@audit_group.command("verify")
-@click.pass_context
-def audit_verify(ctx: click.Context) -> None:
-    """Check the hash chain end to end; exit 1 if anything was altered or removed."""
-    rt = public_runtime(ctx)
-    with rt.stores.case() as session:
-        problems = trail.verify(session)
-        count = session.query(AuditEvent).count()
-    if problems:
-        for p in problems:
-            click.echo(f"event {p.event_id}: {p.reason}", err=True)
-        raise SystemExit(1)
-    click.echo(f"audit log intact: {count} events")
 
 
 @main.command()
@@ -157,12 +144,14 @@ def _register_commands() -> None:
     from web.cli import staff as staff_cli
     from web.cli import vault as vault_cli
     from web.cli import workflow as workflow_cli
+    from web.cli.audit import audit_group
     from web.cli.bench import bench_group
     from web.cli.bench_inbox import inbox_bench
     from web.cli.serve import demo, serve, totp
 
     bench_group.add_command(inbox_bench, "inbox")
     main.add_command(bench_group)
+    main.add_command(audit_group)
     main.add_command(bot_command, "bot")
     main.add_command(workflow_cli.deadlines)
     main.add_command(workflow_cli.survey)

@@ -158,7 +158,8 @@ def _banner(creds: DemoCredentials, config: Config, host: str, ports: dict[str, 
     out += [
         "  a code works once; for the next one run:  clueguard totp SECRET",
         "  (or add the secret to any authenticator app). First sign-in asks for the",
-        "  confidentiality undertaking.",
+        "  confidentiality undertaking. These demo accounts are pre-enrolled at the console;",
+        "  real ones get a one-time enrollment code (docs/security.md).",
         "",
         f"custodian vault: {THRESHOLD} of {len(creds.passphrases)} custodians must approve an unsealing; passphrases:",
     ]

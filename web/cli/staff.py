@@ -1,4 +1,4 @@
-"""``clueguard staff list|deactivate|reset-password|unlock``: account administration at the console.
+"""``clueguard staff list|deactivate|reactivate|unlock|reset-password|change|enroll``: accounts at the console.
 
 The operator at the staff server acts as administrator (audited as ``cli``); the same rules as the
 staff pages apply, from ``models.staff_admin``.
@@ -7,9 +7,11 @@ staff pages apply, from ``models.staff_admin``.
 from __future__ import annotations
 
 import click
+import pyotp
 
 from models.administration import staff_admin
-from models.staff.accounts import find_staff
+from models.staff import enrollment
+from models.staff.accounts import ROLES, find_staff
 from models.store.errors import ClueGuardError
 from web.cli.support import fail, read_stdin_lines, staff_runtime
 
@@ -71,24 +73,69 @@ def staff_unlock(ctx: click.Context, username: str) -> None:
 
 @click.command("reset-password")
 @click.argument("username")
-@click.option("--password-stdin", is_flag=True, required=True, help="Read the new password from stdin.")
 @click.option("--accept-lost-requests", is_flag=True,
               help="Reset a protection officer even though their open unseal requests become unopenable.")
 @click.pass_context
-def staff_reset_password(ctx: click.Context, username: str, password_stdin: bool, accept_lost_requests: bool) -> None:
-    """Set a new password and TOTP secret (printed once); an officer's key pair is replaced."""
-    [password] = read_stdin_lines(1)
+def staff_reset_password(ctx: click.Context, username: str, accept_lost_requests: bool) -> None:
+    """Reset to a one-time enrollment code; a content-role account waits for its unit head."""
+    from web.cli.main import print_outcome
+
     rt = staff_runtime(ctx)
     try:
-        creds = staff_admin.reset_password(rt, None, find_staff(rt, username).id, password, accept_lost_requests)
+        outcome = staff_admin.reset_password(rt, None, find_staff(rt, username).id, accept_lost_requests)
     except ClueGuardError as err:
         fail(err)
         return
-    click.echo(f"password reset for {username}")
-    click.echo(f"totp-secret: {creds.totp_secret}")
-    click.echo(f"totp-uri: {creds.provisioning_uri()}")
-    if creds.unopenable_requests:
-        click.echo(f"{creds.unopenable_requests} open unseal request(s) can no longer be opened", err=True)
+    click.echo(f"reset requested for {username}")
+    print_outcome(outcome)
 
 
-COMMANDS = [staff_list, staff_deactivate, staff_reactivate, staff_unlock, staff_reset_password]
+@click.command("change")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default=None)
+@click.option("--unit", default=None)
+@click.pass_context
+def staff_change(ctx: click.Context, username: str, role: str | None, unit: str | None) -> None:
+    """Change an account's role or unit; a content role or a move waits for the unit head."""
+    from web.cli.main import print_outcome
+
+    rt = staff_runtime(ctx)
+    try:
+        staff_id = find_staff(rt, username).id
+        for value, act in ((role, staff_admin.change_role), (unit, staff_admin.change_unit)):
+            if value:
+                print_outcome(act(rt, None, staff_id, value))
+    except ClueGuardError as err:
+        fail(err)
+        return
+    click.echo(f"change recorded for {username}")
+
+
+@click.command("enroll")
+@click.argument("username")
+@click.option("--stdin", "from_stdin", is_flag=True, required=True,
+              help="Read the enrollment code, then the new password, from stdin (two lines).")
+@click.pass_context
+def staff_enroll(ctx: click.Context, username: str, from_stdin: bool) -> None:
+    """The person enrolls at the console: sets their password and prints their new TOTP secret once."""
+    code, password = read_stdin_lines(2)
+    rt = staff_runtime(ctx)
+    try:
+        seed = enrollment.start_enrollment(rt, username, code)
+    except ClueGuardError as err:
+        fail(err)
+        return
+    try:
+        # The person sits at the console and sees the seed printed below; the web flow instead
+        # asks for a code to prove the authenticator app has it.
+        enrollment.complete_enrollment(rt, username, code, password, pyotp.TOTP(seed).now())
+    except ClueGuardError as err:
+        fail(err)
+        return
+    click.echo(f"enrolled {username}")
+    click.echo(f"totp-secret: {seed}")
+    click.echo(f"totp-uri: {pyotp.TOTP(seed).provisioning_uri(name=username, issuer_name='ClueGuard')}")
+
+
+COMMANDS = [staff_list, staff_deactivate, staff_reactivate, staff_unlock, staff_reset_password, staff_change,
+            staff_enroll]

@@ -10,6 +10,7 @@ import click
 
 from models.identities.sealing import vault_threshold
 from models.protection import custodian_lifecycle, unseal
+from models.staff.accounts import require_pledge
 from models.store.errors import ClueGuardError
 from web.cli.support import fail, read_stdin_lines, staff_runtime
 
@@ -20,8 +21,10 @@ from web.cli.support import fail, read_stdin_lines, staff_runtime
 def passphrase(ctx: click.Context, username: str) -> None:
     """Change a custodian's passphrase: stdin gives the old, then the new one (two lines)."""
     old, new = read_stdin_lines(2)
+    rt = staff_runtime(ctx)
     try:
-        custodian_lifecycle.change_passphrase(staff_runtime(ctx), username, old, new, actor="cli")
+        require_pledge(rt, username, "vault.passphrase")  # a person's act: the pledge within the year (R30)
+        custodian_lifecycle.change_passphrase(rt, username, old, new, actor="cli")
     except ClueGuardError as err:
         fail(err)
         return
@@ -45,6 +48,8 @@ def redeal(ctx: click.Context, custodians: str, threshold: int | None, approvers
     names = [n.strip() for n in custodians.split(",") if n.strip()]
     k = threshold or vault_threshold(rt.stores) or 2
     try:
+        for approver in approvers:  # each approver acts in person: the pledge within the year (R30)
+            require_pledge(rt, approver, "vault.redeal")
         done = custodian_lifecycle.redeal_shares(
             rt, "cli", names, k, dict(zip(approvers, secrets[: len(approvers)], strict=True)),
             dict(zip(new_members, secrets[len(approvers):], strict=True)))

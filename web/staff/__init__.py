@@ -20,6 +20,7 @@ from web.shared import RUNTIME_KEY, STATIC_DIR, init_common
 from web.staff import api, api_cases, auth, cases, nav, new_clue, protection, unseal  # noqa: F401  isort: skip
 from web.staff import workflow_api as _workflow_api  # noqa: F401  isort: skip
 from web.staff import confidentiality_api as _confidentiality_api  # noqa: F401  isort: skip
+from web.staff import sessions
 from web.staff.labels import ROLE_LABELS
 
 csrf = CSRFProtect()
@@ -43,6 +44,7 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
     app.extensions[RUNTIME_KEY] = runtime or open_runtime(config, staff_side=True)
     init_common(app)
     csrf.init_app(app)
+    sessions.init_sessions(app, app.extensions[RUNTIME_KEY], config.redis_url)
     auth.login_manager.init_app(app)
     app.before_request(auth.guard)
     app.register_blueprint(auth.bp)
@@ -74,7 +76,7 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
 
 def _register_areas(app: Flask) -> None:
     """Blueprints of the staff areas (cases, workflow, protection ...)."""
-    from web.staff import admin, confidentiality, confidentiality_lists, marking, workflow
+    from web.staff import admin, audit_pages, confidentiality, confidentiality_lists, enroll, marking, workflow
 
     app.register_blueprint(cases.bp)
     workflow.register(app)
@@ -84,3 +86,5 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(confidentiality.bp)
     app.register_blueprint(confidentiality_lists.bp)
     marking.init_marking(app)
+    app.register_blueprint(enroll.bp)
+    app.register_blueprint(audit_pages.bp)

@@ -1,7 +1,8 @@
-"""Staff account administration (R29, R24): the account list, adding accounts, one's own password.
+"""Staff account administration (R29, R24): the account list, adding accounts, role and unit changes,
+the unit head's approvals, one's own password.
 
-Views are thin: each calls one act of ``models.staff_admin`` and turns its named errors into a
-flash message. Pages that show a fresh password or TOTP secret are never cached.
+Views are thin: each calls one act of ``models.administration`` and turns its named errors into a
+flash message. Pages that show an enrollment code are never cached.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
-from models.administration import staff_admin
+from models.administration import approvals, staff_admin
 from models.staff.accounts import ROLES
 from models.store.errors import ClueGuardError
 from models.store.i18n import N_
@@ -24,7 +25,9 @@ from web.staff.nav import add_nav_link
 
 bp = Blueprint("admin", __name__)
 ADMIN = staff_admin.ADMIN_ROLE
+HEAD = approvals.HEAD_ROLE
 add_nav_link("admin.staff_list", N_("Staff accounts"), {ADMIN})
+add_nav_link("admin.changes", N_("Account approvals"), {HEAD})
 add_nav_link("admin.own_password", N_("Change password"), set(ROLES))
 
 
@@ -41,27 +44,31 @@ class NewStaffForm(FlaskForm):
     unit = StringField(validators=[Optional(), Length(max=200)])
 
 
+class ChangeForm(FlaskForm):
+    value = StringField(validators=[DataRequired(), Length(max=200)])
+
+
 class PasswordForm(FlaskForm):
     old = PasswordField(validators=[DataRequired(), Length(max=1024)])
     new = PasswordField(validators=[DataRequired(), Length(max=1024)])
     repeat = PasswordField(validators=[DataRequired(), Length(max=1024)])
 
 
-def _credentials_page(creds: staff_admin.Credentials, title: str) -> Response:
-    html = render_template("staff/admin_credentials.html", creds=creds, title=title)
+def _outcome_page(outcome: approvals.AccountOutcome, title: str, back: str) -> Response:
+    html = render_template("staff/admin_outcome.html", outcome=outcome, title=title, back=back)
     return no_store(make_response(html))
 
 
 @bp.get("/admin/staff")
 @require_role(ADMIN)
 def staff_list() -> Any:
-    """Every staff account, with deactivate, reactivate, unlock and reset buttons."""
+    """Every staff account, with deactivate, reactivate, unlock, reset, role and unit controls."""
     try:
         rows = staff_admin.list_staff(get_runtime(), me().id)
     except ClueGuardError as err:
         flash_error(err)
         rows = []
-    return render_template("staff/admin_staff.html", rows=rows, form=ActForm())
+    return render_template("staff/admin_staff.html", rows=rows, form=ActForm(), roles=ROLES)
 
 
 @bp.post("/admin/staff/<int:staff_id>/<act>")
@@ -79,9 +86,8 @@ def staff_act(staff_id: int, act: str) -> Any:
     }
     try:
         if act == "reset":
-            creds = staff_admin.reset_password(rt, me().id, staff_id, staff_admin.generate_password(),
-                                               accept_lost_requests=bool(form.confirm.data))
-            return _credentials_page(creds, _("Password reset"))
+            outcome = staff_admin.reset_password(rt, me().id, staff_id, accept_lost_requests=bool(form.confirm.data))
+            return _outcome_page(outcome, _("Password reset"), url_for("admin.staff_list"))
         if act not in acts:
             return redirect(url_for("admin.staff_list"))
         do, done = acts[act]
@@ -96,29 +102,74 @@ def staff_act(staff_id: int, act: str) -> Any:
     return redirect(url_for("admin.staff_list"))
 
 
+@bp.post("/admin/staff/<int:staff_id>/change/<what>")
+@require_role(ADMIN)
+def staff_change(staff_id: int, what: str) -> Any:
+    """Change an account's role or unit; a content role or a move waits for the unit head."""
+    form = ChangeForm()
+    if what not in {"role", "unit"} or not form.validate_on_submit():
+        flash(_("Choose a role or name a unit."), "error")
+        return redirect(url_for("admin.staff_list"))
+    act = staff_admin.change_role if what == "role" else staff_admin.change_unit
+    try:
+        outcome = act(get_runtime(), me().id, staff_id, (form.value.data or "").strip())
+    except ClueGuardError as err:
+        flash_error(err)
+        return redirect(url_for("admin.staff_list"))
+    return _outcome_page(outcome, _("Account changed"), url_for("admin.staff_list"))
+
+
 @bp.route("/admin/staff/new", methods=["GET", "POST"])
 @require_role(ADMIN)
 def staff_new() -> Any:
-    """Add an account; its initial password and TOTP secret are shown once."""
+    """Add an account: an enrollment code for the person, or a request to the unit head."""
     form = NewStaffForm()
     if form.validate_on_submit():
         try:
-            creds = staff_admin.add_staff_account(get_runtime(), me().id, form.username.data or "",
-                                                  form.role.data or "", form.unit.data,
-                                                  form.display_name.data or "")
+            outcome = staff_admin.add_staff_account(get_runtime(), me().id, form.username.data or "",
+                                                    form.role.data or "", form.unit.data,
+                                                    form.display_name.data or "")
         except ClueGuardError as err:
             flash_error(err)
             return render_template("staff/admin_new.html", form=form, roles=ROLES), 400
-        return _credentials_page(creds, _("Account created"))
+        return _outcome_page(outcome, _("Account created"), url_for("admin.staff_list"))
     if request.method == "POST":
         flash(_("Fill in the user name and role."), "error")
         return render_template("staff/admin_new.html", form=form, roles=ROLES), 400
     return render_template("staff/admin_new.html", form=form, roles=ROLES)
 
 
+@bp.get("/account-changes")
+@require_role(HEAD)
+def changes() -> Any:
+    """Account changes waiting for this unit head's decision."""
+    return render_template("staff/account_changes.html", rows=approvals.pending_for(get_runtime(), me().id),
+                           form=ActForm())
+
+
+@bp.post("/account-changes/<int:change_id>/<decision>")
+@require_role(HEAD)
+def decide_change(change_id: int, decision: str) -> Any:
+    """Approve or deny one account change; an enrollment code is shown to the approver once."""
+    form, rt = ActForm(), get_runtime()
+    if decision not in {"approve", "deny"} or not form.validate_on_submit():
+        flash(_("The form expired. Please try again."), "error")
+        return redirect(url_for("admin.changes"))
+    try:
+        if decision == "deny":
+            approvals.deny_change(rt, me().id, change_id)
+            flash(_("The request was denied."), "success")
+            return redirect(url_for("admin.changes"))
+        outcome = approvals.approve_change(rt, me().id, change_id)
+    except ClueGuardError as err:
+        flash_error(err)
+        return redirect(url_for("admin.changes"))
+    return _outcome_page(outcome, _("Change approved"), url_for("admin.changes"))
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 def own_password() -> Any:
-    """Every staff member changes their own password (old once, new twice)."""
+    """Every staff member changes their own password (old once, new twice); other sessions end."""
     form = PasswordForm()
     if form.validate_on_submit():
         if form.new.data != form.repeat.data:
@@ -129,10 +180,9 @@ def own_password() -> Any:
         except ClueGuardError as err:
             flash_error(err)
             return render_template("staff/account_password.html", form=form), 400
-        flash(_("Your password was changed."), "success")
-        return redirect(url_for("home"))
+        flash(_("Your password was changed. Sign in again with it."), "success")
+        return redirect(url_for("auth.login"))
     if request.method == "POST":
         flash(_("Fill in your password and the new one twice."), "error")
         return render_template("staff/account_password.html", form=form), 400
     return render_template("staff/account_password.html", form=form)
-

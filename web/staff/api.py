@@ -1,5 +1,9 @@
 """The staff JSON API: bearer tokens from ``POST /api/v1/session``, one OpenAPI document.
 
+Tokens are random and stored only as their SHA-256 (``models.staff.sessions``): they carry nothing
+derived from the password, die at sign-out (``DELETE /api/v1/session``, or the pages' sign-out),
+password change, reset and deactivation, and every call needs the pledge within the year (R30).
+
 Other modules add endpoints to ``bp`` with ``@bp.route`` plus ``@api_auth(roles)`` and describe
 them with ``register_openapi(paths, schemas)``; the document at ``/api/v1/openapi.json`` is
 built from what was registered, so it cannot drift from a forgotten hand-written copy.
@@ -11,11 +15,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from models.staff import accounts
+from models.staff import accounts, sessions
 from models.staff.tables import Staff
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
 from web.shared import error_message, field_errors, get_runtime
@@ -41,28 +44,18 @@ def register_openapi(paths: dict[str, dict[str, Any]], schemas: dict[str, dict[s
     _SCHEMAS.update(schemas or {})
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key or b"", salt="clueguard-staff-api")
-
-
 def issue_token(staff: Staff) -> str:
-    return _serializer().dumps({"sid": staff.id, "pw": staff.password_hash[-16:]})
+    """A new bearer token for ``staff`` (shown once to the caller)."""
+    return sessions.issue_token(get_runtime(), staff.id)
+
+
+def _bearer() -> str:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.startswith("Bearer ") else ""
 
 
 def _token_staff() -> Staff | None:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        return None
-    max_age = get_runtime().config.session_minutes * 60
-    try:
-        data = _serializer().loads(header[7:], max_age=max_age)
-        staff = accounts.get_staff(get_runtime(), int(data["sid"]))
-    except (BadSignature, NotFound, KeyError, TypeError, ValueError):
-        return None
-    # A password change invalidates old tokens.
-    if not staff.active or staff.password_hash[-16:] != data.get("pw"):
-        return None
-    return staff
+    return sessions.token_staff(get_runtime(), _bearer())
 
 
 def api_error(err: ClueGuardError) -> tuple[Any, int]:
@@ -84,7 +77,7 @@ def api_auth(*roles: str) -> Callable[[F], F]:
             staff = _token_staff()
             if staff is None:
                 return jsonify({"error": _("Sign in first.")}), 401
-            if staff.pledge_accepted_at is None:
+            if not accounts.pledge_current(staff):
                 return jsonify({"error": _("Accept the confidentiality undertaking first.")}), 403
             if roles and staff.role not in roles:
                 return jsonify({"error": _("You are not allowed to do this.")}), 403
@@ -113,12 +106,23 @@ def create_session() -> Any:
     try:
         data = json_body()
         staff = accounts.authenticate(get_runtime(), str(data.get("username", "")),
-                                      str(data.get("password", "")), str(data.get("totp", "")))
+                                      str(data.get("password", "")), str(data.get("totp", "")),
+                                      address=request.remote_addr or "")
     except ClueGuardError as err:
         body, code = api_error(err)
         return body, 401 if code == 400 and not isinstance(err, InvalidInput) else code
     return jsonify({"token": issue_token(staff), "expires_in": get_runtime().config.session_minutes * 60,
                     "role": staff.role}), 201
+
+
+@bp.delete("/session")
+def end_session() -> Any:
+    """Sign out: this token, every other token and every web session of the person end."""
+    staff = _token_staff()
+    if staff is None:
+        return jsonify({"error": _("Sign in first.")}), 401
+    sessions.sign_out(get_runtime(), staff.id)
+    return "", 204
 
 
 @bp.get("/openapi.json")
@@ -153,6 +157,15 @@ register_openapi({
                 "401": {"description": "Sign-in failed",
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             },
-        }
+        },
+        "delete": {
+            "summary": "Sign out everywhere: every token and web session of the caller ends",
+            "security": BEARER,
+            "responses": {
+                "204": {"description": "Signed out"},
+                "401": {"description": "No valid token",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            },
+        },
     },
 })

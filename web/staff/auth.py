@@ -2,17 +2,19 @@
 
 The staff app is deny-by-default: ``guard`` runs before every request and lets through only the
 endpoints in ``OPEN_ENDPOINTS``; everything else needs a signed-in account that has taken the
-pledge within the year. Roles are checked by one decorator, ``require_role``.
+pledge within the year. Roles are checked by one decorator, ``require_role``. Sessions are
+server-side (``web.staff.sessions``) and carry the account's session epoch: sign-out, a password
+change, a reset or deactivation ends every copy of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -20,9 +22,8 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from models.staff import accounts
+from models.staff import accounts, sessions
 from models.staff.tables import Staff
-from models.store.db import utcnow
 from models.store.errors import ClueGuardError, NotFound
 from models.store.i18n import N_
 from web.shared import error_message, get_runtime
@@ -36,10 +37,12 @@ login_manager.login_message_category = "error"
 login_manager.localize_callback = _
 
 # Reachable without signing in (API endpoints do their own token check).
-OPEN_ENDPOINTS = {"auth.login", "static", "api.create_session", "api.openapi"}
+OPEN_ENDPOINTS = {"auth.login", "static", "api.create_session", "api.openapi", "enroll.start",
+                  "enroll.complete"}
 # Reachable while signed in but before the yearly pledge.
 PLEDGE_ENDPOINTS = {"auth.pledge", "auth.logout"}
-PLEDGE_VALID = timedelta(days=365)
+PLEDGE_VALID = accounts.PLEDGE_VALID
+EPOCH_KEY = "cg_epoch"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,21 +68,36 @@ class SignedIn:
 
     @property
     def pledge_due(self) -> bool:
-        accepted = self.staff.pledge_accepted_at
-        if accepted is None:
-            return True
-        if accepted.tzinfo is None:
-            accepted = accepted.replace(tzinfo=utcnow().tzinfo)
-        return utcnow() - accepted > PLEDGE_VALID
+        return not accounts.pledge_current(self.staff)
 
 
 @login_manager.user_loader
 def _load(staff_id: str) -> SignedIn | None:
+    """The session's account, unless deactivated or its sessions were ended since (epoch)."""
     try:
         staff = accounts.get_staff(get_runtime(), int(staff_id))
     except (NotFound, ValueError):
         return None
-    return SignedIn(staff) if staff.active else None
+    if not staff.active or session.get(EPOCH_KEY) != staff.session_epoch:
+        return None
+    return SignedIn(staff)
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None: never an open redirect.
+
+    The query string arrives percent-decoded, so %09, %0d and %5C show up here as a tab, a carriage
+    return and a backslash, which browsers drop or read as a slash: refuse any control character,
+    whitespace or backslash, anything starting with two slashes, and anything with a scheme or host.
+    """
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(ch == "\\" or ch.isspace() or ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def me() -> SignedIn:
@@ -127,18 +145,21 @@ def login() -> Any:
     if form.validate_on_submit():
         try:
             staff = accounts.authenticate(get_runtime(), form.username.data or "",
-                                          form.password.data or "", form.totp.data or "")
+                                          form.password.data or "", form.totp.data or "",
+                                          address=request.remote_addr or "")
         except ClueGuardError as err:
             flash(error_message(err), "error")
             return render_template("staff/login.html", form=form), 401
         session.clear()
         session.permanent = True
+        session[EPOCH_KEY] = staff.session_epoch
+        # A fresh session id at sign-in (the session is not empty now, so it is regenerated): an
+        # id planted before sign-in is worth nothing after it.
+        regenerate = getattr(current_app.session_interface, "regenerate", None)
+        if regenerate is not None:
+            regenerate(session)
         login_user(SignedIn(staff))
-        target = request.args.get("next", "")
-        # Only local paths: never an open redirect.
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("home")
-        return redirect(target)
+        return redirect(safe_next(request.args.get("next")) or url_for("home"))
     if request.method == "POST":
         flash(_("Fill in user name, password and authenticator code."), "error")
     return render_template("staff/login.html", form=form)
@@ -146,7 +167,9 @@ def login() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
-    """Sign out and forget the session."""
+    """Sign out everywhere: this session, every other one and every API token of the person end."""
+    if current_user.is_authenticated:
+        sessions.sign_out(get_runtime(), me().id)
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

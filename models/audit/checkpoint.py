@@ -1,0 +1,112 @@
+"""Signed checkpoints of the audit chain's head (R23): tamper evidence that does not trust the database.
+
+The hash chain alone is only as good as the database: whoever can write it can re-chain the rest
+with the same digest function and move the head. A checkpoint is the head (last id, last hash)
+signed by an auditor's Ed25519 key, whose private half is stored only wrapped by the auditor's
+passphrase: the server cannot make one alone. ``verify_checkpoints`` checks every signature and
+that the chain still holds the signed hash at the signed position, so an edited, re-chained,
+truncated or reordered stretch before a checkpoint is reported by the checkpoint it broke.
+A forger with database access could add a key of their own and sign a rewritten chain; the
+auditor therefore notes their key's fingerprint and ``verify`` accepts ``trusted`` fingerprints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import vault
+from models.audit import trail
+from models.audit.tables import AuditCheckpoint, AuditEvent, AuditHead, AuditorKey
+from models.store.db import utcnow
+from models.store.errors import ClueGuardError
+from models.store.i18n import N_
+
+PURPOSE = "auditor-signing"
+
+
+class WrongPassphrase(ClueGuardError):
+    message = N_("The passphrase does not open your signing key.")
+
+
+class NoAuditorKey(ClueGuardError):
+    message = N_("You have no signing key yet. Create one with your passphrase first.")
+
+
+@dataclass(frozen=True)
+class CheckpointProblem:
+    checkpoint_id: int
+    event_id: int
+    reason: str
+
+
+def current_key(session: Session, username: str) -> AuditorKey | None:
+    """The auditor's newest key (keys are never edited; a new one is added instead)."""
+    return session.scalar(select(AuditorKey).where(AuditorKey.username == username)
+                          .order_by(AuditorKey.id.desc()).limit(1))
+
+
+def add_key(session: Session, username: str, passphrase: str, params: vault.Argon2Params) -> AuditorKey:
+    """Store a new key pair for the auditor, its private half wrapped by their passphrase."""
+    public, wrapped = vault.create_signing_key(passphrase, params, PURPOSE)
+    key = AuditorKey(username=username, fingerprint=vault.key_fingerprint(public), public_key=public,
+                     wrapped_key=wrapped, created_at=utcnow())
+    session.add(key)
+    session.flush()
+    trail.record(session, username, "audit.key_created", None, fingerprint=key.fingerprint)
+    return key
+
+
+def _message(cp: AuditCheckpoint) -> bytes:
+    at = trail._normalise(cp.at).isoformat(timespec="microseconds")
+    return f"{cp.last_id}|{cp.last_hash}|{at}|{cp.auditor}|{cp.fingerprint}".encode()
+
+
+def sign_head(session: Session, username: str, passphrase: str) -> AuditCheckpoint:
+    """Sign the chain's current head with the auditor's key; the act itself is the next event."""
+    key = current_key(session, username)
+    if key is None:
+        raise NoAuditorKey
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    last_id, last_hash = (head.last_id, head.last_hash) if head else (0, trail.GENESIS)
+    cp = AuditCheckpoint(at=utcnow(), auditor=username, fingerprint=key.fingerprint, last_id=last_id,
+                         last_hash=last_hash, signature=b"")
+    try:
+        cp.signature = vault.sign_checkpoint(key.wrapped_key, passphrase, PURPOSE, _message(cp))
+    except vault.VaultError as exc:
+        raise WrongPassphrase from exc
+    session.add(cp)
+    session.flush()
+    trail.record(session, username, "audit.checkpoint", None, checkpoint=cp.id, last_id=last_id)
+    return cp
+
+
+def latest_checkpoint(session: Session) -> AuditCheckpoint | None:
+    return session.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1))
+
+
+def verify_checkpoints(session: Session, trusted: Collection[str] = ()) -> list[CheckpointProblem]:
+    """Check every checkpoint's signature and that the chain still holds what it signed."""
+    problems: list[CheckpointProblem] = []
+    keys = {k.fingerprint: k for k in session.scalars(select(AuditorKey))}
+    for cp in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)):
+        key = keys.get(cp.fingerprint)
+        if key is None or vault.key_fingerprint(key.public_key) != cp.fingerprint:
+            problems.append(CheckpointProblem(cp.id, cp.last_id, "signing key unknown"))
+            continue
+        if trusted and cp.fingerprint not in trusted:
+            problems.append(CheckpointProblem(cp.id, cp.last_id, "signed by a key that is not trusted"))
+        if not vault.verify_checkpoint(key.public_key, _message(cp), cp.signature):
+            problems.append(CheckpointProblem(cp.id, cp.last_id, "signature invalid"))
+            continue
+        if cp.last_id == 0:
+            continue
+        event = session.get(AuditEvent, cp.last_id)
+        if event is None:
+            problems.append(CheckpointProblem(cp.id, cp.last_id, "signed event missing"))
+        elif event.hash != cp.last_hash:
+            problems.append(CheckpointProblem(cp.id, cp.last_id, "chain no longer matches the checkpoint"))
+    return problems

@@ -1,0 +1,196 @@
+"""The auditor's acts (R23, R30): signing keys, checkpoints, verification, reading and exporting the trail.
+
+Each act checks that the person is an active auditor who accepted the pledge within the year,
+whether it comes from the auditor's pages or ``clueguard audit`` at the console. The trail shows
+ids, event names and staff names only: never clue content or identity (R8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from models.audit import checkpoint, trail
+from models.audit.tables import AuditCheckpoint, AuditEvent, AuditorKey
+from models.staff import accounts
+from models.staff.tables import Staff
+from models.store.errors import InvalidInput, NotAllowed
+from models.store.i18n import N_
+from models.store.runtime import Runtime
+
+AUDITOR_ROLE = "auditor"
+PAGE_SIZE = 100
+
+
+class AuditorOnly(NotAllowed):
+    message = N_("Only an auditor who accepted the confidentiality undertaking within the year can do this.")
+
+
+def _auditor(session: Session, username: str, act: str) -> Staff:
+    staff = session.scalar(select(Staff).where(Staff.username == username))
+    if staff is None or not staff.active or staff.role != AUDITOR_ROLE or not accounts.pledge_current(staff):
+        trail.record_refusal(session, username[:80] or "anonymous", "audit.refused", None, act=act,
+                             reason="AuditorOnly")
+        raise AuditorOnly
+    return staff
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    username: str
+    fingerprint: str
+    created_at: datetime
+
+
+def create_auditor_key(rt: Runtime, username: str, passphrase: str) -> KeyInfo:
+    """Give the auditor a new signing key wrapped by their passphrase; returns its fingerprint to note."""
+    if len(passphrase) < accounts.MIN_PASSWORD:
+        raise InvalidInput({"passphrase": N_("The passphrase must have at least 10 characters.")})
+    with rt.stores.case() as session:
+        staff = _auditor(session, username, "create_key")
+        key = checkpoint.add_key(session, staff.username, passphrase, rt.config.argon2)
+        return KeyInfo(key.username, key.fingerprint, key.created_at)
+
+
+def my_key(rt: Runtime, username: str) -> KeyInfo | None:
+    with rt.stores.case() as session:
+        key = checkpoint.current_key(session, username)
+        return None if key is None else KeyInfo(key.username, key.fingerprint, key.created_at)
+
+
+@dataclass(frozen=True)
+class CheckpointInfo:
+    id: int
+    at: datetime
+    auditor: str
+    fingerprint: str
+    last_id: int
+    last_hash: str
+
+
+def _info(cp: AuditCheckpoint) -> CheckpointInfo:
+    return CheckpointInfo(cp.id, cp.at, cp.auditor, cp.fingerprint, cp.last_id, cp.last_hash)
+
+
+def checkpoint_trail(rt: Runtime, username: str, passphrase: str) -> CheckpointInfo:
+    """Sign the chain's current head with the auditor's key (a wrong passphrase is audited)."""
+    try:
+        with rt.stores.case() as session:
+            staff = _auditor(session, username, "checkpoint")
+            return _info(checkpoint.sign_head(session, staff.username, passphrase))
+    except (checkpoint.WrongPassphrase, checkpoint.NoAuditorKey) as err:
+        with rt.stores.case() as session:
+            trail.record(session, username, "audit.checkpoint_refused", None, reason=type(err).__name__)
+        raise
+
+
+@dataclass(frozen=True)
+class Verification:
+    events: int
+    problems: list[str]
+    latest: CheckpointInfo | None
+    checkpoints: int
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+def verify_everything(session: Session, trusted: Collection[str] = ()) -> Verification:
+    """The chain end to end, then every checkpoint against it; problems as plain sentences."""
+    problems = [f"event {p.event_id}: {p.reason}" for p in trail.verify(session)]
+    problems += [f"checkpoint {p.checkpoint_id} (event {p.event_id}): {p.reason}"
+                 for p in checkpoint.verify_checkpoints(session, trusted)]
+    latest = checkpoint.latest_checkpoint(session)
+    count = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    n_cp = session.scalar(select(func.count()).select_from(AuditCheckpoint)) or 0
+    return Verification(count, problems, _info(latest) if latest else None, n_cp)
+
+
+def verify_trail(rt: Runtime, username: str, trusted: Collection[str] = ()) -> Verification:
+    """The auditor's verify button: the result is itself an audited event."""
+    with rt.stores.case() as session:
+        staff = _auditor(session, username, "verify")
+        result = verify_everything(session, trusted)
+        trail.record(session, staff.username, "audit.verified", None, intact=result.intact,
+                     problems=len(result.problems))
+        return result
+
+
+@dataclass(frozen=True)
+class TrailFilter:
+    actor: str = ""
+    report_id: str = ""
+    event: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TrailRow:
+    id: int
+    at: datetime
+    actor: str
+    event: str
+    report_id: str | None
+    detail: dict[str, object]
+    hash: str
+
+
+def _query(f: TrailFilter) -> Select[AuditEvent]:
+    q = select(AuditEvent)
+    if f.actor:
+        q = q.where(AuditEvent.actor == f.actor)
+    if f.report_id:
+        q = q.where(AuditEvent.report_id == f.report_id)
+    if f.event:
+        q = q.where(AuditEvent.event.startswith(f.event, autoescape=True))
+    if f.since:
+        q = q.where(AuditEvent.at >= f.since)
+    if f.until:
+        q = q.where(AuditEvent.at < f.until)
+    return q
+
+
+def _row(e: AuditEvent) -> TrailRow:
+    return TrailRow(e.id, e.at, e.actor, e.event, e.report_id, dict(e.detail or {}), e.hash)
+
+
+def read_trail(rt: Runtime, username: str, f: TrailFilter, before: int | None = None) -> list[TrailRow]:
+    """One page of events, newest first, matching the filter; the reading is audited."""
+    with rt.stores.case() as session:
+        staff = _auditor(session, username, "read")
+        q = _query(f)
+        if before:
+            q = q.where(AuditEvent.id < before)
+        rows = [_row(e) for e in session.scalars(q.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE))]
+        trail.record(session, staff.username, "audit.read", None, actor_filter=f.actor or None,
+                     report_filter=f.report_id or None, event_filter=f.event or None)
+        return rows
+
+
+def export_trail(rt: Runtime, username: str, f: TrailFilter) -> Iterator[TrailRow]:
+    """Every matching event, oldest first, for a CSV or JSON-lines export; the export is audited."""
+    with rt.stores.case() as session:
+        staff = _auditor(session, username, "export")
+        trail.record(session, staff.username, "audit.exported", None, actor_filter=f.actor or None,
+                     report_filter=f.report_id or None, event_filter=f.event or None)
+    last = 0
+    while True:
+        with rt.stores.case() as session:
+            batch = [_row(e) for e in session.scalars(
+                _query(f).where(AuditEvent.id > last).order_by(AuditEvent.id).limit(2000))]
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1].id
+
+
+def auditor_keys(rt: Runtime) -> list[KeyInfo]:
+    with rt.stores.case() as session:
+        return [KeyInfo(k.username, k.fingerprint, k.created_at)
+                for k in session.scalars(select(AuditorKey).order_by(AuditorKey.id))]

@@ -1,0 +1,62 @@
+"""The auditor's pages (R23): trail with filters, verify, checkpoints, export; no content anywhere."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import update
+
+from models.audit.tables import AuditEvent
+from models.reporting import intake
+from tests.conftest import as_forger, submission
+
+PASSPHRASE = "auditor passphrase 1"
+
+
+@pytest.fixture
+def auditor_page(sign_in, make_staff, public_rt):  # type: ignore[no-untyped-def]
+    intake.submit_report(public_rt, submission())
+    return sign_in(make_staff("auditor", "auditor", unit=None))
+
+
+def test_only_auditors_reach_the_pages(sign_in, make_staff) -> None:
+    for role in ("intake", "unit_head", "admin", "custodian"):
+        client = sign_in(make_staff(f"u_{role}", role))
+        assert client.get("/audit").status_code == 403
+        assert client.get("/audit/export.csv").status_code == 403
+
+
+def test_the_trail_filters_and_shows_no_content(auditor_page) -> None:
+    html = auditor_page.get("/audit").get_data(as_text=True)
+    assert "report.submitted" in html and "signin.succeeded" in html
+    assert "强占" not in html and "张某" not in html
+    only = auditor_page.get("/audit?event=signin").get_data(as_text=True)
+    assert "signin.succeeded" in only and "report.submitted" not in only
+    by_actor = auditor_page.get("/audit?actor=nobody").get_data(as_text=True)
+    assert "signin.succeeded" not in by_actor
+    bad = auditor_page.get("/audit?since=yesterday")
+    assert bad.status_code == 200 and "YYYY-MM-DD" in bad.get_data(as_text=True)
+
+
+def test_key_checkpoint_and_verify_on_the_page(auditor_page, staff_rt) -> None:
+    made = auditor_page.post("/audit/key", {"passphrase": PASSPHRASE, "repeat": PASSPHRASE}, page="/audit")
+    assert made.status_code == 302
+    wrong = auditor_page.post("/audit/checkpoint", {"passphrase": "not it at all"}, page="/audit")
+    assert wrong.status_code == 400
+    assert auditor_page.post("/audit/checkpoint", {"passphrase": PASSPHRASE}, page="/audit").status_code == 302
+    ok = auditor_page.post("/audit/verify", {}, page="/audit").get_data(as_text=True)
+    assert 'id="intact"' in ok and 'id="latest-checkpoint"' in ok
+    as_forger(staff_rt.stores, update(AuditEvent).where(AuditEvent.id == 1).values(actor="forger"))
+    broken = auditor_page.post("/audit/verify", {}, page="/audit").get_data(as_text=True)
+    assert 'id="broken"' in broken and "event 1: event altered" in broken
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_export(auditor_page, fmt) -> None:
+    response = auditor_page.get(f"/audit/export.{fmt}?event=report")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    assert "report.submitted" in body and "signin" not in body and "强占" not in body
+    if fmt == "jsonl":
+        assert json.loads(body.splitlines()[0])["event"] == "report.submitted"

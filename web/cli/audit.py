@@ -1,0 +1,73 @@
+"""``clueguard audit verify|checkpoint|key``: the audit trail at the console (R23).
+
+``verify`` needs no person (anyone with the server may check); ``checkpoint`` and ``key`` act for
+an auditor, who gives their passphrase on standard input and must have accepted the pledge
+within the year (R30), exactly as on the auditor's pages.
+"""
+
+from __future__ import annotations
+
+import click
+
+from models.staff import auditing
+from models.store.errors import ClueGuardError
+from web.cli.support import fail, public_runtime, read_stdin_lines
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+@click.option("--trust", "trusted", multiple=True,
+              help="A signing-key fingerprint you recognise (repeat); checkpoints by any other key fail.")
+@click.pass_context
+def audit_verify(ctx: click.Context, trusted: tuple[str, ...]) -> None:
+    """Check the hash chain end to end and every signed checkpoint; exit 1 on any problem."""
+    rt = public_runtime(ctx)
+    with rt.stores.case() as session:
+        result = auditing.verify_everything(session, set(trusted))
+    if result.problems:
+        for problem in result.problems:
+            click.echo(problem, err=True)
+        raise SystemExit(1)
+    latest = result.latest
+    click.echo(f"audit log intact: {result.events} events, {result.checkpoints} checkpoint(s)")
+    if latest is None:
+        click.echo("no checkpoint yet: run `clueguard audit checkpoint --auditor USER --passphrase-stdin`",
+                   err=True)
+    else:
+        click.echo(f"latest checkpoint {latest.id}: event {latest.last_id} by {latest.auditor}, "
+                   f"key {latest.fingerprint}")
+
+
+@audit_group.command("checkpoint")
+@click.option("--auditor", required=True, help="The auditor's user name.")
+@click.option("--passphrase-stdin", is_flag=True, required=True, help="Read the passphrase from stdin.")
+@click.pass_context
+def audit_checkpoint(ctx: click.Context, auditor: str, passphrase_stdin: bool) -> None:
+    """Sign the chain's current head with the auditor's key."""
+    [passphrase] = read_stdin_lines(1)
+    try:
+        cp = auditing.checkpoint_trail(public_runtime(ctx), auditor, passphrase)
+    except ClueGuardError as err:
+        fail(err)
+        return
+    click.echo(f"checkpoint {cp.id}: event {cp.last_id} hash {cp.last_hash} signed by key {cp.fingerprint}")
+
+
+@audit_group.command("key")
+@click.option("--auditor", required=True, help="The auditor's user name.")
+@click.option("--passphrase-stdin", is_flag=True, required=True, help="Read the new passphrase from stdin.")
+@click.pass_context
+def audit_key(ctx: click.Context, auditor: str, passphrase_stdin: bool) -> None:
+    """Create a signing key for the auditor, wrapped by their passphrase; prints its fingerprint."""
+    [passphrase] = read_stdin_lines(1)
+    try:
+        key = auditing.create_auditor_key(public_runtime(ctx), auditor, passphrase)
+    except ClueGuardError as err:
+        fail(err)
+        return
+    click.echo(f"signing key of {auditor}: {key.fingerprint}")
+    click.echo("write this fingerprint down; pass it to `clueguard audit verify --trust` later")
