@@ -34,11 +34,10 @@ def argon2_runs(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
 
 def test_every_wrong_lookup_runs_argon2_once(public_rt, argon2_runs) -> None:
     for shape in SHAPES:
-        for look_up in (lambda: intake.reporter_status(public_rt, shape),
-                        lambda: intake.add_follow_up(public_rt, shape, "补充")):
+        for look_up in (intake.reporter_status, lambda rt, code: intake.add_follow_up(rt, code, "补充")):
             argon2_runs.clear()
             with pytest.raises(ReceiptNotFound):
-                look_up()
+                look_up(public_rt, shape)
             assert len(argon2_runs) == 1, repr(shape[:20])
 
 
