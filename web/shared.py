@@ -112,6 +112,9 @@ def _guard_request() -> None:
     Form fields are checked too unless the app reads them itself (``guard_forms=False``: the
     public report form marks the field and keeps what was typed).
     """
+    if request.routing_exception is not None and request.path.startswith(API_PREFIX):
+        # An unknown API path is a JSON 404 (or 405), never a redirect to an HTML sign-in page.
+        raise request.routing_exception
     if not is_readable(request.path) or not all(is_readable(k) and is_readable(v)
                                                 for k, v in request.args.items(multi=True)):
         raise BadRequestText(UNREADABLE)
@@ -137,6 +140,13 @@ def _guard_json(raw: bytes) -> None:
     bad = unreadable_paths(data)
     if bad:
         raise BadRequestText(UNREADABLE, {path.split(".", 1)[0] or "body": UNREADABLE for path in bad})
+
+
+def guard_responses(error_ref: str) -> dict[str, Any]:
+    """OpenAPI responses the request guard may give any JSON operation, whatever its view does."""
+    body = {"content": {"application/json": {"schema": {"$ref": error_ref}}}}
+    return {"400": {"description": "Unreadable text (NUL, lone surrogates) or JSON nested too deeply", **body},
+            "413": {"description": "The request body is larger than the server accepts", **body}}
 
 
 def _retry_after(response: Response) -> Response:
