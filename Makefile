@@ -16,10 +16,12 @@ test: $(STAMP) browser peers pdf-deps
 	$(BIN)/ruff check bot web vault models tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/bandit -c pyproject.toml -q -r bot web vault models
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot web vault models tests
+	$(BIN)/bandit -c pyproject.toml -q -r bot web vault models
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

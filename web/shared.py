@@ -6,6 +6,7 @@ factory with its own templates folder. Shared layout pieces live in ``web/templa
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,9 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.exceptions import HTTPException
 
 from models.store.errors import ClueGuardError, InvalidInput
-from models.store.i18n import LOCALES, TRANSLATIONS_DIR, ensure_compiled, pick_locale, translate
+from models.store.i18n import LOCALES, N_, TRANSLATIONS_DIR, ensure_compiled, pick_locale, translate
 from models.store.runtime import Runtime
+from models.store.text import UNREADABLE, is_readable, json_depth, unreadable_paths
 
 SHARED_TEMPLATES = Path(__file__).parent / "templates_shared"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -31,6 +33,21 @@ CSP = (
 
 
 API_PREFIX = "/api/"
+# JSON bodies: no API takes files, so a megabyte is generous (a 20 000-character description
+# written as \uXXXX escapes is 120 KB); deeper nesting than this is no request of ours.
+MAX_JSON_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 16
+TOO_DEEP = N_("The request body nests too deeply.")
+
+
+class BadRequestText(HTTPException):
+    """A request the guard refuses before any view runs: unreadable text, a broken JSON body."""
+
+    code = 400
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.message, self.fields = message, fields or {}
 
 
 def current_locale() -> str:
@@ -70,6 +87,10 @@ def _security_headers(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if request.endpoint != "static" and "Cache-Control" not in response.headers:
+        # Staff pages show clue content; the reporter's show receipts and replies: no page is
+        # kept in a browser or proxy cache (static files alone may be).
+        no_store(response)
     lang = request.args.get("lang")
     if lang and pick_locale(lang) == lang and not request.path.startswith(API_PREFIX):
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="Lax",
@@ -84,6 +105,58 @@ def no_store(response: Response) -> Response:
     return response
 
 
+def _guard_request() -> None:
+    """Refuse unreadable text (NUL, lone surrogates) in the path, the query and JSON bodies,
+    and over-deep or oversized JSON, before any view or database sees it (models.store.text).
+
+    Form fields are checked too unless the app reads them itself (``guard_forms=False``: the
+    public report form marks the field and keeps what was typed).
+    """
+    if request.routing_exception is not None and request.path.startswith(API_PREFIX):
+        # An unknown API path is a JSON 404 (or 405), never a redirect to an HTML sign-in page.
+        raise request.routing_exception
+    if not is_readable(request.path) or not all(is_readable(k) and is_readable(v)
+                                                for k, v in request.args.items(multi=True)):
+        raise BadRequestText(UNREADABLE)
+    if request.is_json and request.method in {"POST", "PUT", "PATCH", "DELETE"}:
+        request.max_content_length = min(MAX_JSON_BYTES, request.max_content_length or MAX_JSON_BYTES)
+        _guard_json(request.get_data(cache=True))
+    elif current_app.config.get("CLUEGUARD_GUARD_FORMS", True) and request.method == "POST" \
+            and request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        bad = [k for k, v in request.form.items(multi=True) if not (is_readable(k) and is_readable(v))]
+        if bad:
+            raise BadRequestText(UNREADABLE, dict.fromkeys(bad, UNREADABLE))
+
+
+def _guard_json(raw: bytes) -> None:
+    try:
+        data = json.loads(raw)
+    except RecursionError as exc:
+        raise BadRequestText(TOO_DEEP) from exc
+    except ValueError:
+        return  # malformed JSON: each API answers that in its own words
+    if json_depth(data) > MAX_JSON_DEPTH:
+        raise BadRequestText(TOO_DEEP)
+    bad = unreadable_paths(data)
+    if bad:
+        raise BadRequestText(UNREADABLE, {path.split(".", 1)[0] or "body": UNREADABLE for path in bad})
+
+
+def guard_responses(error_ref: str) -> dict[str, Any]:
+    """OpenAPI responses the request guard may give any JSON operation, whatever its view does."""
+    body = {"content": {"application/json": {"schema": {"$ref": error_ref}}}}
+    return {"400": {"description": "Unreadable text (NUL, lone surrogates) or JSON nested too deeply", **body},
+            "413": {"description": "The request body is larger than the server accepts", **body}}
+
+
+def _retry_after(response: Response) -> Response:
+    # Every 429 says when to come back (Flask-Limiter sets it for its own limits; this covers
+    # any other throttling that forgot).
+    if response.status_code == 429 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = "60"
+    return response
+
+
 def _error_page(exc: HTTPException) -> Any:
     # Say nothing internal: the status, a translated sentence, a way back.
     messages = {
@@ -95,31 +168,47 @@ def _error_page(exc: HTTPException) -> Any:
         429: _("Too many attempts. Please wait a minute and try again."),
     }
     code = exc.code or 500
-    text = messages.get(code, _("Something went wrong. Nothing you sent has been lost; please try again."))
+    text = messages.get(code, _("Something went wrong. Please try again."))
+    fields: dict[str, str] = {}
+    if isinstance(exc, BadRequestText):
+        text, fields = _(exc.message), field_errors(exc.fields)
+    headers = _allow(exc)
     if request.path.startswith(API_PREFIX):
-        return {"error": text, "fields": {}}, code
-    return render_template("error.html", code=code, message=text), code
+        return {"error": text, "fields": fields}, code, headers
+    return render_template("error.html", code=code, message=text), code, headers
+
+
+def _allow(exc: HTTPException) -> dict[str, str]:
+    # A 405 names the methods that would work (RFC 9110), whoever renders the page.
+    allowed = getattr(exc, "valid_methods", None)
+    return {"Allow": ", ".join(sorted(allowed))} if allowed else {}
 
 
 def _internal_error(exc: Exception) -> Any:
     # The traceback names code, not content: no exception of ours carries clue text or identity,
     # and the engines hide SQL parameters.
     current_app.logger.error("unhandled %s at %s", type(exc).__name__, request.endpoint, exc_info=exc)
-    text = _("Something went wrong. Nothing you sent has been lost; please try again.")
+    # Not "nothing you sent has been lost": the guard refuses bad input before any write, and
+    # every act is one transaction, but an unexpected error cannot promise what was stored.
+    text = _("Something went wrong. Please try again.")
     if request.path.startswith(API_PREFIX):
         return {"error": text, "fields": {}}, 500
     return render_template("error.html", code=500, message=text), 500
 
 
-def init_common(app: Flask) -> None:
-    """Wire language, headers, error pages and the shared template folder into an app."""
+def init_common(app: Flask, *, guard_forms: bool = True) -> None:
+    """Wire language, request guards, headers, error pages and the shared templates into an app."""
     ensure_compiled()
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
     Babel(app, locale_selector=current_locale)
     own = [app.jinja_loader] if app.jinja_loader is not None else []
     app.jinja_loader = ChoiceLoader([*own, FileSystemLoader(SHARED_TEMPLATES)])
+    app.config.setdefault("CLUEGUARD_GUARD_FORMS", guard_forms)
+    # First of all before_request hooks: before sign-in, CSRF and any view touch the text.
+    app.before_request(_guard_request)
     app.after_request(_security_headers)
+    app.after_request(_retry_after)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(Exception, _internal_error)
 

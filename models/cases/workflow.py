@@ -48,6 +48,9 @@ STATES = tuple(STATE_LABELS)
 # States in which a clue is on the line and has a unit and handler.
 OPEN_STATES = frozenset({"registered", "checking", "concluded", "transferred", "feedback_received"})
 EARLY_STATES = frozenset({"received", "registered", "checking"})
+# A side exit (merged, not accepted) is open before the conclusion, and after an approved one for
+# the kinds whose source alone makes the conclusion mandatory (R15, see ``_side_exit_checks``).
+SIDE_EXIT_STATES = EARLY_STATES | {"concluded"}
 HANDLING_ROLES = frozenset({"intake", "unit_head"})
 HEAD = frozenset({"unit_head"})
 
@@ -103,17 +106,38 @@ RULES: dict[str, Rule] = {
     "close": Rule(HANDLING_ROLES, frozenset({"concluded", "feedback_received"}),
                   N_("A clue is closed after its conclusion or after the feedback.")),
     "archive": Rule(HEAD, frozenset({"closed"}), N_("Only a closed clue can be archived."), True),
-    "merge": Rule(HANDLING_ROLES, EARLY_STATES, N_("A clue can be merged only before it is concluded.")),
-    "not_accept": Rule(HANDLING_ROLES, EARLY_STATES, N_("A clue can be refused only before it is concluded.")),
+    "merge": Rule(HANDLING_ROLES, SIDE_EXIT_STATES, N_("A clue can be merged only before it is concluded.")),
+    "not_accept": Rule(HANDLING_ROLES, SIDE_EXIT_STATES, N_("A clue can be refused only before it is concluded.")),
 }
+# R15 kinds that follow from where the clue came from, known before any conclusion is written.
+SOURCE_KINDS = frozenset({"letter_or_visit", "organ_referral", "superior_referral"})
+
+
+class ConclusionRequired(WrongState):
+    message = N_("This clue came by letter, visit or referral: it can be refused or merged only after a "
+                 "written conclusion that a unit head has approved.")
 
 
 def approval_pending(track: ClueTrack | None) -> bool:
     return bool(track and track.mandatory_kinds and track.approved_at is None)
 
 
-def _extra_checks(act: str, staff: Staff, track: ClueTrack | None) -> None:
-    if act == "approve":
+def _side_exit_checks(act: str, report: Report, track: ClueTrack | None) -> None:
+    # R15: a letter, a visit or a referral needs an approved written conclusion whatever the
+    # outcome, so "not accepted" and "merged" are no way round it. Other clues leave only early.
+    if SOURCE_KINDS & set(mandatory_kinds(report, False, False)):
+        if report.state != "concluded" or track is None or track.approved_at is None:
+            raise ConclusionRequired
+        if track.needs_transfer:
+            raise WrongState(N_("The conclusion calls for a transfer; transfer the clue first."))
+    elif report.state not in EARLY_STATES:
+        raise WrongState(RULES[act].state_message)
+
+
+def _extra_checks(act: str, staff: Staff, report: Report, track: ClueTrack | None) -> None:
+    if act in {"merge", "not_accept"}:
+        _side_exit_checks(act, report, track)
+    elif act == "approve":
         if not approval_pending(track):
             raise WrongState(N_("No approval is pending for this conclusion."))
         if track is not None and track.concluded_by == staff.id:
@@ -142,7 +166,7 @@ def check(act: str, staff: Staff, report: Report, track: ClueTrack | None) -> No
         raise NotAllowed(N_("This clue belongs to another unit."))
     if report.state not in rule.states:
         raise WrongState(rule.state_message)
-    _extra_checks(act, staff, track)
+    _extra_checks(act, staff, report, track)
 
 
 def allowed_acts(staff: Staff, report: Report, track: ClueTrack | None) -> list[str]:

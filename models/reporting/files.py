@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import zipfile
 from dataclasses import dataclass, field
 
 import filetype
@@ -18,8 +19,22 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from models.store.config import Config
 from models.store.errors import InvalidInput
 from models.store.i18n import N_
+from models.store.text import clean_filename
 
-Image.MAX_IMAGE_PIXELS = 60_000_000  # refuse decompression bombs early
+# Decompression bombs: an image is refused by its pixel count, read from its header, before a
+# single pixel is decoded. 40 megapixels decode to at most ~160 MB (RGBA) per copy; a bigger
+# JPEG is decoded at 1/2, 1/4 or 1/8 scale (DCT scaling), which costs no more than that.
+MAX_IMAGE_PIXELS = 40_000_000
+# Pillow's own guard, as a second line beyond what a JPEG at 1/8 scale can come down to.
+Image.MAX_IMAGE_PIXELS = 64 * MAX_IMAGE_PIXELS
+# A Word file is a zip: refused if it inflates to more than this, or holds too many parts. The
+# check inflates with a budget (never trusting the sizes the zip declares), so a bomb costs the
+# budget and no more.
+MAX_INFLATED_BYTES = 100 * 1024 * 1024
+MAX_ZIP_ENTRIES = 2_000
+_ZIP_CHUNK = 1024 * 1024
+TOO_MANY_PIXELS = N_("This image has too many pixels (at most %(mp)s megapixels). Please send a smaller image.")
+ZIP_BOMB = N_("This document could not be checked: it unpacks to far more than its size. Please send another file.")
 # Pillow's TIFF/EXIF reader logs every tag value at DEBUG (camera serials, GPS, owner names):
 # metadata that can identify a reporter must never reach a log line (R8).
 logging.getLogger("PIL").setLevel(logging.INFO)
@@ -45,6 +60,7 @@ ALLOWED: dict[str, str] = {
     "application/msword": "document",
     "text/plain": "document",
 }
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _IMAGE_SAVE = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/gif": "PNG"}
 
 
@@ -94,10 +110,22 @@ def _exif_summary(img: Image.Image) -> dict[str, str]:
     return removed
 
 
+def _bounded(img: Image.Image) -> None:
+    """Refuse an image whose decoded size would be too big, before decoding it (a bomb)."""
+    width, height = img.size
+    if width * height > MAX_IMAGE_PIXELS and img.format == "JPEG":
+        scale = next((s for s in (2, 4, 8) if (width // s) * (height // s) <= MAX_IMAGE_PIXELS), 8)
+        img.draft(img.mode, (width // scale, height // scale))
+        width, height = img.size
+    if width * height > MAX_IMAGE_PIXELS:
+        raise InvalidInput({"files": TOO_MANY_PIXELS}, mp=MAX_IMAGE_PIXELS // 1_000_000)
+
+
 def strip_image(data: bytes, mime: str) -> tuple[bytes, dict[str, str]]:
     """Re-encode an image from its pixels only; return the new bytes and what was removed."""
     try:
         with Image.open(io.BytesIO(data)) as img:
+            _bounded(img)
             img.load()
             removed = _exif_summary(img)
             upright = ImageOps.exif_transpose(img)
@@ -108,11 +136,33 @@ def strip_image(data: bytes, mime: str) -> tuple[bytes, dict[str, str]]:
             clean = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
             if pixels.mode == "P":
                 clean.putpalette(pixels.getpalette() or [])
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise InvalidInput({"files": TOO_MANY_PIXELS}, mp=MAX_IMAGE_PIXELS // 1_000_000) from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise InvalidInput({"files": N_("An image could not be read. Please send another file.")}) from exc
     out = io.BytesIO()
     clean.save(out, format=_IMAGE_SAVE[mime], **({"quality": 92} if mime == "image/jpeg" else {}))
     return out.getvalue(), removed
+
+
+def check_zip_document(data: bytes) -> None:
+    """Inflate a Word document's parts with a byte budget; refuse a zip bomb or a broken zip."""
+    budget = MAX_INFLATED_BYTES
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+            if len(entries) > MAX_ZIP_ENTRIES:
+                raise InvalidInput({"files": ZIP_BOMB})
+            for entry in entries:
+                with archive.open(entry) as part:
+                    while chunk := part.read(_ZIP_CHUNK):
+                        budget -= len(chunk)
+                        if budget < 0:
+                            raise InvalidInput({"files": ZIP_BOMB})
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError,
+            RuntimeError) as exc:
+        # RuntimeError: an encrypted part; NotImplementedError: an unknown compression method.
+        raise InvalidInput({"files": N_("A file could not be read. Please send another file.")}) from exc
 
 
 def inspect_upload(upload: Upload, config: Config) -> CleanFile:
@@ -131,7 +181,9 @@ def inspect_upload(upload: Upload, config: Config) -> CleanFile:
         data, removed = strip_image(upload.data, mime)
         if mime == "image/gif":
             mime = "image/png"
-    name = (upload.filename or "file").replace("/", "_").replace("\\", "_")[-120:]
+    elif mime == DOCX:
+        check_zip_document(data)
+    name = clean_filename(upload.filename)
     return CleanFile(name, mime, ALLOWED[mime], data, removed)
 
 

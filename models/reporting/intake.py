@@ -27,6 +27,7 @@ from models.reporting.tables import Attachment, DataKey, Message, Report
 from models.store.errors import InvalidInput, ReceiptNotFound
 from models.store.i18n import N_
 from models.store.runtime import Runtime
+from models.store.text import UNREADABLE, digits, is_readable
 
 MAX_PEOPLE = 20
 MAX_FIELD = 200
@@ -108,19 +109,32 @@ STATUS_LABELS = {
 
 
 def _clean_text(value: object, limit: int) -> str:
+    # A NUL or lone surrogate is kept here so that ``validate`` refuses it (models.store.text).
     text = value if isinstance(value, str) else ""
-    return text.replace("\x00", "").strip()[:limit]
+    return text.strip()[:limit]
+
+
+def _unreadable(sub: Submission) -> dict[str, str]:
+    """Fields holding a NUL or a lone surrogate, by the error key the form shows them under."""
+    groups = {
+        "category": [sub.category], "description": [sub.description], "location": [sub.location],
+        "occurred_on": [sub.occurred_on],
+        "reported": [v for p in (*sub.reported, *sub.shielding) for v in vars(p).values()],
+        "identity": [str(k) + str(v) for k, v in (sub.identity or {}).items()],
+    }
+    return {name: UNREADABLE for name, values in groups.items()
+            if not all(is_readable(v) for v in values if isinstance(v, str))}
 
 
 def validate(sub: Submission, max_chars: int) -> None:
     """Check a submission; every problem is reported at once, per field (R3, R4)."""
-    errors: dict[str, str] = {}
+    errors = _unreadable(sub)  # kept first: unreadable text is the message its field shows
     if sub.category not in CATEGORIES:
-        errors["category"] = N_("Choose a category.")
+        errors.setdefault("category", N_("Choose a category."))
     if not sub.description.strip():
-        errors["description"] = N_("Describe what happened.")
+        errors.setdefault("description", N_("Describe what happened."))
     elif len(sub.description) > max_chars:
-        errors["description"] = N_("The description is too long.")
+        errors.setdefault("description", N_("The description is too long."))
     if not sub.notice_accepted:
         errors["notice_accepted"] = N_("Please confirm that you have read the notice.")
     if len(sub.reported) > MAX_PEOPLE or len(sub.shielding) > MAX_PEOPLE:
@@ -131,7 +145,7 @@ def validate(sub: Submission, max_chars: int) -> None:
         errors["identity"] = N_("Give at least one way to identify or reach you, or report anonymously.")
     for name, value in (("location", sub.location), ("occurred_on", sub.occurred_on)):
         if len(value) > MAX_FIELD:
-            errors[name] = N_("This field is too long.")
+            errors.setdefault(name, N_("This field is too long."))
     if errors:
         raise InvalidInput(errors)
 
@@ -279,9 +293,11 @@ _DUMMY_RECEIPT = "0" * vault.receipt.RECEIPT_DIGITS
 
 def find_by_receipt(rt: Runtime, session: Session, code: str) -> tuple[Report, vault.ReceiptKeys]:
     """The report a receipt opens. Always one Argon2id run, whatever is wrong with the code."""
-    digits = vault.normalize_receipt(code)
-    well_formed = len(digits) == vault.receipt.RECEIPT_DIGITS
-    keys = vault.derive_receipt_keys(digits if well_formed else _DUMMY_RECEIPT, rt.site_salt,
+    # NFKC first (models.store.text), so full-width digits from a Chinese input method count;
+    # the bot, the form and the API all look receipts up here.
+    code_digits = vault.normalize_receipt(digits(code if isinstance(code, str) else ""))
+    well_formed = len(code_digits) == vault.receipt.RECEIPT_DIGITS
+    keys = vault.derive_receipt_keys(code_digits if well_formed else _DUMMY_RECEIPT, rt.site_salt,
                                      rt.config.argon2)
     report = session.scalar(select(Report).where(Report.receipt_lookup == keys.lookup))
     if report is None or not well_formed:
@@ -332,6 +348,8 @@ def add_follow_up(rt: Runtime, code: str, text: str, uploads: list[Upload] | Non
     """The reporter answers or adds information or files (R5, R6); returns the registry number."""
     text = _clean_text(text, rt.config.max_text_chars + 1)
     uploads = uploads or []
+    if not is_readable(text):
+        raise InvalidInput({"text": UNREADABLE})
     if not text and not uploads:
         raise InvalidInput({"text": N_("Write a message or attach a file.")})
     if len(text) > rt.config.max_text_chars:

@@ -35,7 +35,10 @@ class Config:
     unseal_request_hours: int = 72
     unseal_window_hours: int = 24
     public_rate_limit: str = "30 per minute"
+    # Failed lookups of one receipt value, and of all receipts together (the site's ceiling on
+    # guessing); see web/public/ratelimit.py.
     receipt_rate_limit: str = "10 per minute"
+    receipt_global_rate_limit: str = "120 per minute"
     secure_cookies: bool = False
     # Reverse proxies in front of the public app (X-Forwarded-For hops to trust for rate limits).
     proxy_hops: int = 0
@@ -82,6 +85,9 @@ def config_from_env(environ: dict[str, str] | None = None, **overrides: object) 
         "intake_key_passphrase": env.get("CLUEGUARD_INTAKE_KEY_PASSPHRASE") or None,
         "timezone": env.get("CLUEGUARD_TIMEZONE", "Asia/Shanghai"),
         "secure_cookies": _flag(env.get("CLUEGUARD_SECURE_COOKIES")),
+        "public_rate_limit": env.get("CLUEGUARD_PUBLIC_RATE_LIMIT") or "30 per minute",
+        "receipt_rate_limit": env.get("CLUEGUARD_RECEIPT_RATE_LIMIT") or "10 per minute",
+        "receipt_global_rate_limit": env.get("CLUEGUARD_RECEIPT_GLOBAL_RATE_LIMIT") or "120 per minute",
         "proxy_hops": int(env.get("CLUEGUARD_PROXY_HOPS", "0") or 0),
         "survey_sample": int(env.get("CLUEGUARD_SURVEY_SAMPLE", "10") or 10),
         "default_classification": env.get("CLUEGUARD_DEFAULT_CLASSIFICATION", "secret") or "secret",

@@ -62,3 +62,36 @@ def test_a_possible_gang_must_be_transferred(office) -> None:
         workflow.conclude_check(office.rt, office.clerk.id, report_id, "涉黑", gang_related=True,
                                 shielding_official=False, transfer=False)
     assert "transfer" in info.value.errors
+
+
+SOURCE_KINDS = [k for k in KINDS if k[0] in workflow.SOURCE_KINDS]
+
+
+@pytest.mark.parametrize(("kind", "changes"), SOURCE_KINDS)
+def test_source_based_kinds_cannot_be_refused_or_merged_without_an_approved_conclusion(office, kind,
+                                                                                        changes) -> None:
+    # The R15 gap: "not accepted" and "merged" were a way round the unit head's approval.
+    rt, clerk = office.rt, office.clerk.id
+    target = office.registered()
+    for make in (office.submit, office.registered, office.checking):
+        report_id = make(**changes)
+        with pytest.raises(workflow.ConclusionRequired):
+            workflow.not_accept_clue(rt, clerk, report_id, "no_facts")
+        with pytest.raises(workflow.ConclusionRequired):
+            workflow.merge_clue(rt, clerk, report_id, target)
+    report_id = office.concluded(approve=False, **changes)
+    with pytest.raises(workflow.ConclusionRequired):
+        workflow.not_accept_clue(rt, clerk, report_id, "no_facts")
+    assert office.state(report_id) == "concluded"
+    workflow.approve_conclusion(rt, office.head.id, report_id)
+    assert workflow.not_accept_clue(rt, clerk, report_id, "no_facts") == "not_accepted"
+    merged = office.concluded(**changes)
+    assert workflow.merge_clue(rt, clerk, merged, target) == "merged"
+
+
+def test_an_ordinary_clue_still_leaves_early_and_not_after_its_conclusion(office) -> None:
+    report_id = office.checking()
+    assert workflow.not_accept_clue(office.rt, office.clerk.id, report_id, "no_facts") == "not_accepted"
+    concluded = office.concluded(gang=False, transfer=False)
+    with pytest.raises(workflow.WrongState):
+        workflow.not_accept_clue(office.rt, office.clerk.id, concluded, "no_facts")

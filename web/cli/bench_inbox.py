@@ -42,7 +42,7 @@ from models.store.runtime import Runtime, ensure_site_salt, open_runtime
 
 UNITS = 20
 HANDLERS_PER_UNIT = 2
-PASSWORD = "bench-password-123"  # noqa: S105 - throwaway accounts in a temporary store
+PASSWORD = "bench-password-123"  # noqa: S105 - throwaway accounts in a temporary store # nosec B105
 BATCH = 5000
 # Roughly what a store a few years in looks like: most clues finished, a tail still moving.
 STATES = [("archived", 35), ("closed", 25), ("not_accepted", 5), ("merged", 3), ("received", 6),
@@ -72,7 +72,7 @@ def _staff(rt: Runtime) -> tuple[list[int], dict[int, list[int]], dict[str, Any]
 
 def seed(rt: Runtime, count: int, seed_value: int = 5) -> None:
     """Insert ``count`` clues with tracks in bulk (valid ciphertext, no receipts)."""
-    rng = random.Random(seed_value)  # noqa: S311 - reproducible test data, not security
+    rng = random.Random(seed_value)  # noqa: S311 - reproducible test data, not security # nosec B311
     units, handlers, _people = _staff(rt)
     now = datetime.now(UTC)
     today = now.date()

@@ -9,8 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, render_template, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -19,18 +17,25 @@ from models.store.config import Config
 from models.store.i18n import N_
 from models.store.keys import load_or_create_secret
 from models.store.runtime import Runtime, open_runtime
-from web.public import api, pages
+from web.public import api, pages, ratelimit
 from web.public.context import RUNTIME_KEY, current_runtime
 from web.public.forms import read_report_form
-from web.shared import API_PREFIX, STATIC_DIR, init_common, no_store
+from web.shared import API_PREFIX, MAX_JSON_BYTES, STATIC_DIR, init_common, no_store
 
 SESSION_COOKIE = "clueguard_public"
-SUBMIT_ENDPOINTS = ("public.report", "api.submit_report")
-# Every endpoint that takes a receipt shares one budget, so guessing is slow on every path.
-RECEIPT_ENDPOINTS = ("public.status", "public.status_reply", "api.status", "api.add_message")
+# Request-size limits per endpoint. Pages that take files get the whole files budget; the
+# receipt lookup takes one short field; the JSON API takes no files (web.shared caps JSON).
+SMALL_FORM_BYTES = 16 * 1024
+SMALL_FORM_ENDPOINTS = frozenset({"public.status"})
+# One text field in memory (multipart): enough for a description far over the limit, so the
+# reporter is told it is too long and keeps it, instead of a 413 that loses the form.
+FORM_FIELD_BYTES = 4 * 1024 * 1024
+FORM_PARTS = 400
 
 FORM_EXPIRED = N_("This form has expired or was not sent from this site, so nothing was sent. "
                   "Check what you typed below and send it again.")
+TEXT_TOO_LARGE = N_("A text you sent is far too long (more than %(kb)s KB), so nothing was stored. Go "
+                    "back, shorten it to at most %(chars)s characters, and send it again.")
 TOO_LARGE = N_("What you sent is too large, so nothing was stored. Each file may be at most "
                "%(mb)s MB and at most %(n)s files may be sent at once. Go back and send fewer or "
                "smaller files; you may add more files later on the status page.")
@@ -45,6 +50,8 @@ def create_public_app(config: Config, runtime: Runtime | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=load_or_create_secret(config, "public-session.key"),
         MAX_CONTENT_LENGTH=config.max_request_bytes,
+        MAX_FORM_MEMORY_SIZE=FORM_FIELD_BYTES,
+        MAX_FORM_PARTS=FORM_PARTS,
         SESSION_COOKIE_NAME=SESSION_COOKIE,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -55,7 +62,10 @@ def create_public_app(config: Config, runtime: Runtime | None = None) -> Flask:
         WTF_CSRF_SSL_STRICT=config.secure_cookies,
     )
     app.extensions[RUNTIME_KEY] = runtime
-    init_common(app)
+    # The report form marks unreadable text beside its field and keeps what was typed, so the
+    # shared guard leaves form fields to the pages (it still checks paths, queries and JSON).
+    init_common(app, guard_forms=False)
+    app.before_request(_size_limit)
     # Keep URL-encoded bodies so invalid UTF-8 can be told apart from what was typed; this
     # must run before CSRFProtect parses the form.
     app.before_request(_keep_raw_form)
@@ -63,7 +73,7 @@ def create_public_app(config: Config, runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
-    _limit(app, config)
+    ratelimit.install(app, config)
     app.register_error_handler(CSRFError, _csrf_failed)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     # Behind a reverse proxy every request comes from the proxy: rate limits would then be one
@@ -74,15 +84,11 @@ def create_public_app(config: Config, runtime: Runtime | None = None) -> Flask:
     return app
 
 
-def _limit(app: Flask, config: Config) -> None:
-    limiter = Limiter(get_remote_address, app=app, storage_uri=config.redis_url or "memory://",
-                      key_prefix="clueguard-public", default_limits=[])
-    submit = limiter.shared_limit(config.public_rate_limit, scope="submit", methods=["POST"])
-    receipt = limiter.shared_limit(config.receipt_rate_limit, scope="receipt", methods=["POST"])
-    for endpoints, limit in ((SUBMIT_ENDPOINTS, submit), (RECEIPT_ENDPOINTS, receipt)):
-        for endpoint in endpoints:
-            # Flask-Limiter's wrapper is typed as possibly async; these views are all sync.
-            app.view_functions[endpoint] = limit(app.view_functions[endpoint])  # type: ignore[assignment]
+def _size_limit() -> None:
+    if request.endpoint in SMALL_FORM_ENDPOINTS:
+        request.max_content_length = SMALL_FORM_BYTES
+    elif request.path.startswith(API_PREFIX):
+        request.max_content_length = MAX_JSON_BYTES
 
 
 def _keep_raw_form() -> None:
@@ -99,9 +105,16 @@ def _csrf_failed(_err: CSRFError) -> Any:
 
 
 def _too_large(_err: RequestEntityTooLarge) -> Any:
-    """Over the request size limit: say what the limits are."""
+    """Over a size limit: say which one, the files' or a text's."""
     config = current_runtime().config
-    message = pages.translated(TOO_LARGE, mb=config.max_file_bytes // 2**20, n=config.max_files)
-    if request.path.startswith(API_PREFIX):
+    api, small = request.path.startswith(API_PREFIX), request.endpoint in SMALL_FORM_ENDPOINTS
+    length = request.content_length
+    if api or small or (length is not None and length <= config.max_request_bytes):
+        # Within the files budget (or where no files go): a text overflowed its limit.
+        limit = MAX_JSON_BYTES if api else SMALL_FORM_BYTES if small else FORM_FIELD_BYTES
+        message = pages.translated(TEXT_TOO_LARGE, kb=limit // 1024, chars=config.max_text_chars)
+    else:
+        message = pages.translated(TOO_LARGE, mb=config.max_file_bytes // 2**20, n=config.max_files)
+    if api:
         return {"error": message, "fields": {}}, 413
     return render_template("error.html", code=413, message=message), 413

@@ -13,10 +13,17 @@ from models.reporting.categories import CATEGORIES
 from models.reporting.intake import COARSE_STATUS, MAX_FIELD, MAX_PEOPLE
 
 API_VERSION = "1.0.0"
+# Text is refused if it holds a NUL (models.store.text); required text needs a visible character.
+READABLE = "^[^\\u0000]*$"
+WRITTEN = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+DEFAULT_MAX_CHARS = 20_000
 
 
-def _text(description: str, max_length: int | None = MAX_FIELD) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "string", "description": description}
+def _text(description: str, max_length: int | None = MAX_FIELD, *, required: bool = False) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "description": description,
+                              "pattern": WRITTEN if required else READABLE}
+    if required:
+        schema["minLength"] = 1
     if max_length is not None:
         schema["maxLength"] = max_length
     return schema
@@ -37,6 +44,8 @@ def _errors(*codes: str) -> dict[str, Any]:
 RESPONSE_NAMES = {"400": "BadRequest", "404": "ReceiptNotFound", "413": "TooLarge",
                   "415": "NotJson", "429": "TooManyRequests", "503": "Unavailable"}
 
+_RECEIPT = {"type": "string", "maxLength": 200, "pattern": READABLE,
+            "description": "The 16 digits; spaces, dashes and full-width digits are fine."}
 _SCHEMAS: dict[str, Any] = {
     "Category": {
         "type": "object",
@@ -63,7 +72,8 @@ _SCHEMAS: dict[str, Any] = {
         "description": "The reporter's identity for a confidential report (R2). It is sealed in the "
                        "vault and opened only when k custodians together approve. At least one "
                        "field must be non-empty.",
-        "properties": {name: _text(name.replace("_", " ").capitalize()) for name in IDENTITY_FIELDS},
+        "properties": {name: _text(name.replace("_", " ").capitalize(), required=True) for name in IDENTITY_FIELDS},
+        "minProperties": 1,
         "additionalProperties": False,
     },
     "ReportRequest": {
@@ -72,14 +82,15 @@ _SCHEMAS: dict[str, Any] = {
         "properties": {
             "category": {"type": "string", "enum": list(CATEGORIES)},
             "description": _text("The facts: what happened, when, where, who was harmed "
-                                 "(the server sets the limit, 20,000 characters by default)", None),
+                                 "(the server sets the limit, 20,000 characters by default)", DEFAULT_MAX_CHARS,
+                                 required=True),
             "location": _text("Place"),
             "occurred_on": _text("Time, free text such as 2026年10月"),
             "reported": {"type": "array", "items": _ref("Person"), "maxItems": MAX_PEOPLE},
             "shielding": {"type": "array", "items": _ref("Official"), "maxItems": MAX_PEOPLE},
             "identity": {"oneOf": [{"type": "null"}, _ref("Identity")],
                          "description": "null (or absent) for an anonymous report"},
-            "notice_accepted": {"type": "boolean", "description": "Must be true: the reporter has read "
+            "notice_accepted": {"type": "boolean", "const": True, "description": "Must be true: the reporter has read "
                                 "the protection promise and the notice that deliberate false "
                                 "accusation (诬告陷害) is prosecuted (R4)."},
         },
@@ -98,7 +109,7 @@ _SCHEMAS: dict[str, Any] = {
     "StatusRequest": {
         "type": "object",
         "required": ["receipt"],
-        "properties": {"receipt": {"type": "string", "description": "The 16 digits; spaces and dashes are ignored."}},
+        "properties": {"receipt": _RECEIPT},
         "additionalProperties": False,
     },
     "Message": {
@@ -123,7 +134,7 @@ _SCHEMAS: dict[str, Any] = {
     "MessageRequest": {
         "type": "object",
         "required": ["receipt", "text"],
-        "properties": {"receipt": {"type": "string"}, "text": _text("The message", None)},
+        "properties": {"receipt": _RECEIPT, "text": _text("The message", DEFAULT_MAX_CHARS, required=True)},
         "additionalProperties": False,
     },
     "MessageCreated": {

@@ -11,6 +11,7 @@ built from what was registered, so it cannot drift from a forgotten hand-written
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -21,7 +22,7 @@ from flask_babel import gettext as _
 from models.staff import accounts, sessions
 from models.staff.tables import Staff
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
-from web.shared import error_message, field_errors, get_runtime
+from web.shared import error_message, field_errors, get_runtime, guard_responses
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,6 +43,20 @@ def register_openapi(paths: dict[str, dict[str, Any]], schemas: dict[str, dict[s
     for path, item in paths.items():
         _PATHS.setdefault(path, {}).update(item)
     _SCHEMAS.update(schemas or {})
+
+
+def _completed(path: str, item: dict[str, Any]) -> dict[str, Any]:
+    """A path item with what every operation has: its path parameters declared, and the 400 and
+    413 that the shared request guard (web.shared) may answer before any view runs."""
+    guarded = guard_responses("#/components/schemas/Error")
+    names = re.findall(r"{([^}]+)}", path)
+    done: dict[str, Any] = {}
+    for method, op in item.items():
+        declared = {p["name"] for p in op.get("parameters", []) if p.get("in") == "path"}
+        params = [*op.get("parameters", []), *({"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                                               for n in names if n not in declared)]
+        done[method] = {**op, "parameters": params, "responses": {**guarded, **op.get("responses", {})}}
+    return done
 
 
 def issue_token(staff: Staff) -> str:
@@ -132,7 +147,7 @@ def openapi() -> Any:
         "openapi": "3.1.0",
         "info": {"title": "ClueGuard staff API", "version": "1"},
         "servers": [{"url": "/api/v1"}],
-        "paths": dict(sorted(_PATHS.items())),
+        "paths": {path: _completed(path, item) for path, item in sorted(_PATHS.items())},
         "components": {
             "schemas": _SCHEMAS,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

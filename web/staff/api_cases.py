@@ -38,11 +38,17 @@ def _summary(report: Report) -> dict[str, Any]:
     }
 
 
+MAX_PAGE = 1_000_000  # far past any inbox; beyond it an offset overflows the database's integers
+
+
 def _page_arg() -> int:
     try:
-        return max(1, int(request.args.get("page", "1")))
+        page = int(request.args.get("page", "1"))
     except ValueError as exc:
         raise InvalidInput({"page": N_("Send a page number.")}) from exc
+    if not 1 <= page <= MAX_PAGE:
+        raise InvalidInput({"page": N_("Send a page number.")})
+    return page
 
 
 @bp.get("/reports")
@@ -114,7 +120,8 @@ register_openapi(
             "parameters": [
                 {"name": "category", "in": "query", "schema": {"type": "string", "enum": list(CATEGORIES)}},
                 {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(STATE_LABELS)}},
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                                          "maximum": MAX_PAGE}},
             ],
             "responses": {
                 "200": {"description": "One page", **_json({"$ref": "#/components/schemas/ReportPage"})},
