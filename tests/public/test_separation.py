@@ -13,7 +13,8 @@ from web.public.context import RUNTIME_KEY
 from web.shared import STATIC_DIR
 
 PUBLIC_RULES = {
-    "/", "/report", "/status", "/status/reply", "/static/<path:filename>",
+    "/", "/report", "/report/received", "/report/new", "/status", "/status/reply", "/status/survey",
+    "/favicon.ico", "/static/<path:filename>",
     "/api/v1/openapi.json", "/api/v1/categories", "/api/v1/reports", "/api/v1/status", "/api/v1/status/messages",
 }
 STAFF_WORDS = ("login", "logout", "case", "staff", "admin", "audit", "unseal", "custodian", "inbox", "export",
@@ -51,7 +52,7 @@ def test_default_runtime_holds_public_keys_only(config, stores) -> None:
 def test_public_templates_are_the_reporters_pages_only(public_app) -> None:
     folder = Path(public_app.root_path) / (public_app.template_folder or "")
     assert {p.name for p in folder.iterdir()} == {"public_base.html", "index.html", "report.html", "receipt.html",
-                                                  "status.html", "status_lookup.html"}
+                                                  "status.html", "status_lookup.html", "_files.html"}
 
 
 @pytest.mark.parametrize("secure", [False, True])
