@@ -14,13 +14,14 @@ and someone holding the token after the window learns only that the report exist
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import os
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from models.store.keys import load_or_create_secret
 from models.store.runtime import Runtime
 
 # How long the same receipt is shown again (reload, Back and resend); afterwards only the number.
@@ -39,9 +40,25 @@ def valid_token(token: object) -> bool:
     return isinstance(token, str) and bool(_TOKEN.match(token))
 
 
+def _secret(rt: Runtime) -> bytes:
+    """The submission key, created whole on first use: written aside, then linked into place, so
+    concurrent first requests (or processes) never read a half-written file and disagree."""
+    path = rt.config.keys_dir / _KEY_FILE
+    if not path.exists():
+        rt.config.keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        aside = path.with_name(f".{_KEY_FILE}.{secrets.token_hex(8)}")
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(32))
+        with contextlib.suppress(FileExistsError):
+            os.link(aside, path)
+        aside.unlink()
+    return path.read_bytes()
+
+
 def token_key(rt: Runtime, token: str, label: str) -> bytes:
     """A 32-byte key bound to one submission token and one purpose."""
-    secret = load_or_create_secret(rt.config, _KEY_FILE)
+    secret = _secret(rt)
     return hmac.new(secret, f"{label}\x00{token}".encode(), hashlib.sha256).digest()
 
 
