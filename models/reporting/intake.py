@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 import vault
 from models.audit import trail
 from models.identities.sealing import IDENTITY_FIELDS, delete_identity, store_identity
-from models.reporting.categories import CATEGORIES, SOURCES
 from models.reporting import idempotency
+from models.reporting.categories import CATEGORIES, SOURCES
 from models.reporting.files import CleanFile, Upload, check_uploads
 from models.reporting.received import ReporterFile, reporter_files
 from models.reporting.registry import next_registry_no

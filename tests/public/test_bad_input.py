@@ -9,8 +9,8 @@ import re
 import pytest
 
 from models.store.i18n import translate
-from web.public.forms import BAD_DATE, TOO_LONG
 from tests.public.conftest import Reporter, csrf_token, file_part, post_multipart, report_form
+from web.public.forms import BAD_DATE, TOO_LONG
 
 from .helpers import PDF, jpeg_with_gps
 

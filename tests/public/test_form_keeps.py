@@ -97,7 +97,8 @@ def test_status_lists_files_of_the_report_and_of_follow_ups(reporter) -> None:
 
 def test_a_follow_up_sent_twice_is_stored_once(reporter, stored, client) -> None:
     registry_no, code = receipt_of(reporter.submit())
-    data = {"receipt": code, "text": "补充一次", "reply_token": new_token(), "csrf_token": csrf_token(client, "/status")}
+    data = {"receipt": code, "text": "补充一次", "reply_token": new_token(),
+            "csrf_token": csrf_token(client, "/status")}
     assert "您的留言已发送" in post_multipart(client, "/status/reply", data).text
     again = post_multipart(client, "/status/reply", data)
     assert translate("zh", "This message had already been sent; it was not sent twice.") in again.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from models.reporting import intake
-from tests.public.conftest import csrf_token, receipt_of, report_form
+from tests.public.conftest import receipt_of
 
 from .helpers import jpeg_with_gps
 

@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, make_response, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from models.identities.sealing import vault_ready, vault_threshold
 from models.reporting import idempotency, intake
 from models.reporting.categories import CATEGORIES
+from models.reporting.received import ReporterFile
 from models.store.config import Config
 from models.store.errors import InvalidInput, ReceiptNotFound, ServiceUnavailable
 from models.store.i18n import N_, translate
@@ -130,7 +132,7 @@ def read_with_files() -> tuple[ReportForm, bool]:
 
 
 @bp.route("/report", methods=["GET", "POST"])
-def report() -> Response:
+def report() -> BaseResponse:
     """The report form (R3, R4); a successful POST redirects to the receipt page (R5)."""
     if request.method == "GET":
         return render_report_form(ReportForm.empty())
@@ -159,13 +161,13 @@ def report() -> Response:
 
 
 @bp.get("/report/received")
-def receipt() -> Response:
+def receipt() -> BaseResponse:
     """The receipt: registry number, code and files received, shown again only for a short window."""
     sent = session.get(SENT_KEY)
     if not sent:
         return redirect(url_for("public.report"), 303)
     rt = current_runtime()
-    code, files = "", ()
+    code, files = "", tuple[ReporterFile, ...]()
     if sent["token"] and idempotency.within_window(datetime.fromisoformat(sent["at"])):
         code = idempotency.receipt_for_token(rt, sent["token"])
         try:
@@ -182,7 +184,7 @@ def receipt() -> Response:
 
 
 @bp.post("/report/new")
-def new_report() -> Response:
+def new_report() -> BaseResponse:
     """Start another report: forget the last one's receipt window."""
     session.pop(SENT_KEY, None)
     return redirect(url_for("public.report"), 303)
