@@ -224,3 +224,18 @@ def test_tap_targets_axe_and_a_favicon_on_every_reporter_page(base_url, stored) 
         icon = tab.page.request.get(base_url + "/favicon.ico")
         assert icon.status == 200
     assert visited == {name: [] for name in visited}
+
+
+def test_an_oversize_file_is_refused_when_chosen_with_javascript(make_app, stored) -> None:
+    """With script the size is checked before any upload; without, the server's 413 (test_bad_input)."""
+    with serving(make_app(max_file_bytes=2**20)) as url, phone(url, js=True) as tab:
+        shortest(tab)
+        tab.page.set_input_files("#files", [{"name": "big.mp4", "mimeType": "video/mp4", "buffer": b"0" * 2**21}])
+        assert tab.page.is_visible("#files-check")
+        assert "big.mp4" in tab.page.text_content("#files-check")
+        posts: list[str] = []
+        tab.page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+        tab.page.click("#send")
+        assert posts == [] and tab.page.url.endswith("/report")
+        assert "强占集体土地" in tab.page.input_value("#description")
+    assert stored.counts() == (0, 0)
