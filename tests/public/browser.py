@@ -131,7 +131,7 @@ def axe_violations(tab: Phone) -> list[str]:
 
 # Elements a reporter taps; each must be at least 44×44 CSS px (inline links inside text excepted).
 TAP_TARGETS = ("button", "summary", "select", "input[type=text]", "input[type=tel]", "input[type=date]",
-               "input[type=file]", "label.choice", "label.chip", "a.button", "a.brand")
+               "input[type=file]", "label.choice", "label.chip", "a.button", "a.brand", "nav.lang a")
 
 
 def small_targets(tab: Phone) -> list[str]:
