@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from models.cases import survey
+from models.cases.statistics import clue_statistics
 from models.cases.tables import Survey
 from models.reporting.idempotency import new_token
 from models.reporting.tables import Report
@@ -119,7 +120,8 @@ def _closed_and_asked(staff_rt, registry_no: str) -> None:  # type: ignore[no-un
     assert len(survey.run_monthly_survey(staff_rt, "2026-11")) == 1
 
 
-def test_the_survey_is_answered_on_the_status_page_with_choices(reporter, stored, staff_rt, client) -> None:
+def test_the_survey_is_answered_on_the_status_page_with_choices(reporter, stored, staff_rt, client,
+                                                                make_staff) -> None:
     registry_no, code = receipt_of(reporter.submit())
     assert 'id="survey"' not in reporter.status(code).text
     _closed_and_asked(staff_rt, registry_no)
@@ -134,6 +136,12 @@ def test_the_survey_is_answered_on_the_status_page_with_choices(reporter, stored
     assert stored.case(registry_no).messages[-1].text == "处理较慢"
     # Once answered, it cannot be answered again.
     assert client.post("/status/survey", data=data).status_code == 409
+    # Unit heads see it beside the case and in the statistics.
+    head = make_staff("head", "unit_head")
+    assert clue_statistics(staff_rt, head.id).satisfaction == {"basically": 1}
+    with staff_rt.stores.case() as session:
+        view = survey.survey_of(session, stored.case(registry_no).report.id)
+    assert view is not None and view.satisfaction == "basically"
 
 
 @pytest.mark.parametrize(("receipt", "choice", "status"), [("0" * 16, "satisfied", 404), (None, "nonsense", 400)])
