@@ -21,22 +21,29 @@ from models.store.runtime import Runtime
 _CONTEXT = "report-form/kept-files"
 # base64 makes the field a third larger; keep room in the request for new files and text.
 _OVERHEAD = 4 / 3
+# A page carrying more than this would choke a cheap phone: larger files are asked for again.
+KEEP_AT_MOST = 25 * 2**20
+# Each hidden field stays under the form parser's per-field memory cap (Flask: 500 000 bytes).
+_CHUNK = 400_000
 
 
-def seal_kept(rt: Runtime, token: str, files: list[Upload]) -> str | None:
-    """The hidden field's value for ``files``, or None if they would not fit in a request."""
+def seal_kept(rt: Runtime, token: str, files: list[Upload]) -> list[str] | None:
+    """The hidden fields' values for ``files``, or None if they are too large to carry back."""
     if not files:
-        return ""
+        return []
     header = json.dumps([[f.filename, len(f.data)] for f in files], ensure_ascii=False).encode()
     packed = len(header).to_bytes(4, "big") + header + b"".join(f.data for f in files)
-    if len(packed) * _OVERHEAD > rt.config.max_request_bytes - rt.config.max_file_bytes:
+    room = rt.config.max_request_bytes - rt.config.max_file_bytes
+    if len(packed) > KEEP_AT_MOST or len(packed) * _OVERHEAD > room:
         return None
     key = idempotency.token_key(rt, token, "kept-files")
-    return base64.b64encode(vault.encrypt_blob(key, packed, _CONTEXT)).decode()
+    value = base64.b64encode(vault.encrypt_blob(key, packed, _CONTEXT)).decode()
+    return [value[i:i + _CHUNK] for i in range(0, len(value), _CHUNK)]
 
 
-def open_kept(rt: Runtime, token: str, value: str, keep: set[int] | None = None) -> list[Upload] | None:
-    """The files of a hidden field (only the indexes in ``keep``), or None if it does not open."""
+def open_kept(rt: Runtime, token: str, parts: list[str], keep: set[int] | None = None) -> list[Upload] | None:
+    """The files of the hidden fields (only the indexes in ``keep``), or None if they do not open."""
+    value = "".join(parts)
     if not value:
         return []
     key = idempotency.token_key(rt, token, "kept-files")

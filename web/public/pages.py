@@ -70,7 +70,7 @@ def render_report_form(state: ReportForm, status: int = 200, message: str | None
     rt = current_runtime()
     kept = seal_kept(rt, state.token, state.files)
     if kept is None:
-        state.files, state.files_dropped, kept = [], True, ""
+        state.files, state.files_dropped, kept = [], True, []
     params = state.error_params
     errors = {k: translated(v, **{**params, **state.field_params.get(k, {})}) for k, v in state.errors.items()}
     sent = session.get(SENT_KEY)
@@ -126,7 +126,7 @@ def read_with_files() -> tuple[ReportForm, bool]:
     rt = current_runtime()
     state = read_report_form(request)
     keep = {int(i) for i in request.form.getlist("keep") if i.isdigit()}
-    kept = open_kept(rt, state.token, request.form.get("kept", ""), keep)
+    kept = open_kept(rt, state.token, request.form.getlist("kept"), keep)
     state.files = [*(kept or []), *uploads(request)]
     return state, kept is not None
 
