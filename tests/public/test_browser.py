@@ -12,7 +12,10 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import update
 
+from models.cases.survey import run_monthly_survey
+from models.reporting.tables import Report
 from tests.public.browser import HEIGHT, SCREENSHOTS, Phone, axe_violations, phone, serving, small_targets
 
 from .helpers import PDF, jpeg_with_gps
@@ -155,7 +158,11 @@ def test_receipt_and_status_list_the_files_with_follow_ups(tab, stored) -> None:
     tab.tap("#send")
     assert "您的留言已发送" in tab.page.content()
     assert "记录.pdf" in tab.page.text_content(".messages")
+    posts: list[str] = []
+    tab.page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
     tab.page.reload()  # the browser re-posts the reply: it is not stored twice
+    assert posts and posts[0].endswith("/status/reply")
+    assert "没有重复发送" in tab.page.text_content("#status-message")
     assert [m.text for m in stored.case(registry_no).messages] == ["补充：大约是晚上九点。"]
 
 
@@ -194,7 +201,7 @@ def test_shortest_and_full_path_measured_with_screenshots_and_figures(base_url, 
 PAGES = ["/", "/report", "/status"]
 
 
-def test_tap_targets_axe_and_a_favicon_on_every_reporter_page(base_url, stored) -> None:
+def test_tap_targets_axe_and_a_favicon_on_every_reporter_page(base_url, stored, staff_rt) -> None:
     with phone(base_url, js=True) as tab:
         visited: dict[str, list[str]] = {}
         for path in PAGES:
@@ -221,6 +228,14 @@ def test_tap_targets_axe_and_a_favicon_on_every_reporter_page(base_url, stored) 
         tab.page.fill("#receipt", code)
         tab.page.click("button[type=submit] >> nth=0")
         visited["status"] = [*small_targets(tab), *axe_violations(tab)]
+        with staff_rt.stores.case() as session:
+            session.execute(update(Report).values(state="closed"))
+        run_monthly_survey(staff_rt, "2026-11")
+        tab.open("/status")
+        tab.page.fill("#receipt", code)
+        tab.page.click("button[type=submit] >> nth=0")
+        assert tab.page.is_visible("#survey")
+        visited["status with the survey"] = [*small_targets(tab), *axe_violations(tab)]
         icon = tab.page.request.get(base_url + "/favicon.ico")
         assert icon.status == 200
     assert visited == {name: [] for name in visited}

@@ -172,3 +172,10 @@ def test_favicon_and_no_developer_link_for_reporters(client) -> None:
     assert icon.status_code == 200 and icon.headers["Content-Type"] == "image/x-icon"
     assert "openapi" not in client.get("/").text.lower()
     assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_the_lookup_language_switch_keeps_the_digits(client) -> None:
+    data = {"receipt": "1234 5678", "action": "lang", "csrf_token": csrf_token(client, "/status")}
+    page = client.post("/status?lang=en", data=data)
+    assert page.status_code == 200 and "Receipt code" in page.text and 'value="1234 5678"' in page.text
+    assert "no-store" in page.headers["Cache-Control"]
