@@ -77,6 +77,7 @@ class Receipt:
     code: str
     report_id: str
     repeated: bool = False
+    filed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,8 @@ def _earlier_submission(rt: Runtime, lookup: bytes, code: str) -> Receipt | None
             return None
         trail.record(session, "reporter", "report.resend_ignored", report.id)
         again = idempotency.within_window(report.created_at)
-        return Receipt(report.registry_no, code if again else "", report.id, repeated=True)
+        return Receipt(report.registry_no, code if again else "", report.id, repeated=True,
+                       filed_at=report.created_at)
 
 
 def submit_report(rt: Runtime, sub: Submission, actor: str | None = None, token: str | None = None) -> Receipt:

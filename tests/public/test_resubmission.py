@@ -129,3 +129,23 @@ def test_receipt_lists_the_files_received(reporter) -> None:
     page = reporter.submit(files=[(PDF, "记录.pdf")])
     assert 'id="receipt-code"' in page.text
     assert "记录.pdf" in page.text and "application/pdf" in page.text and "1 KB" in page.text
+
+
+def test_the_receipt_page_draws_on_the_receipt_budget(make_app, stored) -> None:
+    """Each view runs Argon2id to list the files, so reloading it is rate-limited like a look-up."""
+    client = make_app(receipt_rate_limit="2 per minute").test_client()
+    _post(client, idempotency.new_token())
+    assert client.get("/report/received").status_code == 200
+    assert client.get("/report/received").status_code == 200
+    assert client.get("/report/received").status_code == 429
+
+
+def test_a_resend_does_not_restart_the_window(client, stored, staff_rt) -> None:
+    token = idempotency.new_token()
+    _post(client, token)
+    with staff_rt.stores.case() as session:
+        session.execute(update(Report).values(created_at=datetime.now(UTC) - timedelta(minutes=14)))
+    _post(client, token)
+    with client.session_transaction() as sess:
+        at = datetime.fromisoformat(sess["sent"]["at"])
+    assert datetime.now(UTC) - at > timedelta(minutes=13)

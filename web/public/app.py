@@ -80,7 +80,10 @@ def _limit(app: Flask, config: Config) -> None:
                       key_prefix="clueguard-public", default_limits=[])
     submit = limiter.shared_limit(config.public_rate_limit, scope="submit", methods=["POST"])
     receipt = limiter.shared_limit(config.receipt_rate_limit, scope="receipt", methods=["POST"])
-    for endpoints, limit in ((SUBMIT_ENDPOINTS, submit), (RECEIPT_ENDPOINTS, receipt)):
+    # The receipt page runs Argon2id too (to list the files): it draws on the same budget.
+    receipt_view = limiter.shared_limit(config.receipt_rate_limit, scope="receipt", methods=["GET"])
+    for endpoints, limit in ((SUBMIT_ENDPOINTS, submit), (RECEIPT_ENDPOINTS, receipt),
+                             (("public.receipt",), receipt_view)):
         for endpoint in endpoints:
             # Flask-Limiter's wrapper is typed as possibly async; these views are all sync.
             app.view_functions[endpoint] = limit(app.view_functions[endpoint])  # type: ignore[assignment]

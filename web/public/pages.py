@@ -154,7 +154,9 @@ def report() -> BaseResponse:
         return render_report_form(state, 400, _top_message(state))
     except ServiceUnavailable as err:
         return render_report_form(state, 503, error_message(err))
-    at = datetime.now(UTC).isoformat()
+    # The window runs from the first filing, however often the form is sent again.
+    filed = receipt.filed_at or datetime.now(UTC)
+    at = (filed if filed.tzinfo else filed.replace(tzinfo=UTC)).isoformat()
     session[SENT_KEY] = {"token": state.token if receipt.code else "", "no": receipt.registry_no, "at": at,
                          "repeated": receipt.repeated}
     return redirect(url_for("public.receipt"), 303)
