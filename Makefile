@@ -38,12 +38,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-# Browser tests drive Debian's chromium through Playwright's Python client (never `playwright install`).
+# Browser tests drive Debian's chromium through Playwright's Python client (never `playwright install`);
+# fonts-noto-cjk so that Chinese in the screenshots is text, not empty boxes.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the browser tests"; \
+	@{ command -v chromium >/dev/null 2>&1 && dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || { \
+	  echo "installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 # WeasyPrint (controlled copies, R21) needs Pango and a font that has Chinese glyphs.
 pdf-deps:

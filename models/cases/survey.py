@@ -108,3 +108,10 @@ def survey_of(session: Session, report_id: str) -> SurveyView | None:
         return None
     return SurveyView(survey.month, survey.asked_at, survey.satisfaction, survey.answered_at,
                       _replied(session, survey))
+
+
+def survey_open(rt: Runtime, report_id: str) -> bool:
+    """Whether a report's follow-up question waits for an answer with choices (its status page)."""
+    with rt.stores.case() as session:
+        survey = session.scalar(select(Survey).where(Survey.report_id == report_id))
+        return survey is not None and survey.satisfaction is None

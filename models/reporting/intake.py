@@ -15,13 +15,16 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import vault
 from models.audit import trail
 from models.identities.sealing import IDENTITY_FIELDS, delete_identity, store_identity
+from models.reporting import idempotency
 from models.reporting.categories import CATEGORIES, SOURCES
 from models.reporting.files import CleanFile, Upload, check_uploads
+from models.reporting.received import ReporterFile, reporter_files
 from models.reporting.registry import next_registry_no
 from models.reporting.tables import Attachment, DataKey, Message, Report
 from models.store.errors import InvalidInput, ReceiptNotFound
@@ -65,11 +68,17 @@ class Submission:
 
 @dataclass(frozen=True)
 class Receipt:
-    """What the reporter gets back once: the registry number and the 16-digit code (R5)."""
+    """What the reporter gets back once: the registry number and the 16-digit code (R5).
+
+    ``repeated`` marks a form sent again (see ``idempotency``): the report filed the first time;
+    its ``code`` is empty once the short window for showing it again has passed.
+    """
 
     registry_no: str
     code: str
     report_id: str
+    repeated: bool = False
+    filed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,7 @@ class ReporterMessage:
     sender: str  # "staff" or "reporter"
     text: str
     at: datetime
+    files: tuple[ReporterFile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,7 @@ class ReporterStatus:
     status: str
     messages: list[ReporterMessage]
     report_id: str
+    files: tuple[ReporterFile, ...] = ()
 
 
 # The reporter sees a coarse status only, never internal states, units or authorities.
@@ -230,24 +241,49 @@ def data_key_context(report_id: str, key_id: str) -> str:
     return f"{report_id}/{key_id}"
 
 
-def _add_files(session: Session, report_id: str, key_id: str, key: bytes,
-               files: list[CleanFile], message_id: str | None = None) -> None:
+def _add_files(session: Session, report_id: str, key_id: str, key: bytes, files: list[CleanFile],
+               message_id: str | None = None, reporter_public: bytes | None = None) -> None:
     for f in files:
         att_id = str(uuid.uuid4())
-        meta, blob = seal_file(key, f, f"attachment/{report_id}/{att_id}")
+        context = f"attachment/{report_id}/{att_id}"
+        meta, blob = seal_file(key, f, context)
+        # The reporter's own list of what arrived: name and type sealed to their receipt key.
+        header = json.dumps({"filename": f.filename, "mime": f.mime}, ensure_ascii=False).encode()
+        reporter_meta = (vault.seal_to_reporter(reporter_public, header, context + "/reporter-meta")
+                         if reporter_public else None)
         session.add(Attachment(id=att_id, report_id=report_id, message_id=message_id, data_key_id=key_id,
-                               kind=f.kind, size=len(f.data), meta=meta, blob=blob))
+                               kind=f.kind, size=len(f.data), meta=meta, blob=blob,
+                               reporter_meta=reporter_meta))
 
 
-def submit_report(rt: Runtime, sub: Submission, actor: str | None = None) -> Receipt:
-    """Take in one clue: validate, encrypt, seal the identity, register a number, audit."""
+def _earlier_submission(rt: Runtime, lookup: bytes, code: str) -> Receipt | None:
+    """The report a resent form already filed, if any; the resend is audited, not filed."""
+    with rt.stores.case() as session:
+        report = session.scalar(select(Report).where(Report.receipt_lookup == lookup))
+        if report is None:
+            return None
+        trail.record(session, "reporter", "report.resend_ignored", report.id)
+        again = idempotency.within_window(report.created_at)
+        return Receipt(report.registry_no, code if again else "", report.id, repeated=True,
+                       filed_at=report.created_at)
+
+
+def submit_report(rt: Runtime, sub: Submission, actor: str | None = None, token: str | None = None) -> Receipt:
+    """Take in one clue: validate, encrypt, seal the identity, register a number, audit.
+
+    With a submission ``token`` (the web form's), sending the same form again files nothing
+    and returns the first filing's receipt (see ``idempotency``).
+    """
     cfg = rt.config
     sub = normalise(sub, cfg.max_text_chars)
     validate(sub, cfg.max_text_chars)
     files = check_uploads(sub.files, cfg)
 
-    code = vault.new_receipt()
+    token = token if idempotency.valid_token(token) else None
+    code = idempotency.receipt_for_token(rt, token) if token else vault.new_receipt()
     keys = vault.derive_receipt_keys(code, rt.site_salt, cfg.argon2)
+    if token and (earlier := _earlier_submission(rt, keys.lookup, code)):
+        return earlier
     report_id, key_id = str(uuid.uuid4()), str(uuid.uuid4())
     data_key = vault.new_data_key(rt.intake_public, data_key_context(report_id, key_id))
 
@@ -277,13 +313,16 @@ def submit_report(rt: Runtime, sub: Submission, actor: str | None = None) -> Rec
             ))
             session.flush()
             session.add(DataKey(id=key_id, report_id=report_id, sealed=data_key.sealed))
-            _add_files(session, report_id, key_id, data_key.key, files)
+            _add_files(session, report_id, key_id, data_key.key, files, reporter_public=keys.reporter_public)
             trail.record(session, actor or f"reporter:{sub.channel}", "report.submitted", report_id,
                          registry_no=registry_no, channel=sub.channel, source=sub.source,
                          files=len(files), confidential=identity_id is not None)
-    except BaseException:
+    except BaseException as exc:
         if identity_id is not None:
             delete_identity(rt.stores, identity_id)
+        # A double tap: two requests of one form raced, and the other one filed it first.
+        if token and isinstance(exc, IntegrityError) and (earlier := _earlier_submission(rt, keys.lookup, code)):
+            return earlier
         raise
     return Receipt(registry_no, code, report_id)
 
@@ -312,16 +351,25 @@ def reporter_status(rt: Runtime, code: str) -> ReporterStatus:
         rows = session.scalars(
             select(Message).where(Message.report_id == report.id).order_by(Message.created_at)
         ).all()
+        files = reporter_files(session, report.id, keys.reporter_private)
         messages = []
         for row in rows:
             if row.reporter_box is None:
                 continue
             body = json.loads(vault.open_as_reporter(keys.reporter_private, row.reporter_box,
                                                      f"message/{report.id}/{row.id}"))
-            messages.append(ReporterMessage(row.direction, body["text"], row.created_at))
+            messages.append(ReporterMessage(row.direction, body["text"], row.created_at,
+                                            tuple(files.get(row.id, ()))))
         trail.record(session, "reporter", "report.status_viewed", report.id)
         return ReporterStatus(report.registry_no, COARSE_STATUS.get(report.state, "handling"),
-                              messages, report.id)
+                              messages, report.id, tuple(files.get(None, ())))
+
+
+def receipt_files(rt: Runtime, code: str) -> tuple[ReporterFile, ...]:
+    """The files that arrived with a report, for its receipt page."""
+    with rt.stores.case() as session:
+        report, keys = find_by_receipt(rt, session, code)
+        return tuple(reporter_files(session, report.id, keys.reporter_private).get(None, ()))
 
 
 def seal_message(rt: Runtime, session: Session, report: Report, direction: str, text: str,
@@ -340,7 +388,7 @@ def seal_message(rt: Runtime, session: Session, report: Report, direction: str, 
     session.add(DataKey(id=key_id, report_id=report.id, sealed=data_key.sealed))
     session.add(row)
     session.flush()
-    _add_files(session, report.id, key_id, data_key.key, files, message_id)
+    _add_files(session, report.id, key_id, data_key.key, files, message_id, report.reporter_public_key)
     return row
 
 

@@ -88,6 +88,8 @@ class Attachment(CaseBase):
     size: Mapped[int] = mapped_column(Integer)
     # The file's name and type sealed apart from its bytes, so lists need not decrypt whole files.
     meta: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The name and type again, sealed to the reporter's receipt key: their list of what arrived.
+    reporter_meta: Mapped[bytes | None] = mapped_column(LargeBinary)
     blob: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -16,6 +16,7 @@ from werkzeug.test import TestResponse, encode_multipart
 
 from models.cases import casework
 from models.identities.tables import SealedIdentityRow
+from models.reporting.idempotency import new_token
 from models.reporting.tables import Report
 from models.store.config import Config
 from models.store.runtime import Runtime, open_runtime
@@ -55,19 +56,20 @@ def report_form(**changes: object) -> dict[str, object]:
     """A complete, valid report form as a browser posts it; tests change what they are about."""
     values: dict[str, object] = {
         "category": "village_bully",
-        "reported_rows": "2",
+        "token": "t" * 32,
+        "reported_rows": "4",
         "reported-0-name": "张某",
         "reported-0-unit": "某村委会",
         "reported-0-position": "主任",
         "reported-0-place": "某村",
         "reported-1-name": "",
-        "shielding_rows": "1",
+        "shielding_rows": "3",
         "shielding-0-name": "李某",
         "shielding-0-unit": "某镇派出所",
         "shielding-0-position": "所长",
         "description": "村里有人强占集体土地，殴打村民。",
         "location": "某县某村",
-        "occurred_on": "2026年10月",
+        "when": "month",
         "mode": "anonymous",
         "notice_accepted": "yes",
         "action": "submit",
@@ -93,10 +95,14 @@ class Reporter:
     client: FlaskClient
 
     def submit(self, query: str = "", files: list[tuple[bytes, str]] | None = None, **changes: object) -> TestResponse:
-        data = report_form(csrf_token=csrf_token(self.client), **changes)
+        """Post the form (a fresh submission token unless given) and follow the redirect to the receipt."""
+        data = report_form(csrf_token=csrf_token(self.client), token=new_token(), **changes)
         if files:
             data["files"] = [file_part(content, name) for content, name in files]
-        return post_multipart(self.client, f"/report{query}", data)
+        resp = post_multipart(self.client, f"/report{query}", data)
+        if resp.status_code == 303:
+            resp = self.client.get(resp.headers["Location"])
+        return resp
 
     def status(self, receipt: str, query: str = "") -> TestResponse:
         return self.client.post(f"/status{query}", data={"receipt": receipt,

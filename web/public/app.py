@@ -17,7 +17,7 @@ from models.store.config import Config
 from models.store.i18n import N_
 from models.store.keys import load_or_create_secret
 from models.store.runtime import Runtime, open_runtime
-from web.public import api, pages, ratelimit
+from web.public import api, pages, ratelimit, status
 from web.public.context import RUNTIME_KEY, current_runtime
 from web.public.forms import read_report_form
 from web.shared import API_PREFIX, MAX_JSON_BYTES, STATIC_DIR, init_common, no_store
@@ -70,7 +70,8 @@ def create_public_app(config: Config, runtime: Runtime | None = None) -> Flask:
     # must run before CSRFProtect parses the form.
     app.before_request(_keep_raw_form)
     csrf = CSRFProtect(app)
-    app.register_blueprint(pages.bp)
+    # ``status`` adds its views to the pages blueprint.
+    app.register_blueprint(status.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
     ratelimit.install(app, config)
@@ -99,7 +100,8 @@ def _keep_raw_form() -> None:
 def _csrf_failed(_err: CSRFError) -> Any:
     """A stale or foreign form: nothing is done, but the typed report is shown back, not lost."""
     if request.endpoint == "public.report":
-        return pages.render_report_form(read_report_form(request), 400, pages.translated(FORM_EXPIRED))
+        state, _kept = pages.read_with_files()
+        return pages.render_report_form(state, 400, pages.translated(FORM_EXPIRED))
     return no_store(Response(render_template("error.html", code=400, message=pages.translated(FORM_EXPIRED)),
                              400))
 

@@ -1,27 +1,34 @@
 """Reading the report and reply forms: what was typed, kept whole for re-rendering.
 
-Rules live in ``models.intake``; this module only turns form fields into a ``Submission`` and
-keeps every value so a page with errors shows the reporter exactly what they typed.
+Rules live in ``models.reporting.intake``; this module only turns form fields into a
+``Submission`` and keeps every value (files included, see ``kept_files``) so a page shown again
+shows the reporter exactly what they gave. Length limits are checked here, before intake, so
+that nothing is ever cut short: a text over its limit is refused and shown back whole.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from urllib.parse import unquote_to_bytes
 
 from flask import Request
 
 from models.identities.sealing import IDENTITY_FIELDS
+from models.reporting import idempotency
 from models.reporting.files import Upload
-from models.reporting.intake import MAX_PEOPLE, Person, Submission
+from models.reporting.intake import MAX_FIELD, MAX_PEOPLE, Person, Submission
 from models.store.i18n import N_
 
 REPORTED_FIELDS = ("name", "unit", "position", "place")
 SHIELDING_FIELDS = ("name", "unit", "position")
-TEXT_FIELDS = ("description", "location", "occurred_on")
-START_ROWS = {"reported": 2, "shielding": 1}
+# One person is shown; the others fold away behind "add another" (no script, no round trip).
+SHOWN_ROWS = {"reported": 4, "shielding": 3}
+WHEN_CHOICES = ("today", "week", "month", "earlier", "date")
 UNREADABLE = N_("This text contains characters that could not be read. Please type it again.")
 FILES_AGAIN = N_("For your safety, files are not kept when the form is shown again: please attach them again.")
+TOO_LONG = N_("This has %(n)s characters; at most %(max)s are allowed. Nothing was cut: shorten it and send again.")
+BAD_DATE = N_("Choose a date that is not in the future.")
 
 # The model's error keys for each group of form fields; unreadable text is reported there.
 _GROUP_OF = {"reported": "reported", "shielding": "reported", "identity": "identity"}
@@ -29,69 +36,112 @@ _GROUP_OF = {"reported": "reported", "shielding": "reported", "identity": "ident
 
 @dataclass
 class ReportForm:
-    """Everything the report form shows: typed values, row counts and per-field errors."""
+    """Everything the report form shows: typed values, kept files and per-field errors."""
 
+    token: str = field(default_factory=idempotency.new_token)
     category: str = ""
-    text: dict[str, str] = field(default_factory=lambda: dict.fromkeys(TEXT_FIELDS, ""))
+    description: str = ""
+    location: str = ""
+    when: str = ""
+    when_date: str = ""
     reported: list[dict[str, str]] = field(default_factory=list)
     shielding: list[dict[str, str]] = field(default_factory=list)
     mode: str = "anonymous"
     identity: dict[str, str] = field(default_factory=lambda: dict.fromkeys(IDENTITY_FIELDS, ""))
     notice_accepted: bool = False
     errors: dict[str, str] = field(default_factory=dict)
-    # Placeholders of the error messages, such as the file limits.
+    # Placeholders of the error messages, shared (such as the file limits) and per field.
     error_params: dict[str, object] = field(default_factory=dict)
+    field_params: dict[str, dict[str, object]] = field(default_factory=dict)
+    # Files already sent with this form (kept across a re-render) plus the ones just chosen.
+    files: list[Upload] = field(default_factory=list)
     files_dropped: bool = False
 
     @classmethod
     def empty(cls) -> ReportForm:
         return cls(
-            reported=[dict.fromkeys(REPORTED_FIELDS, "") for _ in range(START_ROWS["reported"])],
-            shielding=[dict.fromkeys(SHIELDING_FIELDS, "") for _ in range(START_ROWS["shielding"])],
+            reported=[dict.fromkeys(REPORTED_FIELDS, "") for _ in range(SHOWN_ROWS["reported"])],
+            shielding=[dict.fromkeys(SHIELDING_FIELDS, "") for _ in range(SHOWN_ROWS["shielding"])],
         )
 
-    def submission(self, files: list[Upload]) -> Submission:
+    def occurred_on(self, today: date) -> str:
+        """The "when" choice as a plain ISO date or interval, so staff read it in any language."""
+        first = today.replace(day=1)
+        return {
+            "today": today.isoformat(),
+            "week": f"{today - timedelta(days=today.weekday())}/{today}",
+            "month": f"{first}/{today}",
+            "earlier": f"../{first - timedelta(days=1)}",
+            "date": self.when_date,
+        }.get(self.when, "")
+
+    def submission(self, today: date) -> Submission:
         def people(rows: list[dict[str, str]]) -> list[Person]:
             return [Person(**row) for row in rows]
 
         return Submission(
             category=self.category,
-            description=self.text["description"],
-            location=self.text["location"],
-            occurred_on=self.text["occurred_on"],
+            description=self.description,
+            location=self.location,
+            occurred_on=self.occurred_on(today),
             notice_accepted=self.notice_accepted,
             reported=people(self.reported),
             shielding=people(self.shielding),
             identity=dict(self.identity) if self.mode == "confidential" else None,
-            files=files,
+            files=list(self.files),
             channel="web",
         )
 
+    def check_limits(self, max_chars: int, today: date) -> None:
+        """Refuse, never cut: each text over its limit gets an error and stays as typed."""
+        fields: list[tuple[str, str, int]] = [("description", self.description, max_chars),
+                                              ("location", self.location, MAX_FIELD)]
+        for group in ("reported", "shielding"):
+            rows: list[dict[str, str]] = getattr(self, group)
+            fields += [(f"{group}-{i}-{f}", v, MAX_FIELD) for i, row in enumerate(rows) for f, v in row.items()]
+        if self.mode == "confidential":
+            fields += [(f"identity-{f}", v, MAX_FIELD) for f, v in self.identity.items()]
+        for name, value, limit in fields:
+            if len(value.strip()) > limit:
+                self.errors.setdefault(name, TOO_LONG)
+                self.field_params[name] = {"n": len(value.strip()), "max": limit}
+        if self.when == "date":
+            try:
+                ok = date.fromisoformat(self.when_date) <= today
+            except ValueError:
+                ok = False
+            if not ok:
+                self.errors.setdefault("when", BAD_DATE)
 
-def _row_count(req: Request, group: str) -> int:
+
+def _rows(req: Request, group: str, fields: tuple[str, ...]) -> list[dict[str, str]]:
+    """The posted person rows (at least the shown ones, at most ``MAX_PEOPLE``)."""
+    form = req.form
     try:
-        rows = int(req.form.get(f"{group}_rows", START_ROWS[group]))
+        count = int(form.get(f"{group}_rows", SHOWN_ROWS[group]))
     except ValueError:
-        rows = START_ROWS[group]
-    if req.form.get("action") == f"add_{group}":
-        rows += 1
-    return max(1, min(rows, MAX_PEOPLE))
+        count = SHOWN_ROWS[group]
+    count = max(SHOWN_ROWS[group], min(count, MAX_PEOPLE))
+    return [{f: form.get(f"{group}-{i}-{f}", "") for f in fields} for i in range(count)]
 
 
 def read_report_form(req: Request) -> ReportForm:
     """The report form as posted; unreadable (invalid UTF-8) text is marked, never guessed at."""
     form = req.form
+    token = form.get("token", "")
     state = ReportForm(
+        token=token if idempotency.valid_token(token) else idempotency.new_token(),
         category=form.get("category", ""),
-        text={name: form.get(name, "") for name in TEXT_FIELDS},
+        description=form.get("description", ""),
+        location=form.get("location", ""),
+        when=form.get("when", "") if form.get("when", "") in WHEN_CHOICES else "",
+        when_date=form.get("when_date", ""),
+        reported=_rows(req, "reported", REPORTED_FIELDS),
+        shielding=_rows(req, "shielding", SHIELDING_FIELDS),
         mode="confidential" if form.get("mode") == "confidential" else "anonymous",
         identity={name: form.get(f"identity-{name}", "") for name in IDENTITY_FIELDS},
         notice_accepted=form.get("notice_accepted") == "yes",
-        files_dropped=has_files(req),
     )
-    for group, fields in (("reported", REPORTED_FIELDS), ("shielding", SHIELDING_FIELDS)):
-        rows = [{f: form.get(f"{group}-{i}-{f}", "") for f in fields} for i in range(_row_count(req, group))]
-        setattr(state, group, rows)
     for name in unreadable_fields(req):
         key = _GROUP_OF.get(name.split("-", 1)[0], name)
         state.errors[key] = UNREADABLE

@@ -35,7 +35,10 @@ from models.store.text import digits
 
 SUBMIT_ENDPOINTS = ("public.report", "api.submit_report")
 # Every endpoint that takes a receipt shares the same budgets, so guessing is slow on every path.
-RECEIPT_ENDPOINTS = ("public.status", "public.status_reply", "api.status", "api.add_message")
+RECEIPT_ENDPOINTS = ("public.status", "public.status_reply", "public.status_survey", "api.status",
+                     "api.add_message")
+# The receipt page runs Argon2id too (to list the files received): reloads draw on a per-visitor budget.
+RECEIPT_VIEW_ENDPOINTS = ("public.receipt",)
 GLOBAL_KEY = "all"
 
 
@@ -155,7 +158,9 @@ def install(app: Flask, config: Config) -> Limiter:
                                        key_func=keys.receipt, deduct_when=_failed_lookup)
     every_receipt = limiter.shared_limit(config.receipt_global_rate_limit, scope="receipt-all", methods=["POST"],
                                          key_func=lambda: GLOBAL_KEY, deduct_when=_failed_lookup)
+    receipt_view = limiter.shared_limit(config.receipt_rate_limit, scope="receipt-view", methods=["GET"])
     wrap: dict[str, list[Callable[[Any], Any]]] = {e: [submit] for e in SUBMIT_ENDPOINTS}
+    wrap.update({e: [receipt_view] for e in RECEIPT_VIEW_ENDPOINTS})
     for endpoint in RECEIPT_ENDPOINTS:
         wrap[endpoint] = [per_receipt, every_receipt]
     for endpoint, limits in wrap.items():
