@@ -41,6 +41,8 @@ class Config:
     proxy_hops: int = 0
     # Closed clues asked each month how they were handled (R28).
     survey_sample: int = 10
+    # Argon2id runs at once per server process (64 MiB each); the rest of the requests go on.
+    hash_slots: int = 1
 
     def __post_init__(self) -> None:
         # Derived defaults: two SQLite files under the data directory.
@@ -81,6 +83,7 @@ def config_from_env(environ: dict[str, str] | None = None, **overrides: object) 
         "secure_cookies": _flag(env.get("CLUEGUARD_SECURE_COOKIES")),
         "proxy_hops": int(env.get("CLUEGUARD_PROXY_HOPS", "0") or 0),
         "survey_sample": int(env.get("CLUEGUARD_SURVEY_SAMPLE", "10") or 10),
+        "hash_slots": int(env.get("CLUEGUARD_HASH_SLOTS", "1") or 1),
     }
     values.update(overrides)
     return Config(**values)  # type: ignore[arg-type]
