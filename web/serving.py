@@ -13,6 +13,7 @@ Two pieces, each answering one way a request could starve the others:
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import socket
@@ -43,10 +44,9 @@ CHUNK = 64 * 1024
 def _lower_priority() -> None:
     # Linux keeps a nice value per thread, and the threads Argon2id starts (parallelism p)
     # inherit it from this one.
-    try:
+    # Elsewhere (not Linux, or not allowed) the pool runs at normal priority.
+    with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
-    except (AttributeError, OSError):  # not Linux, or not allowed: run at normal priority
-        pass
 
 
 class HashingPool:
@@ -157,10 +157,8 @@ class BufferedBody:
             environ["CONTENT_LENGTH"] = "0"
         finally:
             if sock is not None:
-                try:
+                with contextlib.suppress(OSError):
                     sock.settimeout(None)
-                except OSError:
-                    pass
         buffer.seek(0)
         environ["wsgi.input"] = environ[BUFFER_KEY] = buffer
         environ["wsgi.input_terminated"] = True

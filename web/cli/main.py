@@ -158,14 +158,18 @@ def _register_commands() -> None:
     from web.cli import workflow as workflow_cli
     from web.cli.bench import bench_group
     from web.cli.bench_inbox import inbox_bench
+    from web.cli.bench_served import served_bench
+    from web.cli.roles import roles_group
     from web.cli.serve import demo, serve, totp
 
     bench_group.add_command(inbox_bench, "inbox")
+    bench_group.add_command(served_bench, "served")
     main.add_command(bench_group)
     main.add_command(bot_command, "bot")
     main.add_command(workflow_cli.deadlines)
     main.add_command(workflow_cli.survey)
     main.add_command(serve)
+    main.add_command(roles_group)
     main.add_command(demo)
     main.add_command(totp)
     for command in staff_cli.COMMANDS:
