@@ -28,6 +28,7 @@ from typing import IO, Any
 from flask import Flask, abort, render_template, request
 from werkzeug.wsgi import ClosingIterator
 
+from models.store.config import Config
 from models.store.i18n import N_, translate
 from web.shared import API_PREFIX, current_locale
 
@@ -105,21 +106,19 @@ def _close_body(_exc: BaseException | None) -> None:
 
 def _too_slow(_err: Exception) -> Any:
     text = translate(current_locale(), TOO_SLOW)
-    headers = {"Connection": "close"}
     if request.path.startswith(API_PREFIX):
-        return {"error": text, "fields": {}}, 408, headers
-    return render_template("error.html", code=408, message=text), 408, headers
+        return {"error": text, "fields": {}}, 408
+    return render_template("error.html", code=408, message=text), 408
 
 
 class BufferedBody:
     """WSGI middleware: read the whole body against a deadline before the app sees the request."""
 
-    def __init__(self, app: Callable[..., Any], max_bytes: int, *, grace_seconds: float = 20.0,
-                 min_rate: int = 2048, memory_bytes: int = 1024 * 1024) -> None:
+    def __init__(self, app: Callable[..., Any], config: Config, memory_bytes: int = 1024 * 1024) -> None:
         self.app = app
-        self.max_bytes = max_bytes
-        self.grace_seconds = grace_seconds
-        self.min_rate = min_rate
+        self.max_bytes = config.max_request_bytes
+        self.grace_seconds = config.body_grace_seconds
+        self.min_rate = max(1, config.body_min_rate)
         self.memory_bytes = memory_bytes
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -134,7 +133,9 @@ class BufferedBody:
         return ClosingIterator(self.app(environ, start_response), [buffer.close])
 
     def _buffer(self, environ: dict[str, Any], length: int) -> IO[bytes]:
-        sock: socket.socket | None = environ.get("gunicorn.socket")
+        # gunicorn's socket (werkzeug's under the development server): a read may then wait
+        # only until the deadline.
+        sock: socket.socket | None = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
         deadline = time.monotonic() + self.grace_seconds + length / self.min_rate
         buffer = tempfile.SpooledTemporaryFile(max_size=self.memory_bytes)  # noqa: SIM115 - handed to the app
         stream = environ["wsgi.input"]
@@ -153,6 +154,11 @@ class BufferedBody:
                 left -= len(chunk)
         except (TimeoutError, OSError):
             environ[BODY_TIMEOUT_KEY] = True
+            if sock is not None:
+                # The rest of this body must never be read as a next request on the connection:
+                # no more reading, so the server closes it after the 408 answer.
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RD)
             buffer.truncate(0)
             environ["CONTENT_LENGTH"] = "0"
         finally:

@@ -42,7 +42,11 @@ class Config:
     # Closed clues asked each month how they were handled (R28).
     survey_sample: int = 10
     # Argon2id runs at once per server process (64 MiB each); the rest of the requests go on.
-    hash_slots: int = 1
+    hash_slots: int = 2
+    # A request body must arrive within this grace plus its size at this rate (bytes a second),
+    # else 408: a slow upload holds a server thread for a bounded time (web/serving.py).
+    body_grace_seconds: float = 20.0
+    body_min_rate: int = 2048
 
     def __post_init__(self) -> None:
         # Derived defaults: two SQLite files under the data directory.
@@ -83,7 +87,7 @@ def config_from_env(environ: dict[str, str] | None = None, **overrides: object) 
         "secure_cookies": _flag(env.get("CLUEGUARD_SECURE_COOKIES")),
         "proxy_hops": int(env.get("CLUEGUARD_PROXY_HOPS", "0") or 0),
         "survey_sample": int(env.get("CLUEGUARD_SURVEY_SAMPLE", "10") or 10),
-        "hash_slots": int(env.get("CLUEGUARD_HASH_SLOTS", "1") or 1),
+        "hash_slots": int(env.get("CLUEGUARD_HASH_SLOTS", "2") or 2),
     }
     values.update(overrides)
     return Config(**values)  # type: ignore[arg-type]

@@ -170,7 +170,7 @@ def measure_served(report: Report, config: Config, clients: int, seconds: float,
 @click.option("--seconds", default=20.0, show_default=True, help="How long each phase runs.")
 @click.option("--workers", default=DEFAULT_WORKERS, show_default=True)
 @click.option("--threads", default=DEFAULT_THREADS, show_default=True)
-@click.option("--hash-slots", default=1, show_default=True, help="Argon2id runs at once per process.")
+@click.option("--hash-slots", default=Config.hash_slots, show_default=True, help="Argon2id runs at once per process.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Add the figures to this JSON file.")
 def served_bench(clients: int, seconds: float, workers: int, threads: int, hash_slots: int,

@@ -71,7 +71,7 @@ def create_public_app(config: Config, runtime: Runtime | None = None) -> Flask:
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     # Behind a reverse proxy every request comes from the proxy: rate limits would then be one
     # budget for everybody. Trust exactly as many X-Forwarded-For hops as there are proxies.
-    app.wsgi_app = BufferedBody(app.wsgi_app, config.max_request_bytes)  # type: ignore[method-assign]
+    app.wsgi_app = BufferedBody(app.wsgi_app, config)  # type: ignore[method-assign]
     hops = config.proxy_hops
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]

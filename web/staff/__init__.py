@@ -52,7 +52,7 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
     _register_areas(app)
     # Signing in runs Argon2id: in the hashing pool, so the pages of signed-in staff go on.
     offload_hashing(app, ("auth.login",), config.hash_slots)
-    app.wsgi_app = BufferedBody(app.wsgi_app, config.max_request_bytes)  # type: ignore[method-assign]
+    app.wsgi_app = BufferedBody(app.wsgi_app, config)  # type: ignore[method-assign]
 
     @app.context_processor
     def _staff_context() -> dict[str, Any]:
