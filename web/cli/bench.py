@@ -118,3 +118,28 @@ def chart_command(json_path: Path, svg_path: Path) -> None:
 
     write_chart(json_path, svg_path)
     click.echo(f"chart written to {svg_path}")
+
+
+@bench_group.command("all")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("docs/performance.json"), show_default=True)
+@click.option("--postgres-url", envvar="CLUEGUARD_BENCH_POSTGRES_URL", default="",
+              help="PostgreSQL server for the inbox at 100 000 clues (fresh schemas, dropped after).")
+@click.option("--clues", default=100_000, show_default=True)
+@click.option("--skip-bot", is_flag=True, help="Without the Bot API emulator (needs Node.js and `make peers`).")
+@click.pass_context
+def all_bench(ctx: click.Context, json_path: Path, postgres_url: str, clues: int, skip_bot: bool) -> None:
+    """The figures docs/performance.md quotes, into one JSON file, then its chart beside it."""
+    from web.cli.bench_inbox import inbox_bench
+    from web.cli.bench_served import served_bench
+
+    ctx.invoke(identity_bench, rounds=20, json_path=json_path)
+    ctx.invoke(intake_bench, rounds=20, database_url="", vault_url="", json_path=json_path)
+    ctx.invoke(served_bench, json_path=json_path)
+    if not skip_bot:
+        from web.cli.bench_bot import bot_bench
+
+        ctx.invoke(bot_bench, rounds=10, json_path=json_path)
+    backends = ("sqlite", "postgres") if postgres_url else ("sqlite",)
+    ctx.invoke(inbox_bench, clues=clues, runs=50, backends=backends, postgres_url=postgres_url, json_path=json_path)
+    ctx.invoke(chart_command, json_path=json_path, svg_path=json_path.with_suffix(".svg"))
