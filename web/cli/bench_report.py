@@ -86,5 +86,7 @@ def machine() -> dict[str, object]:
                 break
     except OSError:
         pass
+    # The load average says how much of the machine other processes took during the run.
+    load = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else []
     return {"cpu": model or platform.processor(), "cores": os.cpu_count(), "python": platform.python_version(),
-            "system": f"{platform.system()} {platform.release()}"}
+            "system": f"{platform.system()} {platform.release()}", "load_average_1_5_15": load}
