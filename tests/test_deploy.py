@@ -46,7 +46,8 @@ def test_the_onion_service_and_the_proxy_shed_floods_and_buffer() -> None:
     torrc = (DEPLOY / "tor" / "torrc").read_text().splitlines()
     assert "HiddenServicePoWDefensesEnabled 1" in torrc
     snippet = (DEPLOY / "nginx" / "clueguard-public.conf").read_text()
-    for line in ("proxy_request_buffering on;", "proxy_buffering on;", "proxy_set_header X-Forwarded-For $remote_addr;"):
+    for line in ("proxy_request_buffering on;", "proxy_buffering on;",
+                 "proxy_set_header X-Forwarded-For $remote_addr;"):
         assert line in snippet
 
 
