@@ -175,7 +175,7 @@ def measure(config: Config, rt: Runtime, people: dict[str, Any], runs: int) -> l
 
 
 @contextmanager
-def _backend(name: str, pg_url: str, workdir: Path) -> Iterator[Config]:
+def bench_stores(name: str, pg_url: str, workdir: Path) -> Iterator[Config]:
     data_dir = workdir / name
     if name == "sqlite":
         yield Config(data_dir=data_dir)
@@ -216,7 +216,7 @@ def inbox_bench(clues: int, runs: int, backends: tuple[str, ...], postgres_url: 
         for name in chosen:
             if name == "postgres" and not postgres_url:
                 raise click.UsageError("--postgres-url (or CLUEGUARD_BENCH_POSTGRES_URL) is needed for PostgreSQL")
-            with _backend(name, postgres_url, Path(tmp)) as config:
+            with bench_stores(name, postgres_url, Path(tmp)) as config:
                 config.data_dir.mkdir(parents=True)
                 generate_intake_key(config)
                 stores = Stores(config.database_url, config.vault_url)

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -142,7 +143,7 @@ def _load(port: int, clients: int, seconds: float, cheap: bool) -> tuple[list[fl
 
 
 def measure_served(report: Report, config: Config, clients: int, seconds: float, workers: int,
-                   threads: int) -> None:
+                   threads: int, store: str = "sqlite") -> None:
     """Served intake rate against the bound, then cheap pages while intake runs flat out."""
     wall, cpu = one_hash_ms(config)
     one_hash = Row.of("x", wall).p50_ms
@@ -156,12 +157,12 @@ def measure_served(report: Report, config: Config, clients: int, seconds: float,
         _load(port, clients, 2.0, cheap=False)  # warm up: imports, pools, the first connections
         intake, _, errors, elapsed = _load(port, clients, seconds, cheap=False)
         rate = len(intake) / elapsed
-        report.add(Row.of(f"served intake, {clients} clients ({workers}w×{threads}t)", intake,
+        report.add(Row.of(f"served intake, {clients} clients ({workers}w×{threads}t, {store})", intake,
                           rate_per_s=round(rate, 2), ratio=round(rate / bound, 3), target="≥ 0.9",
                           meets=rate / bound >= 0.9, note=f"{len(errors)} errors"))
         _, pages, _, _ = _load(port, clients, seconds, cheap=True)
         p95 = Row.of("x", pages).p95_ms
-        report.add(Row.of("cheap pages during flat-out intake", pages, ratio=round(p95 / one_hash, 3),
+        report.add(Row.of(f"cheap pages during flat-out intake ({store})", pages, ratio=round(p95 / one_hash, 3),
                           target="≤ 0.5", meets=p95 / one_hash <= 0.5))
 
 
@@ -171,18 +172,23 @@ def measure_served(report: Report, config: Config, clients: int, seconds: float,
 @click.option("--workers", default=DEFAULT_WORKERS, show_default=True)
 @click.option("--threads", default=DEFAULT_THREADS, show_default=True)
 @click.option("--hash-slots", default=Config.hash_slots, show_default=True, help="Argon2id runs at once per process.")
+@click.option("--postgres-url", envvar="CLUEGUARD_BENCH_POSTGRES_URL", default="",
+              help="Both stores on this PostgreSQL server (fresh schemas, dropped after); default SQLite.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Add the figures to this JSON file.")
-def served_bench(clients: int, seconds: float, workers: int, threads: int, hash_slots: int,
+def served_bench(clients: int, seconds: float, workers: int, threads: int, hash_slots: int, postgres_url: str,
                  json_path: Path | None) -> None:
     """Intake through gunicorn with concurrent clients, and cheap pages meanwhile (production Argon2id)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        config = Config(data_dir=Path(tmp), argon2=vault.PRODUCTION, proxy_hops=1, hash_slots=hash_slots,
-                        public_rate_limit="100000 per minute", receipt_rate_limit="100000 per minute")
+    from web.cli.bench_inbox import bench_stores
+
+    store = "postgres" if postgres_url else "sqlite"
+    with tempfile.TemporaryDirectory() as tmp, bench_stores(store, postgres_url, Path(tmp)) as stores_config:
+        config = replace(stores_config, argon2=vault.PRODUCTION, proxy_hops=1, hash_slots=hash_slots,
+                         public_rate_limit="100000 per minute", receipt_rate_limit="100000 per minute")
         init_site(config)
         report = Report(settings={"argon2": f"t={config.argon2.time_cost} m={config.argon2.memory_cost} KiB "
                                             f"p={config.argon2.parallelism}",
                                   "served": {"workers": workers, "threads": threads, "hash_slots": hash_slots,
-                                             "clients": clients, "seconds": seconds, "store": "sqlite"}})
-        measure_served(report, config, clients, seconds, workers, threads)
+                                             "clients": clients, "seconds": seconds, "store": store}})
+        measure_served(report, config, clients, seconds, workers, threads, store)
         report.write(json_path)
