@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask, g, request
 
 from models.store.config import Config
-from web.serving import HASH_NICENESS, BufferedBody, offload_hashing
+from web.serving import HASH_NICENESS, serve_under_load
 
 
 def _app(tmp_path: Path) -> Flask:
@@ -29,8 +29,7 @@ def _app(tmp_path: Path) -> Flask:
         seen.append((threading.current_thread().name, nice, g.marked))
         return request.get_data(as_text=True) or "get"
 
-    offload_hashing(app, ["hash_view"], slots=2)
-    app.wsgi_app = BufferedBody(app.wsgi_app, Config(data_dir=tmp_path))  # type: ignore[method-assign]
+    serve_under_load(app, Config(data_dir=tmp_path, hash_slots=2), ["hash_view"])
     return app
 
 

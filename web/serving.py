@@ -68,15 +68,24 @@ class HashingPool:
         self._executor.shutdown(wait=False)
 
 
+def serve_under_load(app: Flask, config: Config, hashing_endpoints: Iterable[str]) -> None:
+    """Both pieces for one app: its Argon2id views in the pool, its bodies read against a deadline.
+
+    Call before wrapping views in rate limits, so a refused request never waits for a slot.
+    """
+    offload_hashing(app, hashing_endpoints, config.hash_slots)
+    app.before_request(_refuse_slow_body)
+    app.teardown_request(_close_body)
+    app.register_error_handler(408, _too_slow)
+    app.wsgi_app = BufferedBody(app.wsgi_app, config)  # type: ignore[method-assign]
+
+
 def offload_hashing(app: Flask, endpoints: Iterable[str], slots: int) -> HashingPool:
-    """Run the views of ``endpoints`` in a ``HashingPool``; call before wrapping rate limits."""
+    """Run the views of ``endpoints`` in a ``HashingPool``."""
     pool = HashingPool(slots)
     for endpoint in endpoints:
         app.view_functions[endpoint] = _pooled(pool, app.view_functions[endpoint])
     app.extensions["clueguard.hashing_pool"] = pool
-    app.before_request(_refuse_slow_body)
-    app.teardown_request(_close_body)
-    app.register_error_handler(408, _too_slow)
     return pool
 
 

@@ -22,7 +22,7 @@ from models.store.runtime import Runtime, open_runtime
 from web.public import api, pages
 from web.public.context import RUNTIME_KEY, current_runtime
 from web.public.forms import read_report_form
-from web.serving import BufferedBody, offload_hashing
+from web.serving import serve_under_load
 from web.shared import API_PREFIX, STATIC_DIR, init_common, no_store
 
 SESSION_COOKIE = "clueguard_public"
@@ -65,13 +65,12 @@ def create_public_app(config: Config, runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
     # Every submit and receipt endpoint runs one Argon2id: in the hashing pool, inside the limits.
-    offload_hashing(app, SUBMIT_ENDPOINTS + RECEIPT_ENDPOINTS, config.hash_slots)
+    serve_under_load(app, config, SUBMIT_ENDPOINTS + RECEIPT_ENDPOINTS)
     _limit(app, config)
     app.register_error_handler(CSRFError, _csrf_failed)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     # Behind a reverse proxy every request comes from the proxy: rate limits would then be one
     # budget for everybody. Trust exactly as many X-Forwarded-For hops as there are proxies.
-    app.wsgi_app = BufferedBody(app.wsgi_app, config)  # type: ignore[method-assign]
     hops = config.proxy_hops
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
