@@ -120,6 +120,15 @@ def chart_command(json_path: Path, svg_path: Path) -> None:
     click.echo(f"chart written to {svg_path}")
 
 
+@bench_group.command("table")
+@click.argument("json_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def table_command(json_path: Path) -> None:
+    """Print the rows of a bench JSON file as a Markdown table (for docs/performance.md)."""
+    from web.cli.bench_chart import markdown_table
+
+    click.echo(markdown_table(json_path), nl=False)
+
+
 @bench_group.command("all")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("docs/performance.json"), show_default=True)

@@ -45,3 +45,17 @@ def write_chart(json_path: Path, svg_path: Path) -> None:
         out.append(f'<text x="{_x(row["p95_ms"]) + 4:.1f}" y="{y + 13}">{row["p95_ms"]:g}</text>')
     out.append("</svg>")
     svg_path.write_text("\n".join(out) + "\n")
+
+
+def markdown_table(json_path: Path) -> str:
+    """The rows of a bench JSON file as a Markdown table, with each target and whether it is met."""
+    data = json.loads(json_path.read_text())
+    out = ["| figure | n | p50 ms | p95 ms | rate | ratio | target | met |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+    for r in data["rows"]:
+        rate = f"{r['rate_per_s']:.2f}/s" if r.get("rate_per_s") is not None else ""
+        ratio = f"{r['ratio']:.2f}" if r.get("ratio") is not None else ""
+        met = {True: "yes", False: "**no**"}.get(r.get("meets"), "")
+        out.append(f"| {r['name']} | {r['n']} | {r['p50_ms']:g} | {r['p95_ms']:g} | {rate} | {ratio} | "
+                   f"{r.get('target', '')} | {met} |")
+    return "\n".join(out) + "\n"
