@@ -149,3 +149,20 @@ def test_an_upload_slower_than_the_minimum_rate_is_refused(served_config: Config
         assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]
         # Nothing half-sent was stored, and the server goes on answering.
         assert _once(port, "GET", "/")[0] == 200
+
+
+@pytest.mark.parametrize(("args", "workers", "threads"), [([], 2, 32), (["--workers", "4", "--threads", "64"], 4, 64)])
+def test_serve_runs_threaded_workers(tmp_path, monkeypatch: pytest.MonkeyPatch, args, workers, threads) -> None:
+    """`clueguard serve` starts gthread workers: the measured defaults, or what it is told."""
+    from click.testing import CliRunner
+
+    from web.cli import serve
+    from web.cli.main import main
+
+    calls: list[dict] = []
+    monkeypatch.setattr(serve, "check_app", lambda kind, config: None)
+    monkeypatch.setattr(serve, "run_server", lambda kind, config, options: calls.append(options))
+    result = CliRunner().invoke(main, ["serve", "public", *args], obj=Config(data_dir=tmp_path))
+    assert result.exit_code == 0, result.output
+    [options] = calls
+    assert (options["worker_class"], options["workers"], options["threads"]) == ("gthread", workers, threads)
