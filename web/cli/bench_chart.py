@@ -50,12 +50,12 @@ def write_chart(json_path: Path, svg_path: Path) -> None:
 def markdown_table(json_path: Path) -> str:
     """The rows of a bench JSON file as a Markdown table, with each target and whether it is met."""
     data = json.loads(json_path.read_text())
-    out = ["| figure | n | p50 ms | p95 ms | rate | ratio | target | met |",
-           "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+    out = ["| figure | n | p50 ms | p95 ms | rate | ratio | target | met | load |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |"]
     for r in data["rows"]:
         rate = f"{r['rate_per_s']:.2f}/s" if r.get("rate_per_s") is not None else ""
         ratio = f"{r['ratio']:.2f}" if r.get("ratio") is not None else ""
         met = {True: "yes", False: "**no**"}.get(r.get("meets"), "")
         out.append(f"| {r['name']} | {r['n']} | {r['p50_ms']:g} | {r['p95_ms']:g} | {rate} | {ratio} | "
-                   f"{r.get('target', '')} | {met} |")
+                   f"{r.get('target', '')} | {met} | {r.get('load') or ''} |")
     return "\n".join(out) + "\n"

@@ -35,6 +35,8 @@ class Row:
     target: str = ""
     meets: bool | None = None
     note: str = ""
+    # The machine's 1-minute load average when the row was measured (others' processes count).
+    load: float | None = None
 
     @classmethod
     def of(cls, name: str, samples: list[float], **extra: object) -> Row:
@@ -50,6 +52,8 @@ class Report:
     rows: list[Row] = field(default_factory=list)
 
     def add(self, row: Row) -> Row:
+        if row.load is None and hasattr(os, "getloadavg"):
+            row.load = round(os.getloadavg()[0], 2)
         self.rows.append(row)
         click.echo(format_row(row))
         return row
