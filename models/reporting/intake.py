@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 import vault
 from models.audit import trail
@@ -338,7 +338,9 @@ def find_by_receipt(rt: Runtime, session: Session, code: str) -> tuple[Report, v
     well_formed = len(code_digits) == vault.receipt.RECEIPT_DIGITS
     keys = vault.derive_receipt_keys(code_digits if well_formed else _DUMMY_RECEIPT, rt.site_salt,
                                      rt.config.argon2)
-    report = session.scalar(select(Report).where(Report.receipt_lookup == keys.lookup))
+    # Not the eager joins to the handler and unit: the public app's database role may not read
+    # staff rows at all (models/datadir/roles.py).
+    report = session.scalar(select(Report).options(lazyload("*")).where(Report.receipt_lookup == keys.lookup))
     if report is None or not well_formed:
         raise ReceiptNotFound
     return report, keys

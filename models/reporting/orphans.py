@@ -32,7 +32,4 @@ def find_orphans(stores: Stores, older_than: timedelta = timedelta(minutes=10)) 
 
 
 def remove_orphans(stores: Stores, older_than: timedelta = timedelta(minutes=10)) -> int:
-    orphans = find_orphans(stores, older_than)
-    for identity_id in orphans:
-        delete_identity(stores, identity_id)
-    return len(orphans)
+    return sum(delete_identity(stores, identity_id) for identity_id in find_orphans(stores, older_than))

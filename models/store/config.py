@@ -47,6 +47,12 @@ class Config:
     # A clue's level until someone classifies it (R19) and how long archived clues are kept (R22).
     default_classification: str = "secret"
     archive_retention_years: int = 10
+    # Argon2id runs at once per server process (64 MiB each); the rest of the requests go on.
+    hash_slots: int = 2
+    # A request body must arrive within this grace plus its size at this rate (bytes a second),
+    # else 408: a slow upload holds a server thread for a bounded time (web/serving.py).
+    body_grace_seconds: float = 20.0
+    body_min_rate: int = 2048
 
     def __post_init__(self) -> None:
         # Derived defaults: two SQLite files under the data directory.
@@ -92,6 +98,7 @@ def config_from_env(environ: dict[str, str] | None = None, **overrides: object) 
         "survey_sample": int(env.get("CLUEGUARD_SURVEY_SAMPLE", "10") or 10),
         "default_classification": env.get("CLUEGUARD_DEFAULT_CLASSIFICATION", "secret") or "secret",
         "archive_retention_years": int(env.get("CLUEGUARD_ARCHIVE_RETENTION_YEARS", "10") or 10),
+        "hash_slots": int(env.get("CLUEGUARD_HASH_SLOTS", "2") or 2),
     }
     values.update(overrides)
     return Config(**values)  # type: ignore[arg-type]

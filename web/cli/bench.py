@@ -1,11 +1,12 @@
 """``clueguard bench``: figures from the real code paths with production Argon2 settings.
 
-Never pass the cheap test settings here: the point is what a deployment will see.
+Never pass the cheap test settings here: the point is what a deployment will see. Every command
+prints a table and, with ``--json FILE``, adds its rows to that file; ``bench all`` runs the set
+that docs/performance.md quotes, and ``bench chart`` draws the figures as an SVG.
 """
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -19,6 +20,10 @@ from models.protection.custodians import run_ceremony
 from models.reporting.intake import Person, Submission, add_follow_up, reporter_status, submit_report
 from models.store.config import Config
 from models.store.runtime import open_runtime
+from web.cli.bench_report import Report, Row
+
+JSON_OPTION = click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                           help="Add the figures to this JSON file.")
 
 
 def _timed(fn: Callable[[], object], rounds: int) -> list[float]:
@@ -30,23 +35,40 @@ def _timed(fn: Callable[[], object], rounds: int) -> list[float]:
     return times
 
 
-def _line(name: str, times: list[float]) -> str:
-    ordered = sorted(times)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return f"{name:<34} n={len(times):<4} p50={statistics.median(times):8.2f} ms  p95={p95:8.2f} ms"
-
-
 @click.group("bench")
 def bench_group() -> None:
     """Benchmarks of the real code paths (production Argon2 settings)."""
 
 
-@bench_group.command("intake")
+def measure_identity(report: Report, rounds: int) -> None:
+    """Sealing an identity 3-of-5 (intake) and opening it with three custodians' passphrases."""
+    keys = {f"c{i}": vault.create_custodian_key(f"bench passphrase {i}!", vault.PRODUCTION) for i in range(5)}
+    public = {cid: pub for cid, (pub, _wrapped) in keys.items()}
+    payload = b'{"name": "x", "phone": "13800000000"}'
+    seal = Row.of("seal_identity 3-of-5", _timed(lambda: vault.seal_identity(payload, "r", public, 3), rounds * 10))
+    # Judged on the median: one run costs under a millisecond; p95 on a shared machine shows
+    # other processes' scheduling, not the seal.
+    seal.ratio, seal.target, seal.meets = round(seal.p50_ms, 3), "< 1 ms", seal.p50_ms < 1.0
+    report.add(seal)
+    sealed = vault.seal_identity(payload, "r", public, 3)
+    shares = [vault.CustodianShare(cid, sealed.shares[cid], keys[cid][1], f"bench passphrase {i}!")
+              for i, cid in enumerate(("c0", "c1", "c2"))]
+    report.add(Row.of("open_identity 3 custodians (3 × Argon2id)", _timed(
+        lambda: vault.open_identity(sealed.ciphertext, "r", shares), max(3, rounds // 4))))
+
+
+@bench_group.command("identity")
 @click.option("--rounds", default=20, show_default=True)
-@click.option("--database-url", default="", help="Case store URL (default: SQLite in a temp dir).")
-@click.option("--vault-url", default="", help="Vault store URL (default: SQLite in a temp dir).")
-def intake_bench(rounds: int, database_url: str, vault_url: str) -> None:
-    """Sealing, receipts, submission and status lookup, as a reporter's request runs them."""
+@JSON_OPTION
+def identity_bench(rounds: int, json_path: Path | None) -> None:
+    """Sealing and opening an identity (production Argon2id for the custodians' keys)."""
+    report = Report()
+    measure_identity(report, rounds)
+    report.write(json_path)
+
+
+def measure_intake(report: Report, rounds: int, database_url: str = "", vault_url: str = "") -> None:
+    """Sealing, receipts, submission and status lookup, in process, as a request runs them."""
     with tempfile.TemporaryDirectory() as tmp:
         config = Config(data_dir=Path(tmp), database_url=database_url, vault_url=vault_url,
                         argon2=vault.PRODUCTION)
@@ -59,21 +81,74 @@ def intake_bench(rounds: int, database_url: str, vault_url: str) -> None:
         for name, _ in people:
             add_staff(rt, name, "custodian", None, "bench password 1")
         run_ceremony(rt, 3, people)
-        custodians = {f"c{i}": vault.generate_keypair()[1] for i in range(5)}
         clue = Submission(category="usury", description="放贷人每天上门威胁。" * 20, notice_accepted=True,
                           location="某市", reported=[Person(name="某甲", unit="某公司")])
-        click.echo(f"Argon2id: t={config.argon2.time_cost} m={config.argon2.memory_cost} KiB "
-                   f"p={config.argon2.parallelism}; database: {rt.stores.case_engine.dialect.name}")
-        click.echo(_line("seal_identity 3-of-5", _timed(
-            lambda: vault.seal_identity(b'{"name": "x", "phone": "1"}', "r", custodians, 3), rounds * 10)))
-        click.echo(_line("receipt derivation (Argon2id)", _timed(
+        db = rt.stores.case_engine.dialect.name
+        report.add(Row.of("receipt derivation (Argon2id)", _timed(
             lambda: vault.derive_receipt_keys(vault.new_receipt(), b"s" * 16, config.argon2), rounds)))
         receipts: list[str] = []
-        click.echo(_line("submit_report anonymous", _timed(
+        report.add(Row.of(f"submit_report anonymous ({db})", _timed(
             lambda: receipts.append(submit_report(rt, clue).code), rounds)))
         confidential = Submission(**{**vars(clue), "identity": {"name": "某乙", "phone": "13800000000"}})
-        click.echo(_line("submit_report confidential", _timed(
-            lambda: submit_report(rt, confidential), rounds)))
-        click.echo(_line("reporter_status", _timed(lambda: reporter_status(rt, receipts[0]), rounds)))
-        click.echo(_line("add_follow_up", _timed(lambda: add_follow_up(rt, receipts[0], "补充"), rounds)))
+        report.add(Row.of(f"submit_report confidential ({db})", _timed(lambda: submit_report(rt, confidential),
+                                                                       rounds)))
+        report.add(Row.of(f"reporter_status ({db})", _timed(lambda: reporter_status(rt, receipts[0]), rounds)))
+        report.add(Row.of(f"add_follow_up ({db})", _timed(lambda: add_follow_up(rt, receipts[0], "补充"), rounds)))
         rt.stores.dispose()
+
+
+@bench_group.command("intake")
+@click.option("--rounds", default=20, show_default=True)
+@click.option("--database-url", default="", help="Case store URL (default: SQLite in a temp dir).")
+@click.option("--vault-url", default="", help="Vault store URL (default: SQLite in a temp dir).")
+@JSON_OPTION
+def intake_bench(rounds: int, database_url: str, vault_url: str, json_path: Path | None) -> None:
+    """Sealing, receipts, submission and status lookup, as a reporter's request runs them."""
+    report = Report()
+    measure_intake(report, rounds, database_url, vault_url)
+    report.write(json_path)
+
+
+@bench_group.command("chart")
+@click.argument("json_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("svg_path", type=click.Path(dir_okay=False, path_type=Path))
+def chart_command(json_path: Path, svg_path: Path) -> None:
+    """Draw the rows of a bench JSON file as a bar chart of p50/p95 (SVG, no dependencies)."""
+    from web.cli.bench_chart import write_chart
+
+    write_chart(json_path, svg_path)
+    click.echo(f"chart written to {svg_path}")
+
+
+@bench_group.command("table")
+@click.argument("json_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def table_command(json_path: Path) -> None:
+    """Print the rows of a bench JSON file as a Markdown table (for docs/performance.md)."""
+    from web.cli.bench_chart import markdown_table
+
+    click.echo(markdown_table(json_path), nl=False)
+
+
+@bench_group.command("all")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("docs/performance.json"), show_default=True)
+@click.option("--postgres-url", envvar="CLUEGUARD_BENCH_POSTGRES_URL", default="",
+              help="PostgreSQL server for the inbox at 100 000 clues (fresh schemas, dropped after).")
+@click.option("--clues", default=100_000, show_default=True)
+@click.option("--skip-bot", is_flag=True, help="Without the Bot API emulator (needs Node.js and `make peers`).")
+@click.pass_context
+def all_bench(ctx: click.Context, json_path: Path, postgres_url: str, clues: int, skip_bot: bool) -> None:
+    """The figures docs/performance.md quotes, into one JSON file, then its chart beside it."""
+    from web.cli.bench_inbox import inbox_bench
+    from web.cli.bench_served import served_bench
+
+    ctx.invoke(identity_bench, rounds=20, json_path=json_path)
+    ctx.invoke(intake_bench, rounds=20, database_url="", vault_url="", json_path=json_path)
+    ctx.invoke(served_bench, json_path=json_path)
+    if not skip_bot:
+        from web.cli.bench_bot import bot_bench
+
+        ctx.invoke(bot_bench, rounds=10, json_path=json_path)
+    backends = ("sqlite", "postgres") if postgres_url else ("sqlite",)
+    ctx.invoke(inbox_bench, clues=clues, runs=50, backends=backends, postgres_url=postgres_url, json_path=json_path)
+    ctx.invoke(chart_command, json_path=json_path, svg_path=json_path.with_suffix(".svg"))

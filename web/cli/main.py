@@ -146,10 +146,15 @@ def _register_commands() -> None:
     from web.cli import workflow as workflow_cli
     from web.cli.audit import audit_group
     from web.cli.bench import bench_group
+    from web.cli.bench_bot import bot_bench
     from web.cli.bench_inbox import inbox_bench
+    from web.cli.bench_served import served_bench
+    from web.cli.roles import roles_group
     from web.cli.serve import demo, serve, totp
 
     bench_group.add_command(inbox_bench, "inbox")
+    bench_group.add_command(served_bench, "served")
+    bench_group.add_command(bot_bench, "bot")
     main.add_command(bench_group)
     main.add_command(audit_group)
     main.add_command(bot_command, "bot")
@@ -157,6 +162,7 @@ def _register_commands() -> None:
     main.add_command(workflow_cli.survey)
     main.add_command(confidentiality_cli.confidentiality)
     main.add_command(serve)
+    main.add_command(roles_group)
     main.add_command(demo)
     main.add_command(totp)
     for command in staff_cli.COMMANDS:

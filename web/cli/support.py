@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
 from models.store.config import Config, config_from_env
 from models.store.errors import ClueGuardError, InvalidInput
 from models.store.i18n import translate
+from models.store.locks import job_lock
 from models.store.runtime import Runtime, open_runtime
 
 
@@ -51,3 +54,13 @@ def read_stdin_lines(count: int) -> list[str]:
     if len(lines) < count:
         raise click.ClickException(f"expected {count} line(s) on standard input, got {len(lines)}")
     return lines[:count]
+
+
+@contextmanager
+def one_run_at_a_time(rt: Runtime, job: str) -> Iterator[None]:
+    """Run a scheduled job's body only if no other host runs ``job`` now; else exit 0, skipped."""
+    with job_lock(rt.stores.case_engine, job, rt.config.data_dir / "locks") as got:
+        if not got:
+            click.echo(f"{job}: another host is running it now; skipped")
+            click.get_current_context().exit(0)
+        yield

@@ -12,7 +12,7 @@ from models.identities.sealing import vault_threshold
 from models.protection import custodian_lifecycle, unseal
 from models.staff.accounts import require_pledge
 from models.store.errors import ClueGuardError
-from web.cli.support import fail, read_stdin_lines, staff_runtime
+from web.cli.support import fail, one_run_at_a_time, read_stdin_lines, staff_runtime
 
 
 @click.command("passphrase")
@@ -64,7 +64,9 @@ def redeal(ctx: click.Context, custodians: str, threshold: int | None, approvers
 @click.pass_context
 def cleanup(ctx: click.Context) -> None:
     """Expire unseal requests past their time and destroy re-sealed shares past their window."""
-    done = unseal.expire_unseal_requests(staff_runtime(ctx), actor="cli")
+    rt = staff_runtime(ctx)
+    with one_run_at_a_time(rt, "vault-cleanup"):
+        done = unseal.expire_unseal_requests(rt, actor="cli")
     click.echo(f"expired {done.expired} request(s); destroyed the shares of {done.destroyed} request(s)")
 
 

@@ -10,7 +10,7 @@ from models.cases.deadlines import deadline_board, escalate_overdue, local_today
 from models.cases.survey import run_monthly_survey
 from models.store.errors import ClueGuardError
 from models.store.runtime import Runtime, open_runtime
-from web.cli.support import fail, get_config
+from web.cli.support import fail, get_config, one_run_at_a_time
 
 
 def _runtime(ctx: click.Context) -> Runtime:
@@ -41,7 +41,8 @@ def _print_board(rt: Runtime, escalate: bool) -> None:
             click.echo(f"  {i.registry_no}  {i.kind:<8}  due {i.due_on.isoformat()}  {i.status}"
                        f" ({i.days_left:+d} days){flag}")
     if escalate:
-        created = escalate_overdue(rt, actor="cli")
+        with one_run_at_a_time(rt, "deadline-escalation"):
+            created = escalate_overdue(rt, actor="cli")
         click.echo(f"\nescalated {len(created)} overdue item(s) to their unit heads")
 
 
@@ -53,7 +54,8 @@ def survey(ctx: click.Context, month: str | None, size: int | None) -> None:
     """Send this month's follow-up survey to a random sample of closed clues (R28)."""
     rt = _runtime(ctx)
     try:
-        asked = run_monthly_survey(rt, month, size)
+        with one_run_at_a_time(rt, "monthly-survey"):
+            asked = run_monthly_survey(rt, month, size)
     except ClueGuardError as err:
         fail(err)
         return

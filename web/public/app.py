@@ -20,6 +20,7 @@ from models.store.runtime import Runtime, open_runtime
 from web.public import api, pages, ratelimit, status
 from web.public.context import RUNTIME_KEY, current_runtime
 from web.public.forms import read_report_form
+from web.serving import serve_under_load
 from web.shared import API_PREFIX, MAX_JSON_BYTES, STATIC_DIR, init_common, no_store
 
 SESSION_COOKIE = "clueguard_public"
@@ -74,6 +75,8 @@ def create_public_app(config: Config, runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(status.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
+    # Every submit and receipt endpoint runs one Argon2id: in the hashing pool, inside the limits.
+    serve_under_load(app, config, ratelimit.ARGON2_ENDPOINTS)
     ratelimit.install(app, config)
     app.register_error_handler(CSRFError, _csrf_failed)
     app.register_error_handler(RequestEntityTooLarge, _too_large)

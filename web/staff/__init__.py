@@ -13,6 +13,7 @@ from models.staff.accounts import CONTENT_ROLES
 from models.store.config import Config
 from models.store.keys import load_or_create_secret
 from models.store.runtime import Runtime, open_runtime
+from web.serving import serve_under_load
 from web.shared import RUNTIME_KEY, STATIC_DIR, init_common
 
 # These modules add routes to api.bp and cases.bp at import: they must be imported before the
@@ -52,6 +53,8 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
     # The JSON API authenticates with bearer tokens, not cookies, so CSRF does not apply.
     csrf.exempt(api.bp)
     _register_areas(app)
+    # Signing in runs Argon2id: in the hashing pool, so the pages of signed-in staff go on.
+    serve_under_load(app, config, ("auth.login",))
 
     @app.context_processor
     def _staff_context() -> dict[str, Any]:

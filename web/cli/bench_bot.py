@@ -1,0 +1,170 @@
+"""``clueguard bench bot``: the bot's round trip through the local Bot API emulator (tests/peers).
+
+The emulator (telegram-test-api, pinned in tests/peers; ``make peers``) plays Telegram; the bot
+runs as ``clueguard bot`` does, in its own process with the public keys only and production
+Argon2id. Measured from the reporter's side: /help sent until the bot's answer can be read,
+and the whole report conversation's last step (submit, one Argon2id) until the receipt arrives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+import vault
+from models.datadir.setup import init_site
+from models.store.config import Config
+from web.cli.bench_report import Report, Row
+from web.cli.bench_served import free_port
+
+PEERS = Path(__file__).resolve().parents[2] / "tests" / "peers"
+TOKEN = "777000:BENCH-TOKEN"  # noqa: S105 - the emulator's, not Telegram's
+CHAT = 4242
+USER = {"id": CHAT, "is_bot": False, "first_name": "Bench"}
+WAIT_SECONDS = 60.0
+
+
+def _post(url: str, body: dict[str, Any]) -> Any:
+    if not url.startswith("http://127.0.0.1:"):
+        raise click.ClickException("the Bot API emulator runs on loopback only")
+    req = urllib.request.Request(url, data=json.dumps(body).encode(),  # noqa: S310 - checked above
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - checked above
+        return json.loads(resp.read() or b"null")
+
+
+class Reporter:
+    """The reporter's side, through the emulator's client API."""
+
+    def __init__(self, url: str, chat: int = CHAT) -> None:
+        self.url = url
+        self.chat = chat
+        self.user = {**USER, "id": chat}
+        self.seen: list[dict[str, Any]] = []
+        self.mark = 0  # messages before this one have been answered already
+        self.last: dict[str, Any] = {}
+
+    def _message(self, text: str, **extra: Any) -> dict[str, Any]:
+        chat = {"id": self.chat, "type": "private", "first_name": "Bench"}
+        return {"botToken": TOKEN, "from": self.user, "chat": chat,
+                "date": int(time.time()), "text": text, **extra}
+
+    def say(self, text: str) -> None:
+        _post(f"{self.url}/sendMessage", self._message(text))
+
+    def command(self, name: str) -> None:
+        entities = [{"type": "bot_command", "offset": 0, "length": len(name) + 1}]
+        _post(f"{self.url}/sendCommand", self._message(f"/{name}", entities=entities))
+
+    def press(self, data: str) -> None:
+        last = self.last
+        message = {"message_id": last["messageId"], "date": int(time.time()),
+                   "chat": {"id": self.chat, "type": "private"}, "text": last["message"]["text"]}
+        _post(f"{self.url}/sendCallback", {"botToken": TOKEN, "from": self.user, "message": message, "data": data})
+
+    def wait_for(self, fragment: str) -> str:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            reply = _post(f"{self.url}/getUpdates", {"token": TOKEN, "chatId": self.chat})
+            self.seen.extend(reply.get("result", []))
+            for index in range(self.mark, len(self.seen)):
+                item = self.seen[index]
+                if fragment in item["message"].get("text", ""):
+                    self.mark, self.last = index + 1, item
+                    return str(item["message"]["text"])
+            time.sleep(0.01)
+        said = [m["message"].get("text", "")[:40] for m in self.seen[max(0, self.mark - 2):]]
+        raise click.ClickException(f"the bot never answered {fragment!r}; it said {said}")
+
+
+@contextmanager
+def _process(args: list[str], **kwargs: Any) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(args, **kwargs)  # noqa: S603 - our own interpreter and node, fixed arguments
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def measure_bot(report: Report, rounds: int) -> None:
+    """Round trips of /start and of a whole anonymous report, through the emulator."""
+    node = shutil.which("node")
+    if node is None or not (PEERS / "node_modules" / "telegram-test-api").is_dir():
+        raise click.ClickException("the Bot API emulator needs Node.js and `make peers`")
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Config(data_dir=Path(tmp), argon2=vault.PRODUCTION)
+        init_site(config)
+        with _process([node, "telegram-emulator.js", str(free_port())], cwd=PEERS, stdout=subprocess.PIPE,
+                      stderr=subprocess.DEVNULL) as emulator:
+            line = emulator.stdout.readline().decode() if emulator.stdout else ""
+            if not line.startswith("ready "):
+                raise click.ClickException("the Bot API emulator did not start")
+            url = line.split()[1]
+            env = {**os.environ, "CLUEGUARD_DATA_DIR": str(config.data_dir), "CLUEGUARD_TELEGRAM_TOKEN": TOKEN,
+                   "CLUEGUARD_TELEGRAM_API_URL": url}
+            with _process([sys.executable, "-m", "web.cli", "bot", "--poll-interval", "0.01"], env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+                reporter = Reporter(url)
+                reporter.command("start")
+                reporter.wait_for("Choose your language")  # the bot is up
+                reporter.press("lang:en")
+                reporter.wait_for("Tor Browser")
+                starts = []
+                for _ in range(rounds):
+                    t0 = time.perf_counter()
+                    reporter.command("help")
+                    reporter.wait_for("/report")
+                    starts.append((time.perf_counter() - t0) * 1000)
+                # The bot limits how fast one user may send: each report from its own user.
+                submits = [_one_report(Reporter(url, CHAT + 1 + i)) for i in range(rounds)]
+        report.add(Row.of("bot round trip: /help answered", starts))
+        report.add(Row.of("bot round trip: submit → receipt", submits, note="one Argon2id inside"))
+
+
+def _one_report(reporter: Reporter) -> float:
+    reporter.command("start")
+    reporter.wait_for("Choose your language")
+    reporter.press("lang:en")
+    reporter.wait_for("Tor Browser")
+    reporter.command("report")
+    reporter.wait_for("Choose a category")
+    reporter.press("cat:market_bully")
+    reporter.wait_for("Describe what happened")
+    reporter.say("菜市场有人强收保护费。")
+    reporter.wait_for("Added")
+    for data, expect in (("done", "Who are you reporting"), ("skip", "shielding"), ("skip", "Where"),
+                         ("skip", "When"), ("skip", "evidence"), ("skip", "anonymously"),
+                         ("anon", "staff reply"), ("notify:no", "诬告陷害"), ("accept", "check your report")):
+        reporter.press(data)
+        reporter.wait_for(expect)
+    t0 = time.perf_counter()
+    reporter.press("submit")
+    reporter.wait_for("Receipt code")
+    return (time.perf_counter() - t0) * 1000
+
+
+@click.command("bot")
+@click.option("--rounds", default=10, show_default=True)
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def bot_bench(rounds: int, json_path: Path | None) -> None:
+    """The bot's round trip through the local Bot API emulator (production Argon2id)."""
+    report = Report()
+    measure_bot(report, rounds)
+    report.write(json_path)

@@ -1,0 +1,194 @@
+"""``clueguard bench served``: intake through the real WSGI server, and cheap pages meanwhile.
+
+The public app runs under gunicorn exactly as ``clueguard serve public`` starts it (gthread
+workers, hashing pool); client threads of this process speak HTTP to it over loopback, each from
+its own forwarded address (one proxy hop), so the per-address limits behave as behind nginx.
+The bound is what the cores can hash: cores ÷ one Argon2id run, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import multiprocessing
+import os
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+import vault
+from models.datadir.setup import init_site
+from models.store.config import Config
+from web.cli.bench_report import Report, Row
+from web.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS, gunicorn_options, run_server
+
+CLUE = {"category": "usury", "description": "放贷人每天上门威胁，要求高额利息。" * 10, "notice_accepted": True,
+        "location": "某市某区", "reported": [{"name": "钱某", "unit": "某投资公司"}], "identity": None}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def running_server(kind: str, config: Config, workers: int = DEFAULT_WORKERS,
+                   threads: int = DEFAULT_THREADS, attempts: int = 300) -> Iterator[int]:
+    """Serve ``kind`` with gunicorn in a child process on a free loopback port; yields the port."""
+    port = free_port()
+    mp = multiprocessing.get_context("spawn")  # the child must not share this process's connections
+    proc = mp.Process(target=run_server, daemon=True,
+                      args=(kind, config, gunicorn_options(kind, "127.0.0.1", port, workers, threads)))
+    proc.start()
+    try:
+        for _ in range(attempts):
+            if not proc.is_alive():
+                raise RuntimeError("the server stopped while starting")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the server did not start")
+        yield port
+    finally:
+        proc.terminate()
+        proc.join(15)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+
+
+def request(conn: http.client.HTTPConnection, method: str, path: str, body: object = None,
+            address: str = "192.0.2.1") -> tuple[int, bytes]:
+    """One request on a kept-alive connection, as forwarded by a proxy for ``address``."""
+    headers = {"X-Forwarded-For": address, "Accept-Language": "zh"}
+    data = None
+    if body is not None:
+        data = json.dumps(body, ensure_ascii=False).encode()
+        headers["Content-Type"] = "application/json"
+    conn.request(method, path, body=data, headers=headers)
+    resp = conn.getresponse()
+    return resp.status, resp.read()
+
+
+def _intake_client(port: int, index: int, stop: threading.Event, times: list[float], errors: list[int]) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    address = f"198.51.100.{index + 1}"
+    try:
+        while not stop.is_set():
+            start = time.perf_counter()
+            status, _ = request(conn, "POST", "/api/v1/reports", CLUE, address)
+            if status == 201:
+                times.append((time.perf_counter() - start) * 1000)
+            else:
+                errors.append(status)
+    finally:
+        conn.close()
+
+
+def _cheap_client(port: int, stop: threading.Event, times: list[float]) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    paths = ("/", "/status", "/api/v1/categories")
+    i = 0
+    try:
+        while not stop.is_set():
+            start = time.perf_counter()
+            status, _ = request(conn, "GET", paths[i % len(paths)], address="203.0.113.9")
+            if status == 200:
+                times.append((time.perf_counter() - start) * 1000)
+            i += 1
+            time.sleep(0.05)  # a visitor, not a load generator
+    finally:
+        conn.close()
+
+
+def one_hash_ms(config: Config, rounds: int = 10) -> tuple[list[float], list[float]]:
+    """Single Argon2id runs (the receipt derivation), nothing else running: wall and CPU time."""
+    wall, cpu = [], []
+    for _ in range(rounds):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        vault.derive_receipt_keys(vault.new_receipt(), b"s" * 16, config.argon2)
+        wall.append((time.perf_counter() - start) * 1000)
+        # process_time counts the threads Argon2id starts (parallelism p) too.
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return wall, cpu
+
+
+def _load(port: int, clients: int, seconds: float, cheap: bool) -> tuple[list[float], list[float], list[int], float]:
+    stop = threading.Event()
+    intake: list[float] = []
+    pages: list[float] = []
+    errors: list[int] = []
+    threads = [threading.Thread(target=_intake_client, args=(port, i, stop, intake, errors)) for i in range(clients)]
+    if cheap:
+        threads.append(threading.Thread(target=_cheap_client, args=(port, stop, pages)))
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    time.sleep(seconds)
+    stop.set()
+    for t in threads:
+        t.join()
+    return intake, pages, errors, time.perf_counter() - start
+
+
+def measure_served(report: Report, config: Config, clients: int, seconds: float, workers: int,
+                   threads: int, store: str = "sqlite") -> None:
+    """Served intake rate against the bound, then cheap pages while intake runs flat out."""
+    wall, cpu = one_hash_ms(config)
+    one_hash = Row.of("x", wall).p50_ms
+    cores = os.cpu_count() or 1
+    # The bound: what the cores can hash, each hash costing its CPU time (p threads of it).
+    bound = cores * 1000 / Row.of("x", cpu).p50_ms
+    report.add(Row.of("one Argon2id run (receipt), wall", wall))
+    report.add(Row.of("one Argon2id run (receipt), CPU", cpu, rate_per_s=round(bound, 2),
+                      note=f"bound: {cores} cores / CPU time of one hash"))
+    with running_server("public", config, workers, threads) as port:
+        _load(port, clients, 2.0, cheap=False)  # warm up: imports, pools, the first connections
+        intake, _, errors, elapsed = _load(port, clients, seconds, cheap=False)
+        rate = len(intake) / elapsed
+        report.add(Row.of(f"served intake, {clients} clients ({workers}w×{threads}t, {store})", intake,
+                          rate_per_s=round(rate, 2), ratio=round(rate / bound, 3), target="≥ 0.9",
+                          meets=rate / bound >= 0.9, note=f"{len(errors)} errors"))
+        _, pages, _, _ = _load(port, clients, seconds, cheap=True)
+        p95 = Row.of("x", pages).p95_ms
+        report.add(Row.of(f"cheap pages during flat-out intake ({store})", pages, ratio=round(p95 / one_hash, 3),
+                          target="≤ 0.5", meets=p95 / one_hash <= 0.5))
+
+
+@click.command("served")
+@click.option("--clients", default=8, show_default=True, help="Concurrent intake clients.")
+@click.option("--seconds", default=20.0, show_default=True, help="How long each phase runs.")
+@click.option("--workers", default=DEFAULT_WORKERS, show_default=True)
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True)
+@click.option("--hash-slots", default=Config.hash_slots, show_default=True, help="Argon2id runs at once per process.")
+@click.option("--postgres-url", envvar="CLUEGUARD_BENCH_POSTGRES_URL", default="",
+              help="Both stores on this PostgreSQL server (fresh schemas, dropped after); default SQLite.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Add the figures to this JSON file.")
+def served_bench(clients: int, seconds: float, workers: int, threads: int, hash_slots: int, postgres_url: str,
+                 json_path: Path | None) -> None:
+    """Intake through gunicorn with concurrent clients, and cheap pages meanwhile (production Argon2id)."""
+    from web.cli.bench_inbox import bench_stores
+
+    store = "postgres" if postgres_url else "sqlite"
+    with tempfile.TemporaryDirectory() as tmp, bench_stores(store, postgres_url, Path(tmp)) as stores_config:
+        config = replace(stores_config, argon2=vault.PRODUCTION, proxy_hops=1, hash_slots=hash_slots,
+                         public_rate_limit="100000 per minute", receipt_rate_limit="100000 per minute")
+        init_site(config)
+        report = Report(settings={"argon2": f"t={config.argon2.time_cost} m={config.argon2.memory_cost} KiB "
+                                            f"p={config.argon2.parallelism}",
+                                  "served": {"workers": workers, "threads": threads, "hash_slots": hash_slots,
+                                             "clients": clients, "seconds": seconds, "store": store}})
+        measure_served(report, config, clients, seconds, workers, threads, store)
+        report.write(json_path)

@@ -1,0 +1,180 @@
+"""Serving under load, for both apps: nothing cheap waits behind Argon2 or a slow client.
+
+Two pieces, each answering one way a request could starve the others:
+- ``HashingPool``: the views that run Argon2id (intake, receipts, staff sign-in) run in a small
+  pool of low-priority threads, so at most ``slots`` hashes (64 MiB each) run per process and the
+  threads serving cheap pages win the CPU while intake runs flat out. argon2-cffi releases the
+  interpreter lock, so the pool costs no Python throughput.
+- ``BufferedBody``: the request body is read whole (into memory, then a temporary file) before
+  the app runs, against a deadline that grows with the declared size. A client that uploads
+  slower than ``min_rate`` bytes a second is answered 408 and dropped, so a slow upload holds a
+  server thread for a bounded time, with or without a buffering proxy in front.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from functools import wraps
+from typing import IO, Any
+
+from flask import Flask, abort, render_template, request
+from werkzeug.wsgi import ClosingIterator
+
+from models.store.config import Config
+from models.store.i18n import N_, translate
+from web.shared import API_PREFIX, current_locale
+
+BODY_TIMEOUT_KEY = "clueguard.body_timeout"
+BUFFER_KEY = "clueguard.body_buffer"
+TOO_SLOW = N_("Your connection sent this too slowly, so nothing was stored. Please try again, "
+              "or send fewer or smaller files at once.")
+# Hashing threads yield the CPU to request threads (nice 0): a landing page must not wait for a
+# hash, while with nothing else to do the hashes still get every core.
+HASH_NICENESS = 10
+CHUNK = 64 * 1024
+
+
+def _lower_priority() -> None:
+    # Linux keeps a nice value per thread, and the threads Argon2id starts (parallelism p)
+    # inherit it from this one.
+    # Elsewhere (not Linux, or not allowed) the pool runs at normal priority.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
+
+
+class HashingPool:
+    """A bounded pool of low-priority threads for views whose cost is Argon2id."""
+
+    def __init__(self, slots: int) -> None:
+        self.slots = max(1, slots)
+        self._executor = ThreadPoolExecutor(self.slots, thread_name_prefix="clueguard-hash",
+                                            initializer=_lower_priority)
+
+    def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        # The copied context carries Flask's request and app contexts (context variables), so
+        # the view sees the same request, ``g`` and session; this thread waits meanwhile.
+        ctx = contextvars.copy_context()
+        return self._executor.submit(ctx.run, fn, *args, **kwargs).result()
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False)
+
+
+def serve_under_load(app: Flask, config: Config, hashing_endpoints: Iterable[str]) -> None:
+    """Both pieces for one app: its Argon2id views in the pool, its bodies read against a deadline.
+
+    Call before wrapping views in rate limits, so a refused request never waits for a slot.
+    """
+    offload_hashing(app, hashing_endpoints, config.hash_slots)
+    app.before_request(_refuse_slow_body)
+    app.teardown_request(_close_body)
+    app.register_error_handler(408, _too_slow)
+    app.wsgi_app = BufferedBody(app.wsgi_app, config)  # type: ignore[method-assign]
+
+
+def offload_hashing(app: Flask, endpoints: Iterable[str], slots: int) -> HashingPool:
+    """Run the views of ``endpoints`` in a ``HashingPool``."""
+    pool = HashingPool(slots)
+    for endpoint in endpoints:
+        app.view_functions[endpoint] = _pooled(pool, app.view_functions[endpoint])
+    app.extensions["clueguard.hashing_pool"] = pool
+    return pool
+
+
+def _pooled(pool: HashingPool, view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def run_in_pool(**kwargs: Any) -> Any:
+        if request.method != "POST":  # showing a form runs no hash
+            return view(**kwargs)
+        # Parse the body here, so a pool thread never waits on the network.
+        _ = request.form, request.files
+        request.get_data(cache=True)
+        return pool.run(view, **kwargs)
+
+    return run_in_pool
+
+
+def _refuse_slow_body() -> None:
+    if request.environ.get(BODY_TIMEOUT_KEY):
+        abort(408)
+
+
+def _close_body(_exc: BaseException | None) -> None:
+    buffer = request.environ.get(BUFFER_KEY)
+    if buffer is not None:
+        buffer.close()
+
+
+def _too_slow(_err: Exception) -> Any:
+    text = translate(current_locale(), TOO_SLOW)
+    if request.path.startswith(API_PREFIX):
+        return {"error": text, "fields": {}}, 408
+    return render_template("error.html", code=408, message=text), 408
+
+
+class BufferedBody:
+    """WSGI middleware: read the whole body against a deadline before the app sees the request."""
+
+    def __init__(self, app: Callable[..., Any], config: Config, memory_bytes: int = 1024 * 1024) -> None:
+        self.app = app
+        self.max_bytes = config.max_request_bytes
+        self.grace_seconds = config.body_grace_seconds
+        self.min_rate = max(1, config.body_min_rate)
+        self.memory_bytes = memory_bytes
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        # Nothing to read, or too large anyway (the app answers 413 without reading it).
+        if not 0 < length <= self.max_bytes:
+            return self.app(environ, start_response)
+        buffer = self._buffer(environ, length)
+        return ClosingIterator(self.app(environ, start_response), [buffer.close])
+
+    def _buffer(self, environ: dict[str, Any], length: int) -> IO[bytes]:
+        # gunicorn's socket (werkzeug's under the development server): a read may then wait
+        # only until the deadline.
+        sock: socket.socket | None = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
+        deadline = time.monotonic() + self.grace_seconds + length / self.min_rate
+        buffer = tempfile.SpooledTemporaryFile(max_size=self.memory_bytes)  # noqa: SIM115 - handed to the app
+        stream = environ["wsgi.input"]
+        left = length
+        try:
+            while left > 0:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError
+                if sock is not None:
+                    sock.settimeout(remaining)
+                chunk = stream.read(min(CHUNK, left))
+                if not chunk:
+                    break
+                buffer.write(chunk)
+                left -= len(chunk)
+        except (TimeoutError, OSError):
+            environ[BODY_TIMEOUT_KEY] = True
+            if sock is not None:
+                # The rest of this body must never be read as a next request on the connection:
+                # no more reading, so the server closes it after the 408 answer.
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RD)
+            buffer.truncate(0)
+            environ["CONTENT_LENGTH"] = "0"
+        finally:
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.settimeout(None)
+        buffer.seek(0)
+        environ["wsgi.input"] = environ[BUFFER_KEY] = buffer
+        environ["wsgi.input_terminated"] = True
+        return buffer
