@@ -36,6 +36,7 @@ from vault.receipt import (
     new_receipt,
     normalize_receipt,
 )
+from vault.signing import new_signing_key, sign_batch, signing_public_key, verify_batch
 from vault.wrapping import (
     create_keypair,
     rewrap_private_key,
@@ -66,6 +67,7 @@ __all__ = [
     "generate_keypair",
     "new_data_key",
     "new_receipt",
+    "new_signing_key",
     "normalize_receipt",
     "open_as_reporter",
     "open_data_key",
@@ -75,7 +77,10 @@ __all__ = [
     "rewrap_private_key",
     "seal_identity",
     "seal_to_reporter",
+    "sign_batch",
+    "signing_public_key",
     "unlock_custodian_key",
     "unwrap_private_key",
+    "verify_batch",
     "wrap_private_key",
 ]

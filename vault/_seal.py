@@ -1,11 +1,12 @@
-"""HPKE (RFC 9180) and AES-GCM behind one small wall: the only place hazmat is imported."""
+"""HPKE (RFC 9180), AES-GCM and Ed25519 behind one small wall: the only place hazmat is imported."""
 
 from __future__ import annotations
 
 import os
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, hpke
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -71,3 +72,30 @@ def hkdf(secret: bytes, label: bytes, length: int = KEY_LEN) -> bytes:
 def private_from_seed(seed: bytes) -> bytes:
     """An X25519 private key from 32 derived bytes (X25519 clamps any 32 bytes)."""
     return X25519PrivateKey.from_private_bytes(seed).private_bytes_raw()
+
+
+def ed25519_generate() -> tuple[bytes, bytes]:
+    """(private, public) raw 32-byte Ed25519 keys."""
+    key = Ed25519PrivateKey.generate()
+    return key.private_bytes_raw(), key.public_key().public_bytes_raw()
+
+
+def ed25519_public_of(private: bytes) -> bytes:
+    try:
+        return Ed25519PrivateKey.from_private_bytes(private).public_key().public_bytes_raw()
+    except ValueError as exc:
+        raise VaultError from exc
+
+
+def ed25519_sign(private: bytes, message: bytes) -> bytes:
+    try:
+        return Ed25519PrivateKey.from_private_bytes(private).sign(message)
+    except ValueError as exc:
+        raise VaultError from exc
+
+
+def ed25519_verify(public: bytes, signature: bytes, message: bytes) -> None:
+    try:
+        Ed25519PublicKey.from_public_bytes(public).verify(signature, message)
+    except (InvalidSignature, ValueError, TypeError) as exc:
+        raise VaultError from exc

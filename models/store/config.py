@@ -9,6 +9,12 @@ from pathlib import Path
 from vault import PRODUCTION, Argon2Params
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+# What a node is (R26): one site with everything, or the two halves of a split deployment.
+ROLES = ("single", "intake", "internal")
+ROLE_FILE = "role"
+# Registry numbers the intake node gives carry this letter, so they never collide with those the
+# internal node gives to clues staff register themselves (two counters, two series).
+INTAKE_SERIES = "W"
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,10 @@ class Config:
     proxy_hops: int = 0
     # Closed clues asked each month how they were handled (R28).
     survey_sample: int = 10
+    # single | intake | internal (``clueguard init --role``; docs/split-deployment.md).
+    role: str = "single"
+    # The intake node's sync endpoint, as the internal node reaches it (internal node only).
+    sync_url: str | None = None
 
     def __post_init__(self) -> None:
         # Derived defaults: two SQLite files under the data directory.
@@ -54,6 +64,10 @@ class Config:
         return self.data_dir / "keys"
 
     @property
+    def registry_series(self) -> str:
+        return INTAKE_SERIES if self.role == "intake" else ""
+
+    @property
     def max_request_bytes(self) -> int:
         return self.max_files * self.max_file_bytes + 1024 * 1024
 
@@ -63,6 +77,15 @@ class Config:
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def stored_role(data_dir: Path) -> str | None:
+    """The role ``clueguard init --role`` wrote into the data directory, if any."""
+    try:
+        role = (data_dir / ROLE_FILE).read_text().strip()
+    except OSError:
+        return None
+    return role if role in ROLES else None
 
 
 def config_from_env(environ: dict[str, str] | None = None, **overrides: object) -> Config:
@@ -81,6 +104,8 @@ def config_from_env(environ: dict[str, str] | None = None, **overrides: object) 
         "secure_cookies": _flag(env.get("CLUEGUARD_SECURE_COOKIES")),
         "proxy_hops": int(env.get("CLUEGUARD_PROXY_HOPS", "0") or 0),
         "survey_sample": int(env.get("CLUEGUARD_SURVEY_SAMPLE", "10") or 10),
+        "role": env.get("CLUEGUARD_ROLE") or stored_role(data_dir) or "single",
+        "sync_url": env.get("CLUEGUARD_SYNC_URL") or None,
     }
     values.update(overrides)
     return Config(**values)  # type: ignore[arg-type]
