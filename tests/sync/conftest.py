@@ -29,7 +29,7 @@ from models.store.runtime import Runtime, open_runtime
 from models.sync.exchange import RoundResult, open_sync_runtime, sync_until_done
 from models.sync.keys import load_own_public, pair_with
 from models.sync.packets import SyncRefused
-from tests.conftest import PG_URL, PASSWORD, _pg_url, _truncate
+from tests.conftest import PASSWORD, PG_URL, _pg_url, _truncate
 from web.sync import create_sync_app
 
 KEEPERS = {f"keeper{i}": f"passphrase-of-keeper-{i}" for i in range(1, 4)}
