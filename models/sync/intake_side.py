@@ -176,7 +176,10 @@ def apply_site(rt: Runtime, batch: Batch) -> None:
             else:
                 row.public_key = pub
         setting = vs.get(VaultSetting, THRESHOLD)
-        if setting is None:
+        if site["threshold"] is None:  # no custodians yet: anonymous reports only
+            if setting is not None:
+                vs.delete(setting)
+        elif setting is None:
             vs.add(VaultSetting(name=THRESHOLD, value=str(int(site["threshold"]))))
         else:
             setting.value = str(int(site["threshold"]))

@@ -113,7 +113,7 @@ def form_down_batch(rt: Runtime, session: Session, row: SyncStream) -> bytes | N
     site = _site_item(rt)
     site_hash = digest(canonical(site))
     known = session.get(SyncItem, (DOWN, "site", "site"))
-    if site["threshold"] is not None and (known is None or known.value != site_hash):
+    if known is None or known.value != site_hash:
         items.append(site)
         marks.append(("site", "site", site_hash))
     statuses = session.execute(

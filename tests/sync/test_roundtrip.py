@@ -85,3 +85,17 @@ def test_staff_numbers_and_intake_numbers_never_collide(nodes) -> None:
     assert on_intake.registry_no != on_internal.registry_no
     with nodes.internal_sync.stores.case() as session:
         assert session.scalar(select(func.count()).select_from(Report)) == 2
+
+
+def test_a_new_custodian_set_reaches_the_intake_node(nodes) -> None:
+    from models.identities.sealing import active_custodians, vault_threshold
+
+    nodes.sync()
+    intake_custodians = active_custodians(nodes.intake_sync.stores)
+    assert intake_custodians == active_custodians(nodes.internal_sync.stores)
+    assert vault_threshold(nodes.intake_sync.stores) == 2
+    nodes.sync()  # unchanged: not sent again
+    with nodes.internal_sync.stores.case() as session:
+        from models.sync.tables import SyncBatch
+
+        assert session.scalar(select(func.count()).select_from(SyncBatch).where(SyncBatch.stream == "down")) == 1
