@@ -90,3 +90,38 @@ def test_an_internal_node_restored_from_an_old_backup_is_told_so(nodes) -> None:
         row.applied_seq, row.applied_hash = 0, ""
     with pytest.raises(SyncRefused, match="restored from a backup"):
         nodes.sync()
+
+
+def test_many_submissions_travel_in_several_batches_in_order(nodes, monkeypatch) -> None:
+    from models.sync import intake_side
+
+    nodes.sync()
+    monkeypatch.setattr(intake_side, "BATCH_ITEMS", 2)
+    public = nodes.public()
+    receipts = [intake.submit_report(public, submission()) for _ in range(5)]
+    intake.add_follow_up(public, receipts[0].code, "补充")
+    rounds = nodes.sync()
+    assert [r.received_items for r in rounds if r.received_batch] == [2, 2, 2]
+    assert _counts(nodes.internal_sync) == (5, 1)
+
+
+def test_a_crash_before_the_intake_vault_purge_leaves_only_an_orphan(nodes, monkeypatch) -> None:
+    from datetime import timedelta
+
+    from models.reporting.orphans import find_orphans, remove_orphans
+    from models.sync import exchange
+
+    nodes.sync()
+    intake.submit_report(nodes.public(), submission(identity={"name": "王五"}))
+    def die(_rt: object, identity_ids: list[str]) -> None:
+        if identity_ids:
+            raise Lost  # the intake process dies after the purge committed, before the vault's turn
+
+    monkeypatch.setattr(exchange.intake_side, "delete_identities", die)
+    with pytest.raises(SyncRefused, match="internal error"):
+        nodes.sync()
+    monkeypatch.undo()
+    nodes.sync()
+    assert _counts(nodes.internal_sync) == (1, 0)
+    assert len(find_orphans(nodes.intake_sync.stores, timedelta(0))) == 1
+    assert remove_orphans(nodes.intake_sync.stores, timedelta(0)) == 1

@@ -47,4 +47,9 @@ def create_sync_app(config: Config, rt: Runtime | None = None) -> Flask:
     def nothing_here(_err: Exception) -> Response:
         return Response("not found\n", status=404, mimetype="text/plain")
 
+    @app.errorhandler(500)
+    def failed(_err: Exception) -> Response:
+        # Every step is its own transaction: the internal node simply asks again.
+        return Response("internal error; ask again\n", status=500, mimetype="text/plain")
+
     return app
