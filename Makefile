@@ -7,12 +7,12 @@ STAMP := $(VENV)/.installed
 export CLUEGUARD_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PEERS := tests/peers/node_modules/.installed
 
-.PHONY: run test lint typecheck contracts install browser peers clean
+.PHONY: run test lint typecheck contracts install browser peers netns clean
 
 run: $(STAMP)
 	$(BIN)/clueguard demo --data-dir demo-data
 
-test: $(STAMP) browser peers
+test: $(STAMP) browser peers netns
 	$(BIN)/ruff check bot web vault models tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -42,6 +42,14 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# The split-deployment tests put the two nodes in network namespaces with nftables (root only;
+# elsewhere those tests skip and say why).
+netns:
+	@if [ "$$(id -u)" = 0 ] && ! command -v nft >/dev/null 2>&1; then \
+	  echo "installing Debian's nftables and iproute2 for the split-deployment tests"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nftables iproute2 >/dev/null; } \
+	  || echo "could not install nftables: the namespace tests will skip"; fi
 
 # The local Telegram Bot API emulator used by the bot's end-to-end test (pinned in tests/peers/package.json).
 peers: $(PEERS)

@@ -104,7 +104,8 @@ def config_from_env(environ: dict[str, str] | None = None, **overrides: object) 
         "secure_cookies": _flag(env.get("CLUEGUARD_SECURE_COOKIES")),
         "proxy_hops": int(env.get("CLUEGUARD_PROXY_HOPS", "0") or 0),
         "survey_sample": int(env.get("CLUEGUARD_SURVEY_SAMPLE", "10") or 10),
-        "role": env.get("CLUEGUARD_ROLE") or stored_role(data_dir) or "single",
+        # The data directory's own role wins: an intake node stays one whatever the environment says.
+        "role": stored_role(data_dir) or env.get("CLUEGUARD_ROLE") or "single",
         "sync_url": env.get("CLUEGUARD_SYNC_URL") or None,
     }
     values.update(overrides)
