@@ -13,12 +13,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
+
 from models.audit import trail
 from models.store.config import Config
 from models.store.runtime import Runtime
 from models.sync import intake_side, internal_side
 from models.sync.keys import load_own_private, load_peer_public
-from models.sync.packets import DOWN, UP, Packet, SyncRefused, open_packet, seal_packet
+from models.sync.packets import DOWN, UP, Batch, Packet, SyncRefused, open_packet, seal_packet
 from models.sync.streams import check_next, mark_applied, open_batch, stored_batch, stream_row, take_ack
 
 INTAKE, INTERNAL = "intake", "internal"
@@ -52,8 +54,22 @@ class RoundResult:
 # --- receiving a batch (either node) --------------------------------------------------------
 
 def receive_batch(rt: Runtime, data: bytes) -> tuple[int, int]:
-    """Apply the next batch of the stream this node receives: (seq, items applied)."""
+    """Apply the next batch of the stream this node receives: (seq, items applied).
+
+    A batch that is malformed or clashes with stored rows is refused whole (and stays refused:
+    the operator is told, nothing half-applied remains but idempotent vault rows).
+    """
     batch = open_batch(data)
+    try:
+        return _apply(rt, batch)
+    except IntegrityError as exc:
+        raise SyncRefused(f"batch {batch.seq} of stream {batch.stream} clashes with stored data "
+                          "(an id or registry number already used); refused") from exc
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise SyncRefused(f"batch {batch.seq} of stream {batch.stream} is malformed; refused") from exc
+
+
+def _apply(rt: Runtime, batch: Batch) -> tuple[int, int]:
     stream = DOWN if rt.config.role == INTAKE else UP
     with rt.stores.case() as session:  # check before touching the vault store
         check_next(stream_row(session, stream), batch)

@@ -25,6 +25,7 @@ from models.sync.tables import SyncItem, SyncStream
 STATE_OF_COARSE = {"received": "received", "handling": "registered", "handed_on": "transferred",
                    "closed": "closed"}
 INTAKE_PUBLIC_FILE = "intake.pub"
+INTAKE_KEY_LEN = 32
 
 
 def _attachment(a: Attachment) -> dict[str, Any]:
@@ -159,6 +160,8 @@ def apply_site(rt: Runtime, batch: Batch) -> None:
         return
     site = sites[-1]
     public = unb64(site["intake_public"]) or b""
+    if len(public) != INTAKE_KEY_LEN:
+        raise ValueError("not an X25519 public key")
     path = rt.config.keys_dir / INTAKE_PUBLIC_FILE
     if not path.exists() or path.read_bytes() != public:
         tmp = path.with_suffix(".tmp")

@@ -16,7 +16,9 @@ from models.audit import trail
 from models.identities.sealing import active_custodians, vault_threshold
 from models.identities.tables import IdentityShare, SealedIdentityRow
 from models.reporting.intake import COARSE_STATUS
+from models.reporting.registry import format_registry_no
 from models.reporting.tables import Attachment, DataKey, Message, Report
+from models.store.config import INTAKE_SERIES
 from models.store.runtime import Runtime
 from models.sync.packets import DOWN, UP, Batch, SyncRefused, b64, canonical, digest, from_iso, iso, unb64
 from models.sync.streams import BATCH_ITEMS, store_batch
@@ -58,18 +60,30 @@ def _data_keys(session: Session, report_id: str, keys: list[dict[str, Any]]) -> 
         session.add(DataKey(id=k["id"], report_id=report_id, sealed=unb64(k["sealed"])))
 
 
+def _check_files(batch: Batch, files: list[dict[str, Any]], message_id: str | None) -> None:
+    if any(a["message_id"] != message_id for a in files):
+        raise SyncRefused(f"batch {batch.seq}: a file that belongs elsewhere")
+
+
 def apply_up_items(session: Session, batch: Batch) -> int:
-    """Store submissions and follow-ups not seen before (dedup by id); returns how many."""
+    """Store submissions and follow-ups not seen before (dedup by id); returns how many.
+
+    The intake node is on the internet: what it sends is checked like any input. Its registry
+    numbers must be of its own series, and a follow-up may only join a report it sent itself.
+    """
     applied = 0
     for item in batch.items:
         kind = item["kind"]
-        ref = item["report"]["id"] if kind == "submission" else item["message"]["id"]
         if kind not in ("submission", "follow_up"):
             raise SyncRefused(f"batch {batch.seq}: an item of unknown kind")
+        ref = item["report"]["id"] if kind == "submission" else item["message"]["id"]
         if session.get(SyncItem, (UP, kind, ref)) is not None:
             continue
         if kind == "submission":
             r = item["report"]
+            if r["registry_no"] != format_registry_no(int(r["reg_year"]), int(r["reg_seq"]), INTAKE_SERIES):
+                raise SyncRefused(f"batch {batch.seq}: a registry number outside the intake node's series")
+            _check_files(batch, item["attachments"], None)
             session.add(Report(
                 id=r["id"], registry_no=r["registry_no"], reg_year=int(r["reg_year"]), reg_seq=int(r["reg_seq"]),
                 category=r["category"], channel=r["channel"], source=r["source"], state="received",
@@ -86,8 +100,9 @@ def apply_up_items(session: Session, batch: Batch) -> int:
                          confidential=bool(r["confidential"]), via="intake_node", batch=batch.seq)
         else:
             m = item["message"]
-            if session.get(Report, m["report_id"]) is None:
-                raise SyncRefused(f"batch {batch.seq}: a follow-up to a report this node never received")
+            if session.get(SyncItem, (UP, "submission", m["report_id"])) is None:
+                raise SyncRefused(f"batch {batch.seq}: a follow-up to a report the intake node never sent")
+            _check_files(batch, item["attachments"], m["id"])
             session.add(Message(id=m["id"], report_id=m["report_id"], direction="reporter",
                                 data_key_id=m["data_key_id"], staff_box=unb64(m["staff_box"]),
                                 reporter_box=unb64(m["reporter_box"]), created_at=from_iso(m["created_at"])))
