@@ -18,11 +18,11 @@ REPORT = {"id": "00000000-0000-0000-0000-00000000a001", "registry_no": "2026-W00
           "reporter_public_key": None, "created_at": "2026-12-01T00:00:00+00:00"}
 
 
-def _forge(nodes, items):  # type: ignore[no-untyped-def]
+def _forge(nodes, items, seq: int = 1, prev: str = ""):  # type: ignore[no-untyped-def]
     """A sender that answers with a batch the owned intake node made up, signed with its key."""
     def send(data: bytes) -> bytes:
         request = open_packet(load_peer_public(nodes.intake), "internal", "request", data)
-        batch = encode_batch("up", 1, "", items)
+        batch = encode_batch("up", seq, prev, items)
         return seal_packet(load_own_private(nodes.intake), Packet("response", "intake", request.number, 0, "", batch))
 
     return send
@@ -65,3 +65,10 @@ def test_a_batch_clashing_with_stored_ids_is_refused_whole(nodes) -> None:
     on_internal = intake.submit_report(nodes.staff(), submission(channel="phone", source="phone"))
     with pytest.raises(SyncRefused, match="clashes"):
         sync_round(nodes.internal_sync, _forge(nodes, [_submission(id=on_internal.report_id)]))
+
+
+def test_a_batch_out_of_order_or_off_the_chain_is_refused_over_the_network_too(nodes) -> None:
+    with pytest.raises(SyncRefused, match="batch 1 missing"):
+        sync_round(nodes.internal_sync, _forge(nodes, [_submission()], seq=2))
+    with pytest.raises(SyncRefused, match="does not follow"):
+        sync_round(nodes.internal_sync, _forge(nodes, [_submission()], prev="ab" * 32))

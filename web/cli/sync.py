@@ -7,6 +7,7 @@ endpoint, ``sync serve``). Without any connection, ``sync export`` writes signed
 
 from __future__ import annotations
 
+import ssl
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -26,6 +27,8 @@ from web.cli.support import get_config
 
 DEFAULT_PORT = 5002
 TIMEOUT_SECONDS = 300
+# One batch holds at most one submission past BATCH_BYTES (8 files of 20 MiB), base64-encoded.
+MAX_ANSWER_BYTES = 512 * 1024 * 1024
 
 
 def _runtime(ctx: click.Context) -> Runtime:
@@ -65,29 +68,38 @@ def pair(ctx: click.Context, peer_key: str, replace: bool) -> None:
     click.echo(f"paired: {path}")
 
 
-def http_sender(url: str) -> Any:
+def http_sender(url: str, cafile: str | None = None) -> Any:
     """Carry a signed request to the intake node's endpoint and bring back its answer."""
+    if not url.startswith(("http://", "https://")):
+        raise click.ClickException("the intake node's URL must start with http:// or https://")
     endpoint = url.rstrip("/") + ("" if url.rstrip("/").endswith("/sync") else "/sync")
+    # Packets are signed either way; TLS also hides the metadata in transit (its own CA allowed).
+    tls = ssl.create_default_context(cafile=cafile) if endpoint.startswith("https:") else None
 
     def send(data: bytes) -> bytes:
         req = urllib.request.Request(endpoint, data=data, method="POST",  # noqa: S310 (the operator's URL)
                                      headers={"Content-Type": "application/octet-stream"})
         try:
-            with urllib.request.urlopen(req, timeout=TIMEOUT_SECONDS) as resp:  # noqa: S310
-                return bytes(resp.read())
+            with urllib.request.urlopen(req, timeout=TIMEOUT_SECONDS, context=tls) as resp:  # noqa: S310
+                answer = bytes(resp.read(MAX_ANSWER_BYTES + 1))
         except urllib.error.HTTPError as err:
-            reason = err.read().decode("utf-8", "replace").strip()[:500]
+            reason = err.read(2000).decode("utf-8", "replace").strip()[:500]
             raise click.ClickException(f"the intake node refused: {reason} (HTTP {err.code})") from err
         except (urllib.error.URLError, OSError) as err:
             raise click.ClickException(f"cannot reach the intake node at {endpoint}: {err}") from err
+        if len(answer) > MAX_ANSWER_BYTES:
+            raise click.ClickException("the intake node's answer is larger than any batch can be; refused")
+        return answer
 
     return send
 
 
 @sync_group.command("run")
 @click.option("--url", default=None, help="The intake node's sync endpoint (default CLUEGUARD_SYNC_URL).")
+@click.option("--cafile", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="CA certificate(s) to trust for an https URL (e.g. the intake node's own).")
 @click.pass_context
-def run(ctx: click.Context, url: str | None) -> None:
+def run(ctx: click.Context, url: str | None, cafile: str | None) -> None:
     """On the internal node: pull, store, acknowledge and push back until nothing is left."""
     rt = _runtime(ctx)
     target = url or rt.config.sync_url
@@ -95,7 +107,7 @@ def run(ctx: click.Context, url: str | None) -> None:
         raise click.ClickException("no intake node URL: pass --url or set CLUEGUARD_SYNC_URL")
     try:
         require_role(rt.config, "internal")
-        rounds = sync_until_done(rt, http_sender(target))
+        rounds = sync_until_done(rt, http_sender(target, cafile))
     except (SyncRefused, SyncKeyError, NotThisRole) as err:
         raise click.ClickException(str(err)) from err
     received = sum(r.received_items for r in rounds)
