@@ -13,15 +13,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from models.audit import trail
 from models.store.config import Config
-from models.store.runtime import Runtime
+from models.store.db import Stores
+from models.store.keys import PUBLIC_FILE
+from models.store.runtime import Runtime, load_site_salt
 from models.sync import intake_side, internal_side
 from models.sync.keys import load_own_private, load_peer_public
 from models.sync.packets import DOWN, UP, Batch, Packet, SyncRefused, open_packet, seal_packet
 from models.sync.streams import check_next, mark_applied, open_batch, stored_batch, stream_row, take_ack
+from models.sync.tables import SyncBatch
 
 INTAKE, INTERNAL = "intake", "internal"
 MAX_ROUNDS = 1000
@@ -73,6 +77,8 @@ def _apply(rt: Runtime, batch: Batch) -> tuple[int, int]:
     stream = DOWN if rt.config.role == INTAKE else UP
     with rt.stores.case() as session:  # check before touching the vault store
         check_next(stream_row(session, stream), batch)
+        if stream == UP:
+            internal_side.check_up_items(session, batch)
     if stream == UP:
         internal_side.store_identities(rt, batch)
     else:
@@ -87,7 +93,7 @@ def _apply(rt: Runtime, batch: Batch) -> tuple[int, int]:
     return batch.seq, applied
 
 
-def _acknowledge(rt: Runtime, seq: int, ack_hash: str, strict: bool) -> int:
+def acknowledge(rt: Runtime, seq: int, ack_hash: str, strict: bool) -> int:
     """Take the peer's acknowledgement of the stream this node sends; purge on the intake node."""
     stream = UP if rt.config.role == INTAKE else DOWN
     with rt.stores.case() as session:
@@ -97,7 +103,7 @@ def _acknowledge(rt: Runtime, seq: int, ack_hash: str, strict: bool) -> int:
     return len(newly)
 
 
-def _next_batch(rt: Runtime, after: int | None = None) -> bytes | None:
+def next_batch(rt: Runtime, after: int | None = None) -> bytes | None:
     """The oldest batch the peer lacks (kept since it was formed), else a new one, else None."""
     stream = UP if rt.config.role == INTAKE else DOWN
     with rt.stores.case() as session:
@@ -110,7 +116,7 @@ def _next_batch(rt: Runtime, after: int | None = None) -> bytes | None:
         return internal_side.form_down_batch(rt, session, row)
 
 
-def _applied(rt: Runtime) -> tuple[int, str]:
+def applied_mark(rt: Runtime) -> tuple[int, str]:
     stream = DOWN if rt.config.role == INTAKE else UP
     with rt.stores.case() as session:
         row = stream_row(session, stream)
@@ -134,9 +140,9 @@ def answer_request(rt: Runtime, signed: bytes) -> bytes:
         except SyncRefused as err:
             if not err.duplicate:  # a retry after a lost answer is normal: just acknowledge
                 raise
-    _acknowledge(rt, request.ack_seq, request.ack_hash, strict=True)
-    batch = _next_batch(rt, after=request.ack_seq)
-    seq, ack_hash = _applied(rt)
+    acknowledge(rt, request.ack_seq, request.ack_hash, strict=True)
+    batch = next_batch(rt, after=request.ack_seq)
+    seq, ack_hash = applied_mark(rt)
     return seal_packet(load_own_private(rt.config),
                        Packet("response", INTAKE, request.number, seq, ack_hash, batch))
 
@@ -150,15 +156,15 @@ def sync_round(rt: Runtime, send: Callable[[bytes], bytes]) -> RoundResult:
         # Strictly increasing even across restarts and clock steps back.
         number = max(row.last_request + 1, time.time_ns())
         row.last_request = number
-    batch = _next_batch(rt)
+    batch = next_batch(rt)
     if batch is not None:
         result.sent_batch = open_batch(batch).seq
-    seq, ack_hash = _applied(rt)
+    seq, ack_hash = applied_mark(rt)
     answer = send(seal_packet(load_own_private(rt.config), Packet("request", INTERNAL, number, seq, ack_hash, batch)))
     response = open_packet(load_peer_public(rt.config), INTAKE, "response", answer)
     if response.number != number:
         raise SyncRefused("an answer to another request (replayed?); refused")
-    result.acknowledged = _acknowledge(rt, response.ack_seq, response.ack_hash, strict=True)
+    result.acknowledged = acknowledge(rt, response.ack_seq, response.ack_hash, strict=True)
     if response.batch is not None:
         result.received_batch, result.received_items = receive_batch(rt, response.batch)
     return result
@@ -178,10 +184,6 @@ def sync_until_done(rt: Runtime, send: Callable[[bytes], bytes]) -> list[RoundRe
 def open_sync_runtime(config: Config) -> Runtime:
     """What a sync process holds: public keys only. On a new intake node the intake public key
     arrives with the first down batch, so its absence is not an error here."""
-    from models.store.db import Stores
-    from models.store.keys import PUBLIC_FILE
-    from models.store.runtime import load_site_salt
-
     if config.role not in (INTAKE, INTERNAL):
         raise NotThisRole(f"this is a {config.role!r} node; sync runs on intake and internal nodes")
     stores = Stores(config.database_url, config.vault_url)
@@ -194,10 +196,6 @@ def open_sync_runtime(config: Config) -> Runtime:
 
 def describe(rt: Runtime) -> list[str]:
     """Where both streams stand, for ``clueguard sync status`` (numbers only)."""
-    from sqlalchemy import func, select
-
-    from models.sync.tables import SyncBatch
-
     lines = [f"role: {rt.config.role}"]
     with rt.stores.case() as session:
         for stream in (UP, DOWN):

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from models.store.runtime import Runtime
-from models.sync.exchange import INTAKE, INTERNAL, _acknowledge, _applied, _next_batch, receive_batch
+from models.sync.exchange import INTAKE, INTERNAL, acknowledge, applied_mark, next_batch, receive_batch
 from models.sync.keys import load_own_private, load_peer_public
 from models.sync.packets import DOWN, UP, Packet, SyncRefused, open_packet, seal_packet
 from models.sync.streams import open_batch, stream_row
@@ -46,7 +46,7 @@ def export_files(rt: Runtime, directory: Path, again: bool = False) -> list[Path
     stream = UP if role == INTAKE else DOWN
     directory.mkdir(parents=True, exist_ok=True)
     private = load_own_private(rt.config)
-    ack_seq, ack_hash = _applied(rt)
+    ack_seq, ack_hash = applied_mark(rt)
     with rt.stores.case() as session:
         row = stream_row(session, stream)
         query = select(SyncBatch.seq).where(SyncBatch.stream == stream, SyncBatch.seq > row.acked_seq,
@@ -59,7 +59,7 @@ def export_files(rt: Runtime, directory: Path, again: bool = False) -> list[Path
     for seq in seqs:
         written.append(_export_one(rt, directory, stream, private, ack_seq, ack_hash, seq))
     while True:
-        body = _next_batch(rt, after=last_sent)
+        body = next_batch(rt, after=last_sent)
         if body is None:
             break
         last_sent = open_batch(body).seq
@@ -106,7 +106,7 @@ def import_files(rt: Runtime, paths: list[Path]) -> list[Imported]:
         opened.append((seq, path, packet))
     for seq, path, packet in sorted(opened, key=lambda t: (t[0], t[2].ack_seq)):
         try:
-            acked = _acknowledge(rt, packet.ack_seq, packet.ack_hash, strict=False)
+            acked = acknowledge(rt, packet.ack_seq, packet.ack_hash, strict=False)
             if packet.batch is None:
                 results.append(Imported(path, True, f"acknowledgement: {acked} batch(es) newly confirmed"))
                 continue

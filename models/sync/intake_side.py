@@ -95,7 +95,8 @@ def form_up_batch(rt: Runtime, session: Session, row: SyncStream) -> bytes | Non
     messages = session.scalars(
         select(Message).where(Message.direction == "reporter", Message.id.not_in(sent_msgs))
         .order_by(Message.created_at, Message.id).limit(BATCH_ITEMS)).all()
-    sent_ids = set(session.scalars(sent).all()) if messages else set()
+    wanted = {m.report_id for m in messages} - included
+    sent_ids = set(session.scalars(sent.where(SyncItem.ref_id.in_(wanted))).all()) if wanted else set()
     for m in messages:
         # A follow-up travels only with or after its report, so the receiver always has it.
         if m.report_id not in included and m.report_id not in sent_ids:

@@ -32,17 +32,14 @@ def coarse_status(state: str) -> str:
 def store_identities(rt: Runtime, batch: Batch) -> None:
     """Write the batch's sealed identities first (idempotent, so a crash before the case store
     commits leaves rows the retried batch finds, or orphans ``doctor`` removes)."""
-    identities = [i["identity"] for i in batch.items if i["kind"] == "submission" and i.get("identity")]
-    if not identities:
-        return
     with rt.stores.vault() as vs:
-        for ident in identities:
-            if vs.get(SealedIdentityRow, ident["id"]) is not None:
+        for item in batch.items:
+            ident = item.get("identity") if item["kind"] == "submission" else None
+            if not ident or vs.get(SealedIdentityRow, ident["id"]) is not None:
                 continue
-            report_id = next(i["report"]["id"] for i in batch.items
-                             if i["kind"] == "submission" and (i.get("identity") or {}).get("id") == ident["id"])
-            vs.add(SealedIdentityRow(id=ident["id"], report_id=report_id, ciphertext=unb64(ident["ciphertext"]),
-                                     threshold=int(ident["threshold"]), created_at=from_iso(ident["created_at"])))
+            vs.add(SealedIdentityRow(id=ident["id"], report_id=item["report"]["id"],
+                                     ciphertext=unb64(ident["ciphertext"]), threshold=int(ident["threshold"]),
+                                     created_at=from_iso(ident["created_at"])))
             vs.flush()
             vs.add_all(IdentityShare(identity_id=ident["id"], custodian_id=cid, sealed_share=unb64(share))
                        for cid, share in ident["shares"].items())
@@ -65,13 +62,14 @@ def _check_files(batch: Batch, files: list[dict[str, Any]], message_id: str | No
         raise SyncRefused(f"batch {batch.seq}: a file that belongs elsewhere")
 
 
-def apply_up_items(session: Session, batch: Batch) -> int:
-    """Store submissions and follow-ups not seen before (dedup by id); returns how many.
+def check_up_items(session: Session, batch: Batch) -> None:
+    """Refuse a batch before anything of it is written (the vault store's rows come first).
 
     The intake node is on the internet: what it sends is checked like any input. Its registry
-    numbers must be of its own series, and a follow-up may only join a report it sent itself.
+    numbers must be of its own series, a follow-up may only join a report it sent itself, and no
+    new item may reuse the id of a stored report.
     """
-    applied = 0
+    sent_here: set[str] = set()
     for item in batch.items:
         kind = item["kind"]
         if kind not in ("submission", "follow_up"):
@@ -83,7 +81,28 @@ def apply_up_items(session: Session, batch: Batch) -> int:
             r = item["report"]
             if r["registry_no"] != format_registry_no(int(r["reg_year"]), int(r["reg_seq"]), INTAKE_SERIES):
                 raise SyncRefused(f"batch {batch.seq}: a registry number outside the intake node's series")
+            if session.get(Report, ref) is not None:
+                raise SyncRefused(f"batch {batch.seq}: a new report with the id of a stored one")
             _check_files(batch, item["attachments"], None)
+            sent_here.add(ref)
+        else:
+            report_id = item["message"]["report_id"]
+            if report_id not in sent_here and session.get(SyncItem, (UP, "submission", report_id)) is None:
+                raise SyncRefused(f"batch {batch.seq}: a follow-up to a report the intake node never sent")
+            _check_files(batch, item["attachments"], ref)
+
+
+def apply_up_items(session: Session, batch: Batch) -> int:
+    """Store submissions and follow-ups not seen before (dedup by id); returns how many."""
+    check_up_items(session, batch)
+    applied = 0
+    for item in batch.items:
+        kind = item["kind"]
+        ref = item["report"]["id"] if kind == "submission" else item["message"]["id"]
+        if session.get(SyncItem, (UP, kind, ref)) is not None:
+            continue
+        if kind == "submission":
+            r = item["report"]
             session.add(Report(
                 id=r["id"], registry_no=r["registry_no"], reg_year=int(r["reg_year"]), reg_seq=int(r["reg_seq"]),
                 category=r["category"], channel=r["channel"], source=r["source"], state="received",
@@ -100,9 +119,6 @@ def apply_up_items(session: Session, batch: Batch) -> int:
                          confidential=bool(r["confidential"]), via="intake_node", batch=batch.seq)
         else:
             m = item["message"]
-            if session.get(SyncItem, (UP, "submission", m["report_id"])) is None:
-                raise SyncRefused(f"batch {batch.seq}: a follow-up to a report the intake node never sent")
-            _check_files(batch, item["attachments"], m["id"])
             session.add(Message(id=m["id"], report_id=m["report_id"], direction="reporter",
                                 data_key_id=m["data_key_id"], staff_box=unb64(m["staff_box"]),
                                 reporter_box=unb64(m["reporter_box"]), created_at=from_iso(m["created_at"])))

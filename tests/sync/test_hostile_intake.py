@@ -62,9 +62,11 @@ def test_a_follow_up_cannot_join_a_clue_staff_registered_themselves(nodes) -> No
 
 
 def test_a_batch_clashing_with_stored_ids_is_refused_whole(nodes) -> None:
-    on_internal = intake.submit_report(nodes.staff(), submission(channel="phone", source="phone"))
+    twins = [_submission(), _submission(id="00000000-0000-0000-0000-00000000a002")]  # one registry number
     with pytest.raises(SyncRefused, match="clashes"):
-        sync_round(nodes.internal_sync, _forge(nodes, [_submission(id=on_internal.report_id)]))
+        sync_round(nodes.internal_sync, _forge(nodes, twins))
+    with nodes.internal_sync.stores.case() as session:
+        assert session.scalar(select(func.count()).select_from(Report)) == 0
 
 
 def test_a_batch_out_of_order_or_off_the_chain_is_refused_over_the_network_too(nodes) -> None:
@@ -72,3 +74,16 @@ def test_a_batch_out_of_order_or_off_the_chain_is_refused_over_the_network_too(n
         sync_round(nodes.internal_sync, _forge(nodes, [_submission()], seq=2))
     with pytest.raises(SyncRefused, match="does not follow"):
         sync_round(nodes.internal_sync, _forge(nodes, [_submission()], prev="ab" * 32))
+
+
+def test_a_clashing_submission_writes_nothing_to_the_vault_either(nodes) -> None:
+    from models.identities.tables import SealedIdentityRow
+
+    on_internal = intake.submit_report(nodes.staff(), submission(channel="phone", source="phone"))
+    identity = {"id": "00000000-0000-0000-0000-00000000c001", "ciphertext": "AAAA", "threshold": 2,
+                "created_at": "2026-12-01T00:00:00+00:00", "shares": {}}
+    forged = {**_submission(id=on_internal.report_id), "identity": identity}
+    with pytest.raises(SyncRefused, match="id of a stored one"):
+        sync_round(nodes.internal_sync, _forge(nodes, [forged]))
+    with nodes.internal_sync.stores.vault() as vs:
+        assert vs.scalar(select(func.count()).select_from(SealedIdentityRow)) == 0
