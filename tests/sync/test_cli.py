@@ -87,3 +87,9 @@ def test_sync_run_needs_an_address_and_the_right_role(two) -> None:
     assert "runs on the internal node" in a("sync", "run", "--url", "http://127.0.0.1:9").output
     unreachable = b("sync", "run", "--url", "http://127.0.0.1:9")
     assert unreachable.exit_code != 0 and "cannot reach the intake node" in unreachable.output
+
+
+def test_the_public_side_of_an_intake_node_waits_for_the_first_sync(two) -> None:
+    tmp_path, _a, _b = two
+    with pytest.raises(KeyFileError, match="first `clueguard sync run`"):
+        open_runtime(Config(data_dir=tmp_path / "intake", role="intake"), staff_side=False)
