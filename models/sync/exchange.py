@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from models.audit import trail
@@ -25,7 +25,7 @@ from models.sync import intake_side, internal_side
 from models.sync.keys import load_own_private, load_peer_public
 from models.sync.packets import DOWN, UP, Batch, Packet, SyncRefused, open_packet, seal_packet
 from models.sync.streams import check_next, mark_applied, open_batch, stored_batch, stream_row, take_ack
-from models.sync.tables import SyncBatch
+from models.sync.tables import SyncBatch, SyncItem, SyncStream
 
 INTAKE, INTERNAL = "intake", "internal"
 MAX_ROUNDS = 1000
@@ -210,3 +210,13 @@ def describe(rt: Runtime) -> list[str]:
                 lines.append(f"{stream}: applied {row.applied_seq} batch(es); next expected "
                              f"{row.applied_seq + 1}")
     return lines
+
+
+def forget_peer(rt: Runtime, actor: str = "cli") -> None:
+    """Start both streams afresh with a new peer (an intake node rebuilt after a loss or an
+    attack): its numbering starts at 1 again, and the keys it seals to are sent again."""
+    with rt.stores.case() as session:
+        session.execute(delete(SyncBatch))
+        session.execute(delete(SyncStream))
+        session.execute(delete(SyncItem).where(SyncItem.stream == DOWN, SyncItem.kind == "site"))
+        trail.record(session, actor, "sync.peer_replaced")

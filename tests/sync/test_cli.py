@@ -93,3 +93,20 @@ def test_the_public_side_of_an_intake_node_waits_for_the_first_sync(two) -> None
     tmp_path, _a, _b = two
     with pytest.raises(KeyFileError, match="first `clueguard sync run`"):
         open_runtime(Config(data_dir=tmp_path / "intake", role="intake"), staff_side=False)
+
+
+def test_a_rebuilt_intake_node_is_paired_again_and_syncs_from_batch_one(two) -> None:
+    tmp_path, a, b = two
+    assert a("sync", "pair", b("sync", "key").output.strip()).exit_code == 0
+    assert b("sync", "pair", a("sync", "key").output.strip()).exit_code == 0
+    assert b("sync", "export", str(tmp_path / "d1")).exit_code == 0
+    assert a("sync", "import", str(tmp_path / "d1")).exit_code == 0
+    new = _cli(Config(data_dir=tmp_path / "intake2", argon2=vault.CHEAP, role="intake"))
+    assert new("init", "--role", "intake").exit_code == 0
+    assert new("sync", "pair", b("sync", "key").output.strip()).exit_code == 0
+    refused = b("sync", "pair", new("sync", "key").output.strip())
+    assert refused.exit_code != 0 and "--replace" in refused.output
+    replaced = b("sync", "pair", "--replace", new("sync", "key").output.strip())
+    assert replaced.exit_code == 0 and "start again at batch 1" in replaced.output
+    assert "down-000001.cgsync" in b("sync", "export", str(tmp_path / "d2")).output
+    assert new("sync", "import", str(tmp_path / "d2")).exit_code == 0

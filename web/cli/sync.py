@@ -19,9 +19,16 @@ from gunicorn.app.base import BaseApplication
 
 from models.store.config import Config
 from models.store.runtime import Runtime
-from models.sync.exchange import NotThisRole, describe, open_sync_runtime, require_role, sync_until_done
+from models.sync.exchange import (
+    NotThisRole,
+    describe,
+    forget_peer,
+    open_sync_runtime,
+    require_role,
+    sync_until_done,
+)
 from models.sync.files import SUFFIX, export_files, import_files
-from models.sync.keys import SyncKeyError, load_own_public, pair_with, parse_key
+from models.sync.keys import PEER_PUBLIC, SyncKeyError, load_own_public, load_peer_public, pair_with, parse_key
 from models.sync.packets import SyncRefused
 from web.cli.support import get_config
 
@@ -61,10 +68,16 @@ def key(ctx: click.Context) -> None:
 @click.pass_context
 def pair(ctx: click.Context, peer_key: str, replace: bool) -> None:
     """Trust PEER_KEY (the other node's `sync key`, compared by voice or on paper)."""
+    config = get_config(ctx)
     try:
-        path = pair_with(get_config(ctx), parse_key(peer_key), replace)
+        key = parse_key(peer_key)
+        before = load_peer_public(config) if (config.keys_dir / PEER_PUBLIC).exists() else None
+        path = pair_with(config, key, replace)
     except SyncKeyError as err:
         raise click.ClickException(str(err)) from err
+    if before is not None and before != key:
+        forget_peer(_runtime(ctx))
+        click.echo("a new peer: both streams start again at batch 1")
     click.echo(f"paired: {path}")
 
 
