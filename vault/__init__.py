@@ -38,7 +38,16 @@ from vault.receipt import (
     new_receipt,
     normalize_receipt,
 )
-from vault.signing import create_signing_key, key_fingerprint, sign_checkpoint, verify_checkpoint
+from vault.signing import (
+    create_signing_key,
+    key_fingerprint,
+    new_signing_key,
+    sign_batch,
+    sign_checkpoint,
+    signing_public_key,
+    verify_batch,
+    verify_checkpoint,
+)
 from vault.wrapping import (
     create_keypair,
     rewrap_private_key,
@@ -71,6 +80,7 @@ __all__ = [
     "key_fingerprint",
     "new_data_key",
     "new_receipt",
+    "new_signing_key",
     "normalize_receipt",
     "open_as_reporter",
     "open_data_key",
@@ -82,9 +92,12 @@ __all__ = [
     "seal_identity",
     "seal_staff_secret",
     "seal_to_reporter",
+    "sign_batch",
     "sign_checkpoint",
+    "signing_public_key",
     "unlock_custodian_key",
     "unwrap_private_key",
+    "verify_batch",
     "verify_checkpoint",
     "wrap_private_key",
 ]

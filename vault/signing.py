@@ -1,7 +1,11 @@
-"""Signatures of the audit chain's head (R23): an Ed25519 key pair wrapped by its holder's passphrase.
+"""Ed25519 signatures (RFC 8032) for two acts: checkpoints of the audit chain and sync batches.
 
-The server stores only the public key and the wrapped private key, so it cannot sign a checkpoint
-on its own: whoever rewrites the audit log would also need the auditor's passphrase.
+- Audit checkpoints (R23): the auditor's key pair, its private half wrapped by their passphrase,
+  so the server cannot sign a checkpoint on its own: whoever rewrites the audit log would also need
+  the auditor's passphrase.
+- Sync batches (R26): each node holds its own signing key and the peer's public key, exchanged when
+  the nodes are set up. A signature covers a label naming what was signed, so a signature made for
+  one purpose (a packet from the intake node) is never valid for another.
 """
 
 from __future__ import annotations
@@ -39,3 +43,37 @@ def sign_checkpoint(wrapped: bytes, passphrase: str, purpose: str, message: byte
 def verify_checkpoint(public: bytes, message: bytes, signature: bytes) -> bool:
     """True only if ``signature`` is the holder's signature of ``message``."""
     return _seal.ed25519_verify(public, CHECKPOINT_LABEL + message, signature)
+
+
+SIGNATURE_LEN = 64
+_PURPOSE = "sync-batch"
+
+
+def new_signing_key() -> tuple[bytes, bytes]:
+    """A fresh Ed25519 key pair: (private, public), 32 bytes each."""
+    private = _seal.ed25519_generate()
+    return private, _seal.ed25519_public_of(private)
+
+
+def signing_public_key(private: bytes) -> bytes:
+    """The public half of a raw Ed25519 private key."""
+    return _seal.ed25519_public_of(private)
+
+
+def _message(sender: str, body: bytes) -> bytes:
+    return _seal.info(_PURPOSE, sender) + b"\x00" + body
+
+
+def sign_batch(private: bytes, sender: str, body: bytes) -> bytes:
+    """``signature || body``: what one node sends the other (over HTTP or on a file)."""
+    return _seal.ed25519_sign(private, _message(sender, body)) + body
+
+
+def verify_batch(public: bytes, sender: str, signed: bytes) -> bytes:
+    """The body of a signed packet from ``sender``; VaultError if anything about it is wrong."""
+    if len(signed) < SIGNATURE_LEN:
+        raise VaultError
+    signature, body = signed[:SIGNATURE_LEN], signed[SIGNATURE_LEN:]
+    if not _seal.ed25519_verify(public, _message(sender, body), signature):
+        raise VaultError
+    return body

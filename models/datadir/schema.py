@@ -25,6 +25,7 @@ def target_metadata(store: str) -> MetaData:
     from models.reporting import tables as _reporting  # noqa: F401
     from models.staff import tables as _staff  # noqa: F401
     from models.store import tables as _store  # noqa: F401
+    from models.sync import tables as _sync  # noqa: F401
 
     return {"case": CaseBase.metadata, "vault": VaultBase.metadata}[store]
 

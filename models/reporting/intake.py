@@ -302,7 +302,8 @@ def submit_report(rt: Runtime, sub: Submission, actor: str | None = None, token:
         with rt.stores.case() as session:
             # The registry year is the local one (R13): a clue of 00:30 on 1 January in Beijing
             # belongs to the new year although UTC is still in the old one.
-            registry_no, seq = next_registry_no(session, datetime.now(ZoneInfo(cfg.timezone)).year)
+            registry_no, seq = next_registry_no(session, datetime.now(ZoneInfo(cfg.timezone)).year,
+                                                cfg.registry_series)
             session.add(Report(
                 id=report_id, registry_no=registry_no, reg_year=int(registry_no[:4]), reg_seq=seq,
                 category=sub.category, channel=sub.channel, source=sub.source, state="received",

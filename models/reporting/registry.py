@@ -13,12 +13,16 @@ from sqlalchemy.orm import Session
 from models.reporting.tables import RegistryCounter
 
 
-def format_registry_no(year: int, seq: int) -> str:
-    return f"{year}-{seq:06d}"
+def format_registry_no(year: int, seq: int, series: str = "") -> str:
+    return f"{year}-{series}{seq:06d}"
 
 
-def next_registry_no(session: Session, year: int) -> tuple[str, int]:
-    """Take the next number for ``year`` in the caller's transaction."""
+def next_registry_no(session: Session, year: int, series: str = "") -> tuple[str, int]:
+    """Take the next number for ``year`` in the caller's transaction.
+
+    ``series`` is a letter the intake node of a split deployment puts before the sequence, so
+    its numbers and the internal node's (two counters in two databases) never collide.
+    """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
@@ -32,4 +36,4 @@ def next_registry_no(session: Session, year: int) -> tuple[str, int]:
         .values(last=RegistryCounter.last + 1)
         .returning(RegistryCounter.last)
     ).scalar_one()
-    return format_registry_no(year, seq), seq
+    return format_registry_no(year, seq, series), seq

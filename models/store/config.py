@@ -9,6 +9,12 @@ from pathlib import Path
 from vault import PRODUCTION, Argon2Params
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+# What a node is (R26): one site with everything, or the two halves of a split deployment.
+ROLES = ("single", "intake", "internal")
+ROLE_FILE = "role"
+# Registry numbers the intake node gives carry this letter, so they never collide with those the
+# internal node gives to clues staff register themselves (two counters, two series).
+INTAKE_SERIES = "W"
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,10 @@ class Config:
     # else 408: a slow upload holds a server thread for a bounded time (web/serving.py).
     body_grace_seconds: float = 20.0
     body_min_rate: int = 2048
+    # single | intake | internal (``clueguard init --role``; docs/split-deployment.md).
+    role: str = "single"
+    # The intake node's sync endpoint, as the internal node reaches it (internal node only).
+    sync_url: str | None = None
 
     def __post_init__(self) -> None:
         # Derived defaults: two SQLite files under the data directory.
@@ -66,6 +76,10 @@ class Config:
         return self.data_dir / "keys"
 
     @property
+    def registry_series(self) -> str:
+        return INTAKE_SERIES if self.role == "intake" else ""
+
+    @property
     def max_request_bytes(self) -> int:
         return self.max_files * self.max_file_bytes + 1024 * 1024
 
@@ -75,6 +89,15 @@ class Config:
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def stored_role(data_dir: Path) -> str | None:
+    """The role ``clueguard init --role`` wrote into the data directory, if any."""
+    try:
+        role = (data_dir / ROLE_FILE).read_text().strip()
+    except OSError:
+        return None
+    return role if role in ROLES else None
 
 
 def config_from_env(environ: dict[str, str] | None = None, **overrides: object) -> Config:
@@ -99,6 +122,9 @@ def config_from_env(environ: dict[str, str] | None = None, **overrides: object) 
         "default_classification": env.get("CLUEGUARD_DEFAULT_CLASSIFICATION", "secret") or "secret",
         "archive_retention_years": int(env.get("CLUEGUARD_ARCHIVE_RETENTION_YEARS", "10") or 10),
         "hash_slots": int(env.get("CLUEGUARD_HASH_SLOTS", "2") or 2),
+        # The data directory's own role wins: an intake node stays one whatever the environment says.
+        "role": stored_role(data_dir) or env.get("CLUEGUARD_ROLE") or "single",
+        "sync_url": env.get("CLUEGUARD_SYNC_URL") or None,
     }
     values.update(overrides)
     return Config(**values)  # type: ignore[arg-type]

@@ -51,6 +51,9 @@ def load_intake_public(config: Config) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
+        if config.role == "intake":  # a split deployment's intake node receives it by sync
+            raise KeyFileError(f"intake public key not found at {path}: run a first `clueguard sync run` "
+                               "(or `sync export`/`sync import`) from the internal node") from exc
         raise KeyFileError(f"intake public key not found at {path}; run `clueguard init`") from exc
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from models.store.config import Config
+from models.store.config import Config, stored_role
 from models.store.db import Stores
-from models.store.keys import load_intake_private, load_intake_public
+from models.store.keys import KeyFileError, load_intake_private, load_intake_public
 from models.store.tables import SiteSetting
 
 SALT_NAME = "receipt_salt"
@@ -50,6 +50,9 @@ def load_site_salt(stores: Stores) -> bytes:
 
 def open_runtime(config: Config, *, staff_side: bool, stores: Stores | None = None) -> Runtime:
     """Open the stores and load keys: the public half always, the private half only for staff."""
+    if staff_side and "intake" in (config.role, stored_role(config.data_dir)):
+        # The intake node of a split deployment has no staff side at all (R26).
+        raise KeyFileError("this is an intake node: it has no staff side and no intake private key")
     stores = stores or Stores(config.database_url, config.vault_url)
     return Runtime(
         config=config,

@@ -15,6 +15,7 @@ from models.datadir.setup import init_site
 from models.protection.custodians import run_ceremony
 from models.reporting.orphans import remove_orphans
 from models.staff.accounts import ROLES
+from models.store.config import ROLES as ROLES_OF_NODES
 from models.store.errors import ClueGuardError
 from web.cli.support import fail, get_config, public_runtime, read_stdin_lines, staff_runtime
 
@@ -27,12 +28,19 @@ def main(ctx: click.Context) -> None:
 
 
 @main.command()
+@click.option("--role", type=click.Choice(ROLES_OF_NODES), default=None,
+              help="single site (default), or the intake or internal node of a split deployment.")
 @click.pass_context
-def init(ctx: click.Context) -> None:
+def init(ctx: click.Context, role: str | None) -> None:
     """Create the data directory, the intake key file and both databases (idempotent)."""
     config = get_config(ctx)
-    init_site(config)
-    click.echo(f"data directory ready: {config.data_dir}")
+    if role is not None:
+        config = ctx.find_root().obj = config.with_changes(role=role)
+    try:
+        init_site(config)
+    except RuntimeError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"data directory ready: {config.data_dir} ({config.role} node)")
 
 
 @main.group()
@@ -151,6 +159,7 @@ def _register_commands() -> None:
     from web.cli.bench_served import served_bench
     from web.cli.roles import roles_group
     from web.cli.serve import demo, serve, totp
+    from web.cli.sync import sync_group
 
     bench_group.add_command(inbox_bench, "inbox")
     bench_group.add_command(served_bench, "served")
@@ -165,6 +174,7 @@ def _register_commands() -> None:
     main.add_command(roles_group)
     main.add_command(demo)
     main.add_command(totp)
+    main.add_command(sync_group)
     for command in staff_cli.COMMANDS:
         staff.add_command(command)
     for command in vault_cli.COMMANDS:

@@ -19,7 +19,6 @@ from models.store.keys import load_or_create_secret
 from models.store.runtime import Runtime, open_runtime
 from web.public import api, pages, ratelimit, status
 from web.public.context import RUNTIME_KEY, current_runtime
-from web.public.forms import read_report_form
 from web.serving import serve_under_load
 from web.shared import API_PREFIX, MAX_JSON_BYTES, STATIC_DIR, init_common, no_store
 

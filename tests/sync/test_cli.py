@@ -1,0 +1,112 @@
+"""``clueguard init --role`` and ``clueguard sync``: set-up, pairing, files, status, refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import vault
+from models.reporting import intake
+from models.store.config import Config, config_from_env
+from models.store.keys import KeyFileError
+from models.store.runtime import open_runtime
+from tests.conftest import submission
+from web.cli.main import main
+
+
+def _cli(config: Config):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+
+    def run(*args: str, stdin: str = "") -> object:
+        return runner.invoke(main, list(args), input=stdin, obj=config, catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
+def two(tmp_path: Path):  # type: ignore[no-untyped-def]
+    intake_cfg = Config(data_dir=tmp_path / "intake", argon2=vault.CHEAP, role="intake")
+    internal_cfg = Config(data_dir=tmp_path / "internal", argon2=vault.CHEAP, role="internal")
+    a, b = _cli(intake_cfg), _cli(internal_cfg)
+    assert a("init", "--role", "intake").exit_code == 0
+    assert b("init", "--role", "internal").exit_code == 0
+    return tmp_path, a, b
+
+
+def test_init_role_sets_up_each_node_for_what_it_is(two) -> None:
+    tmp_path, a, b = two
+    assert not (tmp_path / "intake" / "keys" / "intake.key").exists()
+    assert (tmp_path / "internal" / "keys" / "intake.key").exists()
+    assert config_from_env({"CLUEGUARD_DATA_DIR": str(tmp_path / "intake")}).role == "intake"
+    assert config_from_env({"CLUEGUARD_DATA_DIR": str(tmp_path / "x")}).role == "single"
+    again = _cli(Config(data_dir=tmp_path / "intake"))("init", "--role", "internal")
+    assert again.exit_code != 0 and "was set up as a 'intake' node" in again.output
+
+
+def test_an_intake_node_is_not_made_from_a_site_with_the_private_key(tmp_path: Path) -> None:
+    run = _cli(Config(data_dir=tmp_path / "site", argon2=vault.CHEAP))
+    assert run("init").exit_code == 0
+    result = _cli(Config(data_dir=tmp_path / "site"))("init", "--role", "intake")
+    assert result.exit_code != 0 and "must not hold" in result.output
+
+
+def test_an_intake_node_has_no_staff_side_whatever_the_settings_say(two) -> None:
+    tmp_path, _a, _b = two
+    for role in ("intake", "single"):  # the data directory's own role counts too
+        with pytest.raises(KeyFileError, match="no staff side"):
+            open_runtime(Config(data_dir=tmp_path / "intake", role=role), staff_side=True)
+
+
+def test_pair_export_import_status(two) -> None:
+    tmp_path, a, b = two
+    key_a, key_b = a("sync", "key").output.strip(), b("sync", "key").output.strip()
+    assert len(key_a) == 64 and key_a != key_b
+    assert a("sync", "pair", key_b).exit_code == 0
+    assert b("sync", "pair", key_a).exit_code == 0
+    assert a("sync", "pair", "not-hex").exit_code != 0
+    out = b("sync", "export", str(tmp_path / "down"))
+    assert out.exit_code == 0 and "down-000001.cgsync" in out.output
+    imported = a("sync", "import", str(tmp_path / "down"))
+    assert imported.exit_code == 0 and "batch 1 imported" in imported.output
+    twice = a("sync", "import", str(tmp_path / "down"))
+    assert twice.exit_code == 1 and "already applied" in twice.output
+    cfg = Config(data_dir=tmp_path / "intake", argon2=vault.CHEAP, role="intake")
+    intake.submit_report(open_runtime(cfg, staff_side=False), submission())
+    assert a("sync", "export", str(tmp_path / "up")).exit_code == 0
+    got = b("sync", "import", str(tmp_path / "up" / "up-000001.cgsync"))
+    assert got.exit_code == 0 and "1 item(s)" in got.output
+    status = b("sync", "status").output
+    assert "up: applied 1 batch(es)" in status and "down: sent 1 batch(es)" in status
+
+
+def test_sync_run_needs_an_address_and_the_right_role(two) -> None:
+    _tmp, a, b = two
+    assert "no intake node URL" in b("sync", "run").output
+    assert "runs on the internal node" in a("sync", "run", "--url", "http://127.0.0.1:9").output
+    unreachable = b("sync", "run", "--url", "http://127.0.0.1:9")
+    assert unreachable.exit_code != 0 and "cannot reach the intake node" in unreachable.output
+
+
+def test_the_public_side_of_an_intake_node_waits_for_the_first_sync(two) -> None:
+    tmp_path, _a, _b = two
+    with pytest.raises(KeyFileError, match="first `clueguard sync run`"):
+        open_runtime(Config(data_dir=tmp_path / "intake", role="intake"), staff_side=False)
+
+
+def test_a_rebuilt_intake_node_is_paired_again_and_syncs_from_batch_one(two) -> None:
+    tmp_path, a, b = two
+    assert a("sync", "pair", b("sync", "key").output.strip()).exit_code == 0
+    assert b("sync", "pair", a("sync", "key").output.strip()).exit_code == 0
+    assert b("sync", "export", str(tmp_path / "d1")).exit_code == 0
+    assert a("sync", "import", str(tmp_path / "d1")).exit_code == 0
+    new = _cli(Config(data_dir=tmp_path / "intake2", argon2=vault.CHEAP, role="intake"))
+    assert new("init", "--role", "intake").exit_code == 0
+    assert new("sync", "pair", b("sync", "key").output.strip()).exit_code == 0
+    refused = b("sync", "pair", new("sync", "key").output.strip())
+    assert refused.exit_code != 0 and "--replace" in refused.output
+    replaced = b("sync", "pair", "--replace", new("sync", "key").output.strip())
+    assert replaced.exit_code == 0 and "start again at batch 1" in replaced.output
+    assert "down-000001.cgsync" in b("sync", "export", str(tmp_path / "d2")).output
+    assert new("sync", "import", str(tmp_path / "d2")).exit_code == 0
