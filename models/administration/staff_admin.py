@@ -132,8 +132,10 @@ def add_staff_account(rt: Runtime, admin_id: int | None, username: str, role: st
         if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
             raise InvalidInput({"username": N_("This user name is taken.")})
         content = role in accounts.CONTENT_ROLES
-        staff = Staff(username=username, display_name=display_name.strip() or username, password_hash="",
-                      totp_secret="", role=accounts.NO_ROLE if content else role, unit_id=unit_id)
+        # No password or TOTP secret until the person enrolls with their one-time code.
+        staff = Staff(username=username, display_name=display_name.strip() or username,  # nosec B106
+                      password_hash="", totp_secret="",
+                      role=accounts.NO_ROLE if content else role, unit_id=unit_id)
         session.add(staff)
         session.flush()
         trail.record(session, actor, "staff.created", None, staff=username, role=role, enrolled=False)

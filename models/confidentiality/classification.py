@@ -29,9 +29,9 @@ from models.store.runtime import Runtime
 
 LEVELS = {"secret": N_("SECRET"), "confidential": N_("CONFIDENTIAL"), "top_secret": N_("TOP SECRET")}
 DECLASSIFIED = "declassified"
-RANK = {DECLASSIFIED: 0, "secret": 1, "confidential": 2, "top_secret": 3}
+RANK = {DECLASSIFIED: 0, "secret": 1, "confidential": 2, "top_secret": 3}  # classification levels, not passwords # nosec B105
 # The longest period the State Secrets Law allows for each level, and the usual default.
-MAX_YEARS = {"secret": 10, "confidential": 20, "top_secret": 30}
+MAX_YEARS = {"secret": 10, "confidential": 20, "top_secret": 30}  # classification periods in years # nosec B105
 REVIEW_DAYS = 90
 
 

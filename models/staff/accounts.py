@@ -114,7 +114,8 @@ def add_staff(rt: Runtime, username: str, role: str, unit: str | None, password:
     with rt.stores.case() as session:
         if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
             raise InvalidInput({"username": N_("This user name is taken.")})
-        staff = Staff(username=username, display_name=display_name or username,
+        # The TOTP secret is set at enrollment.
+        staff = Staff(username=username, display_name=display_name or username,  # nosec B106
                       password_hash=password_hasher(rt).hash(password), totp_secret="",
                       role=role, unit_id=unit_id)
         session.add(staff)
@@ -180,7 +181,7 @@ def authenticate(rt: Runtime, username: str, password: str, totp_code: str, addr
     try:
         secret = secrets.open_totp(rt, staff_id, stored_totp)
     except vault.VaultError:
-        secret = ""
+        secret = ""  # no secret yet # nosec B105
     step = totp_step(secret, totp_code) if secret else None
     if step is None or step <= last_step:
         _refuse(rt, actor, "totp" if step is None else "totp_replay", username, address)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
+import subprocess  # starts our own interpreter and the local emulator only # nosec B404
 import sys
 import tempfile
 import time
@@ -30,7 +30,7 @@ from web.cli.bench_report import Report, Row
 from web.cli.bench_served import free_port
 
 PEERS = Path(__file__).resolve().parents[2] / "tests" / "peers"
-TOKEN = "777000:BENCH-TOKEN"  # noqa: S105 - the emulator's, not Telegram's
+TOKEN = "777000:BENCH-TOKEN"  # noqa: S105 - the emulator's, not Telegram's # nosec B105
 CHAT = 4242
 USER = {"id": CHAT, "is_bot": False, "first_name": "Bench"}
 WAIT_SECONDS = 60.0
@@ -41,7 +41,7 @@ def _post(url: str, body: dict[str, Any]) -> Any:
         raise click.ClickException("the Bot API emulator runs on loopback only")
     req = urllib.request.Request(url, data=json.dumps(body).encode(),  # noqa: S310 - checked above
                                  headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - checked above
+    with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - checked above # a loopback http URL built here # nosec B310
         return json.loads(resp.read() or b"null")
 
 
@@ -91,7 +91,7 @@ class Reporter:
 
 @contextmanager
 def _process(args: list[str], **kwargs: Any) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(args, **kwargs)  # noqa: S603 - our own interpreter and node, fixed arguments
+    proc = subprocess.Popen(args, **kwargs)  # noqa: S603 - our own interpreter and node, fixed arguments # nosec B603
     try:
         yield proc
     finally:

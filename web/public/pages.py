@@ -179,7 +179,7 @@ def receipt() -> BaseResponse:
             return redirect(url_for("public.report"), 303)
     else:
         # The window has passed: forget the token, keep only the number.
-        session[SENT_KEY] = {**sent, "token": ""}
+        session[SENT_KEY] = {**sent, "token": ""}  # clearing the submission token, not a password # nosec B105
     body = render_template("receipt.html", registry_no=sent["no"], receipt=format_receipt(code) if code else "",
                            files=files, repeated=sent.get("repeated", False))
     return no_store(make_response(body))
