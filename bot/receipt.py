@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import warnings
 from datetime import timedelta
 from typing import Any
 
@@ -37,9 +36,7 @@ RECEIPT_TEXT = N_("Your report has been registered.\nRegistry number: %(registry
 
 
 def _seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22 warns that retry_after will become a timedelta
-        warnings.simplefilter("ignore")
-        value: Any = exc.retry_after
+    value: Any = exc.retry_after  # a timedelta (bot/__init__.py opts in), an int before that
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
