@@ -33,6 +33,7 @@ from bot.guards import TokenBucket, button_guard, edited_message, flood_guard, o
 from bot.notify import POLL_SECONDS, poll_replies, unsubscribe_chat
 from bot.receipt import receipt_guard
 from bot.start import HELP_TEXT, RESUME, show_help, start_conversation
+from models.store.i18n import N_
 from models.store.runtime import Runtime
 
 # Per chat: a burst of 30 updates (an album of photos arrives at once), then one every two seconds;
@@ -63,8 +64,8 @@ async def stop_notices(update: Update, context: Context) -> None:
     """/stopnotices: end every reply notice of this chat (no receipt code needed)."""
     chat = update.effective_chat
     ended = await unsubscribe_chat(context, chat.id) if chat is not None else 0
-    await say(update, context, "Notices stopped for %(n)s reports." if ended else
-              "This chat is not getting any notices.", n=ended)
+    await say(update, context, N_("Notices stopped for %(n)s reports.") if ended else
+              N_("This chat is not getting any notices."), n=ended)
     raise ApplicationHandlerStop
 
 

@@ -23,7 +23,7 @@ from models.reporting.notifications import (
     subscribe_to_replies,
     unsubscribe_from_replies,
 )
-from models.store.i18n import translate
+from models.store.i18n import N_, translate
 from models.store.keys import load_or_create_secret
 from models.store.runtime import Runtime
 
@@ -31,6 +31,10 @@ log = logging.getLogger("clueguard.bot")
 CHANNEL = "telegram"
 KEY_FILE = "telegram-notify.key"
 POLL_SECONDS = 60
+ALREADY = N_("You were already getting notices for this report.")
+SUBSCRIBED = N_("I will tell you here when staff reply. Read replies with /status; send /stopnotices to stop.")
+NOTICE = N_("You have a new reply about your report. Use /status with your receipt code to read it. "
+            "Send /stopnotices to stop these messages.")
 
 
 def _key(rt: Runtime) -> bytes:
@@ -91,9 +95,7 @@ async def send_reply_notices(application: Application) -> int:  # type: ignore[t
             await asyncio.to_thread(end_subscription, rt, notice.subscription_id)
             continue
         try:
-            await application.bot.send_message(chat_id, translate(
-                lang, "You have a new reply about your report. Use /status with your receipt code to read it. "
-                      "Send /stopnotices to stop these messages."))
+            await application.bot.send_message(chat_id, translate(lang, NOTICE))
         except Forbidden:  # the reporter blocked the bot or deleted the chat
             await asyncio.to_thread(end_subscription, rt, notice.subscription_id)
             continue

@@ -21,7 +21,7 @@ from telegram.ext import ApplicationHandlerStop
 import vault
 from bot.cleanup import offer_cleanup
 from bot.common import PENDING_RECEIPT, Context, chat_store
-from bot.notify import subscribe_chat
+from bot.notify import ALREADY, SUBSCRIBED, subscribe_chat
 from models.reporting.intake import Receipt
 from models.store.errors import ClueGuardError
 from models.store.i18n import N_, translate
@@ -96,10 +96,7 @@ async def _after_receipt(context: Context, chat_id: int, pending: dict[str, Any]
                 await context.bot.send_message(chat_id, translate(
                     lang, "Notices are not available for a closed report."))
             else:
-                await context.bot.send_message(chat_id, translate(lang, (
-                    "You were already getting notices for this report." if already else
-                    "I will tell you here when staff reply. Read replies with /status; "
-                    "send /stopnotices to stop.")))
+                await context.bot.send_message(chat_id, translate(lang, ALREADY if already else SUBSCRIBED))
         await offer_cleanup(context, chat_id, [*pending["trail"], receipt_message], lang)
     except TelegramError as exc:  # the receipt itself arrived; these extras are optional
         log.warning("after the receipt: %s", type(exc).__name__)

@@ -62,6 +62,7 @@ from bot.start import telegram_warning
 from models.reporting.categories import CATEGORIES
 from models.reporting.intake import Person, Submission, submit_report
 from models.store.errors import ClueGuardError, InvalidInput, ServiceUnavailable
+from models.store.i18n import N_
 
 (CATEGORY, DESCRIPTION, REPORTED, DETAILS, SHIELDING, PLACE, TIME, FILES, IDENTITY, NAME, PHONE, NOTIFY,
  NOTICE, CONFIRM, REVIEW) = range(15)
@@ -271,8 +272,8 @@ async def phone(update: Update, context: Context) -> int:
             await too_long(update, context)
             return PHONE
         draft(context)["phone"] = text
-    await say(update, context, "Phone number noted." if draft(context).get("phone") else "No phone number.",
-              ReplyKeyboardRemove())
+    await say(update, context, N_("Phone number noted.") if draft(context).get("phone") else
+              N_("No phone number."), ReplyKeyboardRemove())
     return await ask(update, context, NOTIFY)
 
 

@@ -50,10 +50,10 @@ def pending_person(context: Context) -> tuple[str, dict[str, str]]:
 
 async def prompt_details(update: Update, context: Context) -> None:
     key, person = pending_person(context)
-    msgid = ("What are the unit, position and place of %(name)s? Send them in one message, one per line or "
-             "separated by |, in that order; leave out what you do not know. Or press Skip."
+    msgid = (N_("What are the unit, position and place of %(name)s? Send them in one message, one per line or "
+                "separated by |, in that order; leave out what you do not know. Or press Skip.")
              if key == "reported" else
-             "What are the unit and position of %(name)s? One per line or separated by |. Or press Skip.")
+             N_("What are the unit and position of %(name)s? One per line or separated by |. Or press Skip."))
     await say(update, context, msgid, buttons(context, SKIP), name=person.get("name", ""))
 
 

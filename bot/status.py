@@ -35,7 +35,7 @@ from bot.common import (
     wipe,
 )
 from bot.guards import TokenBucket
-from bot.notify import subscribe_chat, unsubscribe_chat
+from bot.notify import ALREADY, SUBSCRIBED, subscribe_chat, unsubscribe_chat
 from models.cases.survey import QUESTION, SATISFACTION, answer_survey
 from models.reporting.intake import STATUS_LABELS, ReporterStatus, reporter_status
 from models.store.errors import ClueGuardError, ReceiptNotFound
@@ -158,13 +158,11 @@ async def shown(update: Update, context: Context) -> int:
         except ClueGuardError:
             await say(update, context, "Notices are not available for a closed report.")
         else:
-            await say(update, context, "You were already getting notices for this report." if already else
-                      "I will tell you here when staff reply. Read replies with /status; send /stopnotices "
-                      "to stop.")
+            await say(update, context, ALREADY if already else SUBSCRIBED)
     elif choice == "stop":
         ended = await unsubscribe_chat(context, chat.id, d.get("report_id", ""))
-        await say(update, context, "Notices stopped." if ended else "This chat was not getting notices for "
-                                                                    "this report.")
+        await say(update, context, N_("Notices stopped.") if ended else
+                  N_("This chat was not getting notices for this report."))
     elif choice.startswith("survey:"):
         try:
             await asyncio.to_thread(answer_survey, runtime(context), d.get("code", ""),
