@@ -23,7 +23,8 @@ def bot_msgids(tmp_path: Path) -> set[str]:
     pot = tmp_path / "bot.pot"
     args = [arg for k in KEYWORDS for arg in ("-k", k)]
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "--no-location",
-                    "--no-default-keywords", *args, "-o", str(pot), *SOURCES], cwd=ROOT, check=True, capture_output=True)
+                    "--no-default-keywords", *args, "-o", str(pot), *SOURCES],
+                   cwd=ROOT, check=True, capture_output=True)
     with pot.open("rb") as fh:
         return {str(m.id) for m in read_po(fh) if m.id}
 
