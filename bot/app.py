@@ -29,6 +29,7 @@ from telegram.warnings import PTBUserWarning
 from bot import reply, report, status
 from bot.cleanup import cleanup_choice
 from bot.common import GLOBAL_COMMAND_PATTERN, TRAIL, Context, chat_store, data_pattern, say
+from bot.followup import followup_conversation
 from bot.guards import TokenBucket, button_guard, edited_message, flood_guard, on_error, quiet_library_loggers
 from bot.notify import POLL_SECONDS, poll_replies, unsubscribe_chat
 from bot.receipt import receipt_guard
@@ -99,9 +100,8 @@ def build_application(rt: Runtime, *, request: BaseRequest | None = None,
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r".*per_message", category=PTBUserWarning)
         app.add_handler(start_conversation(), group=-1)
-        for conversation in (report.report_conversation(), status.status_conversation(),
-                             reply.reply_conversation()):
-            app.add_handler(conversation)
+        app.add_handler(report.report_conversation())
+        app.add_handler(followup_conversation())
     # Same group as the conversations: reached only when none of them took the update.
     app.add_handler(CallbackQueryHandler(cleanup_choice, pattern=data_pattern(r"cleanup:(yes|no)$")))
     app.add_handler(MessageHandler(~filters.Regex(GLOBAL_COMMAND_PATTERN) & ~filters.UpdateType.EDITED, idle))

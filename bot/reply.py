@@ -1,6 +1,6 @@
 """/reply: answer staff or add information and files, through ``models.intake.add_follow_up`` (R5, R6).
 
-See reply.mmd. The receipt code is held in memory until the answer is sent, then wiped.
+See followup.mmd. The receipt code is held in memory until the answer is sent, then wiped.
 """
 
 from __future__ import annotations
@@ -9,16 +9,14 @@ import asyncio
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.common import (
-    CONVERSATION_TIMEOUT,
     END,
     STATE,
     Context,
     answer_button,
     buttons,
-    conversation_edges,
     data_pattern,
     draft,
     error_text,
@@ -35,8 +33,10 @@ from models.reporting.intake import add_follow_up
 from models.store.errors import ClueGuardError, InvalidInput
 from models.store.i18n import N_
 
-RECEIPT, MESSAGE = range(2)
+# Numbered apart from /status's states: both live in one conversation (bot/followup.py).
+RECEIPT, MESSAGE = 10, 11
 SEND = [(N_("Send"), "send")]
+DELETE_CODE = [(N_("Delete my message with the code"), "del")]
 CANCELLED = N_("Cancelled. Nothing was sent and your receipt code was forgotten. Use /reply to start again.")
 
 
@@ -55,7 +55,7 @@ async def resume(update: Update, context: Context) -> None:
         return
     await say(update, context, "Write your answer or add information; you can send several messages and "
                                "files. Press Send when finished.",
-              buttons(context, SEND, [(N_("Delete my message with the code"), "del")]))
+              buttons(context, SEND, DELETE_CODE))
 
 
 async def receipt(update: Update, context: Context) -> int:
@@ -129,18 +129,23 @@ async def unexpected(update: Update, context: Context) -> None:
     await say(update, context, "Send text or files, press a button, or send /cancel.")
 
 
-def reply_conversation() -> ConversationHandler:
-    """The /reply conversation."""
-    on_timeout, fallbacks = conversation_edges(unexpected, CANCELLED)
-    return ConversationHandler(
-        name="reply",
-        entry_points=[CommandHandler("reply", ask_receipt)],
-        states={
-            RECEIPT: [MessageHandler(filters.TEXT & ~filters.COMMAND, receipt)],
-            MESSAGE: [MessageHandler((filters.TEXT & ~filters.COMMAND) | ATTACHMENTS, message),
-                      CallbackQueryHandler(message, pattern=data_pattern(r"(send|del)$"))],
-            ConversationHandler.TIMEOUT: on_timeout,
-        },
-        fallbacks=fallbacks,
-        conversation_timeout=CONVERSATION_TIMEOUT,
-    )
+async def answer_from_status(update: Update, context: Context) -> int:
+    """/reply (or Answer) right after /status: the code was just checked, so go straight to the answer."""
+    d = draft(context)
+    code, code_message = d.get("code"), d.get("code_message")
+    if not code:
+        return await ask_receipt(update, context)
+    wipe(context)
+    draft(context).update(code=code, code_message=code_message)
+    go(context, MESSAGE, "reply")
+    await resume(update, context)
+    return MESSAGE
+
+
+def reply_states() -> dict[object, list[Any]]:
+    """The /reply states, for the follow-up conversation."""
+    return {
+        RECEIPT: [MessageHandler(filters.TEXT & ~filters.COMMAND, receipt)],
+        MESSAGE: [MessageHandler((filters.TEXT & ~filters.COMMAND) | ATTACHMENTS, message),
+                  CallbackQueryHandler(message, pattern=data_pattern(r"(send|del)$"))],
+    }

@@ -13,6 +13,13 @@ from models.store.i18n import N_
 
 DONE = [(N_("Done"), "done")]
 SKIP = [(N_("Skip"), "skip")]
+# Keyboards are module constants: babel does not extract N_() nested in a call inside say().
+IDENTITY_ROWS = ([(N_("Anonymous"), "anon")], [(N_("Confidential (give my name)"), "conf")])
+NOTIFY_ROWS = ([(N_("Yes, notify me"), "notify:yes")], [(N_("No"), "notify:no")])
+NOTICE_ROWS = ([(N_("I have read this and accept"), "accept")], [(N_("Cancel"), "cancel")])
+CONFIRM_ROWS = ([(N_("Submit"), "submit")], [(N_("Remove a part or person"), "review")], [(N_("Cancel"), "cancel")])
+REMOVE_LABELS = (("description", N_("Remove description part %(i)s")),
+                 ("reported", N_("Remove person reported %(i)s")), ("shielding", N_("Remove official %(i)s")))
 TELEGRAM_TEXT_LIMIT = 4000
 PREVIEW_CHARS = 300
 
@@ -78,7 +85,7 @@ async def prompt_files(update: Update, context: Context) -> None:
 async def prompt_identity(update: Update, context: Context) -> None:
     await say(update, context, "Report anonymously, or confidentially with your name? A confidential identity "
                                "is sealed in a vault that only several custodians together can open.",
-              buttons(context, [(N_("Anonymous"), "anon")], [(N_("Confidential (give my name)"), "conf")]))
+              buttons(context, *IDENTITY_ROWS))
 
 
 async def prompt_name(update: Update, context: Context) -> None:
@@ -99,14 +106,14 @@ async def prompt_phone(update: Update, context: Context) -> None:
 async def prompt_notify(update: Update, context: Context) -> None:
     await say(update, context, "Shall I send you a short message here when staff reply? Telegram would then "
                                "learn that a reply exists (never its content).",
-              buttons(context, [(N_("Yes, notify me"), "notify:yes")], [(N_("No"), "notify:no")]))
+              buttons(context, *NOTIFY_ROWS))
 
 
 async def prompt_notice(update: Update, context: Context) -> None:
     await say(update, context, "Your identity and your report are kept confidential, and reporters are "
                                "protected against retaliation. Deliberately fabricating facts to frame "
                                "someone (诬告陷害) is punishable by law.",
-              buttons(context, [(N_("I have read this and accept"), "accept")], [(N_("Cancel"), "cancel")]))
+              buttons(context, *NOTICE_ROWS))
 
 
 def _shown(text: str) -> str:
@@ -139,16 +146,15 @@ async def prompt_confirm(update: Update, context: Context) -> None:
     head = "\n".join(t(context, m, **p) for m, p in summary_lines(d, label))
     body = "\n".join(collected(context))
     note = t(context, "(Long parts are shortened here; the whole text is kept.)")
-    await send_long(update, context, f"{t(context, 'Please check your report:')}\n\n{head}\n\n{body}\n{note}",
-                    buttons(context, [(N_("Submit"), "submit")], [(N_("Remove a part or person"), "review")],
-                            [(N_("Cancel"), "cancel")]))
+    heading = t(context, "Please check your report:")
+    await send_long(update, context, f"{heading}\n\n{head}\n\n{body}\n{note}",
+                    buttons(context, *CONFIRM_ROWS))
 
 
 async def prompt_review(update: Update, context: Context) -> None:
     d = draft(context)
     rows: list[list[tuple[str, str]]] = []
-    for key, msgid in (("description", N_("Remove description part %(i)s")),
-                       ("reported", N_("Remove person reported %(i)s")), ("shielding", N_("Remove official %(i)s"))):
+    for key, msgid in REMOVE_LABELS:
         rows += [[(t(context, msgid, i=i), f"rm:{key}:{i - 1}")] for i in range(1, len(d.get(key, [])) + 1)]
     rows.append([(t(context, "Back to the summary"), "back")])
     await send_long(update, context, "\n".join([t(context, "What should be removed?"), *collected(context)]),

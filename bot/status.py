@@ -1,6 +1,6 @@
 """/status: a receipt code gives the coarse status and the staff's messages (R5, R6, R28).
 
-See status.mmd. The message that carried the code can be deleted with one button; the code is
+See followup.mmd. The message that carried the code can be deleted with one button; the code is
 held in memory only while this conversation lasts (to answer the follow-up survey), then wiped.
 Times are shown in the site's time zone.
 """
@@ -10,20 +10,19 @@ from __future__ import annotations
 import asyncio
 import unicodedata
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.common import (
-    CONVERSATION_TIMEOUT,
     END,
     STATE,
     Context,
     answer_button,
     buttons,
-    conversation_edges,
     data_pattern,
     draft,
     error_text,
@@ -43,6 +42,9 @@ from models.store.i18n import N_, translate
 
 RECEIPT, SHOWN = range(2)
 TELEGRAM_TEXT_LIMIT = 4000
+SHOWN_ROWS = ([(N_("Answer"), "answer")], [(N_("Delete my message with the code"), "del")],
+              [(N_("Notify me of new replies"), "notify")], [(N_("Stop notices for this report"), "stop")],
+              [(N_("Done"), "close")])
 CANCELLED = N_("Cancelled. Your receipt code was forgotten. Use /status to look again.")
 
 
@@ -135,10 +137,8 @@ async def resume(update: Update, context: Context) -> None:
         await say(update, context, "Send your 16-digit receipt code.")
         return
     rows = [[(label, f"survey:{key}")] for key, label in SATISFACTION.items()] if draft(context).get("survey") else []
-    await say(update, context, "To answer, use /reply. What next?", buttons(
-        context, *rows, [(N_("Delete my message with the code"), "del")],
-        [(N_("Notify me of new replies"), "notify")], [(N_("Stop notices for this report"), "stop")],
-        [(N_("Done"), "close")]))
+    await say(update, context, "What next? (To answer staff, press Answer or send /reply.)",
+              buttons(context, *rows, *SHOWN_ROWS))
 
 
 async def shown(update: Update, context: Context) -> int:
@@ -181,17 +181,11 @@ async def unexpected(update: Update, context: Context) -> None:
     await say(update, context, "Send the 16-digit receipt code, press a button, or send /cancel.")
 
 
-def status_conversation() -> ConversationHandler:
-    """The /status conversation."""
-    on_timeout, fallbacks = conversation_edges(unexpected, CANCELLED)
-    return ConversationHandler(
-        name="status",
-        entry_points=[CommandHandler("status", ask_receipt)],
-        states={
-            RECEIPT: [MessageHandler(filters.TEXT & ~filters.COMMAND, receipt)],
-            SHOWN: [CallbackQueryHandler(shown, pattern=data_pattern(r"(del|notify|stop|close|survey:\w+)$"))],
-            ConversationHandler.TIMEOUT: on_timeout,
-        },
-        fallbacks=fallbacks,
-        conversation_timeout=CONVERSATION_TIMEOUT,
-    )
+def status_states(answer: Any) -> dict[object, list[Any]]:
+    """The /status states, for the follow-up conversation; ``answer`` goes on to /reply's answer."""
+    return {
+        RECEIPT: [MessageHandler(filters.TEXT & ~filters.COMMAND, receipt)],
+        SHOWN: [CallbackQueryHandler(answer, pattern=data_pattern(r"answer$")),
+                CommandHandler("reply", answer),
+                CallbackQueryHandler(shown, pattern=data_pattern(r"(del|notify|stop|close|survey:\w+)$"))],
+    }

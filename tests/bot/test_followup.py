@@ -36,7 +36,7 @@ async def test_status_shows_state_and_staff_replies_and_deletes_the_code(chat, s
     code_message_id = chat.message_id
     assert "Received" in answer[0]
     assert "Staff" in answer[1] and "请补充具体时间。" in answer[1]
-    assert chat.button_data() == ["del", "notify", "stop", "close"]
+    assert chat.button_data() == ["answer", "del", "notify", "stop", "close"]
     await chat.press("del")
     assert ("deleteMessage", {"chat_id": chat.chat_id, "message_id": code_message_id}) in chat.rec.calls
     assert "Done" in (await chat.press("close"))[0]
