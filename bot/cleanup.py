@@ -13,10 +13,9 @@ import secrets
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot.common import KEYBOARDS, SLOTS, Context, answer_button, chat_store, say
+from bot.common import CLEANUP, KEYBOARDS, SLOTS, Context, answer_button, chat_store, say
 from models.store.i18n import translate
 
-CLEANUP = "cleanup"
 CHUNK = 100  # deleteMessages takes at most 100 ids
 
 

@@ -43,6 +43,7 @@ KEYBOARDS = "keyboards"  # nonce -> message id of every live keyboard
 SLOTS = "slots"  # slot ("q" the current question, "lang", "cleanup") -> nonce
 TRAIL = "trail"  # message ids of the current /report, both ways, for deleting them afterwards
 PENDING_RECEIPT = "pending_receipt"
+CLEANUP = "cleanup"  # message ids of a submitted report, and the slot of the offer to delete them
 # Commands that work in any state; conversations leave them to their own handlers.
 GLOBAL_COMMANDS = ("help", "language", "start", "stopnotices")
 GLOBAL_COMMAND_PATTERN = r"^/(help|language|start|stopnotices)(@\w+)?(\s|$)"
@@ -169,16 +170,21 @@ def go(context: Context, state: int, conv: str = "report") -> int:
 def wipe(context: Context) -> None:
     """Forget everything the conversation collected (submit, cancel, timeout).
 
-    A receipt not yet delivered is the one thing kept: the report is stored and the reporter
-    must still get its code (bot/receipt.py).
+    Kept: a receipt not yet delivered (the report is stored and the reporter must still get its
+    code, bot/receipt.py) and the offer to delete a submitted report's messages (bot/cleanup.py),
+    message ids only, which stays good while the reporter looks at /status.
     """
     store = chat_store(context)
     if store is None:
         return
-    pending = store.get(PENDING_RECEIPT)
+    kept = {key: store[key] for key in (PENDING_RECEIPT, CLEANUP) if key in store}
+    cleanup_nonce = store.get(SLOTS, {}).get(CLEANUP)
+    cleanup_keyboard = store.get(KEYBOARDS, {}).get(cleanup_nonce) if cleanup_nonce else None
     store.clear()
-    if pending is not None:
-        store[PENDING_RECEIPT] = pending
+    store.update(kept)
+    if cleanup_nonce and cleanup_keyboard is not None:
+        store[KEYBOARDS] = {cleanup_nonce: cleanup_keyboard}
+        store[SLOTS] = {CLEANUP: cleanup_nonce}
 
 
 CANCELLED = N_("Cancelled. Nothing was sent. Use /report to start again.")

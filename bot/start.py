@@ -43,7 +43,7 @@ def telegram_warning(context: Context) -> str:
     cfg = runtime(context).config
     lines = [t(context, "Please note: Telegram itself knows your account and phone number, sees this "
                         "conversation and knows that you talk to this bot. If that worries you, use the web "
-                        "form instead: it is the safer choice.")]
+                        "form instead, in Tor Browser if you can: it is the safer choice.")]
     if cfg.onion_url:
         lines.append(t(context, "In Tor Browser: %(url)s", url=cfg.onion_url))
     if cfg.public_url:
