@@ -2,8 +2,8 @@
 
 Handler groups run in order: -6 flood control, -5 a pending receipt is delivered first, -4 the
 button guard (a tap counts once, on its own question's keyboard), -3 message ids of a /report
-are noted (to delete them afterwards), -2 edited messages, -1 /help, /stopnotices and
-/start//language, 0 the conversations and then what is left (idle chat, the cleanup offer).
+are noted (to delete them afterwards), -2 edited messages, -1 /help, /stopnotices,
+/start//language and the cleanup offer, 0 the conversations and then what is left (idle chat).
 Nothing is persisted: a restart forgets unfinished drafts, which is what R8 wants.
 """
 
@@ -96,14 +96,14 @@ def build_application(rt: Runtime, *, request: BaseRequest | None = None,
     app.add_handler(MessageHandler(filters.UpdateType.EDITED, edited_message), group=-2)
     app.add_handler(CommandHandler("help", show_help), group=-1)
     app.add_handler(CommandHandler("stopnotices", stop_notices), group=-1)
+    # Before the conversations: the offer stays good while a new /report or /status is under way.
+    app.add_handler(CallbackQueryHandler(cleanup_choice, pattern=data_pattern(r"cleanup:(yes|no)$")), group=-1)
     # Keyboards are bound per message by the button guard's nonce; PTB warns about per_message.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r".*per_message", category=PTBUserWarning)
         app.add_handler(start_conversation(), group=-1)
         app.add_handler(report.report_conversation())
         app.add_handler(followup_conversation())
-    # Same group as the conversations: reached only when none of them took the update.
-    app.add_handler(CallbackQueryHandler(cleanup_choice, pattern=data_pattern(r"cleanup:(yes|no)$")))
     app.add_handler(MessageHandler(~filters.Regex(GLOBAL_COMMAND_PATTERN) & ~filters.UpdateType.EDITED, idle))
     app.add_error_handler(on_error)
     if poll_seconds and app.job_queue is not None:

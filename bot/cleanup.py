@@ -12,6 +12,7 @@ import secrets
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot.common import CLEANUP, KEYBOARDS, SLOTS, Context, answer_button, chat_store, say
 from models.store.i18n import translate
@@ -36,7 +37,12 @@ async def offer_cleanup(context: Context, chat_id: int, message_ids: list[int], 
 
 
 async def cleanup_choice(update: Update, context: Context) -> None:
-    """The cleanup offer's buttons: delete the report's messages, or keep them."""
+    """The cleanup offer's buttons: delete the report's messages, or keep them (in any state)."""
+    await _cleanup(update, context)
+    raise ApplicationHandlerStop  # a conversation under way must not see this tap
+
+
+async def _cleanup(update: Update, context: Context) -> None:
     choice = await answer_button(update)
     ids: list[int] = chat_store(context).pop(CLEANUP, [])
     chat = update.effective_chat

@@ -98,3 +98,14 @@ async def test_status_buttons_count_once(chat: Chat, payload: str) -> None:
     button = chat.keyboard(payload)
     await chat.tap(*button)
     assert STALE in (await chat.tap(*button))[0]
+
+
+async def test_another_chats_button_does_nothing_here(chat: Chat) -> None:
+    """The insider's shortcut: replaying one chat's callback data from another chat."""
+    await to_state(chat, 3)
+    done = chat.keyboard("done")
+    victim, before = chat.chat_id, snapshot(chat)
+    chat.chat_id = chat.user["id"] = 7100  # a new account: Chinese, the default
+    assert "已失效" in (await chat.tap(*done))[0]
+    chat.chat_id = chat.user["id"] = victim
+    assert snapshot(chat) == before

@@ -113,3 +113,14 @@ async def test_flood_is_answered_once_saying_what_was_kept(chat: Chat) -> None:
     bucket.at -= 60
     answer = await chat.say("继续。")
     assert f"{40 - len(kept)} of your messages were not read" in answer[0]
+
+
+async def test_the_cleanup_offer_works_during_a_new_report(chat: Chat) -> None:
+    await to_state(chat, 15)
+    await chat.press("submit")
+    offer = chat.keyboard("cleanup:yes")
+    await chat.command("report")
+    await chat.press("cat:usury")
+    answer = await chat.tap(*offer)
+    assert "Deleted" in answer[0]
+    assert chat.draft()["category"] == "usury"  # the new report goes on
