@@ -21,8 +21,8 @@ async def test_language_mid_report_resumes_the_same_question(chat: Chat, steps: 
     before = chat.draft()
     await chat.command("language")
     answer = await chat.press("lang:zh")
-    assert "That is not what I asked for" not in " ".join(answer) and "这不是" not in " ".join(answer)
-    assert question in answer[-1]
+    assert answer[0] == "语言已切换。请回答刚才的问题：" and len(answer) == 2
+    assert question in answer[1]
     assert chat.draft() == before
 
 
