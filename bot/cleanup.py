@@ -9,6 +9,7 @@ them all. The Bot API lets a bot delete both sides of a private chat, up to 48 h
 from __future__ import annotations
 
 import secrets
+import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
@@ -18,9 +19,11 @@ from bot.common import CLEANUP, KEYBOARDS, SLOTS, Context, answer_button, chat_s
 from models.store.i18n import translate
 
 CHUNK = 100  # deleteMessages takes at most 100 ids
+DELETABLE_SECONDS = 48 * 3600  # the Bot API deletes nothing older; deleteMessages skips it silently
 
 
-async def offer_cleanup(context: Context, chat_id: int, message_ids: list[int], lang: str) -> None:
+async def offer_cleanup(context: Context, chat_id: int, message_ids: list[int], lang: str,
+                        since: float | None = None) -> None:
     """Ask whether to delete this report's messages (sent from jobs too, so no Update needed)."""
     nonce = secrets.token_hex(4)
     markup = InlineKeyboardMarkup([
@@ -33,7 +36,8 @@ async def offer_cleanup(context: Context, chat_id: int, message_ids: list[int], 
     store = chat_store(context)
     store.setdefault(KEYBOARDS, {})[nonce] = sent.message_id
     store.setdefault(SLOTS, {})[CLEANUP] = nonce
-    store[CLEANUP] = [*message_ids, sent.message_id]
+    # Ids and when the report began, nothing else: enough to delete, nothing to read.
+    store[CLEANUP] = {"ids": [*message_ids, sent.message_id], "since": since or time.time()}
 
 
 async def cleanup_choice(update: Update, context: Context) -> None:
@@ -44,7 +48,8 @@ async def cleanup_choice(update: Update, context: Context) -> None:
 
 async def _cleanup(update: Update, context: Context) -> None:
     choice = await answer_button(update)
-    ids: list[int] = chat_store(context).pop(CLEANUP, [])
+    offer = chat_store(context).pop(CLEANUP, None) or {"ids": [], "since": time.time()}
+    ids: list[int] = offer["ids"]
     chat = update.effective_chat
     if choice != "cleanup:yes" or chat is None:
         await say(update, context, "Kept. You can delete the chat yourself at any time.")
@@ -55,7 +60,10 @@ async def _cleanup(update: Update, context: Context) -> None:
             await context.bot.delete_messages(chat.id, ids[start:start + CHUNK])
         except TelegramError:
             failed += len(ids[start:start + CHUNK])
-    if failed:
+    if time.time() - offer["since"] > DELETABLE_SECONDS:
+        await say(update, context, "Telegram skips messages older than 48 hours: please check the chat and "
+                                   "delete what is left yourself.")
+    elif failed:
         await say(update, context, "%(n)s messages could not be deleted (older than 48 hours, or already "
                                    "gone); please delete them yourself.", n=failed)
     else:

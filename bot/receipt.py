@@ -41,11 +41,11 @@ def _seconds(exc: RetryAfter) -> float:
 
 
 async def hand_over_receipt(context: Context, chat_id: int, receipt: Receipt, lang: str, notify: bool,
-                            trail: list[int]) -> bool:
+                            trail: list[int], since: float) -> bool:
     """Keep the receipt in memory, then try to deliver it; True once the reporter has it."""
     chat_store(context)[PENDING_RECEIPT] = {
         "registry_no": receipt.registry_no, "code": receipt.code, "report_id": receipt.report_id,
-        "lang": lang, "notify": notify, "trail": trail}
+        "lang": lang, "notify": notify, "trail": trail, "since": since}
     return await deliver_receipt(context, chat_id)
 
 
@@ -97,7 +97,7 @@ async def _after_receipt(context: Context, chat_id: int, pending: dict[str, Any]
                     lang, "Notices are not available for a closed report."))
             else:
                 await context.bot.send_message(chat_id, translate(lang, ALREADY if already else SUBSCRIBED))
-        await offer_cleanup(context, chat_id, [*pending["trail"], receipt_message], lang)
+        await offer_cleanup(context, chat_id, [*pending["trail"], receipt_message], lang, pending["since"])
     except TelegramError as exc:  # the receipt itself arrived; these extras are optional
         log.warning("after the receipt: %s", type(exc).__name__)
 

@@ -9,6 +9,7 @@ handed over by bot/receipt.py, which keeps it in memory until Telegram has taken
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -104,6 +105,7 @@ async def start_report(update: Update, context: Context) -> int:
     wipe(context)
     message = update.effective_message
     chat_store(context)[TRAIL] = [message.message_id] if message is not None else []
+    draft(context)["started"] = time.time()  # how far back the report's messages go (cleanup)
     await say(update, context, "Let us take your report. You can stop at any time with /cancel; "
                                "nothing is sent until you confirm at the end.", ReplyKeyboardRemove())
     # Every way into /report passes here, /start or not: the reporter learns what Telegram sees.
@@ -341,7 +343,8 @@ async def confirm(update: Update, context: Context) -> int:
     lang, wants_notice = locale(context), bool(d.get("notify"))
     wipe(context)
     # From here the report exists: the receipt is kept in memory until Telegram takes it.
-    await hand_over_receipt(context, update.effective_chat.id, receipt, lang, wants_notice, trail)
+    await hand_over_receipt(context, update.effective_chat.id, receipt, lang, wants_notice, trail,
+                            float(d.get("started") or time.time()))
     return END
 
 

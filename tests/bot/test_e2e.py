@@ -6,6 +6,7 @@ process with the public keys only; the staff reply goes through the staff workfl
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -15,8 +16,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import json
 
 import httpx
 import pytest

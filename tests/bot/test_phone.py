@@ -124,3 +124,10 @@ async def test_the_cleanup_offer_works_during_a_new_report(chat: Chat) -> None:
     answer = await chat.tap(*offer)
     assert "Deleted" in answer[0]
     assert chat.draft()["category"] == "usury"  # the new report goes on
+
+
+async def test_a_late_cleanup_says_what_telegram_skips(chat: Chat) -> None:
+    await to_state(chat, 15)
+    await chat.press("submit")
+    chat.app.chat_data[chat.chat_id]["cleanup"]["since"] -= 49 * 3600  # the report began two days ago
+    assert "older than 48 hours" in (await chat.press("cleanup:yes"))[0]
