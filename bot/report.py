@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import ReplyKeyboardRemove, Update
@@ -30,7 +30,6 @@ from bot.common import (
     data_pattern,
     draft,
     error_text,
-    go,
     locale,
     runtime,
     say,
@@ -39,63 +38,39 @@ from bot.common import (
     wipe,
 )
 from bot.files import ATTACHMENTS, has_attachment, take_file
-from bot.people import MAX_FIELD, MAX_PEOPLE, describe, parse_details, parse_person
+from bot.people import MAX_FIELD
 from bot.receipt import hand_over_receipt
-from bot.report_prompts import (
-    DONE,
-    prompt_category,
-    prompt_confirm,
-    prompt_description,
-    prompt_details,
-    prompt_files,
-    prompt_identity,
-    prompt_name,
-    prompt_notice,
-    prompt_notify,
-    prompt_phone,
-    prompt_place,
-    prompt_reported,
-    prompt_review,
-    prompt_shielding,
-    prompt_time,
+from bot.report_people import details, reported, review, shielding
+from bot.report_prompts import DONE
+from bot.report_states import (
+    CATEGORY,
+    CONFIRM,
+    DESCRIPTION,
+    DETAILS,
+    FILES,
+    IDENTITY,
+    NAME,
+    NOTICE,
+    NOTIFY,
+    PHONE,
+    PLACE,
+    PROMPTS,
+    REPORTED,
+    REVIEW,
+    SHIELDING,
+    TIME,
+    ask,
+    resume,
+    short_text,
+    too_long,
 )
 from bot.start import telegram_warning
 from models.reporting.categories import CATEGORIES
 from models.reporting.intake import Person, Submission, submit_report
-from models.store.errors import ClueGuardError, InvalidInput, ServiceUnavailable
+from models.store.errors import ClueGuardError, ServiceUnavailable
 from models.store.i18n import N_
 
-(CATEGORY, DESCRIPTION, REPORTED, DETAILS, SHIELDING, PLACE, TIME, FILES, IDENTITY, NAME, PHONE, NOTIFY,
- NOTICE, CONFIRM, REVIEW) = range(15)
-
-PROMPTS: dict[int, Callable[[Update, Context], Awaitable[None]]] = {
-    CATEGORY: prompt_category, DESCRIPTION: prompt_description, REPORTED: prompt_reported,
-    DETAILS: prompt_details, SHIELDING: prompt_shielding, PLACE: prompt_place, TIME: prompt_time,
-    FILES: prompt_files, IDENTITY: prompt_identity, NAME: prompt_name, PHONE: prompt_phone,
-    NOTIFY: prompt_notify, NOTICE: prompt_notice, CONFIRM: prompt_confirm, REVIEW: prompt_review,
-}
-
-
-async def ask(update: Update, context: Context, state: int) -> int:
-    """Move to a state and ask its question."""
-    go(context, state)
-    await PROMPTS[state](update, context)
-    return state
-
-
-async def resume(update: Update, context: Context) -> None:
-    """Ask the current question again (after /language)."""
-    await PROMPTS[draft(context).get(STATE, CATEGORY)](update, context)
-
-
-def short_text(update: Update) -> str | None:
-    message = update.effective_message
-    return message.text.strip() if message is not None and message.text else None
-
-
-async def too_long(update: Update, context: Context) -> None:
-    await say(update, context, "This is too long (at most %(n)s characters). Nothing was kept; please shorten "
-                               "it and send it again.", n=MAX_FIELD)
+__all__ = ["report_conversation", "resume"]
 
 
 # --- one handler per state -------------------------------------------------------------------
@@ -150,59 +125,6 @@ def add_description(context: Context, text: str) -> bool:
         return False
     parts.append(text)
     return True
-
-
-async def _people(update: Update, context: Context, key: str, state: int, next_state: int) -> int:
-    if await answer_button(update) in {"done", "skip"}:
-        return await ask(update, context, next_state)
-    d = draft(context)
-    people: list[dict[str, str]] = d.setdefault(key, [])
-    if len(people) >= MAX_PEOPLE:
-        await say(update, context, "At most %(n)s people can be listed; this one was not added. Press Done.",
-                  buttons(context, DONE), n=MAX_PEOPLE)
-        return state
-    try:
-        person = parse_person(short_text(update) or "", key)
-    except InvalidInput as err:
-        await say_text(update, context, error_text(context, err), buttons(context, DONE))
-        return state
-    people.append(person)
-    if len(person) == 1:  # a name only: ask for the rest rather than guess it from commas
-        d["pending"] = key
-        return await ask(update, context, DETAILS)
-    return await _added(update, context, key, person, state)
-
-
-async def _added(update: Update, context: Context, key: str, person: dict[str, str], state: int) -> int:
-    await say(update, context, "Added: %(who)s. Send another, or press Done.", buttons(context, DONE),
-              who=describe(person, key))
-    return go(context, state)
-
-
-async def reported(update: Update, context: Context) -> int:
-    """REPORTED: people or organisations reported (optional, several)."""
-    return await _people(update, context, "reported", REPORTED, SHIELDING)
-
-
-async def shielding(update: Update, context: Context) -> int:
-    """SHIELDING: officials suspected of shielding them (optional, several)."""
-    return await _people(update, context, "shielding", SHIELDING, PLACE)
-
-
-async def details(update: Update, context: Context) -> int:
-    """DETAILS: unit, position (and place) of the person just named, or Skip."""
-    d = draft(context)
-    key = d.get("pending", "reported")
-    people: list[dict[str, str]] = d.get(key) or [{}]
-    back = REPORTED if key == "reported" else SHIELDING
-    if await answer_button(update) != "skip":
-        try:
-            people[-1] = parse_details(short_text(update) or "", key, people[-1])
-        except InvalidInput as err:
-            await say_text(update, context, error_text(context, err))
-            return await ask(update, context, DETAILS)
-    d.pop("pending", None)
-    return await _added(update, context, key, people[-1], back)
 
 
 async def _one_line(update: Update, context: Context, key: str, state: int, next_state: int) -> int:
@@ -346,24 +268,6 @@ async def confirm(update: Update, context: Context) -> int:
     await hand_over_receipt(context, update.effective_chat.id, receipt, lang, wants_notice, trail,
                             float(d.get("started") or time.time()))
     return END
-
-
-async def review(update: Update, context: Context) -> int:
-    """REVIEW: remove one description part or person, or go back to the summary."""
-    choice = await answer_button(update) or ""
-    d = draft(context)
-    if choice.startswith("rm:"):
-        _rm, key, index = choice.split(":")
-        items: list[Any] = d.get(key, [])
-        if key in {"description", "reported", "shielding"} and index.isdigit() and int(index) < len(items):
-            items.pop(int(index))
-            await say(update, context, "Removed.")
-        return await ask(update, context, REVIEW)
-    if not d.get("description"):
-        d["back_to_confirm"] = True
-        await say(update, context, "The description is empty now.")
-        return await ask(update, context, DESCRIPTION)
-    return await ask(update, context, CONFIRM)
 
 
 # --- unexpected input --------------------------------------------------------------------------
