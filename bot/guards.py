@@ -17,6 +17,8 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.common import (
+    CONV,
+    DRAFT,
     KEYBOARDS,
     PENDING_RECEIPT,
     SLOTS,
@@ -27,6 +29,7 @@ from bot.common import (
     say_text,
     t,
 )
+from bot.start import RESUME
 
 log = logging.getLogger("clueguard.bot")
 # These libraries log request parameters and whole updates (text, user ids, names) at DEBUG.
@@ -159,5 +162,9 @@ async def on_error(update: object, context: Context) -> None:
              "Something went wrong. Please try the last step again, or use /cancel.")
     try:
         await say(update, context, msgid)
+        # The tap that failed used up its keyboard: ask the same question again, with fresh buttons.
+        resume = RESUME.get(store.get(DRAFT, {}).get(CONV, ""))
+        if resume is not None and not store.get(PENDING_RECEIPT):
+            await resume(update, context)
     except Exception:  # the reporter may be unreachable; the failure is logged above
         log.warning("could not tell the reporter about an error (update %s)", update_id)
