@@ -2,7 +2,9 @@
 
 A front end that can reach a reporter (the Telegram bot) stores an address sealed with a key only
 it holds; the case store alone reveals nothing about who is subscribed. No staff page reads this
-table. A subscription ends when its case closes (or is merged, not accepted, destroyed).
+table. A subscription ends when its case closes (or is merged, not accepted, destroyed), or when
+the reporter asks (``unsubscribe_from_replies``). One address gets one subscription per report:
+the front end, which alone can open the sealed addresses, says which stored one is the same.
 """
 
 from __future__ import annotations
