@@ -79,6 +79,8 @@ async def test_canary_identity_in_zero_bytes_of_case_store_logs_and_persistence(
                                                                                  backend, caplog) -> None:
     caplog.set_level("DEBUG")
     answer = await confidential_report(await canary_chat(chat), notify=True)
+    # What the bot keeps in memory after submitting (receipt hand-over, cleanup ids) holds no identity.
+    assert not [n for n in (CANARY, CANARY_PHONE) if n in repr(chat.app.chat_data[CANARY_ID])]
     code = "".join(ch for ch in answer[0].split("Receipt code:")[1].split("\n")[0] if ch.isdigit())
     await chat.command("status")
     await chat.say(code)
