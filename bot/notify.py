@@ -21,8 +21,9 @@ from models.reporting.notifications import (
     end_subscription,
     mark_reply_notified,
     subscribe_to_replies,
+    unsubscribe_from_replies,
 )
-from models.store.i18n import translate
+from models.store.i18n import N_, translate
 from models.store.keys import load_or_create_secret
 from models.store.runtime import Runtime
 
@@ -30,6 +31,10 @@ log = logging.getLogger("clueguard.bot")
 CHANNEL = "telegram"
 KEY_FILE = "telegram-notify.key"
 POLL_SECONDS = 60
+ALREADY = N_("You were already getting notices for this report.")
+SUBSCRIBED = N_("I will tell you here when staff reply. Read replies with /status; send /stopnotices to stop.")
+NOTICE = N_("You have a new reply about your report. Use /status with your receipt code to read it. "
+            "Send /stopnotices to stop these messages.")
 
 
 def _key(rt: Runtime) -> bytes:
@@ -47,11 +52,34 @@ def open_chat(rt: Runtime, report_id: str, sealed: bytes) -> tuple[int, str]:
     return int(body["chat"]), str(body["lang"])
 
 
-async def subscribe_chat(context: Context, report_id: str, chat_id: int) -> None:
-    """Store the sealed chat id so the reporter hears when staff reply."""
+def _is_chat(rt: Runtime, report_id: str, sealed: bytes, chat_id: int) -> bool:
+    try:
+        return open_chat(rt, report_id, sealed)[0] == chat_id
+    except (vault.VaultError, ValueError, KeyError):  # sealed with an older key: not ours to judge
+        return False
+
+
+async def subscribe_chat(context: Context, report_id: str, chat_id: int, lang: str | None = None) -> bool:
+    """Store the sealed chat id so the reporter hears when staff reply; True if it already was."""
     rt = runtime(context)
-    sealed = seal_chat(rt, report_id, chat_id, locale(context))
-    await asyncio.to_thread(subscribe_to_replies, rt, report_id, CHANNEL, sealed)
+    sealed = seal_chat(rt, report_id, chat_id, lang or locale(context))
+    stored: list[str] = []
+
+    def same(existing: bytes) -> bool:
+        found = _is_chat(rt, report_id, existing, chat_id)
+        if found:
+            stored.append("yes")
+        return found
+
+    await asyncio.to_thread(subscribe_to_replies, rt, report_id, CHANNEL, sealed, same)
+    return bool(stored)
+
+
+async def unsubscribe_chat(context: Context, chat_id: int, report_id: str | None = None) -> int:
+    """End this chat's notices (for one report, or all of them); returns how many ended."""
+    rt = runtime(context)
+    return await asyncio.to_thread(unsubscribe_from_replies, rt, CHANNEL,
+                                   lambda rid, sealed: _is_chat(rt, rid, sealed, chat_id), report_id)
 
 
 async def send_reply_notices(application: Application) -> int:  # type: ignore[type-arg]
@@ -67,8 +95,7 @@ async def send_reply_notices(application: Application) -> int:  # type: ignore[t
             await asyncio.to_thread(end_subscription, rt, notice.subscription_id)
             continue
         try:
-            await application.bot.send_message(chat_id, translate(
-                lang, "You have a new reply about your report. Use /status with your receipt code to read it."))
+            await application.bot.send_message(chat_id, translate(lang, NOTICE))
         except Forbidden:  # the reporter blocked the bot or deleted the chat
             await asyncio.to_thread(end_subscription, rt, notice.subscription_id)
             continue

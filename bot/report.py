@@ -1,97 +1,90 @@
-"""/report: a clue step by step, mostly buttons, then ``models.intake.submit_report`` (R2–R5, R7).
+"""/report: a clue step by step, mostly buttons, then ``models.reporting.intake.submit_report`` (R2–R5, R7).
 
 See report.mmd for the state diagram. The draft lives in chat_data (memory only) and is wiped on
 submit, cancel and timeout. Telegram's user id, username and names are read only at submission
-and only for a confidential report, and then go nowhere but into the vault (R8).
+and only for a confidential report, and then go nowhere but into the vault (R8). The receipt is
+handed over by bot/receipt.py, which keeps it in memory until Telegram has taken it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
-from collections.abc import Awaitable, Callable, Coroutine
+import time
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
-import vault
 from bot.common import (
     CONVERSATION_TIMEOUT,
     END,
     STATE,
+    TRAIL,
     Context,
     answer_button,
     buttons,
     cancel,
+    chat_store,
     conversation_edges,
+    data_pattern,
     draft,
     error_text,
-    go,
+    locale,
     runtime,
     say,
     say_text,
     t,
     wipe,
 )
-from bot.files import ATTACHMENTS, fetch_upload, has_attachment
-from bot.notify import subscribe_chat
-from bot.report_prompts import (
-    DONE,
-    prompt_category,
-    prompt_confirm,
-    prompt_description,
-    prompt_files,
-    prompt_identity,
-    prompt_name,
-    prompt_notice,
-    prompt_notify,
-    prompt_phone,
-    prompt_place,
-    prompt_reported,
-    prompt_shielding,
-    prompt_time,
+from bot.files import ATTACHMENTS, has_attachment, take_file
+from bot.people import MAX_FIELD
+from bot.receipt import hand_over_receipt
+from bot.report_people import details, reported, review, shielding
+from bot.report_prompts import DONE
+from bot.report_states import (
+    CATEGORY,
+    CONFIRM,
+    DESCRIPTION,
+    DETAILS,
+    FILES,
+    IDENTITY,
+    NAME,
+    NOTICE,
+    NOTIFY,
+    PHONE,
+    PLACE,
+    PROMPTS,
+    REPORTED,
+    REVIEW,
+    SHIELDING,
+    TIME,
+    ask,
+    resume,
+    short_text,
+    too_long,
 )
+from bot.start import telegram_warning
 from models.reporting.categories import CATEGORIES
-from models.reporting.intake import MAX_FIELD, MAX_PEOPLE, Person, Submission, submit_report
-from models.store.errors import ClueGuardError, InvalidInput, ServiceUnavailable
+from models.reporting.intake import Person, Submission, submit_report
+from models.store.errors import ClueGuardError, ServiceUnavailable
+from models.store.i18n import N_
 
-(CATEGORY, DESCRIPTION, REPORTED, SHIELDING, PLACE, TIME, FILES, IDENTITY, NAME, PHONE, NOTIFY, NOTICE,
- CONFIRM) = range(13)
-
-PERSON_SPLIT = re.compile(r"[\n,，;；、]+")
-
-
-PROMPTS: dict[int, Callable[[Update, Context], Awaitable[None]]] = {
-    CATEGORY: prompt_category, DESCRIPTION: prompt_description, REPORTED: prompt_reported,
-    SHIELDING: prompt_shielding, PLACE: prompt_place, TIME: prompt_time, FILES: prompt_files,
-    IDENTITY: prompt_identity, NAME: prompt_name, PHONE: prompt_phone, NOTIFY: prompt_notify,
-    NOTICE: prompt_notice, CONFIRM: prompt_confirm,
-}
-
-
-async def ask(update: Update, context: Context, state: int) -> int:
-    """Move to a state and ask its question."""
-    await PROMPTS[state](update, context)
-    return go(context, state)
-
-
-def short_text(update: Update) -> str | None:
-    message = update.effective_message
-    return message.text.strip() if message is not None and message.text else None
-
-
-async def too_long(update: Update, context: Context) -> None:
-    await say(update, context, "This is too long (at most %(n)s characters). Please shorten it.", n=MAX_FIELD)
+__all__ = ["report_conversation", "resume"]
 
 
 # --- one handler per state -------------------------------------------------------------------
 
 async def start_report(update: Update, context: Context) -> int:
-    """/report: start a fresh draft and ask for the category."""
+    """/report: start a fresh draft, say what Telegram sees, and ask for the category."""
     wipe(context)
+    message = update.effective_message
+    chat_store(context)[TRAIL] = [message.message_id] if message is not None else []
+    draft(context)["started"] = time.time()  # how far back the report's messages go (cleanup)
     await say(update, context, "Let us take your report. You can stop at any time with /cancel; "
                                "nothing is sent until you confirm at the end.", ReplyKeyboardRemove())
+    # Every way into /report passes here, /start or not: the reporter learns what Telegram sees.
+    await say_text(update, context, telegram_warning(context))
     return await ask(update, context, CATEGORY)
 
 
@@ -112,52 +105,26 @@ async def description(update: Update, context: Context) -> int:
         if not parts:
             await say(update, context, "Describe what happened.")
             return await ask(update, context, DESCRIPTION)
-        return await ask(update, context, REPORTED)
+        return await ask(update, context, CONFIRM if d.pop("back_to_confirm", False) else REPORTED)
     text = short_text(update) or ""
-    limit = runtime(context).config.max_text_chars
-    if sum(len(p) + 2 for p in parts) + len(text) > limit:
+    if not add_description(context, text):
         await say(update, context, "The description is too long: at most %(n)s characters in all. This message "
                                    "was not added; press Done or send a shorter one.", buttons(context, DONE),
-                  n=limit)
+                  n=runtime(context).config.max_text_chars)
         return DESCRIPTION
-    parts.append(text)
     if update.effective_message and update.effective_message.forward_origin is not None:
         await say(update, context, "A forwarded message: I kept its text only, not who it came from.")
     await say(update, context, "Added. Send more, or press Done.", buttons(context, DONE))
     return DESCRIPTION
 
 
-def parse_person(text: str) -> Person:
-    parts = [p.strip()[:MAX_FIELD] for p in PERSON_SPLIT.split(text) if p.strip()]
-    name, unit, position = (parts + ["", "", ""])[:3]
-    return Person(name, unit, position, "，".join(parts[3:])[:MAX_FIELD])
-
-
-async def _people(update: Update, context: Context, key: str, state: int, next_state: int) -> int:
-    data = await answer_button(update)
-    if data in {"done", "skip"}:
-        return await ask(update, context, next_state)
-    people: list[dict[str, str]] = draft(context).setdefault(key, [])
-    text = short_text(update) or ""
-    if len(text) > 4 * MAX_FIELD:
-        await too_long(update, context)
-        return state
-    if len(people) >= MAX_PEOPLE:
-        await say(update, context, "Too many people listed.")
-        return await ask(update, context, next_state)
-    people.append(parse_person(text).as_dict())
-    await say(update, context, "Added. Send another, or press Done.", buttons(context, DONE))
-    return state
-
-
-async def reported(update: Update, context: Context) -> int:
-    """REPORTED: people or organisations reported (optional, several)."""
-    return await _people(update, context, "reported", REPORTED, SHIELDING)
-
-
-async def shielding(update: Update, context: Context) -> int:
-    """SHIELDING: officials suspected of shielding them (optional, several)."""
-    return await _people(update, context, "shielding", SHIELDING, PLACE)
+def add_description(context: Context, text: str) -> bool:
+    """Append a part if the whole description stays within the limit (False: nothing added)."""
+    parts: list[str] = draft(context).setdefault("description", [])
+    if sum(len(p) + 2 for p in parts) + len(text) > runtime(context).config.max_text_chars:
+        return False
+    parts.append(text)
+    return True
 
 
 async def _one_line(update: Update, context: Context, key: str, state: int, next_state: int) -> int:
@@ -184,22 +151,14 @@ async def files(update: Update, context: Context) -> int:
     """FILES: evidence files within the web form's limits, then Done or Skip."""
     if await answer_button(update) in {"done", "skip"}:
         return await ask(update, context, IDENTITY)
-    cfg = runtime(context).config
-    stored: list[Any] = draft(context).setdefault("files", [])
-    message = update.effective_message
-    if message is None or not has_attachment(message):
+    if not has_attachment(update.effective_message):
         return await ask(update, context, FILES)
-    if len(stored) >= cfg.max_files:
-        await say(update, context, "At most %(n)s files per submission.", buttons(context, DONE), n=cfg.max_files)
-        return FILES
-    try:
-        stored.append(await fetch_upload(message, cfg))
-    except InvalidInput as err:
-        await say_text(update, context, error_text(context, err) + "\n" + t(context, "This file was not added."),
-                       buttons(context, DONE))
-        return FILES
-    await say(update, context, "File received (%(n)s of at most %(max)s). Send more, or press Done.",
-              buttons(context, DONE), n=len(stored), max=cfg.max_files)
+    if await take_file(update, context, add_description):
+        cfg = runtime(context).config
+        await say(update, context, "File received (%(n)s of at most %(max)s). Send more, or press Done.",
+                  buttons(context, DONE), n=len(draft(context)["files"]), max=cfg.max_files)
+    else:
+        await say(update, context, "Send another file, or press Done.", buttons(context, DONE))
     return FILES
 
 
@@ -237,7 +196,8 @@ async def phone(update: Update, context: Context) -> int:
             await too_long(update, context)
             return PHONE
         draft(context)["phone"] = text
-    await say(update, context, "Thank you.", ReplyKeyboardRemove())
+    await say(update, context, N_("Phone number noted.") if draft(context).get("phone") else
+              N_("No phone number."), ReplyKeyboardRemove())
     return await ask(update, context, NOTIFY)
 
 
@@ -284,36 +244,29 @@ def build_submission(d: dict[str, Any], update: Update) -> Submission:
 
 
 async def confirm(update: Update, context: Context) -> int:
-    """CONFIRM: submit through the intake workflow, then show the registry number and receipt."""
+    """CONFIRM: submit through the intake workflow, then hand the registry number and receipt over."""
     choice = await answer_button(update)
     if choice == "cancel":
         return await cancel(update, context)
-    if choice != "submit":
+    if choice == "review":
+        return await ask(update, context, REVIEW)
+    if choice != "submit" or update.effective_chat is None:
         return await ask(update, context, CONFIRM)
     d = draft(context)
-    rt = runtime(context)
     try:
-        receipt = await asyncio.to_thread(submit_report, rt, build_submission(d, update))
+        receipt = await asyncio.to_thread(submit_report, runtime(context), build_submission(d, update))
     except ServiceUnavailable as err:
         await say_text(update, context, error_text(context, err))
         return await ask(update, context, IDENTITY)
     except ClueGuardError as err:
         await say_text(update, context, error_text(context, err))
         return await ask(update, context, CONFIRM)
-    wants_notice = bool(d.get("notify"))
+    trail = list(chat_store(context).get(TRAIL, []))
+    lang, wants_notice = locale(context), bool(d.get("notify"))
     wipe(context)
-    await say(update, context, "Your report has been registered.\nRegistry number: %(registry_no)s\n"
-                               "Receipt code: %(code)s\n\nWrite the receipt code down and keep it safe: with it "
-                               "you can see the status, read replies (/status) and answer (/reply). It is shown "
-                               "only this once. You may delete this chat afterwards.",
-              registry_no=receipt.registry_no, code=vault.format_receipt(receipt.code))
-    if wants_notice and update.effective_chat is not None:
-        try:
-            await subscribe_chat(context, receipt.report_id, update.effective_chat.id)
-        except ClueGuardError:  # the report is stored; only the optional notice failed
-            await say(update, context, "Notices are not available for a closed report.")
-            return END
-        await say(update, context, "I will tell you here when staff reply. Read replies with /status.")
+    # From here the report exists: the receipt is kept in memory until Telegram takes it.
+    await hand_over_receipt(context, update.effective_chat.id, receipt, lang, wants_notice, trail,
+                            float(d.get("started") or time.time()))
     return END
 
 
@@ -321,15 +274,19 @@ async def confirm(update: Update, context: Context) -> int:
 
 async def unexpected(update: Update, context: Context) -> int | None:
     """Anything a state does not take: say what is wrong and ask the state's question again."""
-    await answer_button(update)
     message = update.effective_message
     state = draft(context).get(STATE, CATEGORY)
     if message is not None and message.sticker is not None:
         await say(update, context, "Stickers cannot be used here.")
     elif message is not None and message.text and message.text.startswith("/"):
         await say(update, context, "You are in the middle of a report. Finish it, or send /cancel to stop.")
-    elif has_attachment(message):
-        await say(update, context, "Files can be sent at the evidence step; I will ask for them.")
+    elif has_attachment(message) and update.callback_query is None:
+        # A file sent before the evidence step is kept for it, not thrown away.
+        if await take_file(update, context, add_description):
+            await say(update, context, "File kept for the evidence step (%(n)s so far).",
+                      n=len(draft(context)["files"]))
+    elif update.callback_query is not None:
+        await say(update, context, "That button does not answer this question.")
     else:
         await say(update, context, "That is not what I asked for.")
     await PROMPTS[state](update, context)
@@ -347,26 +304,28 @@ def report_conversation() -> ConversationHandler:
         if message_filter is not None:
             handlers.append(MessageHandler(message_filter, callback))
         if pattern is not None:
-            handlers.append(CallbackQueryHandler(callback, pattern=pattern))
+            handlers.append(CallbackQueryHandler(callback, pattern=data_pattern(pattern)))
         return handlers
 
     return ConversationHandler(
         name="report",
         entry_points=[CommandHandler("report", start_report)],
         states={
-            CATEGORY: step(category, r"^cat:", None),
-            DESCRIPTION: step(description, r"^done$"),
-            REPORTED: step(reported, r"^(done|skip)$"),
-            SHIELDING: step(shielding, r"^(done|skip)$"),
-            PLACE: step(place, r"^skip$"),
-            TIME: step(when, r"^skip$"),
-            FILES: step(files, r"^(done|skip)$", ATTACHMENTS),
-            IDENTITY: step(identity, r"^(anon|conf)$", None),
-            NAME: step(name, r"^skip$"),
+            CATEGORY: step(category, r"cat:", None),
+            DESCRIPTION: step(description, r"done$"),
+            REPORTED: step(reported, r"(done|skip)$"),
+            DETAILS: step(details, r"skip$"),
+            SHIELDING: step(shielding, r"(done|skip)$"),
+            PLACE: step(place, r"skip$"),
+            TIME: step(when, r"skip$"),
+            FILES: step(files, r"(done|skip)$", ATTACHMENTS),
+            IDENTITY: step(identity, r"(anon|conf)$", None),
+            NAME: step(name, r"skip$"),
             PHONE: step(phone, None, text | filters.CONTACT),
-            NOTIFY: step(notify, r"^notify:", None),
-            NOTICE: step(notice, r"^(accept|cancel)$", None),
-            CONFIRM: step(confirm, r"^(submit|cancel)$", None),
+            NOTIFY: step(notify, r"notify:", None),
+            NOTICE: step(notice, r"(accept|cancel)$", None),
+            CONFIRM: step(confirm, r"(submit|review|cancel)$", None),
+            REVIEW: step(review, r"(rm:\w+:\d+|back)$", None),
             ConversationHandler.TIMEOUT: on_timeout,
         },
         fallbacks=fallbacks,

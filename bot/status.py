@@ -1,25 +1,32 @@
-"""/status: a receipt code gives the coarse status and the staff's messages (R5, R6).
+"""/status: a receipt code gives the coarse status and the staff's messages (R5, R6, R28).
 
-See status.mmd. The message that carried the code can be deleted with one button; the code is
-held in memory only while it is checked.
+See followup.mmd. The message that carried the code can be deleted with one button; the code is
+held in memory only while this conversation lasts (to answer the follow-up survey), then wiped.
+Times are shown in the site's time zone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import unicodedata
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.common import (
-    CONVERSATION_TIMEOUT,
     END,
+    STATE,
     Context,
     answer_button,
     buttons,
-    conversation_edges,
+    data_pattern,
     draft,
+    error_text,
+    go,
     runtime,
     say,
     say_text,
@@ -27,18 +34,30 @@ from bot.common import (
     wipe,
 )
 from bot.guards import TokenBucket
-from bot.notify import subscribe_chat
+from bot.notify import ALREADY, SUBSCRIBED, subscribe_chat, unsubscribe_chat
+from models.cases.survey import QUESTION, SATISFACTION, answer_survey
 from models.reporting.intake import STATUS_LABELS, ReporterStatus, reporter_status
 from models.store.errors import ClueGuardError, ReceiptNotFound
+from models.store.i18n import N_, translate
 
 RECEIPT, SHOWN = range(2)
 TELEGRAM_TEXT_LIMIT = 4000
+SHOWN_ROWS = ([(N_("Answer"), "answer")], [(N_("Delete my message with the code"), "del")],
+              [(N_("Notify me of new replies"), "notify")], [(N_("Stop notices for this report"), "stop")],
+              [(N_("Done"), "close")])
+CANCELLED = N_("Cancelled. Your receipt code was forgotten. Use /status to look again.")
+
+
+def receipt_digits(text: str) -> str:
+    """Full-width digits (a Chinese input method's default) read as ASCII; intake does the rest."""
+    return unicodedata.normalize("NFKC", text)
 
 
 async def ask_receipt(update: Update, context: Context) -> int:
     """Entry: ask for the 16-digit receipt code."""
     wipe(context)
-    await say(update, context, "Send your 16-digit receipt code.")
+    go(context, RECEIPT, "status")
+    await resume(update, context)
     return RECEIPT
 
 
@@ -53,10 +72,16 @@ async def check_receipt(update: Update, context: Context) -> ReporterStatus | No
         return None
     draft(context)["code_message"] = message.message_id
     try:
-        return await asyncio.to_thread(reporter_status, runtime(context), message.text)
+        return await asyncio.to_thread(reporter_status, runtime(context), receipt_digits(message.text))
     except ReceiptNotFound as err:
         await say(update, context, err.message)
         return None
+
+
+def local_time(context: Context, at: datetime) -> datetime:
+    """A stored time (UTC; naive from SQLite) in the site's time zone."""
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(runtime(context).config.timezone))
 
 
 def status_texts(context: Context, status: ReporterStatus) -> list[str]:
@@ -67,9 +92,15 @@ def status_texts(context: Context, status: ReporterStatus) -> list[str]:
         lines.append(t(context, "No messages yet."))
     for msg in status.messages:
         who = t(context, "Staff") if msg.sender == "staff" else t(context, "You")
-        lines.append(f"{who} ({msg.at:%Y-%m-%d %H:%M}):\n{msg.text}")
+        lines.append(f"{who} ({local_time(context, msg.at):%Y-%m-%d %H:%M}):\n{msg.text}")
     return [chunk for line in lines
             for chunk in (line[i:i + TELEGRAM_TEXT_LIMIT] for i in range(0, len(line), TELEGRAM_TEXT_LIMIT))]
+
+
+def survey_asked(status: ReporterStatus) -> bool:
+    """Whether the follow-up survey's question is among the staff messages (answer_survey decides)."""
+    asked = {translate(lang, QUESTION, registry_no=status.registry_no) for lang in ("zh", "en")}
+    return any(m.sender == "staff" and m.text in asked for m in status.messages)
 
 
 async def delete_code_message(update: Update, context: Context) -> None:
@@ -92,49 +123,69 @@ async def receipt(update: Update, context: Context) -> int:
         return RECEIPT
     for text in status_texts(context, status):
         await say_text(update, context, text)
-    draft(context)["report_id"] = status.report_id
-    await say(update, context, "To answer, use /reply. What next?", buttons(
-        context, [("Delete my message with the code", "del")], [("Notify me of new replies", "notify")],
-        [("Done", "close")]))
+    d = draft(context)
+    d.update(report_id=status.report_id, survey=survey_asked(status),
+             code=receipt_digits(update.effective_message.text or "") if update.effective_message else "")
+    go(context, SHOWN, "status")
+    await resume(update, context)
     return SHOWN
 
 
+async def resume(update: Update, context: Context) -> None:
+    """Ask this conversation's current question (again)."""
+    if draft(context).get(STATE) != SHOWN:
+        await say(update, context, "Send your 16-digit receipt code.")
+        return
+    rows = [[(label, f"survey:{key}")] for key, label in SATISFACTION.items()] if draft(context).get("survey") else []
+    await say(update, context, "What next? (To answer staff, press Answer or send /reply.)",
+              buttons(context, *rows, *SHOWN_ROWS))
+
+
 async def shown(update: Update, context: Context) -> int:
-    """SHOWN: delete the code message, subscribe to notices, or finish."""
-    choice = await answer_button(update)
+    """SHOWN: delete the code message, subscribe to or stop notices, answer the survey, or finish."""
+    choice = await answer_button(update) or ""
+    chat = update.effective_chat
+    d = draft(context)
+    if choice == "close" or chat is None:
+        wipe(context)
+        await say(update, context, "Done. Use /status again at any time.")
+        return END
     if choice == "del":
         await delete_code_message(update, context)
-        return SHOWN
-    if choice == "notify" and update.effective_chat is not None:
+    elif choice == "notify":
         try:
-            await subscribe_chat(context, draft(context).get("report_id", ""), update.effective_chat.id)
+            already = await subscribe_chat(context, d.get("report_id", ""), chat.id)
         except ClueGuardError:
             await say(update, context, "Notices are not available for a closed report.")
-            return SHOWN
-        await say(update, context, "I will tell you here when staff reply. Read replies with /status.")
-        return SHOWN
-    wipe(context)
-    await say(update, context, "Done. Use /status again at any time.")
-    return END
+        else:
+            await say(update, context, ALREADY if already else SUBSCRIBED)
+    elif choice == "stop":
+        ended = await unsubscribe_chat(context, chat.id, d.get("report_id", ""))
+        await say(update, context, N_("Notices stopped.") if ended else
+                  N_("This chat was not getting notices for this report."))
+    elif choice.startswith("survey:"):
+        try:
+            await asyncio.to_thread(answer_survey, runtime(context), d.get("code", ""),
+                                    choice.removeprefix("survey:"))
+        except ClueGuardError as err:
+            await say_text(update, context, error_text(context, err))
+        else:
+            d["survey"] = False
+            await say(update, context, "Thank you for your answer. To add words, use /reply.")
+    await resume(update, context)
+    return SHOWN
 
 
 async def unexpected(update: Update, context: Context) -> None:
     """Anything else: say what this step expects."""
-    await answer_button(update)
     await say(update, context, "Send the 16-digit receipt code, press a button, or send /cancel.")
 
 
-def status_conversation() -> ConversationHandler:
-    """The /status conversation."""
-    on_timeout, fallbacks = conversation_edges(unexpected)
-    return ConversationHandler(
-        name="status",
-        entry_points=[CommandHandler("status", ask_receipt)],
-        states={
-            RECEIPT: [MessageHandler(filters.TEXT & ~filters.COMMAND, receipt)],
-            SHOWN: [CallbackQueryHandler(shown, pattern=r"^(del|notify|close)$")],
-            ConversationHandler.TIMEOUT: on_timeout,
-        },
-        fallbacks=fallbacks,
-        conversation_timeout=CONVERSATION_TIMEOUT,
-    )
+def status_states(answer: Any) -> dict[object, list[Any]]:
+    """The /status states, for the follow-up conversation; ``answer`` goes on to /reply's answer."""
+    return {
+        RECEIPT: [MessageHandler(filters.TEXT & ~filters.COMMAND, receipt)],
+        SHOWN: [CallbackQueryHandler(answer, pattern=data_pattern(r"answer$")),
+                CommandHandler("reply", answer),
+                CallbackQueryHandler(shown, pattern=data_pattern(r"(del|notify|stop|close|survey:\w+)$"))],
+    }

@@ -2,12 +2,15 @@
 
 A front end that can reach a reporter (the Telegram bot) stores an address sealed with a key only
 it holds; the case store alone reveals nothing about who is subscribed. No staff page reads this
-table. A subscription ends when its case closes (or is merged, not accepted, destroyed).
+table. A subscription ends when its case closes (or is merged, not accepted, destroyed), or when
+the reporter asks (``unsubscribe_from_replies``). One address gets one subscription per report:
+the front end, which alone can open the sealed addresses, says which stored one is the same.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,12 +59,27 @@ def _staff_count(session: Session, report_ids: list[str]) -> dict[str, int]:
     return {report_id: count for report_id, count in rows}
 
 
-def subscribe_to_replies(rt: Runtime, report_id: str, channel: str, sealed_address: bytes) -> str:
-    """Ask to be told when staff reply; only new replies count. Returns the subscription id."""
+# Does a stored sealed address point where this one does? Only the front end can tell (it holds
+# the key); the case store sees ciphertext, which differs for every sealing of one address.
+SameAddress = Callable[[bytes], bool]
+
+
+def subscribe_to_replies(rt: Runtime, report_id: str, channel: str, sealed_address: bytes,
+                         same_address: SameAddress | None = None) -> str:
+    """Ask to be told when staff reply; only new replies count. Returns the subscription id.
+
+    With ``same_address``, an existing subscription of this report to the same address is
+    returned instead of adding a second one (one subscription per report per chat).
+    """
     with rt.stores.case() as session:
         report = session.get(Report, report_id)
         if report is None or report.state in CLOSED_STATES:
             raise NotFound
+        if same_address is not None:
+            for existing in session.scalars(select(ReplySubscription).where(
+                    ReplySubscription.report_id == report_id, ReplySubscription.channel == channel)):
+                if same_address(existing.sealed_address):
+                    return existing.id
         sub = ReplySubscription(id=str(uuid.uuid4()), report_id=report_id, channel=channel,
                                 sealed_address=sealed_address,
                                 staff_seen=_staff_count(session, [report_id]).get(report_id, 0))
@@ -107,3 +125,33 @@ def end_subscription(rt: Runtime, subscription_id: str) -> None:
             return
         session.execute(delete(ReplySubscription).where(ReplySubscription.id == subscription_id))
         trail.record(session, "system", "notify.ended", report_id)
+
+
+def find_subscription(rt: Runtime, report_id: str, channel: str, same_address: SameAddress) -> str | None:
+    """The id of this report's subscription to the address ``same_address`` recognises, if any."""
+    with rt.stores.case() as session:
+        for sub in session.scalars(select(ReplySubscription).where(
+                ReplySubscription.report_id == report_id, ReplySubscription.channel == channel)):
+            if same_address(sub.sealed_address):
+                return sub.id
+    return None
+
+
+def unsubscribe_from_replies(rt: Runtime, channel: str, matches: Callable[[str, bytes], bool],
+                             report_id: str | None = None) -> int:
+    """The reporter asked to stop: end the subscriptions ``matches(report_id, sealed)`` recognises.
+
+    Without ``report_id`` every report's subscriptions of the channel are tried (the bot's
+    /stopnotices, which needs no receipt code). Returns how many ended.
+    """
+    with rt.stores.case() as session:
+        query = select(ReplySubscription).where(ReplySubscription.channel == channel)
+        if report_id is not None:
+            query = query.where(ReplySubscription.report_id == report_id)
+        ended = 0
+        for sub in session.scalars(query).all():
+            if matches(sub.report_id, sub.sealed_address):
+                session.delete(sub)
+                trail.record(session, f"reporter:{channel}", "notify.unsubscribed", sub.report_id)
+                ended += 1
+        return ended

@@ -27,6 +27,9 @@ class Config:
     redis_url: str | None = None
     telegram_token: str | None = None
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
+    # Where reporters find the web form (the bot's Telegram warning names both addresses).
+    public_url: str = ""
+    onion_url: str = ""
     # Argon2id for receipts, passphrases and staff passwords: RFC 9106's second recommendation.
     # Only tests pass anything cheaper, through their own Config.
     argon2: Argon2Params = PRODUCTION
@@ -111,6 +114,8 @@ def config_from_env(environ: dict[str, str] | None = None, **overrides: object) 
         "redis_url": env.get("CLUEGUARD_REDIS_URL") or None,
         "telegram_token": env.get("CLUEGUARD_TELEGRAM_TOKEN") or None,
         "telegram_api_url": env.get("CLUEGUARD_TELEGRAM_API_URL", DEFAULT_TELEGRAM_API_URL),
+        "public_url": env.get("CLUEGUARD_PUBLIC_URL", ""),
+        "onion_url": env.get("CLUEGUARD_ONION_URL", ""),
         "intake_key_passphrase": env.get("CLUEGUARD_INTAKE_KEY_PASSPHRASE") or None,
         "timezone": env.get("CLUEGUARD_TIMEZONE", "Asia/Shanghai"),
         "secure_cookies": _flag(env.get("CLUEGUARD_SECURE_COOKIES")),

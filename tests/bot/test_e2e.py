@@ -6,6 +6,7 @@ process with the public keys only; the staff reply goes through the staff workfl
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -74,7 +75,8 @@ def emulator() -> Iterator[str]:
 def bot_process(emulator: str, config, stores, tmp_path: Path) -> Iterator[Path]:
     env = {**os.environ, "CLUEGUARD_DATA_DIR": str(config.data_dir), "CLUEGUARD_DATABASE_URL": config.database_url,
            "CLUEGUARD_VAULT_URL": config.vault_url, "CLUEGUARD_TELEGRAM_TOKEN": TOKEN,
-           "CLUEGUARD_TELEGRAM_API_URL": emulator}
+           "CLUEGUARD_TELEGRAM_API_URL": emulator, "CLUEGUARD_PUBLIC_URL": "https://jubao.example.org",
+           "CLUEGUARD_ONION_URL": "http://jubaoexample2xyz.onion"}
     log = tmp_path / "bot.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "web.cli", "bot", "--poll-interval", "0.1"], cwd=ROOT,
@@ -89,6 +91,7 @@ class Client:
     def __init__(self, url: str) -> None:
         self.http = httpx.Client(base_url=url, timeout=10)
         self.seen: list[dict[str, Any]] = []
+        self.cursor = 0  # messages before it were already waited for
 
     def _message(self, text: str, **extra: Any) -> dict[str, Any]:
         return {"botToken": TOKEN, "from": USER, "chat": {"id": CHAT_ID, "type": "private", "first_name": "E2E"},
@@ -101,12 +104,37 @@ class Client:
         entities = [{"type": "bot_command", "offset": 0, "length": len(name) + 1}]
         self.http.post("/sendCommand", json=self._message(f"/{name}", entities=entities)).raise_for_status()
 
-    def press(self, data: str) -> None:
-        last = self.seen[-1]
-        message = {"message_id": last["messageId"], "date": int(time.time()),
-                   "chat": {"id": CHAT_ID, "type": "private"}, "text": last["message"]["text"]}
+    def button(self, payload: str) -> tuple[int, str]:
+        """(message id, callback data) of the newest bot message with a button for ``payload``."""
+        for item in reversed(self.seen):
+            markup = item["message"].get("reply_markup") or {}
+            if isinstance(markup, str):
+                markup = json.loads(markup)
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    if button["callback_data"].split("|", 1)[-1] == payload:
+                        return int(item["messageId"]), str(button["callback_data"])
+        raise AssertionError(f"no button {payload!r} was shown")
+
+    def press(self, payload: str) -> tuple[int, str]:
+        """Tap the newest button for ``payload``; returns what was tapped (to tap it again)."""
+        button = self.button(payload)
+        self.tap(*button)
+        return button
+
+    def tap(self, message_id: int, data: str) -> None:
+        message = {"message_id": message_id, "date": int(time.time()),
+                   "chat": {"id": CHAT_ID, "type": "private"}, "text": "…"}
         self.http.post("/sendCallback", json={"botToken": TOKEN, "from": USER, "message": message,
                                               "data": data}).raise_for_status()
+
+    def fail_next(self, method: str, contains: str, error_code: int = 429, retry_after: int = 1) -> None:
+        """Make the emulator refuse the bot's next such call (tests/peers/telegram-emulator.js)."""
+        self.http.post("/failNext", json={"method": method, "contains": contains, "error_code": error_code,
+                                          "retry_after": retry_after}).raise_for_status()
+
+    def refused(self) -> list[dict[str, Any]]:
+        return list(self.http.get("/failures").json()["result"])
 
     def wait_for(self, fragment: str) -> str:
         """Collect the bot's messages until one contains ``fragment``; return its text."""
@@ -114,12 +142,12 @@ class Client:
         while time.monotonic() < deadline:
             reply = self.http.post("/getUpdates", json={"token": TOKEN, "chatId": CHAT_ID}).json()
             self.seen.extend(reply.get("result", []))
-            for item in self.seen:
-                if fragment in item["message"].get("text", ""):
-                    self.seen = self.seen[self.seen.index(item):]
+            for index, item in enumerate(self.seen):
+                if index >= self.cursor and fragment in item["message"].get("text", ""):
+                    self.cursor = index + 1
                     return str(item["message"]["text"])
             time.sleep(0.1)
-        said = [m["message"].get("text") for m in self.seen]
+        said = [m["message"].get("text") for m in self.seen[self.cursor:]]
         raise AssertionError(f"the bot never said {fragment!r}; it said {said}")
 
 
@@ -134,20 +162,33 @@ def test_report_then_status_shows_staff_reply(client, bot_process, staff_rt, mak
     client.command("start")
     client.wait_for("Choose your language")
     client.press("lang:en")
-    client.wait_for("Tor Browser")
+    assert "http://jubaoexample2xyz.onion" in client.wait_for("Tor Browser")
     client.command("report")
+    assert "https://jubao.example.org" in client.wait_for("Telegram itself knows")
     client.wait_for("Choose a category")
     client.press("cat:market_bully")
     client.wait_for("Describe what happened")
     client.say("菜市场有人强收保护费。")
     client.wait_for("Added")
-    for data, expect in (("done", "Who are you reporting"), ("skip", "shielding"), ("skip", "Where"),
+    # A double tap on Done: the second tap does nothing but say so; "Who are you reporting" is not skipped.
+    done = client.press("done")
+    client.wait_for("Who are you reporting")
+    client.tap(*done)
+    client.wait_for("no longer active")
+    client.say("外号“黑狗”的男子，负责收过路费")
+    client.wait_for("unit, position and place of 外号“黑狗”的男子，负责收过路费")
+    for data, expect in (("skip", "Added: 外号"), ("done", "shielding"), ("skip", "Where"),
                          ("skip", "When"), ("skip", "evidence"), ("skip", "anonymously"),
                          ("anon", "staff reply"), ("notify:no", "诬告陷害"), ("accept", "check your report")):
         client.press(data)
         client.wait_for(expect)
-    client.press("submit")
+    # Telegram refuses the receipt once with a 429: the bot waits retry_after and sends it again.
+    client.fail_next("sendMessage", "Receipt code", error_code=429, retry_after=1)
+    submit = client.press("submit")
     receipt = client.wait_for("Receipt code")
+    assert [r["error_code"] for r in client.refused()] == [429]
+    client.tap(*submit)  # Submit again: nothing is submitted twice
+    client.wait_for("no longer active")
     code = "".join(ch for ch in receipt.split("Receipt code:")[1].split("\n")[0] if ch.isdigit())
     assert len(code) == 16
 
@@ -158,9 +199,11 @@ def test_report_then_status_shows_staff_reply(client, bot_process, staff_rt, mak
     client.wait_for("What next")
     client.press("close")
     client.wait_for("Done.")
+    client.press("cleanup:yes")  # the report's messages leave the chat (the emulator deletes them)
+    client.wait_for("Deleted")
 
     with staff_rt.stores.case() as session:
-        report = session.scalars(select(Report)).one()
+        report = session.scalars(select(Report)).one()  # one report, though Submit was tapped twice
         assert report.channel == "telegram"
     clerk = make_staff("clerk", "intake")
     casework.reply_to_reporter(staff_rt, clerk.id, report.id, "谢谢，我们已开始核查。")

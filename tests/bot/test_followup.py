@@ -36,11 +36,11 @@ async def test_status_shows_state_and_staff_replies_and_deletes_the_code(chat, s
     code_message_id = chat.message_id
     assert "Received" in answer[0]
     assert "Staff" in answer[1] and "请补充具体时间。" in answer[1]
-    assert chat.button_data() == ["del", "notify", "close"]
+    assert chat.button_data() == ["answer", "del", "notify", "stop", "close"]
     await chat.press("del")
     assert ("deleteMessage", {"chat_id": chat.chat_id, "message_id": code_message_id}) in chat.rec.calls
     assert "Done" in (await chat.press("close"))[0]
-    assert chat.app.chat_data[chat.chat_id] == {}
+    assert chat.forgotten()
 
 
 @pytest.mark.parametrize("wrong", ["1234", "0000 0000 0000 0000", "abc"])
@@ -68,7 +68,7 @@ async def test_reply_reaches_staff(chat, staff_rt, make_staff) -> None:
     clerk = make_staff("clerk", "intake")
     case = casework.open_case(staff_rt, clerk.id, report_id)
     assert [(m.direction, m.text) for m in case.messages] == [("reporter", "时间是十月三日晚上。")]
-    assert chat.app.chat_data[chat.chat_id] == {}
+    assert chat.forgotten()
 
 
 async def test_empty_reply_is_refused_and_cancel_forgets_the_code(chat, bot_rt) -> None:
@@ -76,9 +76,9 @@ async def test_empty_reply_is_refused_and_cancel_forgets_the_code(chat, bot_rt) 
     await chat.command("reply")
     await chat.say(code)
     assert "Write a message" in (await chat.press("send"))[0]
-    assert chat.app.chat_data[chat.chat_id]["draft"]["code"] == code
+    assert chat.draft()["code"] == code
     await chat.command("cancel")
-    assert chat.app.chat_data[chat.chat_id] == {}
+    assert chat.forgotten()
 
 
 async def test_reply_notice_is_sent_once_and_ends_when_the_case_closes(chat, bot_rt, staff_rt,

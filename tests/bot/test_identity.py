@@ -66,7 +66,7 @@ async def test_someone_elses_contact_is_refused(chat) -> None:
     await chat.press("skip")
     answer = await chat.say("x", contact={"phone_number": "+8613000000000", "first_name": "Other", "user_id": 1})
     assert "your own contact" in answer[0]
-    assert "phone" not in chat.app.chat_data[chat.chat_id]["draft"]
+    assert "phone" not in chat.draft()
 
 
 async def test_confidential_needs_a_ready_vault_and_offers_anonymous(chat, bot_rt) -> None:
@@ -79,6 +79,8 @@ async def test_canary_identity_in_zero_bytes_of_case_store_logs_and_persistence(
                                                                                  backend, caplog) -> None:
     caplog.set_level("DEBUG")
     answer = await confidential_report(await canary_chat(chat), notify=True)
+    # What the bot keeps in memory after submitting (receipt hand-over, cleanup ids) holds no identity.
+    assert not [n for n in (CANARY, CANARY_PHONE) if n in repr(chat.app.chat_data[CANARY_ID])]
     code = "".join(ch for ch in answer[0].split("Receipt code:")[1].split("\n")[0] if ch.isdigit())
     await chat.command("status")
     await chat.say(code)
@@ -107,4 +109,4 @@ async def test_canary_identity_in_zero_bytes_of_case_store_logs_and_persistence(
                 assert not [n for n in needles if n.decode() in dump], table
     for needle in needles:
         assert needle.decode() not in caplog.text
-    assert chat.app.chat_data[CANARY_ID] == {}
+    assert chat.forgotten()

@@ -2,7 +2,12 @@
 // with the fixes a real Bot API client needs (python-telegram-bot parses replies strictly):
 //   - getMe gains `is_bot: true` (the emulator leaves it out);
 //   - sendMessage answers with `date` in seconds, not milliseconds;
-//   - callback queries carry `chat_instance` (a required field the emulator leaves out).
+//   - callback queries carry `chat_instance` (a required field the emulator leaves out);
+// and what the bot's end-to-end test needs beyond the emulator:
+//   - deleteMessages (Bot API 7.0), and editMessageReplyMarkup without a markup removes the keyboard;
+//   - injected refusals: POST /failNext {method, contains, error_code, retry_after, times} makes the
+//     next `times` calls of `method` whose text contains `contains` fail (a 429 carries retry_after);
+//     GET /failures lists the refused calls.
 // Usage: node telegram-emulator.js PORT   (prints "ready <url>" once listening; SIGTERM stops it)
 'use strict';
 
@@ -18,6 +23,52 @@ getMeRoute.getMe = (app) => {
     });
   });
 };
+
+const { routes } = require('telegram-test-api/lib/routes/index');
+
+const pendingFailures = [];
+const refused = [];
+
+// Registered before the emulator's own routes (the constructor walks this array).
+routes.unshift((app, server) => {
+  app.post('/failNext', (req, res) => {
+    pendingFailures.push({ times: 1, error_code: 429, retry_after: 1, contains: '', ...req.body });
+    res.json({ ok: true, result: true });
+  });
+  app.get('/failures', (_req, res) => res.json({ ok: true, result: refused }));
+  app.all('/bot:token/:method', (req, res, next) => {
+    const text = String((req.body || {}).text || '');
+    const failure = pendingFailures.find((f) => f.times > 0 && f.method === req.params.method
+      && text.includes(f.contains));
+    if (!failure) {
+      next();
+      return;
+    }
+    failure.times -= 1;
+    refused.push({ method: req.params.method, text, error_code: failure.error_code });
+    const body = { ok: false, error_code: failure.error_code, description: 'Injected failure' };
+    if (failure.error_code === 429) {
+      body.description = `Too Many Requests: retry after ${failure.retry_after}`;
+      body.parameters = { retry_after: failure.retry_after };
+    }
+    res.status(failure.error_code).json(body);
+  });
+  app.all('/bot:token/deleteMessages', (req, res) => {
+    let ids = req.body.message_ids;
+    if (typeof ids === 'string') ids = JSON.parse(ids);
+    for (const id of ids || []) server.deleteMessage(Number(req.body.chat_id), Number(id));
+    res.json({ ok: true, result: true });
+  });
+  app.all('/bot:token/editMessageReplyMarkup', (req, res) => {
+    const stored = server.storage.botMessages.find((u) => String(u.messageId) === String(req.body.message_id)
+      && String(u.message.chat_id) === String(req.body.chat_id));
+    if (stored) {
+      const markup = req.body.reply_markup;
+      stored.message = { ...stored.message, reply_markup: typeof markup === 'string' ? JSON.parse(markup) : markup };
+    }
+    res.json({ ok: true, result: true });
+  });
+});
 
 const TelegramServer = require('telegram-test-api');
 

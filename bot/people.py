@@ -1,0 +1,55 @@
+"""People entries (被举报人, 保护伞) read as the web form reads them: a name, then unit, position, place.
+
+One message is one person. Its parts are split only on an explicit separator, a new line or
+"|" (full-width "｜" too); commas belong to the text ("外号“黑狗”的男子，负责收过路费" is one name).
+A message with a name only is followed by a question for the rest. Nothing is cut: a part over
+the limit, or too many parts, is refused with the limit stated.
+"""
+
+from __future__ import annotations
+
+import re
+
+from models.reporting.intake import MAX_FIELD, MAX_PEOPLE
+from models.store.errors import InvalidInput
+from models.store.i18n import N_
+
+SEPARATOR = re.compile(r"\s*(?:\r?\n|\||｜)\s*")
+REPORTED_FIELDS = ("name", "unit", "position", "place")
+SHIELDING_FIELDS = ("name", "unit", "position")
+FIELDS = {"reported": REPORTED_FIELDS, "shielding": SHIELDING_FIELDS}
+__all__ = ["FIELDS", "MAX_FIELD", "MAX_PEOPLE", "parse_details", "parse_person", "describe"]
+
+
+def _parts(text: str, at_most: int) -> list[str]:
+    parts = [p.strip() for p in SEPARATOR.split(text.replace("\x00", "").strip())]
+    if len(parts) > at_most:
+        raise InvalidInput({"person": N_("Too many parts: at most %(n)s, one per line or separated by |. "
+                                         "Nothing was added; please send it again.")}, n=at_most)
+    for part in parts:
+        if len(part) > MAX_FIELD:
+            raise InvalidInput({"person": N_("A part is too long: at most %(n)s characters each. Nothing was "
+                                             "added; please shorten it and send it again.")}, n=MAX_FIELD)
+    return parts
+
+
+def parse_person(text: str, key: str) -> dict[str, str]:
+    """A person from one message: the name first, then what the separators give (in field order)."""
+    fields = FIELDS[key]
+    parts = _parts(text, len(fields))
+    if not parts[0]:
+        raise InvalidInput({"person": N_("Start with the name or alias (or a description such as "
+                                         "\"the tall man at the market\").")})
+    return {field: value for field, value in zip(fields, parts, strict=False) if value}
+
+
+def parse_details(text: str, key: str, person: dict[str, str]) -> dict[str, str]:
+    """The unit, position (and place) for a person who was given by name only."""
+    rest = FIELDS[key][1:]
+    parts = _parts(text, len(rest))
+    return {**person, **{field: value for field, value in zip(rest, parts, strict=False) if value}}
+
+
+def describe(person: dict[str, str], key: str) -> str:
+    """The person as the reporter gave them, parts joined by " / " (for the reporter's own chat)."""
+    return " / ".join(person[field] for field in FIELDS[key] if person.get(field))
