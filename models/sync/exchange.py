@@ -48,7 +48,6 @@ class RoundResult:
     received_batch: int | None = None
     received_items: int = 0
     acknowledged: int = 0
-    note: str = ""
 
     @property
     def moved(self) -> bool:
