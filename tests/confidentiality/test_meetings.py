@@ -53,9 +53,14 @@ def test_minutes_are_classified_at_least_like_their_clues_and_sealed(office: Off
         assert session.scalars(select(Meeting)).all()
 
 
-def test_only_the_intake_office_records_minutes_of_clues_it_handles(office: Office) -> None:
+def test_only_the_intake_office_records_minutes(office: Office) -> None:
     report_id = office.registered()
     with pytest.raises(NotAllowed):
         meetings.record_meeting(office.rt, office.other.id, "2026-03-31", "joint", "x", "y", [report_id])
     with pytest.raises(InvalidInput):
         meetings.record_meeting(office.rt, office.clerk.id, "31/03/2026", "joint", "x", "y", [report_id])
+    theirs = office.submit()
+    from models.cases import workflow
+
+    workflow.register_clue(office.rt, office.clerk.id, theirs, office.unit_b, office.other.id)
+    assert meetings.record_meeting(office.rt, office.clerk.id, "2026-03-31", "joint", "x", "y", [theirs])
