@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from models.audit import trail
 from models.staff import accounts, enrollment, sessions
-from models.staff.tables import AccountChange, Staff, Unit
+from models.staff.tables import AccountChange, Enrollment, Staff, Unit
 from models.store.db import utcnow
 from models.store.errors import InvalidInput, NotAllowed, NotFound, WrongState
 from models.store.i18n import N_
@@ -114,6 +114,11 @@ def _apply(session: Session, change: AccountChange, staff: Staff, approver: str,
         previous, staff.role = staff.role, change.role or accounts.NO_ROLE
         trail.record(session, approver, "staff.role_granted", None, staff=staff.username, role=staff.role,
                      previous=previous, change=change.id, bootstrap=bootstrap or None)
+        if staff.password_hash and _enrolled_through_someone_else(session, staff):
+            # The insider's detour: reset a clerk while their role is non-content (the code goes to
+            # the administrator), then ask for the content role back. A content role never starts
+            # on credentials that anyone but a unit head and the person has seen.
+            clear_credentials(session, staff, approver)
     elif change.kind == "unit":
         staff.unit_id = change.unit_id
         trail.record(session, approver, "staff.unit_changed", None, staff=staff.username, unit_id=change.unit_id,
@@ -125,6 +130,17 @@ def _apply(session: Session, change: AccountChange, staff: Staff, approver: str,
     if not staff.password_hash:
         code = enrollment.issue_code(session, staff, "reset" if change.kind == "reset" else "new", approver)
     return code
+
+
+def _enrolled_through_someone_else(session: Session, staff: Staff) -> bool:
+    """True if the account's current credentials came from a code shown to anyone but a unit head."""
+    last = session.scalar(select(Enrollment).where(Enrollment.staff_id == staff.id,
+                                                   Enrollment.used_at.is_not(None))
+                          .order_by(Enrollment.used_at.desc(), Enrollment.id.desc()).limit(1))
+    if last is None:
+        return False  # enrolled by the console operator, who holds the server's keys anyway
+    shown_to = session.scalar(select(Staff).where(Staff.username == last.issued_to))
+    return shown_to is None or shown_to.role != HEAD_ROLE
 
 
 def _approver(session: Session, head_id: int, change: AccountChange, act: str) -> Staff:

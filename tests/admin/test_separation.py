@@ -142,6 +142,18 @@ def test_with_the_heads_approval_the_new_clerk_reads_and_the_code_went_to_the_he
         approvals.approve_change(staff_rt, head.id, outcome.pending_change_id or 0)
 
 
+def test_a_grant_to_an_account_the_admin_enrolled_starts_from_fresh_credentials(staff_rt, office) -> None:
+    """Reset while non-content (the code goes to the admin), then ask for a content role back."""
+    admin, head = office["admin"], office["head"]
+    mine = _admins_own_account(staff_rt, admin, "sock")
+    change = staff_admin.change_role(staff_rt, admin.id, mine.id, "intake").pending_change_id or 0
+    code = approvals.approve_change(staff_rt, head.id, change).code
+    assert code and [e.detail["staff"] for e in _codes_shown_to(staff_rt, "head")] == ["sock"]
+    with pytest.raises(accounts.SignInFailed):  # the admin's password and seed are gone with the grant
+        accounts.authenticate(staff_rt, "sock", NEW, mine.totp(), address="x")
+    assert accounts.get_staff(staff_rt, mine.id).password_hash == ""
+
+
 def test_a_denied_grant_changes_nothing(staff_rt, office) -> None:
     admin, head = office["admin"], office["head"]
     mine = _admins_own_account(staff_rt, admin, "sock")
