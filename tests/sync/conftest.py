@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
 
 import vault
+from models.confidentiality.offices import set_intake_office
 from models.datadir.setup import init_site
 from models.identities.tables import IdentityShare, SealedIdentityRow
 from models.protection.custodians import run_ceremony
@@ -125,6 +126,7 @@ def nodes(tmp_path: Path, backend: str, config: Config, request: pytest.FixtureR
         add_staff(staff_rt, name, "custodian", None, PASSWORD)
     run_ceremony(staff_rt, 2, list(KEEPERS.items()))
     clerk = add_staff(staff_rt, "clerk", "intake", "第一科", PASSWORD)
+    set_intake_office(staff_rt, "第一科")  # new clues belong to the intake office (R20)
     intake_sync = open_sync_runtime(intake)
     app = create_sync_app(intake, intake_sync)
     yield Nodes(intake, internal, intake_sync, internal_sync, app.test_client(), clerk.staff_id)

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 import vault
 from models.cases import casework
 from models.cases.workflow import register_clue
+from models.confidentiality.offices import set_intake_office
 from models.protection.custodians import run_ceremony
 from models.reporting import intake
 from models.reporting.files import Upload
@@ -71,6 +72,7 @@ def pair(tmp_path: Path) -> Iterator[Pair]:
         add_staff(staff_rt, name, "custodian", None, PASSWORD)
     run_ceremony(staff_rt, 2, list(KEEPERS.items()))
     clerk = add_staff(staff_rt, "clerk", "intake", "第一科", PASSWORD)
+    set_intake_office(staff_rt, "第一科")  # new clues belong to the intake office (R20)
     staff_rt.stores.dispose()
     p = Pair(intake_cfg, internal_cfg, clerk.staff_id, [])
     yield p
