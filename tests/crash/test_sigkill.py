@@ -132,7 +132,9 @@ def test_killed_inside_an_unseal_approval(staff_rt, make_staff, custodians, poin
                   passphrase=custodians["keeper1"])
     after = counts(staff_rt)
     acknowledged_is_there(staff_rt, acked)
-    # The answer and the re-sealed share are written together or not at all.
+    # The answer and the re-sealed share are written together or not at all. (Known gap, for the
+    # unsealing code: approve_unseal commits its audit event before the vault, so a kill between
+    # the two leaves "unseal.approval_given" in the trail for an answer that was never stored.)
     assert (after["UnsealAnswer"], after["ResealedShare"]) == (before["UnsealAnswer"], before["ResealedShare"])
     assert unseal.get_unseal_request(staff_rt, officer.id, request_id).state == "pending"
     # The custodian simply answers again.
