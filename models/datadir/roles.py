@@ -29,7 +29,8 @@ PUBLIC_CASE = {
     "registry_counters": "SELECT, INSERT, UPDATE",
     "reports": "SELECT, INSERT",
     "data_keys": "INSERT",
-    "attachments": "INSERT",
+    # The receipt and status pages list the files received: never the bytes (``blob``).
+    "attachments": "SELECT (id, report_id, message_id, kind, size, reporter_meta, created_at), INSERT",
     "messages": "SELECT, INSERT",
     "clue_tracks": "SELECT",
     "audit_events": "INSERT",
@@ -44,7 +45,8 @@ PUBLIC_VAULT = {
 }
 BOT_CASE = {**PUBLIC_CASE, "reply_subscriptions": "SELECT, INSERT, UPDATE, DELETE"}
 # Audit rows are evidence: nobody but the owner may change or remove them.
-APPEND_ONLY = {"audit_events": "SELECT, INSERT", "audit_head": "SELECT, INSERT, UPDATE"}
+APPEND_ONLY = {"audit_events": "SELECT, INSERT", "audit_head": "SELECT, INSERT, UPDATE",
+               "audit_checkpoints": "SELECT, INSERT", "auditor_keys": "SELECT, INSERT"}
 ALL_ROWS = "SELECT, INSERT, UPDATE, DELETE"
 
 
