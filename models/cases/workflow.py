@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from models.audit import trail
 from models.cases.deadlines import resolve_escalations, transfer_due
 from models.cases.records import seal_record
-from models.cases.tables import Assignment, ClueTrack
+from models.cases.tables import Assignment, CaseRecord, ClueTrack
 from models.reporting.files import Upload, check_uploads
 from models.reporting.tables import Report
 from models.staff.tables import Staff, Unit
@@ -92,7 +92,10 @@ RULES: dict[str, Rule] = {
                      N_("Only a clue under preliminary check can be concluded.")),
     "approve": Rule(HEAD, frozenset({"concluded"}), N_("There is no conclusion to approve."), True),
     "return_conclusion": Rule(HEAD, frozenset({"concluded"}), N_("There is no conclusion to return."), True),
-    "transfer": Rule(HANDLING_ROLES, frozenset({"concluded"}), N_("Only a concluded clue can be transferred.")),
+    # A clue may go to several authorities (police and discipline inspection): a transferred clue
+    # awaiting feedback can be transferred again, to another authority.
+    "transfer": Rule(HANDLING_ROLES, frozenset({"concluded", "transferred"}),
+                     N_("Only a concluded clue can be transferred.")),
     "set_handling_deadline": Rule(HANDLING_ROLES, frozenset({"transferred"}),
                                   N_("The handling deadline is recorded after the transfer.")),
     "record_feedback": Rule(HANDLING_ROLES, frozenset({"transferred"}),
@@ -303,6 +306,10 @@ def conclude_check(rt: Runtime, staff_id: int, report_id: str, text: str, *, gan
     files = check_uploads(uploads or [], rt.config)
 
     def do(ctx: Context) -> None:
+        # A conclusion rests on the preliminary check: at least one check note must say what was checked.
+        if not ctx.session.scalar(select(CaseRecord.id).where(CaseRecord.report_id == ctx.report.id,
+                                                             CaseRecord.kind == "check_note").limit(1)):
+            raise InvalidInput({"text": N_("Write at least one check note before the conclusion.")})
         now, track = utcnow(), ctx.track
         track.concluded_at, track.concluded_by = now, ctx.staff.id
         track.gang_related, track.needs_transfer = gang_related, transfer

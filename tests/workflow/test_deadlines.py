@@ -81,6 +81,7 @@ def test_the_board_shows_each_unit_its_own_items(office) -> None:
         theirs = office.submit()
         workflow.register_clue(office.rt, office.other.id, theirs, office.unit_b, office.other.id)
         workflow.start_check(office.rt, office.other.id, theirs)
+        workflow.add_check_note(office.rt, office.other.id, theirs, "note")
         workflow.conclude_check(office.rt, office.other.id, theirs, "x", gang_related=True,
                                 shielding_official=False, transfer=True)
         clock.shift(7 * 86400)

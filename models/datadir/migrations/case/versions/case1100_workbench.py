@@ -1,0 +1,67 @@
+"""the staff workbench: several transfers per clue, R18 decisions, unread marks
+
+Revision ID: case1100
+Revises: case0400
+
+Each transfer gets its own handling deadline, feedback due date and feedback time; the unit
+head's decisions on escalated items (通报 / 约谈 / 问责) get a table; ``case_reads`` remembers when a
+staff member last opened a clue, so reporter messages after it count as unread.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "case1100"
+down_revision: str | Sequence[str] | None = "case0400"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("transfers") as batch_op:
+        batch_op.add_column(sa.Column("handling_deadline", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("feedback_due", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("feedback_at", sa.DateTime(timezone=True), nullable=True))
+    # Transfers made before this revision: the clue's one deadline belongs to its one transfer.
+    op.execute(
+        "UPDATE transfers SET handling_deadline = (SELECT t.handling_deadline FROM clue_tracks t "
+        "WHERE t.report_id = transfers.report_id), feedback_due = (SELECT t.feedback_due FROM clue_tracks t "
+        "WHERE t.report_id = transfers.report_id), feedback_at = (SELECT t.feedback_at FROM clue_tracks t "
+        "WHERE t.report_id = transfers.report_id)"
+    )
+    op.create_table(
+        "escalation_decisions",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("escalation_id", sa.Integer(), sa.ForeignKey("escalations.id", ondelete="CASCADE"),
+                  nullable=False),
+        sa.Column("report_id", sa.String(36), sa.ForeignKey("reports.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("decision", sa.String(16), nullable=False),
+        sa.Column("unit_id", sa.Integer(), sa.ForeignKey("units.id"), nullable=True),
+        sa.Column("handler_id", sa.Integer(), sa.ForeignKey("staff.id"), nullable=True),
+        sa.Column("record_id", sa.String(36), nullable=True),
+        sa.Column("decided_by", sa.Integer(), sa.ForeignKey("staff.id"), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_escalation_decisions_escalation_id", "escalation_decisions", ["escalation_id"])
+    op.create_index("ix_escalation_decisions_report_id", "escalation_decisions", ["report_id"])
+    op.create_table(
+        "case_reads",
+        sa.Column("staff_id", sa.Integer(), sa.ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("report_id", sa.String(36), sa.ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("read_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_messages_direction_created", "messages", ["direction", "created_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_messages_direction_created", "messages")
+    op.drop_table("case_reads")
+    op.drop_index("ix_escalation_decisions_report_id", "escalation_decisions")
+    op.drop_index("ix_escalation_decisions_escalation_id", "escalation_decisions")
+    op.drop_table("escalation_decisions")
+    with op.batch_alter_table("transfers") as batch_op:
+        batch_op.drop_column("feedback_at")
+        batch_op.drop_column("feedback_due")
+        batch_op.drop_column("handling_deadline")
