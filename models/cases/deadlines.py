@@ -82,44 +82,74 @@ class BoardItem:
     handler_id: int | None
     handler_name: str
     escalated: bool
+    escalation_id: int | None = None
 
 
-def _board_query(today: date) -> Select[*tuple[Any, ...]]:
+@dataclass(frozen=True)
+class BoardFilter:
+    """What the board shows: a status (overdue, due_soon, pending), a kind, a unit, a handler."""
+
+    status: str | None = None
+    kind: str | None = None
+    unit_id: int | None = None
+    handler_id: int | None = None
+
+
+def _board_query(today: date, wanted: BoardFilter | None = None) -> Select[*tuple[Any, ...]]:
     handler = aliased(Staff)
     open_escalation = (
-        select(Escalation.id)
+        select(func.min(Escalation.id))
         .where(Escalation.report_id == ClueTrack.report_id, Escalation.kind == ClueTrack.due_kind,
                Escalation.due_on == ClueTrack.due_on, Escalation.resolved_at.is_(None))
-        .exists()
+        .scalar_subquery()
     )
-    return (
+    query = (
         select(ClueTrack.report_id, ClueTrack.due_kind, ClueTrack.due_on, Report.registry_no, Report.unit_id,
                Unit.name, Report.handler_id, handler.display_name, open_escalation)
         .join(Report, Report.id == ClueTrack.report_id)
         .outerjoin(Unit, Unit.id == Report.unit_id)
         .outerjoin(handler, handler.id == Report.handler_id)
-        .where(ClueTrack.due_on.is_not(None), ClueTrack.due_on <= today + timedelta(days=DUE_SOON_DAYS))
-        .order_by(ClueTrack.due_on, Report.registry_no)
+        .where(ClueTrack.due_on.is_not(None))
+        # Ordered as the index on due_on reads: the board's first page never sorts the whole table.
+        .order_by(ClueTrack.due_on, ClueTrack.report_id)
     )
+    wanted = wanted or BoardFilter()
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    if wanted.status == "overdue":
+        query = query.where(ClueTrack.due_on < today)
+    elif wanted.status == "due_soon":
+        query = query.where(ClueTrack.due_on >= today, ClueTrack.due_on <= soon)
+    elif wanted.status == "pending":
+        query = query.where(ClueTrack.due_on > soon)
+    if wanted.kind in KIND_LABELS:
+        query = query.where(ClueTrack.due_kind == wanted.kind)
+    if wanted.unit_id is not None:
+        query = query.where(Report.unit_id == wanted.unit_id)
+    if wanted.handler_id is not None:
+        query = query.where(Report.handler_id == wanted.handler_id)
+    return query
 
 
 def _items(session: Session, query: Select[*tuple[Any, ...]], today: date) -> list[BoardItem]:
     rows = session.execute(query).all()
     return [
         BoardItem(r[0], r[3], r[1], r[2], (r[2] - today).days, due_status(r[2], today), r[4], r[5] or "",
-                  r[6], r[7] or "", bool(r[8]))
+                  r[6], r[7] or "", r[8] is not None, r[8])
         for r in rows
     ]
 
 
-def deadline_board(rt: Runtime, staff_id: int | None = None) -> list[BoardItem]:
-    """Due-soon and overdue transfers and feedback, earliest first (R18).
+def deadline_board(rt: Runtime, staff_id: int | None = None, wanted: BoardFilter | None = None,
+                   limit: int | None = None) -> list[BoardItem]:
+    """Every open transfer and feedback deadline with its due date, earliest first (R18).
 
     Staff see the items of clues they may read (their unit, their own); ``staff_id`` None is the
-    operator's command line, which sees every unit.
+    operator's command line, which sees every unit. ``limit`` caps a page of the board.
     """
     today = local_today(rt.config)
-    query = _board_query(today)
+    query = _board_query(today, wanted)
+    if limit is not None:
+        query = query.limit(limit)
     with rt.stores.case() as session:
         if staff_id is not None:
             staff = session.get(Staff, staff_id)
@@ -134,8 +164,8 @@ def escalate_overdue(rt: Runtime, actor: str = "cli") -> list[BoardItem]:
     today = local_today(rt.config)
     created = []
     with rt.stores.case() as session:
-        for item in _items(session, _board_query(today), today):
-            if item.status != "overdue" or item.escalated:
+        for item in _items(session, _board_query(today, BoardFilter(status="overdue")), today):
+            if item.escalated:
                 continue
             session.add(Escalation(report_id=item.report_id, kind=item.kind, due_on=item.due_on,
                                    unit_id=item.unit_id, handler_id=item.handler_id))

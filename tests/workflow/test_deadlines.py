@@ -18,7 +18,7 @@ def _board(office, staff=None):
 
 
 @pytest.mark.parametrize(("day", "status", "days_left"), [
-    (4, None, None),          # not on the board yet
+    (4, "pending", 3),        # on the board, not yet due soon
     (6, "due_soon", 1),
     (7, "due_soon", 0),       # the 7th day is still on time
     (8, "overdue", -1),

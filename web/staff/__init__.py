@@ -52,11 +52,13 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
 
     @app.context_processor
     def _staff_context() -> dict[str, Any]:
+        from flask import request
         from flask_login import current_user
 
         signed_in = current_user if current_user.is_authenticated else None
+        here = request.full_path.rstrip("?")
         return {"me": signed_in, "role_labels": ROLE_LABELS,
-                "nav_links": nav.links_for(signed_in.role) if signed_in else []}
+                "nav_links": nav.links_for(signed_in.role, signed_in.id, here) if signed_in else []}
 
     @app.get("/")
     def home() -> str:

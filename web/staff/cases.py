@@ -8,23 +8,31 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NoReturn
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from models.cases import casework
+from models.cases import inbox as inbox_model
+from models.protection.measures import HIGH_RISK, RISK_LEVELS
+from models.protection.tables import ProtectionCase
+from models.protection.waiting import awaiting_assessment_filter
+from models.reporting.tables import Report
 from models.reporting.categories import CATEGORIES, SOURCES
 from models.reporting.files import Upload
 from models.staff.accounts import CONTENT_ROLES
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
+from models.store.i18n import N_
 from web.shared import error_message, field_errors, get_runtime, no_store
 from web.staff.auth import me, require_role
 from web.staff.labels import CHANNEL_LABELS, STATE_LABELS, local_time
 
 bp = Blueprint("cases", __name__)
+SORT_LABELS = {"newest": N_("Newest first"), "oldest": N_("Oldest first"), "due": N_("Due date")}
 
 
 def refuse(err: ClueGuardError) -> NoReturn:
@@ -60,19 +68,62 @@ def _int_arg(name: str, default: int = 1) -> int:
         return default
 
 
+def _id_arg(name: str) -> int | None:
+    try:
+        return int(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, "").strip())
+    except ValueError:
+        return None
+
+
+def _risk_condition(value: str) -> ColumnElement[bool] | None:
+    levels = HIGH_RISK if value == "high" else ({value} if value in RISK_LEVELS else set())
+    if not levels:
+        return None
+    return Report.id.in_(select(ProtectionCase.report_id).where(ProtectionCase.level.in_(levels)))
+
+
 @bp.get("/cases")
 @require_role(*CONTENT_ROLES)
 def inbox() -> str:
-    """Clues this staff member may see, newest first, filtered by category and state."""
-    category = request.args.get("category", "")
-    state = request.args.get("state", "")
+    """The work queue: clues this staff member may see, searched, filtered and sorted (no JavaScript)."""
+    args = request.args
     # Unknown filter values are ignored rather than answered with an empty list.
-    category = category if category in CATEGORIES else ""
-    state = state if state in STATE_LABELS else ""
-    page = casework.list_inbox(get_runtime(), me().id, category=category or None,
-                               state=state or None, page=_int_arg("page"))
-    filters = {k: v for k, v in (("category", category), ("state", state)) if v}
-    return render_template("staff/inbox.html", page=page, filters=filters,
+    category = args.get("category", "") if args.get("category", "") in CATEGORIES else ""
+    state = args.get("state", "") if args.get("state", "") in STATE_LABELS else ""
+    handler = "me" if args.get("handler") == "me" else _id_arg("handler")
+    sort = args.get("sort", "") if args.get("sort", "") in inbox_model.SORTS else "newest"
+    extra = []
+    risk = args.get("risk", "")
+    if (condition := _risk_condition(risk)) is not None:
+        extra.append(condition)
+    else:
+        risk = ""
+    assessment = "waiting" if args.get("assessment") == "waiting" else ""
+    if assessment:
+        extra.append(awaiting_assessment_filter())
+    flags = {k: "1" for k in ("overdue", "approval", "unread") if args.get(k) == "1"}
+    due_before = _date_arg("due_before")
+    wanted = inbox_model.InboxQuery(
+        q=args.get("q", "")[:200], category=category or None, state=state or None, unit_id=_id_arg("unit"),
+        handler_id=me().id if handler == "me" else handler, due_before=due_before,
+        overdue="overdue" in flags, awaiting_approval="approval" in flags, unread="unread" in flags,
+        sort=sort, page=_int_arg("page"), extra=tuple(extra))
+    rt = get_runtime()
+    page = inbox_model.list_work(rt, me().id, wanted)
+    filters = {k: str(v) for k, v in (
+        ("q", wanted.q), ("category", category), ("state", state), ("unit", wanted.unit_id or ""),
+        ("handler", handler or ""), ("due_before", due_before.isoformat() if due_before else ""),
+        ("risk", risk), ("assessment", assessment), ("sort", "" if sort == "newest" else sort),
+        *flags.items()) if v}
+    return render_template("staff/inbox.html", page=page, filters=filters, wanted=wanted, handler=handler,
+                           choices=inbox_model.filter_choices(rt), sorts=SORT_LABELS, risk=risk,
                            category=category, state=state)
 
 
