@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any, NoReturn
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
@@ -18,12 +19,13 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from models.cases import casework
 from models.cases import inbox as inbox_model
+from models.cases.casefile import CaseWorkflow, case_workflow
 from models.protection.measures import HIGH_RISK, RISK_LEVELS
 from models.protection.tables import ProtectionCase
 from models.protection.waiting import awaiting_assessment_filter
-from models.reporting.tables import Report
 from models.reporting.categories import CATEGORIES, SOURCES
 from models.reporting.files import Upload
+from models.reporting.tables import Report
 from models.staff.accounts import CONTENT_ROLES
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
 from models.store.i18n import N_
@@ -127,18 +129,50 @@ def inbox() -> str:
                            category=category, state=state)
 
 
-def _render_case(report_id: str, reply_text: str = "", errors: dict[str, str] | None = None,
-                 status: int = 200) -> Response:
+@dataclass(frozen=True)
+class Entry:
+    """One line of the case page's timeline: a message, a record, an assignment or a transfer."""
+
+    at: datetime
+    kind: str
+    item: Any
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def timeline(case: casework.CaseView, wf: CaseWorkflow | None) -> list[Entry]:
+    """Everything that happened to the clue, oldest first (shown in the site's time zone)."""
+    entries = [Entry(case.report.created_at, "received", case.report)]
+    entries += [Entry(m.at, "message", m) for m in case.messages]
+    if wf is not None:
+        entries += [Entry(r.at, "record", r) for r in wf.records]
+        entries += [Entry(a.at, "assignment", a) for a in wf.assignments]
+        entries += [Entry(t.at, "transfer", t) for t in wf.transfers]
+    return sorted(entries, key=lambda e: _utc(e.at))
+
+
+def render_case(report_id: str, reply_text: str = "", errors: dict[str, str] | None = None,
+                status: int = 200, act_errors: dict[str, str] | None = None, act_failed: str = "",
+                act_values: Any = None) -> Response:
+    """The case page: the clue and its timeline beside the handling panel."""
+    rt = get_runtime()
     try:
-        case = casework.open_case(get_runtime(), me().id, report_id)
+        case = casework.open_case(rt, me().id, report_id)
     except ClueGuardError as err:
         refuse(err)
+    try:
+        wf = case_workflow(rt, me().id, report_id)
+    except (NotAllowed, NotFound):
+        wf = None
     by_message: dict[str | None, list[casework.FileInfo]] = defaultdict(list)
     for f in case.files:
         by_message[f.message_id].append(f)
-    html = render_template("staff/case.html", case=case, report=case.report, clue=case.clue,
-                           clue_files=by_message[None], message_files=by_message,
-                           reply_text=reply_text, errors=errors or {})
+    html = render_template("staff/case.html", case=case, report=case.report, clue=case.clue, wf=wf,
+                           entries=timeline(case, wf), clue_files=by_message[None], message_files=by_message,
+                           reply_text=reply_text, errors=errors or {}, act_errors=act_errors or {},
+                           act_failed=act_failed, act_values=act_values or {})
     return no_store(Response(html, status=status, mimetype="text/html"))
 
 
@@ -146,7 +180,7 @@ def _render_case(report_id: str, reply_text: str = "", errors: dict[str, str] | 
 @require_role(*CONTENT_ROLES)
 def case(report_id: str) -> Response:
     """One clue: its content, files and message thread, with a reply form (viewing is audited)."""
-    return _render_case(report_id)
+    return render_case(report_id)
 
 
 @bp.get("/cases/<report_id>/files/<attachment_id>")
@@ -177,6 +211,6 @@ def reply(report_id: str) -> WerkzeugResponse:
     except ClueGuardError as err:
         flash(error_message(err), "error")
         errors = field_errors(err.errors, err.params) if isinstance(err, InvalidInput) else {}
-        return _render_case(report_id, text, errors, 400)
+        return render_case(report_id, text, errors, 400)
     flash(_("Your message was sent to the reporter."), "success")
     return redirect(url_for("cases.case", report_id=report_id) + "#messages")
