@@ -54,7 +54,7 @@ def test_deactivating_signs_the_account_out_and_stops_its_api_token(sign_in, mak
     api = staff_app.test_client()
     assert api.get("/api/v1/reports", headers=headers).status_code == 200
     client = sign_in(admin)
-    response = client.post(f"/admin/staff/{clerk.id}/deactivate", page="/admin/staff")
+    response = client.post(f"/admin/staff/{clerk.id}/deactivate", {"confirmed": "1"}, page="/admin/staff")
     assert response.status_code == 302
     assert "停用" in client.get("/admin/staff").get_data(as_text=True)
     assert api.get("/api/v1/reports", headers=headers).status_code == 401
@@ -68,7 +68,7 @@ def test_a_handler_with_open_clues_is_refused_with_the_count(sign_in, make_staff
     unit_id = accounts.get_staff(staff_rt, clerk.id).unit_id
     workflow.register_clue(staff_rt, clerk.id, report_id, unit_id, clerk.id)
     client = sign_in(admin)
-    client.post(f"/admin/staff/{clerk.id}/deactivate", page="/admin/staff")
+    client.post(f"/admin/staff/{clerk.id}/deactivate", {"confirmed": "1"}, page="/admin/staff")
     html = client.get("/admin/staff").get_data(as_text=True)
     assert "1" in html and "重新分配" in html
     assert accounts.get_staff(staff_rt, clerk.id).active
@@ -76,7 +76,7 @@ def test_a_handler_with_open_clues_is_refused_with_the_count(sign_in, make_staff
 
 def test_an_admin_cannot_deactivate_themselves_on_the_page(sign_in, admin, staff_rt) -> None:
     client = sign_in(admin)
-    client.post(f"/admin/staff/{admin.id}/deactivate", page="/admin/staff")
+    client.post(f"/admin/staff/{admin.id}/deactivate", {"confirmed": "1"}, page="/admin/staff")
     assert accounts.get_staff(staff_rt, admin.id).active
     assert client.get("/admin/staff").status_code == 200
 
@@ -84,14 +84,14 @@ def test_an_admin_cannot_deactivate_themselves_on_the_page(sign_in, admin, staff
 def test_a_form_without_csrf_token_is_refused(sign_in, make_staff, admin, staff_rt) -> None:
     clerk = make_staff("clerk", "intake")
     client = sign_in(admin)
-    client.client.post(f"/admin/staff/{clerk.id}/deactivate", data={})
+    client.client.post(f"/admin/staff/{clerk.id}/deactivate", data={"confirmed": "1"})
     assert accounts.get_staff(staff_rt, clerk.id).active
 
 
 def test_reset_shows_a_working_password_and_totp_once_never_cached(sign_in, make_staff, admin,
                                                                    staff_app) -> None:
     clerk = make_staff("clerk", "intake")
-    response = sign_in(admin).post(f"/admin/staff/{clerk.id}/reset", page="/admin/staff")
+    response = sign_in(admin).post(f"/admin/staff/{clerk.id}/reset", {"confirmed": "1"}, page="/admin/staff")
     assert response.status_code == 200
     assert "no-store" in response.headers["Cache-Control"]
     html = response.get_data(as_text=True)
@@ -112,13 +112,17 @@ def test_unlock_on_the_page(sign_in, make_staff, admin, staff_rt, staff_app) -> 
     assert accounts.get_staff(staff_rt, clerk.id).locked_until is None
 
 
-def test_adding_an_account_shows_its_credentials_once(sign_in, admin, staff_app) -> None:
+def test_adding_an_account_shows_its_credentials_once(sign_in, admin, staff_app, staff_rt) -> None:
+    from models.administration import units
+
+    units.add_unit(staff_rt, None, "第二科")
     client = sign_in(admin)
     response = client.post("/admin/staff/new", {"username": "newbie", "display_name": "新同事",
                                                 "role": "intake", "unit": "第二科"})
     assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
     html = response.get_data(as_text=True)
     fresh = StaffUser(0, "newbie", "intake", _shown(html, "new-password"), _shown(html, "totp-secret"))
+    assert '<figure class="totp-qr"' in html and "<svg" in html  # the QR code, drawn by the server
     assert _sign_in_form(staff_app.test_client(), fresh).status_code == 302
     again = client.post("/admin/staff/new", {"username": "newbie", "role": "intake"})
     assert again.status_code == 400 and "已被使用" in again.get_data(as_text=True)
@@ -146,10 +150,10 @@ def test_resetting_an_officer_with_an_approved_request_asks_to_confirm(sign_in, 
     rid = unseal.request_unseal(staff_rt, officer.id, report_id, "评估报复风险，安排保护。", "reporter_at_risk")
     approve_by(staff_rt, keepers, custodians, rid, "keeper1", "keeper2")
     client = sign_in(admin)
-    asked = client.post(f"/admin/staff/{officer.id}/reset", page="/admin/staff")
+    asked = client.post(f"/admin/staff/{officer.id}/reset", {"confirmed": "1"}, page="/admin/staff")
     assert asked.status_code == 409 and "无法再打开" in asked.get_data(as_text=True)
     assert disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password).fields == IDENTITY
-    done = client.post(f"/admin/staff/{officer.id}/reset", {"confirm": "y"}, page="/admin/staff")
+    done = client.post(f"/admin/staff/{officer.id}/reset", {"confirm": "y", "confirmed": "1"}, page="/admin/staff")
     assert done.status_code == 200 and "1 个未结束的解封申请已无法再打开" in done.get_data(as_text=True)
     with pytest.raises(disclosure.CannotOpen):
         disclosure.open_unsealed_identity(staff_rt, officer.id, rid, _password_on(done.get_data(as_text=True)))

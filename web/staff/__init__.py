@@ -56,9 +56,11 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
         from flask_login import current_user
 
         signed_in = current_user if current_user.is_authenticated else None
-        here = request.full_path.rstrip("?")
-        return {"me": signed_in, "role_labels": ROLE_LABELS,
-                "nav_links": nav.links_for(signed_in.role, signed_in.id, here) if signed_in else []}
+        if signed_in is None:
+            return {"me": None, "role_labels": ROLE_LABELS, "nav_links": [], "waiting": {}}
+        waiting = nav.waiting_counts(signed_in.role, signed_in.id)
+        return {"me": signed_in, "role_labels": ROLE_LABELS, "waiting": waiting,
+                "nav_links": nav.links_for(signed_in.role, waiting, request.full_path.rstrip("?"))}
 
     @app.get("/")
     def home() -> str:
@@ -75,10 +77,11 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
 
 def _register_areas(app: Flask) -> None:
     """Blueprints of the staff areas (cases, workflow, protection ...)."""
-    from web.staff import admin, workflow
+    from web.staff import admin, units, workflow
 
     app.register_blueprint(cases.bp)
     workflow.register(app)
     app.register_blueprint(unseal.bp)
     app.register_blueprint(protection.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(units.bp)

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import segno
+
 from flask import Blueprint, Response, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
-from models.administration import staff_admin
+from models.administration import staff_admin, units
 from models.staff.accounts import ROLES
 from models.store.errors import ClueGuardError
 from models.store.i18n import N_
 from web.shared import error_message, flash_error, get_runtime, no_store
+from web.staff import confirm
 from web.staff.auth import me, require_role
 from web.staff.nav import add_nav_link
 
@@ -47,8 +51,15 @@ class PasswordForm(FlaskForm):
     repeat = PasswordField(validators=[DataRequired(), Length(max=1024)])
 
 
+def totp_qr_svg(uri: str) -> Markup:
+    """The authenticator's otpauth:// URI as an inline SVG QR code, drawn here (no external service)."""
+    svg = segno.make(uri, error="m").svg_inline(scale=5, border=4, dark="#000", light="#fff")
+    return Markup(svg)  # noqa: S704 - segno's own SVG of a URI we built; no user markup in it
+
+
 def _credentials_page(creds: staff_admin.Credentials, title: str) -> Response:
-    html = render_template("staff/admin_credentials.html", creds=creds, title=title)
+    html = render_template("staff/admin_credentials.html", creds=creds, title=title,
+                           qr=totp_qr_svg(creds.provisioning_uri()))
     return no_store(make_response(html))
 
 
@@ -77,6 +88,14 @@ def staff_act(staff_id: int, act: str) -> Any:
         "reactivate": (staff_admin.reactivate_staff, _("The account was reactivated.")),
         "unlock": (staff_admin.unlock_staff, _("The account was unlocked.")),
     }
+    if act in confirm.ACCOUNT_ACTS and not confirm.confirmed(request.form):
+        # Deactivating and resetting cannot be taken back: say what will happen, act on the second POST.
+        rows = {r.id: r for r in staff_admin.list_staff(rt, me().id)}
+        if staff_id not in rows:
+            return redirect(url_for("admin.staff_list"))
+        row = rows[staff_id]
+        return confirm.confirmation_page(confirm.ACCOUNT_ACTS[act], request.path, url_for("admin.staff_list"),
+                                         request.form, name=row.display_name or row.username)
     try:
         if act == "reset":
             creds = staff_admin.reset_password(rt, me().id, staff_id, staff_admin.generate_password(),
@@ -101,19 +120,24 @@ def staff_act(staff_id: int, act: str) -> Any:
 def staff_new() -> Any:
     """Add an account; its initial password and TOTP secret are shown once."""
     form = NewStaffForm()
+    unit_rows = units.list_units(get_runtime())
     if form.validate_on_submit():
+        if form.unit.data and form.unit.data not in {u.name for u in unit_rows}:
+            # Units come from the managed list only (no free text, R13).
+            flash(_("Choose a unit from the list."), "error")
+            return render_template("staff/admin_new.html", form=form, roles=ROLES, units=unit_rows), 400
         try:
             creds = staff_admin.add_staff_account(get_runtime(), me().id, form.username.data or "",
                                                   form.role.data or "", form.unit.data,
                                                   form.display_name.data or "")
         except ClueGuardError as err:
             flash_error(err)
-            return render_template("staff/admin_new.html", form=form, roles=ROLES), 400
+            return render_template("staff/admin_new.html", form=form, roles=ROLES, units=unit_rows), 400
         return _credentials_page(creds, _("Account created"))
     if request.method == "POST":
         flash(_("Fill in the user name and role."), "error")
-        return render_template("staff/admin_new.html", form=form, roles=ROLES), 400
-    return render_template("staff/admin_new.html", form=form, roles=ROLES)
+        return render_template("staff/admin_new.html", form=form, roles=ROLES, units=unit_rows), 400
+    return render_template("staff/admin_new.html", form=form, roles=ROLES, units=unit_rows)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -85,16 +85,16 @@ def waiting_counts(role: str, staff_id: int) -> dict[str, int]:
     if role not in CONTENT_ROLES:
         return {}
     w = waiting_for(rt, staff_id)
-    counts = {"unread": w.unread, "approvals": w.approvals, "overdue": w.overdue}
+    counts = {"unread": w.unread, "approvals": w.approvals, "overdue": w.overdue, "escalations": w.escalations}
     if role == "protection_officer":
         counts["assessments"] = assessments_waiting(rt, staff_id)
     return counts
 
 
-def links_for(role: str, staff_id: int | None = None, here: str = "") -> list[ShownLink]:
+def links_for(role: str, counts: dict[str, int] | None = None, here: str = "") -> list[ShownLink]:
     """The links this role sees, for endpoints this app actually has, with their counts."""
     views = current_app.view_functions
-    counts = waiting_counts(role, staff_id) if staff_id is not None else {}
+    counts = counts or {}
     shown = []
     for link in NAV_LINKS:
         if role not in link.roles or link.endpoint not in views:
