@@ -94,7 +94,7 @@ def registry_number(q: str) -> str | None:
     return format_registry_no(int(m.group(1)), int(m.group(2))) if m else None
 
 
-def _query(rt: Runtime, staff: Staff, wanted: InboxQuery) -> Select[tuple[Report]]:
+def _query(rt: Runtime, staff: Staff, wanted: InboxQuery) -> Select[Any]:
     query = select(Report).where(visible_cases(staff))
     if wanted.category:
         query = query.where(Report.category == wanted.category)
@@ -119,7 +119,7 @@ def _query(rt: Runtime, staff: Staff, wanted: InboxQuery) -> Select[tuple[Report
     return query
 
 
-def _ordered(query: Select[tuple[Report]], sort: str) -> Select[tuple[Report]]:
+def _ordered(query: Select[Any], sort: str) -> Select[Any]:
     if sort == "due":
         return query.order_by(ClueTrack.due_on, Report.id)
     if sort == "oldest":

@@ -202,8 +202,8 @@ def refresh_due(session: Session, track: Any) -> None:
     if track.transferred_at is None:
         track.due_kind, track.due_on = ("transfer", track.transfer_due) if track.transfer_due else (None, None)
         return
-    dues = [t for t in _open_transfers(session, track.report_id) if t.feedback_due]
-    first = min(dues, key=lambda t: t.feedback_due) if dues else None
+    dues = [(t.feedback_due, t.id, t) for t in _open_transfers(session, track.report_id) if t.feedback_due]
+    first = min(dues)[2] if dues else None
     track.handling_deadline = first.handling_deadline if first else None
     track.feedback_due = first.feedback_due if first else None
     track.due_kind, track.due_on = ("feedback", first.feedback_due) if first else (None, None)

@@ -99,7 +99,8 @@ def inbox() -> str:
     # Unknown filter values are ignored rather than answered with an empty list.
     category = args.get("category", "") if args.get("category", "") in CATEGORIES else ""
     state = args.get("state", "") if args.get("state", "") in STATE_LABELS else ""
-    handler = "me" if args.get("handler") == "me" else _id_arg("handler")
+    handler_arg = _id_arg("handler")
+    handler: int | str | None = "me" if args.get("handler") == "me" else handler_arg
     sort = args.get("sort", "") if args.get("sort", "") in inbox_model.SORTS else "newest"
     extra = []
     risk = args.get("risk", "")
@@ -114,7 +115,7 @@ def inbox() -> str:
     due_before = _date_arg("due_before")
     wanted = inbox_model.InboxQuery(
         q=args.get("q", "")[:200], category=category or None, state=state or None, unit_id=_id_arg("unit"),
-        handler_id=me().id if handler == "me" else handler, due_before=due_before,
+        handler_id=me().id if handler == "me" else handler_arg, due_before=due_before,
         overdue="overdue" in flags, awaiting_approval="approval" in flags, unread="unread" in flags,
         sort=sort, page=_int_arg("page"), extra=tuple(extra))
     rt = get_runtime()

@@ -99,7 +99,7 @@ def links_for(role: str, counts: dict[str, int] | None = None, here: str = "") -
     for link in NAV_LINKS:
         if role not in link.roles or link.endpoint not in views:
             continue
-        url = url_for(link.endpoint, **link.args)
+        url = url_for(link.endpoint, **link.args)  # type: ignore[arg-type]  # query arguments only
         n = counts.get(link.count or "", 0)
         shown.append(ShownLink(url, link.label, n, n >= CAP, url == here))
     return shown
