@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from models.audit import trail
@@ -95,39 +95,45 @@ class BoardFilter:
     handler_id: int | None = None
 
 
-def _board_query(today: date, wanted: BoardFilter | None = None) -> Select[*tuple[Any, ...]]:
+def _board_query(today: date, wanted: BoardFilter | None = None, scope: ColumnElement[bool] | None = None,
+                 limit: int | None = None) -> Select[*tuple[Any, ...]]:
+    """The board's rows. The tracks are picked first (one small index range per unit, sorted and
+    cut to ``limit``), and only those rows are joined to their reports, units and handlers."""
+    wanted = wanted or BoardFilter()
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    tracks = select(ClueTrack.report_id, ClueTrack.due_kind, ClueTrack.due_on).where(ClueTrack.due_on.is_not(None))
+    if wanted.status == "overdue":
+        tracks = tracks.where(ClueTrack.due_on < today)
+    elif wanted.status == "due_soon":
+        tracks = tracks.where(ClueTrack.due_on >= today, ClueTrack.due_on <= soon)
+    elif wanted.status == "pending":
+        tracks = tracks.where(ClueTrack.due_on > soon)
+    if wanted.kind in KIND_LABELS:
+        tracks = tracks.where(ClueTrack.due_kind == wanted.kind)
+    if wanted.unit_id is not None:
+        tracks = tracks.where(ClueTrack.unit_id == wanted.unit_id)
+    if wanted.handler_id is not None:
+        tracks = tracks.where(ClueTrack.handler_id == wanted.handler_id)
+    if scope is not None:
+        tracks = tracks.where(scope)
+    if limit is not None:
+        tracks = tracks.order_by(ClueTrack.due_on, ClueTrack.report_id).limit(limit)
+    picked = tracks.subquery("board_tracks")
     handler = aliased(Staff)
     open_escalation = (
         select(func.min(Escalation.id))
-        .where(Escalation.report_id == ClueTrack.report_id, Escalation.kind == ClueTrack.due_kind,
-               Escalation.due_on == ClueTrack.due_on, Escalation.resolved_at.is_(None))
+        .where(Escalation.report_id == picked.c.report_id, Escalation.kind == picked.c.due_kind,
+               Escalation.due_on == picked.c.due_on, Escalation.resolved_at.is_(None))
         .scalar_subquery()
     )
-    query = (
-        select(ClueTrack.report_id, ClueTrack.due_kind, ClueTrack.due_on, Report.registry_no, Report.unit_id,
+    return (
+        select(picked.c.report_id, picked.c.due_kind, picked.c.due_on, Report.registry_no, Report.unit_id,
                Unit.name, Report.handler_id, handler.display_name, open_escalation)
-        .join(Report, Report.id == ClueTrack.report_id)
+        .join(Report, Report.id == picked.c.report_id)
         .outerjoin(Unit, Unit.id == Report.unit_id)
         .outerjoin(handler, handler.id == Report.handler_id)
-        .where(ClueTrack.due_on.is_not(None))
-        # Ordered as the index on due_on reads: the board's first page never sorts the whole table.
-        .order_by(ClueTrack.due_on, ClueTrack.report_id)
+        .order_by(picked.c.due_on, picked.c.report_id)
     )
-    wanted = wanted or BoardFilter()
-    soon = today + timedelta(days=DUE_SOON_DAYS)
-    if wanted.status == "overdue":
-        query = query.where(ClueTrack.due_on < today)
-    elif wanted.status == "due_soon":
-        query = query.where(ClueTrack.due_on >= today, ClueTrack.due_on <= soon)
-    elif wanted.status == "pending":
-        query = query.where(ClueTrack.due_on > soon)
-    if wanted.kind in KIND_LABELS:
-        query = query.where(ClueTrack.due_kind == wanted.kind)
-    if wanted.unit_id is not None:
-        query = query.where(Report.unit_id == wanted.unit_id)
-    if wanted.handler_id is not None:
-        query = query.where(Report.handler_id == wanted.handler_id)
-    return query
 
 
 def _items(session: Session, query: Select[*tuple[Any, ...]], today: date) -> list[BoardItem]:
@@ -147,16 +153,24 @@ def deadline_board(rt: Runtime, staff_id: int | None = None, wanted: BoardFilter
     operator's command line, which sees every unit. ``limit`` caps a page of the board.
     """
     today = local_today(rt.config)
-    query = _board_query(today, wanted)
-    if limit is not None:
-        query = query.limit(limit)
     with rt.stores.case() as session:
-        if staff_id is not None:
-            staff = session.get(Staff, staff_id)
-            if staff is None or not staff.active or staff.role not in CONTENT_ROLES:
-                raise NotAllowed
-            query = query.where(visible_cases(staff))
+        if staff_id is None:
+            return _items(session, _board_query(today, wanted, limit=limit), today)
+        staff = session.get(Staff, staff_id)
+        if staff is None or not staff.active or staff.role not in CONTENT_ROLES:
+            raise NotAllowed
+        query = _board_query(today, wanted, own_work(staff), limit).where(visible_cases(staff))
         return _items(session, query, today)
+
+
+def own_work(staff: Staff) -> ColumnElement[bool]:
+    """Deadlines of the staff member's unit or their own clues, read through the tracks' indexes.
+
+    A clue carries a deadline only once registered to a unit, so this loses nothing the board
+    should show; ``visible_cases`` is still applied beside it and decides need-to-know (R20).
+    """
+    mine = ClueTrack.handler_id == staff.id
+    return or_(ClueTrack.unit_id == staff.unit_id, mine) if staff.unit_id is not None else mine
 
 
 def escalate_overdue(rt: Runtime, actor: str = "cli") -> list[BoardItem]:

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from models.reporting.tables import UUID_LEN, Message, Report
 from models.store.db import CaseBase, utcnow
@@ -46,8 +47,21 @@ class ClueTrack(CaseBase):
     # reads only this pair, through one small index, however many clues the store holds.
     due_kind: Mapped[str | None] = mapped_column(String(16))
     due_on: Mapped[date | None] = mapped_column(Date)
+    # The clue's unit and handler, copied from the report at every assignment: the deadline board
+    # and the overdue count of one unit read (unit_id, due_on) through an index instead of joining
+    # every clue the unit can see. Need-to-know is still decided on the report (visible_cases).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # A conclusion of a mandatory kind (R15) waits for the unit head: the count beside their
+    # navigation reads this flag through an index rather than every concluded clue's kinds.
+    awaiting_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    __table_args__ = (Index("ix_clue_tracks_due_on", "due_on"),)
+    __table_args__ = (
+        Index("ix_clue_tracks_due_on", "due_on"),
+        Index("ix_clue_tracks_unit_due", "unit_id", "due_on"),
+        Index("ix_clue_tracks_handler_due", "handler_id", "due_on"),
+        Index("ix_clue_tracks_unit_awaiting", "unit_id", "awaiting_approval"),
+    )
 
 
 class Assignment(CaseBase):

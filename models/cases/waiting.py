@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from models.cases.deadlines import local_today, open_escalations
+from models.cases.deadlines import local_today, open_escalations, own_work
 from models.cases.tables import CaseRead, ClueTrack
 from models.confidentiality.need_to_know import visible_cases
 from models.reporting.tables import Message, Report
@@ -44,12 +44,20 @@ def unread_filter(staff: Staff) -> ColumnElement[bool]:
 def awaiting_approval_filter(staff: Staff | None = None) -> ColumnElement[bool]:
     """Concluded clues of a mandatory kind (R15) whose conclusion no unit head has approved yet;
     with ``staff``, not those they concluded themselves (nobody approves their own)."""
-    conditions = [ClueTrack.report_id == Report.id, ClueTrack.approved_at.is_(None),
-                  ClueTrack.concluded_at.is_not(None),
-                  func.json_array_length(ClueTrack.mandatory_kinds) > 0]
+    conditions = [ClueTrack.report_id == Report.id, ClueTrack.awaiting_approval.is_(True)]
     if staff is not None:
         conditions.append(ClueTrack.concluded_by != staff.id)
     return and_(Report.state == "concluded", exists().where(*conditions))
+
+
+def approvals_waiting(session: Session, staff: Staff) -> int:
+    """Conclusions of the unit head's unit waiting for approval, not their own (capped)."""
+    waiting = (select(ClueTrack.report_id)
+               .where(ClueTrack.unit_id == staff.unit_id, ClueTrack.awaiting_approval.is_(True),
+                      ClueTrack.concluded_by != staff.id)
+               .limit(CAP).subquery())
+    return session.scalar(select(func.count()).select_from(waiting).join(Report, Report.id == waiting.c.report_id)
+                          .where(visible_cases(staff), Report.state == "concluded")) or 0
 
 
 def overdue_filter(rt: Runtime) -> ColumnElement[bool]:
@@ -72,9 +80,12 @@ def waiting_for(rt: Runtime, staff_id: int) -> Waiting:
         unread = _capped(session, visible, unread_filter(staff))
         if staff.role not in {"intake", "unit_head"}:
             return Waiting(unread=unread)
-        approvals = (_capped(session, visible, Report.unit_id == staff.unit_id, awaiting_approval_filter(staff))
-                     if staff.role == "unit_head" else 0)
-        overdue = _capped(session, visible, overdue_filter(rt))
+        approvals = approvals_waiting(session, staff) if staff.role == "unit_head" else 0
+        # The unit's overdue tracks first (an index range), then need-to-know on just those.
+        late = (select(ClueTrack.report_id).where(own_work(staff), ClueTrack.due_on < local_today(rt.config))
+                .limit(CAP).subquery())
+        overdue = session.scalar(select(func.count()).select_from(late).join(Report, Report.id == late.c.report_id)
+                                 .where(visible)) or 0
     escalations = open_escalations(rt, staff_id) if staff.role == "unit_head" else 0
     return Waiting(unread=unread, approvals=approvals, overdue=overdue, escalations=escalations)
 

@@ -221,6 +221,7 @@ def _handler_for(session: Session, unit_id: int, handler_id: int) -> Staff:
 def _assign(ctx: Context, unit_id: int, handler_id: int) -> None:
     _handler_for(ctx.session, unit_id, handler_id)
     ctx.report.unit_id, ctx.report.handler_id = unit_id, handler_id
+    ctx.track.unit_id, ctx.track.handler_id = unit_id, handler_id  # the board's index copy
     ctx.session.add(Assignment(report_id=ctx.report.id, unit_id=unit_id, handler_id=handler_id,
                                assigned_by=ctx.staff.id))
 
@@ -314,6 +315,7 @@ def conclude_check(rt: Runtime, staff_id: int, report_id: str, text: str, *, gan
         track.concluded_at, track.concluded_by = now, ctx.staff.id
         track.gang_related, track.needs_transfer = gang_related, transfer
         track.mandatory_kinds = mandatory_kinds(ctx.report, gang_related, shielding_official)
+        track.awaiting_approval = bool(track.mandatory_kinds)
         track.approved_at = track.approved_by = None
         track.transfer_due = transfer_due(rt.config, now) if gang_related else None
         track.due_kind, track.due_on = ("transfer", track.transfer_due) if gang_related else (None, None)
@@ -332,6 +334,7 @@ def approve_conclusion(rt: Runtime, staff_id: int, report_id: str, note: str = "
 
     def do(ctx: Context) -> None:
         ctx.track.approved_at, ctx.track.approved_by = utcnow(), ctx.staff.id
+        ctx.track.awaiting_approval = False
         if note:
             seal_record(rt, ctx.session, ctx.report.id, "approval", ctx.staff.id, {"text": note})
         trail.record(ctx.session, ctx.staff.username, "clue.conclusion_approved", ctx.report.id)
@@ -348,6 +351,7 @@ def return_conclusion(rt: Runtime, staff_id: int, report_id: str, note: str) -> 
         track.concluded_at = track.concluded_by = track.approved_at = track.approved_by = None
         track.transfer_due = track.due_kind = track.due_on = None
         track.mandatory_kinds, track.gang_related, track.needs_transfer = [], False, False
+        track.awaiting_approval = False
         resolve_escalations(ctx.session, ctx.report.id, "transfer")
         seal_record(rt, ctx.session, ctx.report.id, "conclusion_returned", ctx.staff.id, {"text": note})
         ctx.move("checking", "clue.conclusion_returned")

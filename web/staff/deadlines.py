@@ -18,7 +18,7 @@ from web.shared import flash_error, get_runtime
 from web.staff.auth import me, require_role
 
 bp = Blueprint("deadlines", __name__)
-BOARD_PAGE = 200
+BOARD_PAGE = 100
 
 
 def _id_arg(name: str) -> int | None:

@@ -5,7 +5,8 @@ Revises: case0400
 
 Each transfer gets its own handling deadline, feedback due date and feedback time; the unit
 head's decisions on escalated items (通报 / 约谈 / 问责) get a table; ``case_reads`` remembers when a
-staff member last opened a clue, so reporter messages after it count as unread.
+staff member last opened a clue, so reporter messages after it count as unread. ``clue_tracks``
+gets a copy of the clue's unit and handler, indexed with the due date, for the deadline board.
 """
 
 from collections.abc import Sequence
@@ -53,9 +54,30 @@ def upgrade() -> None:
         sa.Column("read_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_messages_direction_created", "messages", ["direction", "created_at"])
+    with op.batch_alter_table("clue_tracks") as batch_op:
+        batch_op.add_column(sa.Column("unit_id", sa.Integer(), sa.ForeignKey("units.id",
+                                      name="fk_clue_tracks_unit_id_units"), nullable=True))
+        batch_op.add_column(sa.Column("handler_id", sa.Integer(), sa.ForeignKey("staff.id",
+                                      name="fk_clue_tracks_handler_id_staff"), nullable=True))
+        batch_op.add_column(sa.Column("awaiting_approval", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.execute("UPDATE clue_tracks SET unit_id = (SELECT r.unit_id FROM reports r WHERE r.id = clue_tracks.report_id), "
+               "handler_id = (SELECT r.handler_id FROM reports r WHERE r.id = clue_tracks.report_id)")
+    op.execute("UPDATE clue_tracks SET awaiting_approval = TRUE WHERE approved_at IS NULL AND concluded_at IS NOT NULL "
+               "AND json_array_length(mandatory_kinds) > 0 "
+               "AND report_id IN (SELECT id FROM reports WHERE state = 'concluded')")
+    op.create_index("ix_clue_tracks_unit_due", "clue_tracks", ["unit_id", "due_on"])
+    op.create_index("ix_clue_tracks_unit_awaiting", "clue_tracks", ["unit_id", "awaiting_approval"])
+    op.create_index("ix_clue_tracks_handler_due", "clue_tracks", ["handler_id", "due_on"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_clue_tracks_handler_due", "clue_tracks")
+    op.drop_index("ix_clue_tracks_unit_awaiting", "clue_tracks")
+    op.drop_index("ix_clue_tracks_unit_due", "clue_tracks")
+    with op.batch_alter_table("clue_tracks") as batch_op:
+        batch_op.drop_column("awaiting_approval")
+        batch_op.drop_column("handler_id")
+        batch_op.drop_column("unit_id")
     op.drop_index("ix_messages_direction_created", "messages")
     op.drop_table("case_reads")
     op.drop_index("ix_escalation_decisions_report_id", "escalation_decisions")
