@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, lazyload, load_only
 
 import vault
 from models.audit import trail
@@ -94,8 +94,14 @@ def registry_number(q: str) -> str | None:
     return format_registry_no(int(m.group(1)), int(m.group(2))) if m else None
 
 
+# The columns a list shows: never the encrypted content, never the joined unit and handler rows.
+LISTED = (Report.id, Report.registry_no, Report.created_at, Report.category, Report.source, Report.channel,
+          Report.state, Report.confidential, Report.unit_id, Report.handler_id)
+
+
 def _query(rt: Runtime, staff: Staff, wanted: InboxQuery) -> Select[Any]:
-    query = select(Report).where(visible_cases(staff))
+    query = select(Report).options(load_only(*LISTED), lazyload(Report.unit), lazyload(Report.handler)) \
+        .where(visible_cases(staff))
     if wanted.category:
         query = query.where(Report.category == wanted.category)
     if wanted.state:
@@ -128,25 +134,26 @@ def _ordered(query: Select[Any], sort: str) -> Select[Any]:
 
 
 def _rows(rt: Runtime, session: Session, staff: Staff, reports: list[Report]) -> list[InboxRow]:
+    """The columns of one page, in two queries (names, track) whatever the page size."""
     ids = [r.id for r in reports]
+    if not ids:
+        return []
     handler = aliased(Staff)
     today = local_today(rt.config)
-    extra = {rid: (unit, hname) for rid, unit, hname in session.execute(
-        select(Report.id, Unit.name, handler.display_name).where(Report.id.in_(ids))
-        .outerjoin(Unit, Unit.id == Report.unit_id).outerjoin(handler, handler.id == Report.handler_id))} if ids else {}
-    tracks = {t.report_id: t for t in session.scalars(select(ClueTrack).where(ClueTrack.report_id.in_(ids)))} \
-        if ids else {}
-    waiting = set(session.scalars(select(Report.id).where(Report.id.in_(ids), awaiting_approval_filter()))) \
-        if ids else set()
+    extra = {row[0]: row[1:] for row in session.execute(
+        select(Report.id, Unit.name, handler.display_name, ClueTrack.due_kind, ClueTrack.due_on,
+               ClueTrack.awaiting_approval)
+        .where(Report.id.in_(ids))
+        .outerjoin(Unit, Unit.id == Report.unit_id).outerjoin(handler, handler.id == Report.handler_id)
+        .outerjoin(ClueTrack, ClueTrack.report_id == Report.id))}
     unread = unread_ids(session, staff, ids)
     rows = []
     for r in reports:
-        unit, hname = extra.get(r.id, (None, None))
-        t = tracks.get(r.id)
-        due = t.due_on if t else None
+        unit, hname, due_kind, due, waiting = extra.get(r.id, (None, None, None, None, None))
         rows.append(InboxRow(r.id, r.registry_no, r.created_at, r.category, r.source, r.channel, r.state,
-                             r.confidential, unit or "", hname or "", t.due_kind if t else None, due,
-                             due_status(due, today) if due else None, r.id in waiting, r.id in unread))
+                             r.confidential, unit or "", hname or "", due_kind, due,
+                             due_status(due, today) if due else None,
+                             bool(waiting) and r.state == "concluded", r.id in unread))
     return rows
 
 
@@ -186,7 +193,9 @@ def list_work(rt: Runtime, staff_id: int, wanted: InboxQuery) -> WorkPage:
         if number:
             query = query.where(Report.registry_no == number)
         elif q:
-            candidates = list(session.scalars(_ordered(query, wanted.sort).limit(KEYWORD_SCAN)))
+            # The keyword search reads the content: this one query loads it.
+            candidates = list(session.scalars(_ordered(query, wanted.sort).options(
+                load_only(*LISTED, Report.content, Report.data_key_id)).limit(KEYWORD_SCAN)))
             words = [w.casefold() for w in q.split()][:10]
             matches = _keyword_matches(rt, session, candidates, words)
             trail.record(session, staff.username, "reports.searched", None, scanned=len(candidates),
