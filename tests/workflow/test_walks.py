@@ -9,7 +9,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +140,12 @@ def _shot(walk: Walk, name: str) -> None:
 
 
 def test_a_clerk_takes_a_phone_clue_from_intake_to_feedback(office, walk) -> None:
+    # Other work in the queue, so the inbox looks like a working day.
+    office.registered(category="usury")
+    office.concluded(gang=True, approve=False, category="industry_bully")
+    office.transferred(deadline=date.today() + timedelta(days=20), category="vice")
+    waiting = intake.submit_report(office.rt, submission(category="village_bully"))
+    intake.add_follow_up(office.rt, waiting.code, "昨晚有陌生人在我家门口转悠。")
     w, jobs = walk(), {}
     w.sign_in(office.clerk)
     jobs["sign in"] = w.job()
