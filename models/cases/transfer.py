@@ -29,7 +29,7 @@ from models.cases.workflow import Context, acting_staff, clean_note, run_act
 from models.reporting.files import Upload, check_uploads
 from models.reporting.intake import data_key_context, unpack_file
 from models.reporting.tables import Attachment, DataKey, Report
-from models.staff.tables import Unit
+from models.staff.tables import Staff, Unit
 from models.store.db import utcnow
 from models.store.errors import InvalidInput, NotAllowed, NotFound
 from models.store.i18n import N_
@@ -151,6 +151,7 @@ def transfer_clue(rt: Runtime, staff_id: int, report_id: str, authority_id: int,
         conclusions = [r for r in read_records(rt, session, report.id) if r.kind == "conclusion"]
         now = utcnow()
         unit = session.get(Unit, report.unit_id) if report.unit_id else None
+        approver = session.get(Staff, track.approved_by) if track.approved_by else None
         files = _evidence_files(rt, session, report, attachment_ids or [])
         package: dict[str, Any] = {
             "registry_no": report.registry_no, "category": report.category, "source": report.source,
@@ -158,6 +159,8 @@ def transfer_clue(rt: Runtime, staff_id: int, report_id: str, authority_id: int,
             "transferred_on": local_date(rt.config, now).isoformat(), "clue": clue, "redacted": redacted,
             "conclusion": conclusions[-1].body.get("text", "") if conclusions else "",
             "evidence": items, "files": files,
+            "approved_by": (approver.display_name or approver.username) if approver else "",
+            "approved_on": local_date(rt.config, track.approved_at).isoformat() if track.approved_at else "",
         }
         transfer_id, key_id = str(uuid.uuid4()), str(uuid.uuid4())
         data_key = vault.new_data_key(rt.intake_public, data_key_context(report.id, key_id))

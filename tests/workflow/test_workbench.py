@@ -478,3 +478,13 @@ def test_record_a_clue_shows_only_a_persons_identity_fields(office, sign_in) -> 
     assert 'id="identity-fields"' in html and 'id="mode-confidential"' in html
     assert "telegram" not in html.lower() and "identity-file_metadata" not in html
     assert html.count("<input") + html.count("<textarea") + html.count("<select") < 30
+
+
+def test_the_printed_transfer_package_has_category_place_time_and_approver(office, sign_in) -> None:
+    report_id = office.transferred()
+    [t] = _transfers(office, report_id)
+    html = sign_in(office.clerk).get(f"/transfers/{t.id}").get_data(as_text=True)
+    table = html[html.index('class="package"'):].split("</table>")[0]
+    assert "村霸" in table and "某县某村" in table and "2026-10" in table and "head" in table
+    # The print stylesheet hides the navigation and forms.
+    assert "staff.css" in html
