@@ -26,7 +26,7 @@ from models.audit import trail
 from models.cases import casework
 from models.cases.deadlines import due_status, local_today
 from models.cases.tables import ClueTrack
-from models.cases.waiting import awaiting_approval_filter, overdue_filter, unread_filter, unread_ids
+from models.cases.waiting import awaiting_approval_filter, overdue_filter, unread_for_me, unread_ids
 from models.confidentiality.need_to_know import visible_cases
 from models.reporting.intake import data_key_context
 from models.reporting.registry import format_registry_no
@@ -115,7 +115,7 @@ def _query(rt: Runtime, staff: Staff, wanted: InboxQuery) -> Select[Any]:
     if wanted.awaiting_approval:
         query = query.where(awaiting_approval_filter())
     if wanted.unread:
-        query = query.where(unread_filter(staff))
+        query = query.where(Report.id.in_(unread_for_me(staff)))
     if wanted.due_before is not None or wanted.sort == "due":
         query = query.join(ClueTrack, ClueTrack.report_id == Report.id).where(ClueTrack.due_on.is_not(None))
         if wanted.due_before is not None:

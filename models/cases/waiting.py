@@ -8,8 +8,10 @@ Every query stays inside ``visible_cases`` (need-to-know, R20).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.cases.deadlines import local_today, open_escalations, own_work
@@ -22,6 +24,8 @@ from models.store.db import utcnow
 from models.store.runtime import Runtime
 
 CAP = 100
+UNREAD_DAYS = 60
+UNREAD_SCAN = 1000  # at most this many recent reporter messages are looked at per count
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,29 @@ def unread_filter(staff: Staff) -> ColumnElement[bool]:
     seen = exists().where(CaseRead.staff_id == staff.id, CaseRead.report_id == Message.report_id,
                           CaseRead.read_at >= Message.created_at)
     return exists().where(Message.report_id == Report.id, Message.direction == "reporter", ~seen)
+
+
+def unread_for_me(staff: Staff) -> Select[Any]:
+    """Ids of clues whose reporter wrote in the last ``UNREAD_DAYS`` days and whom this person has
+    not read since: the clues they handle, and those not yet given to a unit (the intake office's).
+
+    It walks the reporters' recent messages (an index range on direction and time, at most
+    ``UNREAD_SCAN``), so it costs what the last weeks' messages cost, however many clues the store
+    holds; older messages are the handler's, not a badge's, business.
+    """
+    since = utcnow() - timedelta(days=UNREAD_DAYS)
+    # The recent messages first (a bounded, fenced index range), then their clues by primary key.
+    recent = (select(Message.report_id, Message.created_at)
+              .where(Message.direction == "reporter", Message.created_at >= since)
+              .order_by(Message.created_at.desc()).limit(UNREAD_SCAN).subquery())
+    seen = exists().where(CaseRead.staff_id == staff.id, CaseRead.report_id == recent.c.report_id,
+                          CaseRead.read_at >= recent.c.created_at)
+    # A scalar subquery per message (one primary-key probe each): the planner cannot turn it into a
+    # join that would read every unassigned clue of the store.
+    mine = (select(Report.id).where(Report.id == recent.c.report_id, visible_cases(staff),
+                                    or_(Report.handler_id == staff.id, Report.unit_id.is_(None)))
+            .limit(1).scalar_subquery())
+    return select(recent.c.report_id).where(mine.is_not(None), ~seen)
 
 
 def awaiting_approval_filter(staff: Staff | None = None) -> ColumnElement[bool]:
@@ -65,11 +92,6 @@ def overdue_filter(rt: Runtime) -> ColumnElement[bool]:
     return exists().where(ClueTrack.report_id == Report.id, ClueTrack.due_on < today)
 
 
-def _capped(session: Session, *conditions: ColumnElement[bool]) -> int:
-    ids = select(Report.id).where(*conditions).limit(CAP).subquery()
-    return session.scalar(select(func.count()).select_from(ids)) or 0
-
-
 def waiting_for(rt: Runtime, staff_id: int) -> Waiting:
     """The counts for the navigation of a content role; other roles get zeros here."""
     with rt.stores.case() as session:
@@ -77,7 +99,8 @@ def waiting_for(rt: Runtime, staff_id: int) -> Waiting:
         if staff is None or not staff.active or staff.role not in CONTENT_ROLES:
             return Waiting()
         visible = visible_cases(staff)
-        unread = _capped(session, visible, unread_filter(staff))
+        mine = unread_for_me(staff).distinct().limit(CAP).subquery()
+        unread = session.scalar(select(func.count()).select_from(mine)) or 0
         if staff.role not in {"intake", "unit_head"}:
             return Waiting(unread=unread)
         approvals = approvals_waiting(session, staff) if staff.role == "unit_head" else 0
