@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from models.cases.deadlines import local_today, open_escalations, own_work
-from models.cases.tables import CaseRead, ClueTrack
+from models.cases.deadlines import local_today, own_work
+from models.cases.tables import CaseRead, ClueTrack, Escalation
 from models.confidentiality.need_to_know import visible_cases
 from models.reporting.tables import Message, Report
 from models.staff.accounts import CONTENT_ROLES
@@ -109,7 +109,10 @@ def waiting_for(rt: Runtime, staff_id: int) -> Waiting:
                 .limit(CAP).subquery())
         overdue = session.scalar(select(func.count()).select_from(late).join(Report, Report.id == late.c.report_id)
                                  .where(visible)) or 0
-    escalations = open_escalations(rt, staff_id) if staff.role == "unit_head" else 0
+        # In the same session: one round trip, not a second session for one count.
+        escalations = (session.scalar(select(func.count()).select_from(Escalation).where(
+            Escalation.unit_id == staff.unit_id, Escalation.resolved_at.is_(None))) or 0
+            if staff.role == "unit_head" and staff.unit_id is not None else 0)
     return Waiting(unread=unread, approvals=approvals, overdue=overdue, escalations=escalations)
 
 
