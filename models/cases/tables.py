@@ -207,6 +207,10 @@ __all__ = ["Assignment", "Authority", "CaseRead", "CaseRecord", "ClueTrack", "Es
 
 # The inbox lists a handler's own clues newest first (need-to-know filter, R20).
 Index("ix_reports_handler_created", Report.handler_id, Report.created_at)
+# The inbox filtered by state counts one unit's (or one handler's) clues in that state through a
+# bitmap of exact matches instead of walking every clue in the state.
+Index("ix_reports_unit_state_created", Report.unit_id, Report.state, Report.created_at)
+Index("ix_reports_handler_state_created", Report.handler_id, Report.state, Report.created_at)
 
 
 class RedactionMark(CaseBase):

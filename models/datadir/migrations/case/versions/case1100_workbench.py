@@ -68,9 +68,13 @@ def upgrade() -> None:
     op.create_index("ix_clue_tracks_unit_due", "clue_tracks", ["unit_id", "due_on"])
     op.create_index("ix_clue_tracks_unit_awaiting", "clue_tracks", ["unit_id", "awaiting_approval"])
     op.create_index("ix_clue_tracks_handler_due", "clue_tracks", ["handler_id", "due_on"])
+    op.create_index("ix_reports_unit_state_created", "reports", ["unit_id", "state", "created_at"])
+    op.create_index("ix_reports_handler_state_created", "reports", ["handler_id", "state", "created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_reports_handler_state_created", "reports")
+    op.drop_index("ix_reports_unit_state_created", "reports")
     op.drop_index("ix_clue_tracks_handler_due", "clue_tracks")
     op.drop_index("ix_clue_tracks_unit_awaiting", "clue_tracks")
     op.drop_index("ix_clue_tracks_unit_due", "clue_tracks")
