@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 import vault
 from models.audit import trail
+from models.cases.waiting import mark_read
 from models.confidentiality.need_to_know import check_access, visible_cases
 from models.reporting.files import Upload, check_uploads
 from models.reporting.intake import data_key_context, file_name_and_type, seal_message, unpack_file
@@ -56,6 +57,11 @@ class CaseView:
     clue: dict[str, object]
     files: list[FileInfo]
     messages: list[CaseMessage]
+
+
+def acting(session: Session, staff_id: int) -> Staff:
+    """The active staff member acting (NotAllowed otherwise)."""
+    return _actor(session, staff_id)
 
 
 def _actor(session: Session, staff_id: int) -> Staff:
@@ -133,6 +139,7 @@ def open_case(rt: Runtime, staff_id: int, report_id: str) -> CaseView:
             author = author_row.display_name if author_row else None
             messages.append(CaseMessage(msg.id, msg.direction, author, body["text"], msg.created_at))
         trail.record(session, staff.username, "report.viewed", report.id)
+        mark_read(session, staff.id, report.id)
         return CaseView(report, clue, files, messages)
 
 

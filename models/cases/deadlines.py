@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from models.audit import trail
@@ -82,24 +82,57 @@ class BoardItem:
     handler_id: int | None
     handler_name: str
     escalated: bool
+    escalation_id: int | None = None
 
 
-def _board_query(today: date) -> Select[*tuple[Any, ...]]:
+@dataclass(frozen=True)
+class BoardFilter:
+    """What the board shows: a status (overdue, due_soon, pending), a kind, a unit, a handler."""
+
+    status: str | None = None
+    kind: str | None = None
+    unit_id: int | None = None
+    handler_id: int | None = None
+
+
+def _board_query(today: date, wanted: BoardFilter | None = None, scope: ColumnElement[bool] | None = None,
+                 limit: int | None = None) -> Select[*tuple[Any, ...]]:
+    """The board's rows. The tracks are picked first (one small index range per unit, sorted and
+    cut to ``limit``), and only those rows are joined to their reports, units and handlers."""
+    wanted = wanted or BoardFilter()
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    tracks = select(ClueTrack.report_id, ClueTrack.due_kind, ClueTrack.due_on).where(ClueTrack.due_on.is_not(None))
+    if wanted.status == "overdue":
+        tracks = tracks.where(ClueTrack.due_on < today)
+    elif wanted.status == "due_soon":
+        tracks = tracks.where(ClueTrack.due_on >= today, ClueTrack.due_on <= soon)
+    elif wanted.status == "pending":
+        tracks = tracks.where(ClueTrack.due_on > soon)
+    if wanted.kind in KIND_LABELS:
+        tracks = tracks.where(ClueTrack.due_kind == wanted.kind)
+    if wanted.unit_id is not None:
+        tracks = tracks.where(ClueTrack.unit_id == wanted.unit_id)
+    if wanted.handler_id is not None:
+        tracks = tracks.where(ClueTrack.handler_id == wanted.handler_id)
+    if scope is not None:
+        tracks = tracks.where(scope)
+    if limit is not None:
+        tracks = tracks.order_by(ClueTrack.due_on, ClueTrack.report_id).limit(limit)
+    picked = tracks.subquery("board_tracks")
     handler = aliased(Staff)
     open_escalation = (
-        select(Escalation.id)
-        .where(Escalation.report_id == ClueTrack.report_id, Escalation.kind == ClueTrack.due_kind,
-               Escalation.due_on == ClueTrack.due_on, Escalation.resolved_at.is_(None))
-        .exists()
+        select(func.min(Escalation.id))
+        .where(Escalation.report_id == picked.c.report_id, Escalation.kind == picked.c.due_kind,
+               Escalation.due_on == picked.c.due_on, Escalation.resolved_at.is_(None))
+        .scalar_subquery()
     )
     return (
-        select(ClueTrack.report_id, ClueTrack.due_kind, ClueTrack.due_on, Report.registry_no, Report.unit_id,
+        select(picked.c.report_id, picked.c.due_kind, picked.c.due_on, Report.registry_no, Report.unit_id,
                Unit.name, Report.handler_id, handler.display_name, open_escalation)
-        .join(Report, Report.id == ClueTrack.report_id)
+        .join(Report, Report.id == picked.c.report_id)
         .outerjoin(Unit, Unit.id == Report.unit_id)
         .outerjoin(handler, handler.id == Report.handler_id)
-        .where(ClueTrack.due_on.is_not(None), ClueTrack.due_on <= today + timedelta(days=DUE_SOON_DAYS))
-        .order_by(ClueTrack.due_on, Report.registry_no)
+        .order_by(picked.c.due_on, picked.c.report_id)
     )
 
 
@@ -107,26 +140,37 @@ def _items(session: Session, query: Select[*tuple[Any, ...]], today: date) -> li
     rows = session.execute(query).all()
     return [
         BoardItem(r[0], r[3], r[1], r[2], (r[2] - today).days, due_status(r[2], today), r[4], r[5] or "",
-                  r[6], r[7] or "", bool(r[8]))
+                  r[6], r[7] or "", r[8] is not None, r[8])
         for r in rows
     ]
 
 
-def deadline_board(rt: Runtime, staff_id: int | None = None) -> list[BoardItem]:
-    """Due-soon and overdue transfers and feedback, earliest first (R18).
+def deadline_board(rt: Runtime, staff_id: int | None = None, wanted: BoardFilter | None = None,
+                   limit: int | None = None) -> list[BoardItem]:
+    """Every open transfer and feedback deadline with its due date, earliest first (R18).
 
     Staff see the items of clues they may read (their unit, their own); ``staff_id`` None is the
-    operator's command line, which sees every unit.
+    operator's command line, which sees every unit. ``limit`` caps a page of the board.
     """
     today = local_today(rt.config)
-    query = _board_query(today)
     with rt.stores.case() as session:
-        if staff_id is not None:
-            staff = session.get(Staff, staff_id)
-            if staff is None or not staff.active or staff.role not in CONTENT_ROLES:
-                raise NotAllowed
-            query = query.where(visible_cases(staff))
+        if staff_id is None:
+            return _items(session, _board_query(today, wanted, limit=limit), today)
+        staff = session.get(Staff, staff_id)
+        if staff is None or not staff.active or staff.role not in CONTENT_ROLES:
+            raise NotAllowed
+        query = _board_query(today, wanted, own_work(staff), limit).where(visible_cases(staff))
         return _items(session, query, today)
+
+
+def own_work(staff: Staff) -> ColumnElement[bool]:
+    """Deadlines of the staff member's unit or their own clues, read through the tracks' indexes.
+
+    A clue carries a deadline only once registered to a unit, so this loses nothing the board
+    should show; ``visible_cases`` is still applied beside it and decides need-to-know (R20).
+    """
+    mine = ClueTrack.handler_id == staff.id
+    return or_(ClueTrack.unit_id == staff.unit_id, mine) if staff.unit_id is not None else mine
 
 
 def escalate_overdue(rt: Runtime, actor: str = "cli") -> list[BoardItem]:
@@ -134,8 +178,8 @@ def escalate_overdue(rt: Runtime, actor: str = "cli") -> list[BoardItem]:
     today = local_today(rt.config)
     created = []
     with rt.stores.case() as session:
-        for item in _items(session, _board_query(today), today):
-            if item.status != "overdue" or item.escalated:
+        for item in _items(session, _board_query(today, BoardFilter(status="overdue")), today):
+            if item.escalated:
                 continue
             session.add(Escalation(report_id=item.report_id, kind=item.kind, due_on=item.due_on,
                                    unit_id=item.unit_id, handler_id=item.handler_id))

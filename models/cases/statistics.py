@@ -6,9 +6,10 @@ from __future__ import annotations
 import statistics as pystats
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from models.audit import trail
@@ -17,6 +18,7 @@ from models.cases.tables import ClueTrack, Survey
 from models.cases.workflow import acting_staff
 from models.reporting.tables import Message, Report
 from models.staff.tables import Staff, Unit
+from models.store.config import Config
 from models.store.errors import NotAllowed
 from models.store.runtime import Runtime
 
@@ -39,8 +41,30 @@ class ClueStatistics:
     satisfaction: dict[str, int] = field(default_factory=dict)
 
 
-def _grouped(session: Session, column: InstrumentedAttribute[str]) -> list[tuple[str, int]]:
-    rows = session.execute(select(column, func.count()).group_by(column).order_by(func.count().desc())).all()
+@dataclass(frozen=True)
+class StatsFilter:
+    """Clues received from ``since`` to ``until`` (calendar days in the site's zone), of one unit."""
+
+    since: date | None = None
+    until: date | None = None
+    unit_id: int | None = None
+
+    def conditions(self, config: Config) -> list[ColumnElement[bool]]:
+        zone = ZoneInfo(config.timezone)
+        found: list[ColumnElement[bool]] = []
+        if self.since is not None:
+            found.append(Report.created_at >= datetime.combine(self.since, time.min, zone))
+        if self.until is not None:
+            found.append(Report.created_at < datetime.combine(self.until + timedelta(days=1), time.min, zone))
+        if self.unit_id is not None:
+            found.append(Report.unit_id == self.unit_id)
+        return found
+
+
+def _grouped(session: Session, column: InstrumentedAttribute[str],
+             where: list[ColumnElement[bool]]) -> list[tuple[str, int]]:
+    rows = session.execute(select(column, func.count()).where(*where).group_by(column)
+                           .order_by(func.count().desc())).all()
     return [(str(key) if key is not None else "", int(n)) for key, n in rows]
 
 
@@ -59,36 +83,41 @@ def percentile(values: list[float], pct: int) -> float | None:
     return pystats.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
-def clue_statistics(rt: Runtime, staff_id: int) -> ClueStatistics:
-    """The figures of every unit, for unit heads only; viewing them is audited."""
+def clue_statistics(rt: Runtime, staff_id: int, wanted: StatsFilter | None = None,
+                    event: str = "statistics.viewed") -> ClueStatistics:
+    """The figures of every unit (or of one, over some days), for unit heads only; audited."""
+    wanted = wanted or StatsFilter()
+    where = wanted.conditions(rt.config)
     with rt.stores.case() as session:
         staff = acting_staff(session, staff_id)
         if staff.role not in STATISTICS_ROLES:
             raise NotAllowed
-        total = session.scalar(select(func.count()).select_from(Report)) or 0
+        total = session.scalar(select(func.count()).select_from(Report).where(*where)) or 0
         units = session.execute(
             select(Unit.name, func.count()).select_from(Report).outerjoin(Unit, Unit.id == Report.unit_id)
-            .group_by(Unit.name).order_by(func.count().desc())).all()
+            .where(*where).group_by(Unit.name).order_by(func.count().desc())).all()
         # Months in the configured zone: bucketed here, the same on SQLite and PostgreSQL.
         months = Counter(local_date(rt.config, at).strftime("%Y-%m")
-                         for at in session.scalars(select(Report.created_at)))
+                         for at in session.scalars(select(Report.created_at).where(*where)))
         spans = sorted(_days(a, b) for a, b in session.execute(
-            select(ClueTrack.registered_at, ClueTrack.transferred_at)
-            .where(ClueTrack.registered_at.is_not(None), ClueTrack.transferred_at.is_not(None))).all())
+            select(ClueTrack.registered_at, ClueTrack.transferred_at).join(Report, Report.id == ClueTrack.report_id)
+            .where(ClueTrack.registered_at.is_not(None), ClueTrack.transferred_at.is_not(None), *where)).all())
         replied = exists().where(Message.report_id == Survey.report_id, Message.direction == "reporter",
                                  Message.created_at > Survey.asked_at)
-        sent = session.scalar(select(func.count()).select_from(Survey)) or 0
-        answered = session.scalar(select(func.count()).select_from(Survey)
-                                  .where(Survey.satisfaction.is_not(None) | replied)) or 0
+        surveys = select(func.count()).select_from(Survey).join(Report, Report.id == Survey.report_id).where(*where)
+        sent = session.scalar(surveys) or 0
+        answered = session.scalar(surveys.where(Survey.satisfaction.is_not(None) | replied)) or 0
         satisfaction = dict(session.execute(select(Survey.satisfaction, func.count())
-                                            .where(Survey.satisfaction.is_not(None))
+                                            .join(Report, Report.id == Survey.report_id)
+                                            .where(Survey.satisfaction.is_not(None), *where)
                                             .group_by(Survey.satisfaction)).all())
-        trail.record(session, staff.username, "statistics.viewed", None)
+        trail.record(session, staff.username, event, None, since=wanted.since.isoformat() if wanted.since else None,
+                     until=wanted.until.isoformat() if wanted.until else None, unit=wanted.unit_id)
         return ClueStatistics(
             total=total,
-            by_category=_grouped(session, Report.category),
-            by_state=_grouped(session, Report.state),
-            by_source=_grouped(session, Report.source),
+            by_category=_grouped(session, Report.category, where),
+            by_state=_grouped(session, Report.state, where),
+            by_source=_grouped(session, Report.source, where),
             by_unit=[(name or "", int(n)) for name, n in units],
             by_month=sorted(months.items()),
             transfers=len(spans),
@@ -100,4 +129,4 @@ def clue_statistics(rt: Runtime, staff_id: int) -> ClueStatistics:
         )
 
 
-__all__ = ["ClueStatistics", "Staff", "clue_statistics", "percentile"]
+__all__ = ["ClueStatistics", "Staff", "StatsFilter", "clue_statistics", "percentile"]

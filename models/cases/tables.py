@@ -11,8 +11,9 @@ from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
-from models.reporting.tables import UUID_LEN, Report
+from models.reporting.tables import UUID_LEN, Message, Report
 from models.store.db import CaseBase, utcnow
 
 
@@ -46,8 +47,21 @@ class ClueTrack(CaseBase):
     # reads only this pair, through one small index, however many clues the store holds.
     due_kind: Mapped[str | None] = mapped_column(String(16))
     due_on: Mapped[date | None] = mapped_column(Date)
+    # The clue's unit and handler, copied from the report at every assignment: the deadline board
+    # and the overdue count of one unit read (unit_id, due_on) through an index instead of joining
+    # every clue the unit can see. Need-to-know is still decided on the report (visible_cases).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # A conclusion of a mandatory kind (R15) waits for the unit head: the count beside their
+    # navigation reads this flag through an index rather than every concluded clue's kinds.
+    awaiting_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    __table_args__ = (Index("ix_clue_tracks_due_on", "due_on"),)
+    __table_args__ = (
+        Index("ix_clue_tracks_due_on", "due_on"),
+        Index("ix_clue_tracks_unit_due", "unit_id", "due_on"),
+        Index("ix_clue_tracks_handler_due", "handler_id", "due_on"),
+        Index("ix_clue_tracks_unit_awaiting", "unit_id", "awaiting_approval"),
+    )
 
 
 class Assignment(CaseBase):
@@ -117,6 +131,11 @@ class Transfer(CaseBase):
     transferred_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     transferred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     due_on: Mapped[date | None] = mapped_column(Date)
+    # Each transfer has its own handling deadline and feedback (a clue may go to several
+    # authorities, e.g. the police for the gang and discipline inspection for its shield).
+    handling_deadline: Mapped[date | None] = mapped_column(Date)
+    feedback_due: Mapped[date | None] = mapped_column(Date)
+    feedback_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     redacted: Mapped[bool] = mapped_column(Boolean, default=False)
     data_key_id: Mapped[str] = mapped_column(String(UUID_LEN))
     package: Mapped[bytes] = mapped_column(LargeBinary)
@@ -157,10 +176,41 @@ class Survey(CaseBase):
     answer_message_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
 
 
-__all__ = ["Assignment", "Authority", "CaseRecord", "ClueTrack", "Escalation", "RecordFile", "Survey", "Transfer"]
+class EscalationDecision(CaseBase):
+    """What the unit head decided about an escalated item (R18): 通报, 约谈 or 问责, with a sealed note."""
+
+    __tablename__ = "escalation_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(ForeignKey("escalations.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    record_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    decided_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CaseRead(CaseBase):
+    """When a staff member last opened a clue: reporter messages after it are unread for them."""
+
+    __tablename__ = "case_reads"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+__all__ = ["Assignment", "Authority", "CaseRead", "CaseRecord", "ClueTrack", "Escalation", "EscalationDecision",
+           "RecordFile", "Survey", "Transfer"]
 
 # The inbox lists a handler's own clues newest first (need-to-know filter, R20).
 Index("ix_reports_handler_created", Report.handler_id, Report.created_at)
+# The inbox filtered by state counts one unit's (or one handler's) clues in that state through a
+# bitmap of exact matches instead of walking every clue in the state.
+Index("ix_reports_unit_state_created", Report.unit_id, Report.state, Report.created_at)
+Index("ix_reports_handler_state_created", Report.handler_id, Report.state, Report.created_at)
 
 
 class RedactionMark(CaseBase):
@@ -175,3 +225,6 @@ class RedactionMark(CaseBase):
     end: Mapped[int] = mapped_column(Integer)
     marked_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     marked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+# The unread count of a staff member looks at the reporters' messages only, newest first.
+Index("ix_messages_direction_created", Message.direction, Message.created_at)

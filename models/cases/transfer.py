@@ -29,7 +29,7 @@ from models.cases.workflow import Context, acting_staff, clean_note, run_act
 from models.reporting.files import Upload, check_uploads
 from models.reporting.intake import data_key_context, unpack_file
 from models.reporting.tables import Attachment, DataKey, Report
-from models.staff.tables import Unit
+from models.staff.tables import Staff, Unit
 from models.store.db import utcnow
 from models.store.errors import InvalidInput, NotAllowed, NotFound
 from models.store.i18n import N_
@@ -145,10 +145,13 @@ def transfer_clue(rt: Runtime, staff_id: int, report_id: str, authority_id: int,
         authority = session.get(Authority, authority_id)
         if authority is None or not authority.active:
             raise InvalidInput({"authority_id": N_("Choose an authority from the list.")})
+        if any(t.authority_id == authority.id for t in _open_transfers(session, report.id)):
+            raise InvalidInput({"authority_id": N_("The clue is already with this authority, awaiting its feedback.")})
         clue, redacted = _clue_for_package(rt, session, report)
         conclusions = [r for r in read_records(rt, session, report.id) if r.kind == "conclusion"]
         now = utcnow()
         unit = session.get(Unit, report.unit_id) if report.unit_id else None
+        approver = session.get(Staff, track.approved_by) if track.approved_by else None
         files = _evidence_files(rt, session, report, attachment_ids or [])
         package: dict[str, Any] = {
             "registry_no": report.registry_no, "category": report.category, "source": report.source,
@@ -156,6 +159,8 @@ def transfer_clue(rt: Runtime, staff_id: int, report_id: str, authority_id: int,
             "transferred_on": local_date(rt.config, now).isoformat(), "clue": clue, "redacted": redacted,
             "conclusion": conclusions[-1].body.get("text", "") if conclusions else "",
             "evidence": items, "files": files,
+            "approved_by": (approver.display_name or approver.username) if approver else "",
+            "approved_on": local_date(rt.config, track.approved_at).isoformat() if track.approved_at else "",
         }
         transfer_id, key_id = str(uuid.uuid4()), str(uuid.uuid4())
         data_key = vault.new_data_key(rt.intake_public, data_key_context(report.id, key_id))
@@ -167,8 +172,13 @@ def transfer_clue(rt: Runtime, staff_id: int, report_id: str, authority_id: int,
                                                         json.dumps(package, ensure_ascii=False).encode(),
                                                         f"transfer/{report.id}/{transfer_id}")))
         on_time = track.transfer_due is None or local_date(rt.config, now) <= track.transfer_due
-        track.transferred_at = now
-        _set_handling_deadline(track, handling_deadline)
+        if track.transferred_at is None:
+            track.transferred_at = now
+        row = session.get(Transfer, transfer_id)
+        assert row is not None  # noqa: S101 - added just above in this session
+        _set_transfer_deadline(row, handling_deadline)
+        session.flush()
+        refresh_due(session, track)
         resolve_escalations(session, report.id, "transfer")
         ctx.move("transferred", "clue.transferred", transfer=transfer_id, authority=authority.id,
                  on_time=on_time, evidence_items=len(items), files=len(files))
@@ -176,40 +186,86 @@ def transfer_clue(rt: Runtime, staff_id: int, report_id: str, authority_id: int,
     return run_act(rt, staff_id, report_id, "transfer", do)
 
 
-def _set_handling_deadline(track: Any, deadline: date | None) -> None:
-    track.handling_deadline = deadline
-    track.feedback_due = feedback_due(deadline) if deadline else None
-    track.due_kind, track.due_on = ("feedback", track.feedback_due) if deadline else (None, None)
+def _set_transfer_deadline(row: Transfer, deadline: date | None) -> None:
+    row.handling_deadline = deadline
+    row.feedback_due = feedback_due(deadline) if deadline else None
 
 
-def set_handling_deadline(rt: Runtime, staff_id: int, report_id: str, deadline: date) -> str:
-    """Record the receiving authority's handling deadline; feedback is due 5 days after it (R17)."""
+def _open_transfers(session: Session, report_id: str) -> list[Transfer]:
+    return list(session.scalars(select(Transfer).where(Transfer.report_id == report_id, Transfer.feedback_at.is_(None))
+                                .order_by(Transfer.transferred_at, Transfer.id)))
+
+
+def refresh_due(session: Session, track: Any) -> None:
+    """The clue's one running deadline: its transfer until transferred, then the earliest feedback.
+
+    The clue-level pair (``due_kind``, ``due_on``) is what the deadline board reads through one
+    index; each transfer keeps its own dates, and this keeps the pair at the earliest open one.
+    """
+    if track.transferred_at is None:
+        track.due_kind, track.due_on = ("transfer", track.transfer_due) if track.transfer_due else (None, None)
+        return
+    dues = [(t.feedback_due, t.id, t) for t in _open_transfers(session, track.report_id) if t.feedback_due]
+    first = min(dues)[2] if dues else None
+    track.handling_deadline = first.handling_deadline if first else None
+    track.feedback_due = first.feedback_due if first else None
+    track.due_kind, track.due_on = ("feedback", first.feedback_due) if first else (None, None)
+
+
+def _pick_transfer(session: Session, report_id: str, transfer_id: str | None, field: str) -> Transfer:
+    """The open transfer an act is about: the one named, or the only open one."""
+    open_rows = _open_transfers(session, report_id)
+    if transfer_id:
+        chosen = [t for t in open_rows if t.id == transfer_id]
+        if not chosen:
+            raise InvalidInput({field: N_("Choose a transfer of this clue that awaits feedback.")})
+        return chosen[0]
+    if len(open_rows) != 1:
+        raise InvalidInput({field: N_("Choose a transfer of this clue that awaits feedback.")})
+    return open_rows[0]
+
+
+def set_handling_deadline(rt: Runtime, staff_id: int, report_id: str, deadline: date,
+                          transfer_id: str | None = None) -> str:
+    """Record an authority's handling deadline for one transfer; feedback is due 5 days after it (R17)."""
     def do(ctx: Context) -> None:
-        if ctx.track.transferred_at and deadline < local_date(rt.config, ctx.track.transferred_at):
+        row = _pick_transfer(ctx.session, ctx.report.id, transfer_id, "transfer_id")
+        if deadline < local_date(rt.config, row.transferred_at):
             raise InvalidInput({"deadline": N_("The handling deadline cannot be before the transfer.")})
-        _set_handling_deadline(ctx.track, deadline)
+        _set_transfer_deadline(row, deadline)
+        ctx.session.flush()
+        refresh_due(ctx.session, ctx.track)
         resolve_escalations(ctx.session, ctx.report.id, "feedback")
         trail.record(ctx.session, ctx.staff.username, "clue.handling_deadline_set", ctx.report.id,
-                     deadline=deadline.isoformat())
+                     transfer=row.id, deadline=deadline.isoformat())
 
     return run_act(rt, staff_id, report_id, "set_handling_deadline", do)
 
 
 def record_feedback(rt: Runtime, staff_id: int, report_id: str, text: str,
-                    uploads: list[Upload] | None = None) -> str:
-    """Record the receiving authority's feedback and its files (R17)."""
+                    uploads: list[Upload] | None = None, transfer_id: str | None = None) -> str:
+    """Record one receiving authority's feedback and its files (R17); the clue moves on when all are in."""
     files = check_uploads(uploads or [], rt.config)
     text = clean_note(text, required=not files)
 
     def do(ctx: Context) -> None:
         now = utcnow()
-        due = ctx.track.feedback_due
+        row = _pick_transfer(ctx.session, ctx.report.id, transfer_id, "transfer_id")
+        due = row.feedback_due
+        row.feedback_at = now
+        ctx.session.flush()
+        record = seal_record(rt, ctx.session, ctx.report.id, "feedback", ctx.staff.id,
+                             {"text": text, "transfer": row.id}, files)
+        refresh_due(ctx.session, ctx.track)
+        on_time = due is None or local_date(rt.config, now) <= due
+        if _open_transfers(ctx.session, ctx.report.id):
+            trail.record(ctx.session, ctx.staff.username, "clue.feedback_recorded", ctx.report.id,
+                         record=record.id, transfer=row.id, files=len(files), on_time=on_time)
+            return
         ctx.track.feedback_at = now
-        ctx.track.due_kind = ctx.track.due_on = None
-        row = seal_record(rt, ctx.session, ctx.report.id, "feedback", ctx.staff.id, {"text": text}, files)
         resolve_escalations(ctx.session, ctx.report.id, "feedback")
-        ctx.move("feedback_received", "clue.feedback_recorded", record=row.id, files=len(files),
-                 on_time=due is None or local_date(rt.config, now) <= due)
+        ctx.move("feedback_received", "clue.feedback_recorded", record=record.id, transfer=row.id,
+                 files=len(files), on_time=on_time)
 
     return run_act(rt, staff_id, report_id, "record_feedback", do)
 
@@ -221,12 +277,17 @@ class TransferInfo:
     at: Any
     due_on: date | None
     redacted: bool
+    handling_deadline: date | None = None
+    feedback_due: date | None = None
+    feedback_at: Any = None
 
 
 def list_transfers(session: Session, report_id: str) -> list[TransferInfo]:
     rows = session.execute(select(Transfer, Authority.name).join(Authority, Authority.id == Transfer.authority_id)
-                           .where(Transfer.report_id == report_id).order_by(Transfer.transferred_at)).all()
-    return [TransferInfo(t.id, name, t.transferred_at, t.due_on, t.redacted) for t, name in rows]
+                           .where(Transfer.report_id == report_id)
+                           .order_by(Transfer.transferred_at, Transfer.id)).all()
+    return [TransferInfo(t.id, name, t.transferred_at, t.due_on, t.redacted, t.handling_deadline, t.feedback_due,
+                         t.feedback_at) for t, name in rows]
 
 
 def transfer_package(rt: Runtime, staff_id: int, transfer_id: str) -> dict[str, Any]:

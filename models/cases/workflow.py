@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from models.audit import trail
 from models.cases.deadlines import local_today, resolve_escalations, transfer_due
 from models.cases.records import seal_record
-from models.cases.tables import Assignment, ClueTrack
+from models.cases.tables import Assignment, CaseRecord, ClueTrack
 from models.confidentiality.classification import set_retention, start_period
 from models.confidentiality.need_to_know import owns_case
 from models.reporting.files import Upload, check_uploads
@@ -98,7 +98,10 @@ RULES: dict[str, Rule] = {
                      N_("Only a clue under preliminary check can be concluded.")),
     "approve": Rule(HEAD, frozenset({"concluded"}), N_("There is no conclusion to approve."), True),
     "return_conclusion": Rule(HEAD, frozenset({"concluded"}), N_("There is no conclusion to return."), True),
-    "transfer": Rule(HANDLING_ROLES, frozenset({"concluded"}), N_("Only a concluded clue can be transferred.")),
+    # A clue may go to several authorities (police and discipline inspection): a transferred clue
+    # awaiting feedback can be transferred again, to another authority.
+    "transfer": Rule(HANDLING_ROLES, frozenset({"concluded", "transferred"}),
+                     N_("Only a concluded clue can be transferred.")),
     "set_handling_deadline": Rule(HANDLING_ROLES, frozenset({"transferred"}),
                                   N_("The handling deadline is recorded after the transfer.")),
     "record_feedback": Rule(HANDLING_ROLES, frozenset({"transferred"}),
@@ -245,6 +248,7 @@ def _handler_for(session: Session, unit_id: int, handler_id: int) -> Staff:
 def _assign(ctx: Context, unit_id: int, handler_id: int) -> None:
     _handler_for(ctx.session, unit_id, handler_id)
     ctx.report.unit_id, ctx.report.handler_id = unit_id, handler_id
+    ctx.track.unit_id, ctx.track.handler_id = unit_id, handler_id  # the board's index copy
     ctx.session.add(Assignment(report_id=ctx.report.id, unit_id=unit_id, handler_id=handler_id,
                                assigned_by=ctx.staff.id))
 
@@ -331,10 +335,15 @@ def conclude_check(rt: Runtime, staff_id: int, report_id: str, text: str, *, gan
     files = check_uploads(uploads or [], rt.config)
 
     def do(ctx: Context) -> None:
+        # A conclusion rests on the preliminary check: at least one check note must say what was checked.
+        if not ctx.session.scalar(select(CaseRecord.id).where(CaseRecord.report_id == ctx.report.id,
+                                                             CaseRecord.kind == "check_note").limit(1)):
+            raise InvalidInput({"text": N_("Write at least one check note before the conclusion.")})
         now, track = utcnow(), ctx.track
         track.concluded_at, track.concluded_by = now, ctx.staff.id
         track.gang_related, track.needs_transfer = gang_related, transfer
         track.mandatory_kinds = mandatory_kinds(ctx.report, gang_related, shielding_official)
+        track.awaiting_approval = bool(track.mandatory_kinds)
         track.approved_at = track.approved_by = None
         track.transfer_due = transfer_due(rt.config, now) if gang_related else None
         track.due_kind, track.due_on = ("transfer", track.transfer_due) if gang_related else (None, None)
@@ -353,6 +362,7 @@ def approve_conclusion(rt: Runtime, staff_id: int, report_id: str, note: str = "
 
     def do(ctx: Context) -> None:
         ctx.track.approved_at, ctx.track.approved_by = utcnow(), ctx.staff.id
+        ctx.track.awaiting_approval = False
         if note:
             seal_record(rt, ctx.session, ctx.report.id, "approval", ctx.staff.id, {"text": note})
         trail.record(ctx.session, ctx.staff.username, "clue.conclusion_approved", ctx.report.id)
@@ -369,6 +379,7 @@ def return_conclusion(rt: Runtime, staff_id: int, report_id: str, note: str) -> 
         track.concluded_at = track.concluded_by = track.approved_at = track.approved_by = None
         track.transfer_due = track.due_kind = track.due_on = None
         track.mandatory_kinds, track.gang_related, track.needs_transfer = [], False, False
+        track.awaiting_approval = False
         resolve_escalations(ctx.session, ctx.report.id, "transfer")
         seal_record(rt, ctx.session, ctx.report.id, "conclusion_returned", ctx.staff.id, {"text": note})
         ctx.move("checking", "clue.conclusion_returned")

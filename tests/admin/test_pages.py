@@ -55,7 +55,7 @@ def test_deactivating_signs_the_account_out_and_stops_its_api_token(sign_in, mak
     api = staff_app.test_client()
     assert api.get("/api/v1/reports", headers=headers).status_code == 200
     client = sign_in(admin)
-    response = client.post(f"/admin/staff/{clerk.id}/deactivate", page="/admin/staff")
+    response = client.post(f"/admin/staff/{clerk.id}/deactivate", {"confirmed": "1"}, page="/admin/staff")
     assert response.status_code == 302
     assert "停用" in client.get("/admin/staff").get_data(as_text=True)
     assert api.get("/api/v1/reports", headers=headers).status_code == 401
@@ -69,7 +69,7 @@ def test_a_handler_with_open_clues_is_refused_with_the_count(sign_in, make_staff
     unit_id = accounts.get_staff(staff_rt, clerk.id).unit_id
     workflow.register_clue(staff_rt, clerk.id, report_id, unit_id, clerk.id)
     client = sign_in(admin)
-    client.post(f"/admin/staff/{clerk.id}/deactivate", page="/admin/staff")
+    client.post(f"/admin/staff/{clerk.id}/deactivate", {"confirmed": "1"}, page="/admin/staff")
     html = client.get("/admin/staff").get_data(as_text=True)
     assert "1" in html and "重新分配" in html
     assert accounts.get_staff(staff_rt, clerk.id).active
@@ -77,7 +77,7 @@ def test_a_handler_with_open_clues_is_refused_with_the_count(sign_in, make_staff
 
 def test_an_admin_cannot_deactivate_themselves_on_the_page(sign_in, admin, staff_rt) -> None:
     client = sign_in(admin)
-    client.post(f"/admin/staff/{admin.id}/deactivate", page="/admin/staff")
+    client.post(f"/admin/staff/{admin.id}/deactivate", {"confirmed": "1"}, page="/admin/staff")
     assert accounts.get_staff(staff_rt, admin.id).active
     assert client.get("/admin/staff").status_code == 200
 
@@ -85,7 +85,7 @@ def test_an_admin_cannot_deactivate_themselves_on_the_page(sign_in, admin, staff
 def test_a_form_without_csrf_token_is_refused(sign_in, make_staff, admin, staff_rt) -> None:
     clerk = make_staff("clerk", "intake")
     client = sign_in(admin)
-    client.client.post(f"/admin/staff/{clerk.id}/deactivate", data={})
+    client.client.post(f"/admin/staff/{clerk.id}/deactivate", data={"confirmed": "1"})
     assert accounts.get_staff(staff_rt, clerk.id).active
 
 
@@ -99,7 +99,8 @@ def test_reset_waits_for_the_unit_head_whose_page_shows_the_code_once(sign_in, m
                                                                         staff_rt) -> None:
     clerk = make_staff("clerk", "intake")
     head = _head(make_staff, staff_rt)
-    response = sign_in(admin).post(f"/admin/staff/{clerk.id}/reset", page="/admin/staff")
+    response = sign_in(admin).post(f"/admin/staff/{clerk.id}/reset", {"confirmed": "1"}, page="/admin/staff")
+    assert "no-store" in response.headers["Cache-Control"]
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and 'id="pending"' in html and 'id="enrollment-code"' not in html
     head_page = sign_in(head)
@@ -114,6 +115,7 @@ def test_reset_waits_for_the_unit_head_whose_page_shows_the_code_once(sign_in, m
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', start).group(1)
     shown = page.post("/enroll", data={"csrf_token": token, "username": "clerk", "code": code})
     secret = _shown(shown.get_data(as_text=True), "totp-secret")
+    assert '<figure class="totp-qr"' in shown.get_data(as_text=True)  # the QR code, drawn by the server
     with time_machine.travel(utcnow() - timedelta(seconds=60), tick=False):
         finished = page.post("/enroll/complete", data={
             "csrf_token": token, "username": "clerk", "code": code, "password": NEW, "repeat": NEW,
@@ -135,7 +137,10 @@ def test_unlock_on_the_page(sign_in, make_staff, admin, staff_rt, staff_app) -> 
     assert _sign_in_form(staff_app.test_client(), clerk).status_code == 302
 
 
-def test_adding_an_account_shows_an_enrollment_code_and_no_password(sign_in, admin, staff_app) -> None:
+def test_adding_an_account_shows_an_enrollment_code_and_no_password(sign_in, admin, staff_app, staff_rt) -> None:
+    from models.administration import units
+
+    units.add_unit(staff_rt, None, "第二科")
     client = sign_in(admin)
     response = client.post("/admin/staff/new", {"username": "keeper9", "display_name": "新保管人",
                                                 "role": "custodian", "unit": ""})
@@ -170,8 +175,8 @@ def test_resetting_an_officer_with_an_approved_request_asks_to_confirm(sign_in, 
     rid = unseal.request_unseal(staff_rt, officer.id, report_id, "评估报复风险，安排保护。", "reporter_at_risk")
     approve_by(staff_rt, keepers, custodians, rid, "keeper1", "keeper2")
     client = sign_in(admin)
-    asked = client.post(f"/admin/staff/{officer.id}/reset", page="/admin/staff")
+    asked = client.post(f"/admin/staff/{officer.id}/reset", {"confirmed": "1"}, page="/admin/staff")
     assert asked.status_code == 409 and "无法再打开" in asked.get_data(as_text=True)
     assert disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password).fields == IDENTITY
-    done = client.post(f"/admin/staff/{officer.id}/reset", {"confirm": "y"}, page="/admin/staff")
+    done = client.post(f"/admin/staff/{officer.id}/reset", {"confirm": "y", "confirmed": "1"}, page="/admin/staff")
     assert done.status_code == 200 and "1 个未结束的解封申请已无法再打开" in done.get_data(as_text=True)

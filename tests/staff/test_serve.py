@@ -89,6 +89,9 @@ def test_totp_prints_the_current_code(tmp_path) -> None:
 
 
 def test_demo_without_serving_sets_everything_up(tmp_path) -> None:
+    from models.administration.units import list_units
+    from models.cases.transfer import list_authorities
+
     demo_dir = tmp_path / "demo"
     # The demo moves the config's default SQLite files into its own directory.
     config = Config(data_dir=tmp_path / "elsewhere", argon2=vault.CHEAP)
@@ -113,6 +116,9 @@ def test_demo_without_serving_sets_everything_up(tmp_path) -> None:
             assert [(r.channel, r.source, r.confidential) for r in reports] == [
                 ("web", "public", False), ("telegram", "public", True), ("phone", "phone", False)]
             assert session.scalar(select(func.count()).select_from(Message)) == 2
+        # Units and receiving authorities are seeded, so a transfer needs no typing.
+        assert len(list_authorities(rt)) == 3
+        assert {u.name for u in list_units(rt)} == {"第一科（演示）", "第二科（演示）"}
         assert oct((demo_dir / CREDENTIALS_FILE).stat().st_mode & 0o777) == "0o600"
         # A second run reuses the directory: same secrets, no new clues.
         again = CliRunner().invoke(main, ["demo", "--data-dir", str(demo_dir), "--no-serve"], obj=config)

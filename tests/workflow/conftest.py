@@ -42,6 +42,8 @@ class Office:
     def checking(self, **changes: Any) -> str:
         report_id = self.registered(**changes)
         workflow.start_check(self.rt, self.clerk.id, report_id)
+        # A conclusion needs at least one check note; the helpers write one right away.
+        workflow.add_check_note(self.rt, self.clerk.id, report_id, "核查笔记：走访了两名摊主。")
         return report_id
 
     def concluded(self, *, gang: bool = False, transfer: bool | None = None, shielding: bool = False,

@@ -18,7 +18,7 @@ def _board(office, staff=None):
 
 
 @pytest.mark.parametrize(("day", "status", "days_left"), [
-    (4, None, None),          # not on the board yet
+    (4, "pending", 3),        # on the board, not yet due soon
     (6, "due_soon", 1),
     (7, "due_soon", 0),       # the 7th day is still on time
     (8, "overdue", -1),
@@ -82,6 +82,7 @@ def test_the_board_shows_each_unit_its_own_items(office) -> None:
         # The intake office registers it to the other unit (R20: only it sees new clues).
         workflow.register_clue(office.rt, office.clerk.id, theirs, office.unit_b, office.other.id)
         workflow.start_check(office.rt, office.other.id, theirs)
+        workflow.add_check_note(office.rt, office.other.id, theirs, "note")
         workflow.conclude_check(office.rt, office.other.id, theirs, "x", gang_related=True,
                                 shielding_official=False, transfer=True)
         clock.shift(7 * 86400)

@@ -18,6 +18,7 @@ def test_statistics_count_and_time_to_transfer(office) -> None:
         office.submit(category="usury")
         for report_id in (fast, slow):
             workflow.start_check(office.rt, office.clerk.id, report_id)
+            workflow.add_check_note(office.rt, office.clerk.id, report_id, "note")
             workflow.conclude_check(office.rt, office.clerk.id, report_id, "x", gang_related=True,
                                     shielding_official=False, transfer=True)
             workflow.approve_conclusion(office.rt, office.head.id, report_id)
@@ -52,6 +53,7 @@ def _closed(office, count: int) -> dict[str, str]:
         report_id = receipt2.report_id
         workflow.register_clue(office.rt, office.clerk.id, report_id, office.unit_a, office.clerk.id)
         workflow.start_check(office.rt, office.clerk.id, report_id)
+        workflow.add_check_note(office.rt, office.clerk.id, report_id, "note")
         workflow.conclude_check(office.rt, office.clerk.id, report_id, "x", gang_related=False,
                                 shielding_official=False, transfer=False)
         workflow.close_clue(office.rt, office.clerk.id, report_id)

@@ -20,6 +20,7 @@ def test_the_package_carries_clue_conclusion_and_evidence_but_never_identity(off
     report_id = intake.submit_report(office.rt, submission(identity={"name": CANARY, "phone": "13900000000"})).report_id
     workflow.register_clue(office.rt, office.clerk.id, report_id, office.unit_a, office.clerk.id)
     workflow.start_check(office.rt, office.clerk.id, report_id)
+    workflow.add_check_note(office.rt, office.clerk.id, report_id, "note")
     workflow.conclude_check(office.rt, office.clerk.id, report_id, "经初查，涉嫌黑社会性质组织。",
                             gang_related=True, shielding_official=False, transfer=True)
     workflow.approve_conclusion(office.rt, office.head.id, report_id)
@@ -106,6 +107,7 @@ def test_a_clue_registered_by_staff_from_a_phone_call_flows_through_the_states(o
                                    actor=office.clerk.username)
     workflow.register_clue(office.rt, office.clerk.id, receipt.report_id, office.unit_a, office.clerk.id)
     workflow.start_check(office.rt, office.clerk.id, receipt.report_id)
+    workflow.add_check_note(office.rt, office.clerk.id, receipt.report_id, "note")
     workflow.conclude_check(office.rt, office.clerk.id, receipt.report_id, "不属实", gang_related=False,
                             shielding_official=False, transfer=False)
     assert workflow.close_clue(office.rt, office.clerk.id, receipt.report_id) == "closed"

@@ -94,7 +94,7 @@ def _clue_in(office, state: str) -> str:
     ("add_check_note", "registered"), ("add_check_note", "concluded"),
     ("conclude", "registered"), ("conclude", "transferred"),
     ("approve", "checking"),
-    ("transfer", "checking"), ("transfer", "transferred"),
+    ("transfer", "checking"), ("transfer", "feedback_received"),
     ("record_feedback", "concluded"), ("record_feedback", "feedback_received"),
     ("close", "checking"), ("close", "transferred"), ("close", "archived"),
     ("archive", "feedback_received"), ("archive", "archived"),

@@ -101,6 +101,7 @@ def seed(rt: Runtime, count: int, seed_value: int = 5) -> None:
             })
             keys.append({"id": key_id, "report_id": report_id, "sealed": data_key.sealed})
             if state != "received":
+                handler_id = reports[-1]["handler_id"]
                 due_kind: str | None = None
                 due_on: date | None = None
                 if state == "concluded" and rng.random() < 0.6:
@@ -112,6 +113,7 @@ def seed(rt: Runtime, count: int, seed_value: int = 5) -> None:
                     "report_id": report_id, "registered_at": registered, "gang_related": due_kind == "transfer",
                     "needs_transfer": state in {"concluded", "transferred", "feedback_received"},
                     "mandatory_kinds": [], "due_kind": due_kind, "due_on": due_on,
+                    "unit_id": unit, "handler_id": handler_id,  # the tracks' copy, as _assign writes it
                     "transferred_at": (registered + timedelta(days=rng.randrange(1, 12))
                                        if state in {"transferred", "feedback_received"} else None),
                 })

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from models.administration.units import add_unit
 from models.cases import casework
+from models.cases.transfer import add_authority
 from models.confidentiality.offices import set_intake_office
 from models.datadir.setup import init_site
 from models.protection.custodians import run_ceremony
@@ -42,6 +44,11 @@ ACCOUNTS: list[tuple[str, str, str | None, str]] = [
     ("admin", "admin", None, "系统管理员"),
 ]
 CUSTODIANS = ("keeper1", "keeper2", "keeper3")
+# The list units are chosen from, and the receiving authorities of transfers (R16): a fresh demo
+# can carry a clue from intake to feedback without anyone typing a unit or an authority.
+UNITS = (UNIT, "第二科（演示）")
+AUTHORITIES = (("某市公安局扫黑办（演示）", "police"), ("某市纪委监委（演示）", "discipline"),
+               ("某市人民检察院（演示）", "procuratorate"))
 THRESHOLD = 2
 
 
@@ -164,7 +171,13 @@ def set_up_demo(config: Config) -> DemoCredentials:
                                    "choose an empty directory")
         # The demo unit is the intake office: new clues belong to it until registered (R20).
         set_intake_office(rt, UNIT, actor="demo")
+        for name in UNITS:
+            add_unit(rt, None, name)
         creds = DemoCredentials(accounts=_create_accounts(rt))
+        with rt.stores.case() as session:
+            head_id = session.scalar(select(Staff.id).where(Staff.username == "head"))
+        for name, kind in AUTHORITIES:
+            add_authority(rt, int(head_id or 0), name, kind)
         creds.passphrases = {name: _secret_words(20) for name in CUSTODIANS}
         run_ceremony(rt, THRESHOLD, list(creds.passphrases.items()), actor="demo")
         clerk = next(a for a in creds.accounts if a.username == "clerk")

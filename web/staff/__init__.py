@@ -58,11 +58,15 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
 
     @app.context_processor
     def _staff_context() -> dict[str, Any]:
+        from flask import request
         from flask_login import current_user
 
         signed_in = current_user if current_user.is_authenticated else None
-        return {"me": signed_in, "role_labels": ROLE_LABELS,
-                "nav_links": nav.links_for(signed_in.role) if signed_in else []}
+        if signed_in is None:
+            return {"me": None, "role_labels": ROLE_LABELS, "nav_links": [], "waiting": {}}
+        waiting = nav.waiting_counts(signed_in.role, signed_in.id)
+        return {"me": signed_in, "role_labels": ROLE_LABELS, "waiting": waiting,
+                "nav_links": nav.links_for(signed_in.role, waiting, request.full_path.rstrip("?"))}
 
     @app.get("/")
     def home() -> str:
@@ -79,7 +83,7 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
 
 def _register_areas(app: Flask) -> None:
     """Blueprints of the staff areas (cases, workflow, protection ...)."""
-    from web.staff import admin, audit_pages, confidentiality, confidentiality_lists, enroll, marking, workflow
+    from web.staff import admin, audit_pages, confidentiality, confidentiality_lists, enroll, marking, units, workflow
 
     app.register_blueprint(cases.bp)
     workflow.register(app)
@@ -91,3 +95,4 @@ def _register_areas(app: Flask) -> None:
     marking.init_marking(app)
     app.register_blueprint(enroll.bp)
     app.register_blueprint(audit_pages.bp)
+    app.register_blueprint(units.bp)

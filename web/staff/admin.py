@@ -15,11 +15,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
-from models.administration import approvals, staff_admin
+from models.administration import approvals, staff_admin, units
 from models.staff.accounts import ROLES
 from models.store.errors import ClueGuardError
 from models.store.i18n import N_
 from web.shared import error_message, flash_error, get_runtime, no_store
+from web.staff import confirm
 from web.staff.auth import me, require_role
 from web.staff.nav import add_nav_link
 
@@ -84,6 +85,14 @@ def staff_act(staff_id: int, act: str) -> Any:
         "reactivate": (staff_admin.reactivate_staff, _("The account was reactivated.")),
         "unlock": (staff_admin.unlock_staff, _("The account was unlocked.")),
     }
+    if act in confirm.ACCOUNT_ACTS and not confirm.confirmed(request.form):
+        # Deactivating and resetting cannot be taken back: say what will happen, act on the second POST.
+        rows = {r.id: r for r in staff_admin.list_staff(rt, me().id)}
+        if staff_id not in rows:
+            return redirect(url_for("admin.staff_list"))
+        row = rows[staff_id]
+        return confirm.confirmation_page(confirm.ACCOUNT_ACTS[act], request.path, url_for("admin.staff_list"),
+                                         request.form, name=row.display_name or row.username)
     try:
         if act == "reset":
             outcome = staff_admin.reset_password(rt, me().id, staff_id, accept_lost_requests=bool(form.confirm.data))
@@ -124,19 +133,24 @@ def staff_change(staff_id: int, what: str) -> Any:
 def staff_new() -> Any:
     """Add an account: an enrollment code for the person, or a request to the unit head."""
     form = NewStaffForm()
+    unit_rows = units.list_units(get_runtime())
     if form.validate_on_submit():
+        if form.unit.data and form.unit.data not in {u.name for u in unit_rows}:
+            # Units come from the managed list only (no free text, R13).
+            flash(_("Choose a unit from the list."), "error")
+            return render_template("staff/admin_new.html", form=form, roles=ROLES, units=unit_rows), 400
         try:
             outcome = staff_admin.add_staff_account(get_runtime(), me().id, form.username.data or "",
                                                     form.role.data or "", form.unit.data,
                                                     form.display_name.data or "")
         except ClueGuardError as err:
             flash_error(err)
-            return render_template("staff/admin_new.html", form=form, roles=ROLES), 400
+            return render_template("staff/admin_new.html", form=form, roles=ROLES, units=unit_rows), 400
         return _outcome_page(outcome, _("Account created"), url_for("admin.staff_list"))
     if request.method == "POST":
         flash(_("Fill in the user name and role."), "error")
-        return render_template("staff/admin_new.html", form=form, roles=ROLES), 400
-    return render_template("staff/admin_new.html", form=form, roles=ROLES)
+        return render_template("staff/admin_new.html", form=form, roles=ROLES, units=unit_rows), 400
+    return render_template("staff/admin_new.html", form=form, roles=ROLES, units=unit_rows)
 
 
 @bp.get("/account-changes")

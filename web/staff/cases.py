@@ -8,23 +8,33 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any, NoReturn
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from models.cases import casework
+from models.cases import inbox as inbox_model
+from models.cases.casefile import CaseWorkflow, case_workflow
+from models.protection.measures import HIGH_RISK, RISK_LEVELS
+from models.protection.tables import ProtectionCase
+from models.protection.waiting import awaiting_assessment_filter
 from models.reporting.categories import CATEGORIES, SOURCES
 from models.reporting.files import Upload
+from models.reporting.tables import Report
 from models.staff.accounts import CONTENT_ROLES
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
+from models.store.i18n import N_
 from web.shared import error_message, field_errors, get_runtime, no_store
 from web.staff.auth import me, require_role
 from web.staff.labels import CHANNEL_LABELS, STATE_LABELS, local_time
 
 bp = Blueprint("cases", __name__)
+SORT_LABELS = {"newest": N_("Newest first"), "oldest": N_("Oldest first"), "due": N_("Due date")}
 
 
 def refuse(err: ClueGuardError) -> NoReturn:
@@ -60,34 +70,110 @@ def _int_arg(name: str, default: int = 1) -> int:
         return default
 
 
+def _id_arg(name: str) -> int | None:
+    try:
+        return int(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, "").strip())
+    except ValueError:
+        return None
+
+
+def _risk_condition(value: str) -> ColumnElement[bool] | None:
+    levels = HIGH_RISK if value == "high" else ({value} if value in RISK_LEVELS else set())
+    if not levels:
+        return None
+    return Report.id.in_(select(ProtectionCase.report_id).where(ProtectionCase.level.in_(levels)))
+
+
 @bp.get("/cases")
 @require_role(*CONTENT_ROLES)
 def inbox() -> str:
-    """Clues this staff member may see, newest first, filtered by category and state."""
-    category = request.args.get("category", "")
-    state = request.args.get("state", "")
+    """The work queue: clues this staff member may see, searched, filtered and sorted (no JavaScript)."""
+    args = request.args
     # Unknown filter values are ignored rather than answered with an empty list.
-    category = category if category in CATEGORIES else ""
-    state = state if state in STATE_LABELS else ""
-    page = casework.list_inbox(get_runtime(), me().id, category=category or None,
-                               state=state or None, page=_int_arg("page"))
-    filters = {k: v for k, v in (("category", category), ("state", state)) if v}
-    return render_template("staff/inbox.html", page=page, filters=filters,
+    category = args.get("category", "") if args.get("category", "") in CATEGORIES else ""
+    state = args.get("state", "") if args.get("state", "") in STATE_LABELS else ""
+    handler_arg = _id_arg("handler")
+    handler: int | str | None = "me" if args.get("handler") == "me" else handler_arg
+    sort = args.get("sort", "") if args.get("sort", "") in inbox_model.SORTS else "newest"
+    extra = []
+    risk = args.get("risk", "")
+    if (condition := _risk_condition(risk)) is not None:
+        extra.append(condition)
+    else:
+        risk = ""
+    assessment = "waiting" if args.get("assessment") == "waiting" else ""
+    if assessment:
+        extra.append(awaiting_assessment_filter())
+    flags = {k: "1" for k in ("overdue", "approval", "unread") if args.get(k) == "1"}
+    due_before = _date_arg("due_before")
+    wanted = inbox_model.InboxQuery(
+        q=args.get("q", "")[:200], category=category or None, state=state or None, unit_id=_id_arg("unit"),
+        handler_id=me().id if handler == "me" else handler_arg, due_before=due_before,
+        overdue="overdue" in flags, awaiting_approval="approval" in flags, unread="unread" in flags,
+        sort=sort, page=_int_arg("page"), extra=tuple(extra))
+    rt = get_runtime()
+    page = inbox_model.list_work(rt, me().id, wanted)
+    filters = {k: str(v) for k, v in (
+        ("q", wanted.q), ("category", category), ("state", state), ("unit", wanted.unit_id or ""),
+        ("handler", handler or ""), ("due_before", due_before.isoformat() if due_before else ""),
+        ("risk", risk), ("assessment", assessment), ("sort", "" if sort == "newest" else sort),
+        *flags.items()) if v}
+    return render_template("staff/inbox.html", page=page, filters=filters, wanted=wanted, handler=handler,
+                           choices=inbox_model.filter_choices(rt), sorts=SORT_LABELS, risk=risk,
                            category=category, state=state)
 
 
-def _render_case(report_id: str, reply_text: str = "", errors: dict[str, str] | None = None,
-                 status: int = 200) -> Response:
+@dataclass(frozen=True)
+class Entry:
+    """One line of the case page's timeline: a message, a record, an assignment or a transfer."""
+
+    at: datetime
+    kind: str
+    item: Any
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def timeline(case: casework.CaseView, wf: CaseWorkflow | None) -> list[Entry]:
+    """Everything that happened to the clue, oldest first (shown in the site's time zone)."""
+    entries = [Entry(case.report.created_at, "received", case.report)]
+    entries += [Entry(m.at, "message", m) for m in case.messages]
+    if wf is not None:
+        entries += [Entry(r.at, "record", r) for r in wf.records]
+        entries += [Entry(a.at, "assignment", a) for a in wf.assignments]
+        entries += [Entry(t.at, "transfer", t) for t in wf.transfers]
+    return sorted(entries, key=lambda e: _utc(e.at))
+
+
+def render_case(report_id: str, reply_text: str = "", errors: dict[str, str] | None = None,
+                status: int = 200, act_errors: dict[str, str] | None = None, act_failed: str = "",
+                act_values: Any = None) -> Response:
+    """The case page: the clue and its timeline beside the handling panel."""
+    rt = get_runtime()
     try:
-        case = casework.open_case(get_runtime(), me().id, report_id)
+        case = casework.open_case(rt, me().id, report_id)
     except ClueGuardError as err:
         refuse(err)
+    try:
+        wf = case_workflow(rt, me().id, report_id)
+    except (NotAllowed, NotFound):
+        wf = None
     by_message: dict[str | None, list[casework.FileInfo]] = defaultdict(list)
     for f in case.files:
         by_message[f.message_id].append(f)
-    html = render_template("staff/case.html", case=case, report=case.report, clue=case.clue,
-                           clue_files=by_message[None], message_files=by_message,
-                           reply_text=reply_text, errors=errors or {})
+    html = render_template("staff/case.html", case=case, report=case.report, clue=case.clue, wf=wf,
+                           entries=timeline(case, wf), clue_files=by_message[None], message_files=by_message,
+                           reply_text=reply_text, errors=errors or {}, act_errors=act_errors or {},
+                           act_failed=act_failed, act_values=act_values or {})
     return no_store(Response(html, status=status, mimetype="text/html"))
 
 
@@ -95,7 +181,7 @@ def _render_case(report_id: str, reply_text: str = "", errors: dict[str, str] | 
 @require_role(*CONTENT_ROLES)
 def case(report_id: str) -> Response:
     """One clue: its content, files and message thread, with a reply form (viewing is audited)."""
-    return _render_case(report_id)
+    return render_case(report_id)
 
 
 @bp.get("/cases/<report_id>/files/<attachment_id>")
@@ -126,6 +212,6 @@ def reply(report_id: str) -> WerkzeugResponse:
     except ClueGuardError as err:
         flash(error_message(err), "error")
         errors = field_errors(err.errors, err.params) if isinstance(err, InvalidInput) else {}
-        return _render_case(report_id, text, errors, 400)
+        return render_case(report_id, text, errors, 400)
     flash(_("Your message was sent to the reporter."), "success")
     return redirect(url_for("cases.case", report_id=report_id) + "#messages")

@@ -7,20 +7,40 @@ readers and printing.
 
 from __future__ import annotations
 
+import unicodedata
+
 from markupsafe import Markup, escape
 
 FONTS = 'system-ui, "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif'
 ROW = 26
-LABEL_WIDTH = 220
+FONT_PX = 13
+MIN_LABEL_WIDTH = 120
+MAX_LABEL_WIDTH = 420
 BAR_WIDTH = 300
 VALUE_WIDTH = 70
 
 
+def text_width(text: str) -> float:
+    """About how wide ``text`` draws at FONT_PX: a CJK or full-width character is one em, others ~0.6."""
+    return sum(FONT_PX if unicodedata.east_asian_width(c) in "WF" else FONT_PX * 0.6 for c in text)
+
+
+def fit(text: str, width: float) -> str:
+    """``text`` cut to ``width`` with an ellipsis (the full label stays in the title and the table)."""
+    if text_width(text) <= width:
+        return text
+    while text and text_width(text + "…") > width:
+        text = text[:-1]
+    return text + "…"
+
+
 def bar_chart(title: str, rows: list[tuple[str, float]], unit: str = "") -> Markup:
-    """A horizontal bar chart of (label, value) rows as an inline SVG element."""
+    """A horizontal bar chart of (label, value) rows as an inline SVG element; labels always fit."""
     top = max((v for _, v in rows), default=0) or 1
     height = ROW * max(len(rows), 1) + 8
-    width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
+    widest = max((text_width(label) for label, _ in rows), default=0)
+    label_width = round(min(MAX_LABEL_WIDTH, max(MIN_LABEL_WIDTH, widest + 16)))
+    width = label_width + BAR_WIDTH + VALUE_WIDTH
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family=\'{FONTS}\' font-size="13">',
@@ -31,9 +51,10 @@ def bar_chart(title: str, rows: list[tuple[str, float]], unit: str = "") -> Mark
         length = round(BAR_WIDTH * value / top, 1)
         shown = f"{value:g}{unit}"
         parts.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{y + 17}" text-anchor="end">{escape(label[:24])}</text>'
-            f'<rect x="{LABEL_WIDTH}" y="{y + 4}" width="{length}" height="{ROW - 8}" fill="#a61b1b"/>'
-            f'<text x="{LABEL_WIDTH + length + 6}" y="{y + 17}">{escape(shown)}</text>'
+            f'<text x="{label_width - 8}" y="{y + 17}" text-anchor="end"><title>{escape(label)}</title>'
+            f'{escape(fit(label, label_width - 12))}</text>'
+            f'<rect x="{label_width}" y="{y + 4}" width="{length}" height="{ROW - 8}" fill="#a61b1b"/>'
+            f'<text x="{label_width + length + 6}" y="{y + 17}">{escape(shown)}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every piece of text above is escaped # nosec B704

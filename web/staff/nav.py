@@ -1,13 +1,23 @@
-"""The staff navigation: which links each role sees. Other areas add theirs with ``add_nav_link``."""
+"""The staff navigation: every page a role may use, on every page, with counts of what waits.
+
+Other areas add their links with ``add_nav_link``. A link may carry query arguments (the "my work"
+views are inbox filters) and a count: ``waiting_counts`` asks the models what waits for the
+signed-in person (capped queries, so the navigation stays cheap on a large store).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app, url_for
 
+from models.cases.waiting import CAP, waiting_for
+from models.protection.waiting import assessments_waiting, unseal_requests_waiting
 from models.staff.accounts import CONTENT_ROLES
 from models.store.i18n import N_
+from web.shared import get_runtime
+
+HANDLERS = frozenset({"intake", "unit_head"})
 
 
 @dataclass(frozen=True)
@@ -15,12 +25,34 @@ class NavLink:
     endpoint: str
     label: str  # an English msgid
     roles: frozenset[str]
+    args: dict[str, str] = field(default_factory=dict)
+    count: str | None = None  # a key of waiting_counts()
+
+
+@dataclass(frozen=True)
+class ShownLink:
+    url: str
+    label: str
+    count: int
+    capped: bool
+    active: bool
 
 
 NAV_LINKS: list[NavLink] = [
     NavLink("cases.inbox", N_("Clues"), CONTENT_ROLES),
-    NavLink("cases.new_clue", N_("Record a clue"), frozenset({"intake", "unit_head"})),
+    NavLink("cases.inbox", N_("My clues"), HANDLERS, {"handler": "me"}),
+    NavLink("cases.inbox", N_("Unread messages"), CONTENT_ROLES, {"unread": "1"}, "unread"),
+    NavLink("cases.inbox", N_("Awaiting approval"), frozenset({"unit_head"}), {"approval": "1"}, "approvals"),
+    NavLink("cases.inbox", N_("Awaiting risk assessment"), frozenset({"protection_officer"}),
+            {"assessment": "waiting"}, "assessments"),
+    NavLink("deadlines.board", N_("Deadlines"), HANDLERS, count="overdue"),
+    NavLink("cases.new_clue", N_("Record a clue"), HANDLERS),
+    NavLink("stats.overview", N_("Statistics"), frozenset({"unit_head"})),
+    NavLink("workflow.authorities", N_("Authorities"), frozenset({"intake", "unit_head", "admin"})),
+    NavLink("units.index", N_("Units"), frozenset({"admin"})),
 ]
+# Counts for links other modules add.
+COUNT_FOR_ENDPOINT = {"unseal.index": "unseal"}
 
 # What each role that reads no clue content does here (the start page lists it).
 ROLE_DUTIES: dict[str, list[str]] = {
@@ -41,12 +73,33 @@ ROLE_DUTIES: dict[str, list[str]] = {
 
 def add_nav_link(endpoint: str, label: str, roles: frozenset[str] | set[str]) -> None:
     """Show a link to ``endpoint`` to these roles (call at import time of the area's module)."""
-    if all(link.endpoint != endpoint for link in NAV_LINKS):
-        NAV_LINKS.append(NavLink(endpoint, label, frozenset(roles)))
+    if all(link.endpoint != endpoint or link.args for link in NAV_LINKS):
+        NAV_LINKS.append(NavLink(endpoint, label, frozenset(roles), count=COUNT_FOR_ENDPOINT.get(endpoint)))
 
 
-def links_for(role: str) -> list[tuple[str, str]]:
-    """(url, msgid) of the links this role sees, for endpoints this app actually has."""
+def waiting_counts(role: str, staff_id: int) -> dict[str, int]:
+    """What waits for this person, by count key (each capped at CAP)."""
+    rt = get_runtime()
+    if role == "custodian":
+        return {"unseal": unseal_requests_waiting(rt, staff_id)}
+    if role not in CONTENT_ROLES:
+        return {}
+    w = waiting_for(rt, staff_id)
+    counts = {"unread": w.unread, "approvals": w.approvals, "overdue": w.overdue, "escalations": w.escalations}
+    if role == "protection_officer":
+        counts["assessments"] = assessments_waiting(rt, staff_id)
+    return counts
+
+
+def links_for(role: str, counts: dict[str, int] | None = None, here: str = "") -> list[ShownLink]:
+    """The links this role sees, for endpoints this app actually has, with their counts."""
     views = current_app.view_functions
-    return [(url_for(link.endpoint), link.label) for link in NAV_LINKS
-            if role in link.roles and link.endpoint in views]
+    counts = counts or {}
+    shown = []
+    for link in NAV_LINKS:
+        if role not in link.roles or link.endpoint not in views:
+            continue
+        url = url_for(link.endpoint, **link.args)  # type: ignore[arg-type]  # query arguments only
+        n = counts.get(link.count or "", 0)
+        shown.append(ShownLink(url, link.label, n, n >= CAP, url == here))
+    return shown

@@ -22,8 +22,9 @@ from web.staff.cases import bp, uploads_from_request
 from web.staff.labels import STAFF_SOURCE_CHANNEL
 
 RECORDING_ROLES = ("intake", "unit_head")
-REPORTED_ROWS = 3
-SHIELDING_ROWS = 2
+# Rows a phone call usually needs; the check adds more people later through check notes.
+REPORTED_ROWS = 2
+SHIELDING_ROWS = 1
 PERSON_FIELDS = ("name", "unit", "position", "place")
 
 
@@ -59,7 +60,9 @@ def submission_from_form(form: MultiDict[str, str]) -> Submission:
 
 def _form_page(values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Response:
     html = render_template("staff/new_clue.html", values=values, errors=errors,
-                           staff_sources=STAFF_SOURCE_CHANNEL, identity_labels=IDENTITY_LABELS,
+                           staff_sources=STAFF_SOURCE_CHANNEL,
+                           # Only what a person tells the clerk: no Telegram or file-metadata fields.
+                           identity_labels={f: IDENTITY_LABELS[f] for f in IDENTITY_FIELDS},
                            reported_rows=REPORTED_ROWS, shielding_rows=SHIELDING_ROWS)
     # The form may come back holding an identity the clerk typed: never cache it.
     return no_store(Response(html, status=status, mimetype="text/html"))

@@ -18,16 +18,20 @@ from models.cases import casework, transfer, workflow
 from models.cases.casefile import CaseWorkflow, case_workflow
 from models.cases.casework import load_case
 from models.cases.deadlines import KIND_LABELS, STATUS_LABELS
+from models.cases.escalation import DECISIONS
+from models.cases.inbox import registry_number
 from models.cases.records import read_record_file
 from models.cases.survey import SATISFACTION
 from models.cases.workflow import acting_staff
-from models.reporting.categories import CATEGORIES
 from models.reporting.files import Upload
-from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
-from models.store.i18n import N_
+from models.reporting.tables import Report
+from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
+from models.store.i18n import N_, translate
 from models.store.runtime import Runtime
-from web.shared import field_errors, flash_error, get_runtime, no_store
+from web.shared import current_locale, error_message, field_errors, flash_error, get_runtime, no_store
+from web.staff import confirm
 from web.staff.auth import me, require_role
+from web.staff.cases import render_case
 
 bp = Blueprint("workflow", __name__)
 HANDLERS = ("intake", "unit_head")
@@ -40,6 +44,7 @@ RECORD_LABELS = {
     "feedback": N_("Feedback"),
     "not_accepted": N_("Reason for not accepting"),
     "reassigned": N_("Reason for reassignment"),
+    "escalation_decision": N_("Decision on an overdue item"),
 }
 
 
@@ -93,37 +98,111 @@ ACTS: dict[str, Act] = {
         rt, sid, rid, _int(f, "authority_id"), f.get("evidence", "").splitlines(), f.getlist("attachment_ids"),
         _date(f, "handling_deadline", required=False)),
     "set_handling_deadline": lambda rt, sid, rid, f: transfer.set_handling_deadline(
-        rt, sid, rid, _date(f, "deadline") or date.min),
-    "record_feedback": lambda rt, sid, rid, f: transfer.record_feedback(rt, sid, rid, f.get("text", ""), uploads()),
+        rt, sid, rid, _date(f, "deadline") or date.min, f.get("transfer_id") or None),
+    "record_feedback": lambda rt, sid, rid, f: transfer.record_feedback(rt, sid, rid, f.get("text", ""), uploads(),
+                                                                        f.get("transfer_id") or None),
     "close": lambda rt, sid, rid, f: workflow.close_clue(rt, sid, rid),
     "archive": lambda rt, sid, rid, f: workflow.archive_clue(rt, sid, rid),
-    "merge": lambda rt, sid, rid, f: workflow.merge_clue(rt, sid, rid, f.get("into", "").strip()),
+    "merge": lambda rt, sid, rid, f: workflow.merge_clue(rt, sid, rid, _merge_target(rt, f)),
     "not_accept": lambda rt, sid, rid, f: workflow.not_accept_clue(rt, sid, rid, f.get("reason", ""),
                                                                    f.get("note", "")),
 }
 
 
+# What the panel says after each act: specific, so the clerk knows what happened.
+DONE = {
+    "register": N_("The clue was registered to its unit and handler."),
+    "reassign": N_("The clue was given to its new unit and handler."),
+    "start_check": N_("The preliminary check has started."),
+    "add_check_note": N_("The check note was added."),
+    "conclude": N_("The conclusion was recorded."),
+    "approve": N_("You approved the conclusion."),
+    "return_conclusion": N_("The conclusion went back for more checking."),
+    "transfer": N_("The clue was transferred; the package is in the transfer register."),
+    "set_handling_deadline": N_("The handling deadline was saved; feedback is due 5 days after it."),
+    "record_feedback": N_("The authority's feedback was recorded."),
+    "close": N_("The clue was closed."),
+    "archive": N_("The clue was archived."),
+    "merge": N_("The clue was merged into the other one."),
+    "not_accept": N_("The clue was marked as not accepted."),
+}
+
+
+def translate_msg(msgid: str, **params: object) -> str:
+    return translate(current_locale(), msgid, **params)
+
+
+def _merge_target(rt: Runtime, form: MultiDict[str, str]) -> str:
+    """The clue to merge into, given by registry number (or id, from older pages)."""
+    value = form.get("into", "").strip()
+    number = registry_number(value)
+    if number:
+        try:
+            return casework.find_by_registry_no(rt, number)
+        except NotFound:
+            raise InvalidInput({"into": N_("Choose another clue that is still open.")}) from None
+    if not value:
+        raise InvalidInput({"into": N_("Give the registry number of the clue it repeats.")})
+    return value
+
+
+def _precheck(rt: Runtime, act: str, form: MultiDict[str, str]) -> dict[str, object]:
+    """Validate what the confirmation page will describe; the parameters of its sentence."""
+    if act == "not_accept":
+        reason = form.get("reason", "")
+        if reason not in workflow.NOT_ACCEPTED_REASONS:
+            raise InvalidInput({"reason": N_("Choose a reason.")})
+        if reason == "other" and not form.get("note", "").strip():
+            raise InvalidInput({"note": N_("Write the text.")})
+        return {"reason": translate_msg(workflow.NOT_ACCEPTED_REASONS[reason])}
+    if act == "merge":
+        target = _merge_target(rt, form)
+        with rt.stores.case() as session:
+            row = session.get(Report, target)
+            if row is None:
+                raise InvalidInput({"into": N_("Choose another clue that is still open.")})
+            return {"into": row.registry_no}
+    return {}
+
+
 def _back(report_id: str) -> Response:
     target = request.form.get("next", "")
     if not target.startswith("/") or target.startswith("//"):
-        target = url_for("workflow.panel", report_id=report_id)
-    return redirect(target)  # type: ignore[return-value]
+        target = url_for("cases.case", report_id=report_id)
+    return redirect(target.split("#")[0] + "#workflow")  # type: ignore[return-value]
 
 
 @bp.post("/cases/<report_id>/act/<act>")
 @require_role(*HANDLERS)
 def act(report_id: str, act: str) -> Response:
-    """Do one act of the clue's workflow from its case page."""
+    """Do one act of the clue's workflow from its case page (irreversible ones after a confirmation)."""
     if act not in ACTS:
         abort(404)
+    rt = get_runtime()
     try:
-        ACTS[act](get_runtime(), me().id, report_id, request.form)
+        if act in confirm.CASE_ACTS and not confirm.confirmed(request.form):
+            # Check now that the clue is readable and the act allowed, so the page never offers what fails.
+            if act not in case_workflow(rt, me().id, report_id).acts:
+                raise WrongState(workflow.RULES[act].state_message)
+            params = _precheck(rt, act, request.form)
+            with rt.stores.case() as session:
+                report = session.get(Report, report_id)
+                number = report.registry_no if report else ""
+            return confirm.confirmation_page(confirm.CASE_ACTS[act], request.path,
+                                             url_for("cases.case", report_id=report_id) + "#workflow",
+                                             request.form, no=number, **params)
+        ACTS[act](rt, me().id, report_id, request.form)
     except NotFound:
         abort(404)
+    except InvalidInput as err:
+        # Mark the field and keep what was typed: the case page again, with this act's form filled in.
+        flash(error_message(err), "error")
+        return render_case(report_id, status=400, act_errors=field_errors(err.errors, err.params),
+                           act_failed=act, act_values=request.form)
     except ClueGuardError as err:
         flash_error(err)
     else:
-        flash(_("Done."), "success")
+        flash(translate_msg(DONE[act]), "success")
     return _back(report_id)
 
 
@@ -138,15 +217,8 @@ def workflow_panel(report_id: str) -> CaseWorkflow | None:
 @bp.get("/cases/<report_id>/workflow")
 @require_role("intake", "unit_head", "protection_officer")
 def panel(report_id: str) -> Any:
-    """The clue with its handling panel (the case page includes the same panel)."""
-    try:
-        case = casework.open_case(get_runtime(), me().id, report_id)
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
-    return no_store(Response(render_template("staff/workflow_page.html", case=case, report=case.report,
-                                             category_label=CATEGORIES.get(case.report.category))))
+    """The clue with its handling panel: the case page itself."""
+    return render_case(report_id)
 
 
 @bp.get("/cases/record-files/<file_id>")
@@ -181,21 +253,25 @@ def package(transfer_id: str) -> Any:
 
 
 @bp.route("/authorities", methods=["GET", "POST"])
-@require_role("unit_head", "admin")
+@require_role("intake", "unit_head", "admin")
 def authorities() -> Any:
-    """The managed list of receiving authorities."""
+    """The managed list of receiving authorities (intake staff read it; managers change it)."""
     rt = get_runtime()
     errors: dict[str, str] = {}
+    can_manage = me().role in transfer.AUTHORITY_MANAGERS
+    if request.method == "POST" and not can_manage:
+        abort(403)
     if request.method == "POST":
         try:
             transfer.add_authority(rt, me().id, request.form.get("name", ""), request.form.get("kind", ""))
         except InvalidInput as err:
             errors = field_errors(err.errors, err.params)
         else:
-            flash(_("Done."), "success")
+            flash(_("The authority was added to the list."), "success")
             return redirect(url_for("workflow.authorities"))
     return render_template("staff/authorities.html", authorities=transfer.list_authorities(rt, active_only=False),
-                           kinds=transfer.AUTHORITY_KINDS, errors=errors), 400 if errors else 200
+                           kinds=transfer.AUTHORITY_KINDS, errors=errors,
+                           can_manage=can_manage), 400 if errors else 200
 
 
 @bp.post("/authorities/<int:authority_id>/retire")
@@ -223,5 +299,6 @@ def register(app: Flask) -> None:
             "states": workflow.STATE_LABELS, "kinds": workflow.MANDATORY_KINDS,
             "reasons": workflow.NOT_ACCEPTED_REASONS, "records": RECORD_LABELS, "due": STATUS_LABELS,
             "due_kinds": KIND_LABELS, "satisfaction": SATISFACTION, "authority_kinds": transfer.AUTHORITY_KINDS,
+            "decisions": DECISIONS,
         },
     )
