@@ -56,6 +56,7 @@ def markdown_table(json_path: Path) -> str:
         rate = f"{r['rate_per_s']:.2f}/s" if r.get("rate_per_s") is not None else ""
         ratio = f"{r['ratio']:.2f}" if r.get("ratio") is not None else ""
         met = {True: "yes", False: "**no**"}.get(r.get("meets"), "")
-        out.append(f"| {r['name']} | {r['n']} | {r['p50_ms']:g} | {r['p95_ms']:g} | {rate} | {ratio} | "
+        p50, p95 = (f"{r['p50_ms']:g}", f"{r['p95_ms']:g}") if r["p95_ms"] else ("", "")
+        out.append(f"| {r['name']} | {r['n']} | {p50} | {p95} | {rate} | {ratio} | "
                    f"{r.get('target', '')} | {met} | {r.get('load') or ''} |")
     return "\n".join(out) + "\n"

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -154,8 +155,10 @@ def _signed_in(app: Any, rt: Runtime, username: str, secret: str) -> Any:
     return client, staff_id
 
 
-def measure(config: Config, rt: Runtime, people: dict[str, Any], runs: int) -> list[tuple[str, float, float]]:
+def measure(config: Config, rt: Runtime, people: dict[str, Any], runs: int,
+            explained: list[str] | None = None) -> list[tuple[str, float, float]]:
     """p50/p95 in milliseconds of the inbox and the deadline board, for a unit head and a clerk."""
+    from web.cli.bench_explain import explain, record_statements
     from web.staff import create_staff_app
 
     app = create_staff_app(config, rt)
@@ -173,9 +176,15 @@ def measure(config: Config, rt: Runtime, people: dict[str, Any], runs: int) -> l
 
             return get
 
-        results.append((f"inbox page /cases ({role})", *_time(page("/cases?page={page}"), runs)))
-        results.append((f"inbox filtered by state ({role})", *_time(page("/cases?state=checking"), runs)))
-        results.append((f"deadline board page /deadlines ({role})", *_time(page("/deadlines"), runs)))
+        pages = ((f"inbox page /cases ({role})", "/cases?page={page}"),
+                 (f"inbox filtered by state ({role})", "/cases?state=checking"),
+                 (f"deadline board page /deadlines ({role})", "/deadlines"))
+        for label, path in pages:
+            results.append((label, *_time(page(path), runs)))
+            if explained is not None:
+                fetch = page(path)
+                statements = record_statements(rt.stores.case_engine, partial(fetch, 0))
+                explained.append(explain(rt.stores.case_engine, label, statements))
     return results
 
 
@@ -210,8 +219,10 @@ def bench_stores(name: str, pg_url: str, workdir: Path) -> Iterator[Config]:
               help="PostgreSQL server for the run (fresh schemas are created and dropped).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Add the figures to this JSON file.")
+@click.option("--explain", "explain_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write EXPLAIN ANALYZE of each page's slowest statements here (PostgreSQL).")
 def inbox_bench(clues: int, runs: int, backends: tuple[str, ...], postgres_url: str,
-                json_path: Path | None) -> None:
+                json_path: Path | None, explain_path: Path | None = None) -> None:
     """Seed many clues and report p50/p95 times of the inbox and the deadline board."""
     from web.cli.bench_report import Report, Row
 
@@ -238,11 +249,15 @@ def inbox_bench(clues: int, runs: int, backends: tuple[str, ...], postgres_url: 
                         for key, username in (("head", "head1"), ("clerk", "handler1_0")):
                             people[key] = session.query(Staff).filter_by(username=username).one()
                     accts = {k: type("Acct", (), {"totp_secret": v.totp_secret})() for k, v in people.items()}
-                    for label, p50, p95 in measure(config, rt, accts, runs):
+                    explained: list[str] | None = [] if explain_path and name == "postgres" else None
+                    for label, p50, p95 in measure(config, rt, accts, runs, explained):
                         # The target: p95 under 50 ms, whatever the size of the store.
                         report.add(Row(f"{label} [{name}, {clues:,} clues]", runs, round(p50, 2), round(p95, 2),
                                        ratio=round(p95 / PAGE_TARGET_MS, 3), target="< 1 (50 ms)",
                                        meets=p95 < PAGE_TARGET_MS))
+                    if explained and explain_path:
+                        explain_path.write_text(f"# EXPLAIN ANALYZE, {clues:,} clues on PostgreSQL\n\n"
+                                                + "\n".join(explained))
                 finally:
                     stores.dispose()
     report.write(json_path)
