@@ -59,12 +59,20 @@ def test_bombs_are_refused_with_a_message(reporter, stored, name, data, msgid, p
     assert stored.counts() == (0, 0)
 
 
-@pytest.mark.parametrize("field", ["description", "location", "occurred_on", "reported-0-name", "category"])
+# The form's time is the "when" choice (with "when_date" for "on a date"); intake's occurred_on
+# is made from it. A NUL in a choice must be marked, not dropped as "no choice".
+NUL_FIELDS = {"description": ("村里\x00有人", {}), "location": ("村里\x00有人", {}),
+              "reported-0-name": ("村里\x00有人", {}), "category": ("other\x00", {}),
+              "when": ("month\x00", {}), "when_date": ("2026-01\x00-01", {"when": "date"}),
+              "mode": ("confidential\x00", {"identity-name": "王某"})}
+
+
+@pytest.mark.parametrize("field", list(NUL_FIELDS))
 def test_a_nul_in_a_form_field_is_marked_and_the_rest_kept(reporter, stored, field) -> None:
-    value = "村里\x00有人" if field != "category" else "other\x00"
-    resp = reporter.submit(**{field: value})
+    value, others = NUL_FIELDS[field]
+    resp = reporter.submit(**{field: value, **others})
     assert resp.status_code == 400
-    key = "reported" if field.startswith("reported") else field
+    key = {"reported-0-name": "reported", "when_date": "when", "mode": "identity"}.get(field, field)
     assert field_message(resp, key) == translate("zh", UNREADABLE)
     page = html.unescape(resp.text)
     for kept in ("某镇派出所", "强占集体土地"):
