@@ -20,6 +20,7 @@ UNREADABLE = "This text contains characters that could not be read. Please type 
 TOO_DEEP = "The request body nests too deeply."
 TEXT_TOO_LARGE = ("A text you sent is far too long (more than %(kb)s KB), so nothing was stored. Go back, shorten "
                   "it to at most %(chars)s characters, and send it again.")
+TOO_LONG = "This has %(n)s characters; at most %(max)s are allowed. Nothing was cut: shorten it and send again."
 MB = 2**20
 
 
@@ -136,8 +137,9 @@ def test_a_long_description_in_multipart_is_too_long_and_kept(client, stored) ->
     long_text = "长" * (MB // 3)  # 1 MB of UTF-8
     resp = post_multipart(client, "/report", report_form(csrf_token=csrf_token(client), description=long_text))
     assert resp.status_code == 400
-    assert field_message(resp, "description") == translate("zh", "The description is too long.")
-    assert long_text in resp.text
+    # Refused beside the field with its count and limit, and shown back whole (never cut).
+    assert field_message(resp, "description") == translate("zh", TOO_LONG, n=len(long_text), max=20_000)
+    assert long_text in html.unescape(resp.text)
     assert stored.counts() == (0, 0)
 
 
