@@ -20,6 +20,7 @@ UNREADABLE = "This text contains characters that could not be read. Please type 
 TOO_DEEP = "The request body nests too deeply."
 TEXT_TOO_LARGE = ("A text you sent is far too long (more than %(kb)s KB), so nothing was stored. Go back, shorten "
                   "it to at most %(chars)s characters, and send it again.")
+TOO_LONG = "This has %(n)s characters; at most %(max)s are allowed. Nothing was cut: shorten it and send again."
 MB = 2**20
 
 
@@ -59,12 +60,20 @@ def test_bombs_are_refused_with_a_message(reporter, stored, name, data, msgid, p
     assert stored.counts() == (0, 0)
 
 
-@pytest.mark.parametrize("field", ["description", "location", "occurred_on", "reported-0-name", "category"])
+# The form's time is the "when" choice (with "when_date" for "on a date"); intake's occurred_on
+# is made from it. A NUL in a choice must be marked, not dropped as "no choice".
+NUL_FIELDS = {"description": ("村里\x00有人", {}), "location": ("村里\x00有人", {}),
+              "reported-0-name": ("村里\x00有人", {}), "category": ("other\x00", {}),
+              "when": ("month\x00", {}), "when_date": ("2026-01\x00-01", {"when": "date"}),
+              "mode": ("confidential\x00", {"identity-name": "王某"})}
+
+
+@pytest.mark.parametrize("field", list(NUL_FIELDS))
 def test_a_nul_in_a_form_field_is_marked_and_the_rest_kept(reporter, stored, field) -> None:
-    value = "村里\x00有人" if field != "category" else "other\x00"
-    resp = reporter.submit(**{field: value})
+    value, others = NUL_FIELDS[field]
+    resp = reporter.submit(**{field: value, **others})
     assert resp.status_code == 400
-    key = "reported" if field.startswith("reported") else field
+    key = {"reported-0-name": "reported", "when_date": "when", "mode": "identity"}.get(field, field)
     assert field_message(resp, key) == translate("zh", UNREADABLE)
     page = html.unescape(resp.text)
     for kept in ("某镇派出所", "强占集体土地"):
@@ -128,8 +137,9 @@ def test_a_long_description_in_multipart_is_too_long_and_kept(client, stored) ->
     long_text = "长" * (MB // 3)  # 1 MB of UTF-8
     resp = post_multipart(client, "/report", report_form(csrf_token=csrf_token(client), description=long_text))
     assert resp.status_code == 400
-    assert field_message(resp, "description") == translate("zh", "The description is too long.")
-    assert long_text in resp.text
+    # Refused beside the field with its count and limit, and shown back whole (never cut).
+    assert field_message(resp, "description") == translate("zh", TOO_LONG, n=len(long_text), max=20_000)
+    assert long_text in html.unescape(resp.text)
     assert stored.counts() == (0, 0)
 
 

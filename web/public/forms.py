@@ -19,6 +19,7 @@ from models.reporting import idempotency
 from models.reporting.files import Upload
 from models.reporting.intake import MAX_FIELD, MAX_PEOPLE, Person, Submission
 from models.store.i18n import N_
+from models.store.text import is_readable
 
 REPORTED_FIELDS = ("name", "unit", "position", "place")
 SHIELDING_FIELDS = ("name", "unit", "position")
@@ -30,8 +31,11 @@ FILES_AGAIN = N_("For your safety, files are not kept when the form is shown aga
 TOO_LONG = N_("This has %(n)s characters; at most %(max)s are allowed. Nothing was cut: shorten it and send again.")
 BAD_DATE = N_("Choose a date that is not in the future.")
 
-# The model's error keys for each group of form fields; unreadable text is reported there.
-_GROUP_OF = {"reported": "reported", "shielding": "reported", "identity": "identity"}
+# The error key (the field message the page shows) of each posted field the form reads, by the
+# field name before any "-": unreadable text is reported there. Other fields are never used.
+_ERROR_KEY = {"category": "category", "description": "description", "location": "location",
+              "when": "when", "when_date": "when", "reported": "reported", "shielding": "reported",
+              "identity": "identity", "mode": "identity", "notice_accepted": "notice_accepted"}
 
 
 @dataclass
@@ -126,7 +130,7 @@ def _rows(req: Request, group: str, fields: tuple[str, ...]) -> list[dict[str, s
 
 
 def read_report_form(req: Request) -> ReportForm:
-    """The report form as posted; unreadable (invalid UTF-8) text is marked, never guessed at."""
+    """The report form as posted; unreadable text (invalid UTF-8, NUL, lone surrogates) is marked, never guessed at."""
     form = req.form
     token = form.get("token", "")
     state = ReportForm(
@@ -142,9 +146,12 @@ def read_report_form(req: Request) -> ReportForm:
         identity={name: form.get(f"identity-{name}", "") for name in IDENTITY_FIELDS},
         notice_accepted=form.get("notice_accepted") == "yes",
     )
+    # Marked here, not left to intake: "when" and "mode" are choices that would otherwise drop an
+    # unreadable value silently, and "when_date" would get the wrong message.
     for name in unreadable_fields(req):
-        key = _GROUP_OF.get(name.split("-", 1)[0], name)
-        state.errors[key] = UNREADABLE
+        key = _ERROR_KEY.get(name.split("-", 1)[0])
+        if key is not None:
+            state.errors[key] = UNREADABLE
     return state
 
 
@@ -159,12 +166,13 @@ def uploads(req: Request, name: str = "files") -> list[Upload]:
 
 
 def unreadable_fields(req: Request) -> set[str]:
-    """Names of posted fields whose bytes were not valid UTF-8.
+    """Names of posted fields whose bytes were not valid UTF-8, or that hold a NUL or a lone surrogate.
 
     Werkzeug decodes multipart text with replacement characters, and URL-encoded text by
-    re-quoting bad bytes; either way the reporter's words were not what we received.
+    re-quoting bad bytes; either way the reporter's words were not what we received. A NUL
+    cannot be stored (models.store.text).
     """
-    bad = {name for name, value in req.form.items(multi=True) if "\ufffd" in value}
+    bad = {name for name, value in req.form.items(multi=True) if "\ufffd" in value or not is_readable(value)}
     raw = getattr(req, "_cached_data", None)
     if req.mimetype == "application/x-www-form-urlencoded" and raw:
         for pair in raw.split(b"&"):
