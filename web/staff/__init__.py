@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, render_template
 from flask_wtf import CSRFProtect
+from werkzeug.routing import IntegerConverter, Map
 
 from models.staff.accounts import CONTENT_ROLES
 from models.store.config import Config
@@ -25,11 +26,22 @@ from web.staff import sessions
 from web.staff.labels import ROLE_LABELS
 
 csrf = CSRFProtect()
+# Ids are INTEGER columns; PostgreSQL refuses a larger number with an error (a 500), SQLite does not.
+DB_INT_MAX = 2**31 - 1
+
+
+class DatabaseInt(IntegerConverter):
+    """``<int:...>`` as the database can hold it: a larger number is no page (404), not a 500."""
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
+                 max: int | None = DB_INT_MAX, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
     """Build the staff app; ``runtime`` lets tests share stores with their fixtures."""
     app = Flask(__name__, static_folder=str(STATIC_DIR), static_url_path="/static")
+    app.url_map.converters["int"] = DatabaseInt  # before any route is added
     app.config.update(
         SECRET_KEY=load_or_create_secret(config, "staff-session.key"),
         SESSION_COOKIE_NAME="cg_staff",

@@ -18,6 +18,9 @@ from models.store.i18n import N_
 from web.shared import get_runtime, no_store
 from web.staff.api import BEARER, api_auth, bp, json_body, register_openapi
 
+# The staff app's int converter stops at the database's INTEGER (web.staff.DatabaseInt).
+_ID = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+
 ROLES = tuple(sorted(CONTENT_ROLES))
 
 
@@ -153,15 +156,28 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": schema}}}
 
 
+_ERRORS = {"400": {"description": "Bad input"}, "401": {"description": "No valid bearer token"},
+           "404": {"description": "Unknown id"}, "409": {"description": "Wrong state"}}
+
+
+def _param(name: str) -> dict[str, Any]:
+    # Path parameters as the routes read them: the int converter's ids, the two decisions; the
+    # rest are opaque strings.
+    schema: dict[str, Any] = {"type": "string"}
+    if name == "change_id":
+        schema = _ID
+    elif name == "decision":
+        schema = {"type": "string", "enum": ["approve", "refuse"]}
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
 def _post(summary: str, params: list[str], props: dict[str, Any], required: list[str], ok: str = "201",
           roles: str = "content roles") -> dict[str, Any]:
     item: dict[str, Any] = {
         "summary": summary, "security": BEARER, "tags": ["confidentiality"],
-        "parameters": [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params],
-        "responses": {ok: {"description": "Done", **_json({"type": "object"})},
-                      "400": {"description": "Bad input"}, "401": {"description": "No valid bearer token"},
-                      "403": {"description": f"Refused ({roles}, need-to-know, approval)"},
-                      "404": {"description": "Unknown id"}, "409": {"description": "Wrong state"}},
+        "parameters": [_param(p) for p in params],
+        "responses": {ok: {"description": "Done", **_json({"type": "object"})}, **_ERRORS,
+                      "403": {"description": f"Refused ({roles}, need-to-know, approval)"}},
     }
     if props:
         item["requestBody"] = {"required": True, **_json({"type": "object", "properties": props,
@@ -193,8 +209,8 @@ register_openapi({
         "summary": "Copy n of an approved export as a PDF, for its holder only", "security": BEARER,
         "tags": ["confidentiality"],
         "parameters": [{"name": "export_id", "in": "path", "required": True, "schema": _S},
-                       {"name": "n", "in": "path", "required": True, "schema": _I}],
-        "responses": {"200": {"description": "The PDF", "content": {"application/pdf": {}}},
+                       {"name": "n", "in": "path", "required": True, "schema": _ID}],
+        "responses": {"200": {"description": "The PDF", "content": {"application/pdf": {}}}, **_ERRORS,
                       "403": {"description": "Not approved, beyond the count, or not the holder"}}}},
     "/reports/{registry_no}/destruction-requests": _post(
         "Ask to destroy a clue (R22)", ["registry_no"],

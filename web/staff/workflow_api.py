@@ -156,6 +156,10 @@ def _responses(ok: str) -> dict[str, Any]:
             "409": {"description": "Not allowed in the clue's state", **error}}
 
 
+# What api_auth answers before any view runs: no valid token, or the yearly pledge not taken (R30).
+_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_SIGN_IN = {"401": {"description": "No valid bearer token", **_ERROR},
+            "403": {"description": "Wrong role, or the pledge is due", **_ERROR}}
 _PARAM = [{"name": "report_id", "in": "path", "required": True, "schema": {"type": "string"}}]
 register_openapi(
     {
@@ -166,12 +170,14 @@ register_openapi(
             "responses": _responses("The act was done"),
         }} for act, (summary, props, required, _call) in ACTS.items()},
         "/deadlines": {"get": {"summary": "Deadline board (R18)", "security": BEARER, "tags": ["workflow"],
-                               "responses": {"200": {"description": "Items due soon or overdue"}}}},
+                               "responses": {"200": {"description": "Items due soon or overdue"}, **_SIGN_IN}}},
         "/authorities": {"get": {"summary": "Receiving authorities", "security": BEARER, "tags": ["workflow"],
-                                 "responses": {"200": {"description": "The managed list"}}}},
+                                 "responses": {"200": {"description": "The managed list"}, **_SIGN_IN}}},
         "/statistics": {"get": {"summary": "Statistics for unit heads (R27)", "security": BEARER,
                                 "tags": ["workflow"], "responses": {"200": {"description": "Counts and times"},
-                                                                    "403": {"description": "Not a unit head"}}}},
+                                                                    **_SIGN_IN,
+                                                                    "403": {"description": "Not a unit head, "
+                                                                            "or the pledge is due"}}}},
     },
     {"ActResult": {"type": "object", "properties": {"report_id": {"type": "string"}, "state": {"type": "string"}},
                    "required": ["report_id", "state"]}},
