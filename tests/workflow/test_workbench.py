@@ -299,7 +299,8 @@ def test_admin_deactivate_and_reset_ask_first(office, sign_in, make_staff, name:
     if role == "intake":
         # A content role's reset waits for the unit head, who gets the code; the admin sees none (R29).
         assert 'id="pending"' in html and "enrollment-code" not in html
-        assert [(c.username, c.kind) for c in approvals.pending_for(office.rt, office.head.id)] == [("leaving", "reset")]
+        waiting = approvals.pending_for(office.rt, office.head.id)
+        assert [(c.username, c.kind) for c in waiting] == [("leaving", "reset")]
     else:
         # Otherwise a one-time enrollment code, never a password (R29).
         assert 'id="enrollment-code"' in html and len(events(office, "staff.password_reset")) == 1
