@@ -169,9 +169,12 @@ def test_the_admin_pages_offer_no_shortcut(sign_in, staff_rt, office) -> None:
     admin, clerk, other = office["admin"], office["clerk"], office["other"]
     mine = _admins_own_account(staff_rt, admin, "sock")
     client = sign_in(admin)
+    # A reset asks first (irreversible); the question itself gives nothing away either.
+    asked = client.post(f"/admin/staff/{clerk.id}/reset", page="/admin/staff").get_data(as_text=True)
+    assert 'id="consequence"' in asked and "enrollment-code" not in asked and 'id="pending"' not in asked
     pages = [
         client.post("/admin/staff/new", {"username": "mole", "role": "intake", "unit": UNIT}),
-        client.post(f"/admin/staff/{clerk.id}/reset", page="/admin/staff"),
+        client.post(f"/admin/staff/{clerk.id}/reset", {"confirmed": "1"}, page="/admin/staff"),
         client.post(f"/admin/staff/{mine.id}/change/role", {"value": "intake"}, page="/admin/staff"),
         client.post(f"/admin/staff/{other.id}/change/unit", {"value": UNIT}, page="/admin/staff"),
     ]

@@ -17,6 +17,7 @@ from models.cases import deadlines, transfer, workflow
 from models.protection import measures, unseal
 from models.reporting import intake
 from models.staff.accounts import find_staff
+from models.staff.secrets import open_totp
 from tests.conftest import PASSWORD, StaffUser, submission
 from tests.workflow.test_deadlines import DAY0
 
@@ -102,7 +103,9 @@ def test_the_protection_officer_sees_confidential_reporters_awaiting_assessment(
 def test_a_custodian_sees_unseal_requests_waiting_for_their_answer(office, sign_in, custodians) -> None:
     confidential = intake.submit_report(office.rt, submission(identity={"name": "某某"}))
     keeper = find_staff(office.rt, "keeper1")
-    user = StaffUser(keeper.id, "keeper1", "custodian", PASSWORD, keeper.totp_secret)
+    # The stored seed is sealed (R29); the test signs in with the seed in clear, as an authenticator app has it.
+    seed = open_totp(office.rt, keeper.id, keeper.totp_secret)
+    user = StaffUser(keeper.id, "keeper1", "custodian", PASSWORD, seed)
     browser = sign_in(user)
     assert nav_count(browser.get("/").get_data(as_text=True), "解封申请") == 0
     request_id = unseal.request_unseal(office.rt, office.officer.id, confidential.report_id,
@@ -138,7 +141,8 @@ def test_search_by_registry_number(office, sign_in, form: str) -> None:
 
 def test_search_never_finds_another_units_clue(office, sign_in) -> None:
     theirs = office.submit()
-    workflow.register_clue(office.rt, office.other.id, theirs, office.unit_b, office.other.id)
+    # Only the intake office sees an unregistered clue (R20): it registers this one to the other unit.
+    workflow.register_clue(office.rt, office.clerk.id, theirs, office.unit_b, office.other.id)
     number = registry_no(office, theirs)
     assert listed(sign_in(office.clerk), f"q={number}") == []
     assert listed(sign_in(office.other), f"q={number}") == [number]
@@ -268,22 +272,38 @@ def test_no_confirmation_is_offered_for_an_act_not_allowed(office, sign_in) -> N
     assert office.state(report_id) == "closed"
 
 
-@pytest.mark.parametrize("name", ["deactivate", "reset"])
-def test_admin_deactivate_and_reset_ask_first(office, sign_in, make_staff, name: str) -> None:
+@pytest.mark.parametrize(("name", "role"), [
+    pytest.param("deactivate", "intake", id="deactivate"),
+    pytest.param("reset", "intake", id="reset"),
+    pytest.param("reset", "custodian", id="reset-no-content-role"),
+])
+def test_admin_deactivate_and_reset_ask_first(office, sign_in, make_staff, name: str, role: str) -> None:
+    from models.administration import approvals
     from models.staff.accounts import get_staff
 
     admin = make_staff("root", "admin", unit=None)
-    target = make_staff("leaving", "intake")
+    target = make_staff("leaving", role)
     browser = sign_in(admin)
     asked = browser.post(f"/admin/staff/{target.id}/{name}", page="/admin/staff")
     html = asked.get_data(as_text=True)
     assert asked.status_code == 200 and 'id="consequence"' in html and "leaving" in html
-    assert get_staff(office.rt, target.id).active and 'id="new-password"' not in html
+    # Nothing happened yet: still active, no code issued, nothing asked of the unit head.
+    assert get_staff(office.rt, target.id).active and "enrollment-code" not in html
+    assert events(office, "staff.password_reset") == events(office, "staff.change_requested") == []
     done = browser.post(f"/admin/staff/{target.id}/{name}", {"confirmed": "1"}, page="/admin/staff")
     if name == "deactivate":
         assert not get_staff(office.rt, target.id).active and done.status_code == 302
+        return
+    html = done.get_data(as_text=True)
+    assert done.status_code == 200
+    if role == "intake":
+        # A content role's reset waits for the unit head, who gets the code; the admin sees none (R29).
+        assert 'id="pending"' in html and "enrollment-code" not in html
+        waiting = approvals.pending_for(office.rt, office.head.id)
+        assert [(c.username, c.kind) for c in waiting] == [("leaving", "reset")]
     else:
-        assert 'id="new-password"' in done.get_data(as_text=True)
+        # Otherwise a one-time enrollment code, never a password (R29).
+        assert 'id="enrollment-code"' in html and len(events(office, "staff.password_reset")) == 1
 
 
 # --- the case page -----------------------------------------------------------------------------
@@ -448,7 +468,8 @@ def test_statistics_filter_by_date_and_unit_and_export_csv_audited(office, sign_
         office.registered(category="usury")
     with time_machine.travel("2026-04-01 10:00:00 +0800", tick=False):
         theirs = office.submit(category="vice")
-        workflow.register_clue(office.rt, office.other.id, theirs, office.unit_b, office.other.id)
+        # The intake office registers it to the other unit (only it sees unregistered clues, R20).
+        workflow.register_clue(office.rt, office.clerk.id, theirs, office.unit_b, office.other.id)
         head = sign_in(office.head)
         march = head.get("/stats?since=2026-03-01&until=2026-03-31").get_data(as_text=True)
         assert "线索总数：1" in march and "高利放贷" in march

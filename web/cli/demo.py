@@ -169,10 +169,12 @@ def set_up_demo(config: Config) -> DemoCredentials:
                 raise RuntimeError(f"{config.data_dir} holds accounts but no {CREDENTIALS_FILE}: "
                                    "it is not a demo directory (or an earlier run failed); "
                                    "choose an empty directory")
-        # The demo unit is the intake office: new clues belong to it until registered (R20).
-        set_intake_office(rt, UNIT, actor="demo")
         for name in UNITS:
             add_unit(rt, None, name)
+        # The demo unit is the intake office: new clues belong to it until registered (R20). Flagged
+        # after the units are listed: set_intake_office creates a missing unit, and add_unit refuses a
+        # name already there.
+        set_intake_office(rt, UNIT, actor="demo")
         creds = DemoCredentials(accounts=_create_accounts(rt))
         with rt.stores.case() as session:
             head_id = session.scalar(select(Staff.id).where(Staff.username == "head"))

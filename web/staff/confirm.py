@@ -61,8 +61,10 @@ ACCOUNT_ACTS: dict[str, Confirmation] = {
         N_("Yes, deactivate it")),
     "reset": Confirmation(
         N_("Reset this password?"),
-        N_("%(name)s's present password and second factor stop working at once; new ones are shown to you once, "
-           "to hand over in person."),
+        N_("%(name)s's password and second factor are replaced by a one-time enrollment code, with which they "
+           "choose new ones. For an account that reads clues this waits for the unit head's approval and the code "
+           "goes to the unit head; otherwise the present ones stop working at once and the code is shown to you "
+           "once, to hand over in person."),
         N_("Yes, reset it")),
 }
 
