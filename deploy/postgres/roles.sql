@@ -48,6 +48,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."staff_account_changes" TO "clu
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."staff_api_tokens" TO "clueguard_staff";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."staff_enrollments" TO "clueguard_staff";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."borrow_requests" TO "clueguard_staff";
+GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."case_reads" TO "clueguard_staff";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."case_records" TO "clueguard_staff";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."classification_changes" TO "clueguard_staff";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."classifications" TO "clueguard_staff";
@@ -70,6 +71,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."transfers" TO "clueguard_staff
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."attachments" TO "clueguard_staff";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."borrow_reads" TO "clueguard_staff";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."case_record_files" TO "clueguard_staff";
+GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."escalation_decisions" TO "clueguard_staff";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."export_copies" TO "clueguard_staff";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "public" TO "clueguard_staff";
 -- vault store (connect to its database)

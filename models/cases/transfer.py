@@ -175,7 +175,8 @@ def transfer_clue(rt: Runtime, staff_id: int, report_id: str, authority_id: int,
         if track.transferred_at is None:
             track.transferred_at = now
         row = session.get(Transfer, transfer_id)
-        assert row is not None  # noqa: S101 - added just above in this session
+        if row is None:  # added just above in this session: only a broken session gets here
+            raise NotFound
         _set_transfer_deadline(row, handling_deadline)
         session.flush()
         refresh_due(session, track)
