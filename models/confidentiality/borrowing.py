@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models.audit import trail
-from models.confidentiality.need_to_know import can_handle_case, is_head_for
+from models.confidentiality.need_to_know import can_handle_case, is_head_for, require_second_person
 from models.confidentiality.tables import BorrowRead, BorrowRequest
 from models.reporting.tables import Report
 from models.staff.accounts import CONTENT_ROLES
@@ -95,14 +95,9 @@ def decide_borrowing(rt: Runtime, staff_id: int, request_id: str, approve: bool,
         if report is None:
             raise NotFound
         act = "approve" if approve else "refuse"
-        if row.requester_id == staff.id:
-            trail.record_refusal(session, staff.username, "borrow.refused", report.id, act=act,
-                                 reason="own_request")
-            raise SelfApprovedLoan
-        if not is_head_for(session, staff, report):
-            trail.record_refusal(session, staff.username, "borrow.refused", report.id, act=act,
-                                 reason="not_unit_head")
-            raise NotAllowed(N_("Only a unit head of the lending unit may decide this."))
+        require_second_person(session, staff, report, requester_id=row.requester_id, event="borrow.refused",
+                              act=act, own=SelfApprovedLoan(),
+                              not_head=N_("Only a unit head of the lending unit may decide this."))
         if row.status != "pending":
             raise WrongState(N_("This request has been decided already."))
         now = utcnow()

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.audit import trail
-from models.confidentiality.need_to_know import can_handle_case, is_head_for
+from models.confidentiality.need_to_know import can_handle_case, require_second_person
 from models.confidentiality.tables import Classification, ClassificationChange
 from models.reporting.tables import Report
 from models.staff.tables import Staff
@@ -176,14 +176,9 @@ def decide_classification(rt: Runtime, staff_id: int, change_id: int, approve: b
         if report is None:
             raise NotFound
         act = "approve" if approve else "refuse"
-        if change.proposed_by == staff.id:
-            trail.record_refusal(session, staff.username, "classification.refused", report.id,
-                                 act=act, reason="own_proposal")
-            raise SelfApprovedClassification
-        if not is_head_for(session, staff, report):
-            trail.record_refusal(session, staff.username, "classification.refused", report.id,
-                                 act=act, reason="not_unit_head")
-            raise NotAllowed(N_("Only a unit head of the clue's unit may do this."))
+        require_second_person(session, staff, report, requester_id=change.proposed_by,
+                              event="classification.refused", act=act, own=SelfApprovedClassification(),
+                              own_reason="own_proposal")
         if change.status != "pending":
             raise WrongState(N_("This proposal has been decided already."))
         change.status = "approved" if approve else "refused"

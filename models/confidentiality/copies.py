@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from models.audit import trail
 from models.confidentiality.borrowing import clean_reason
-from models.confidentiality.need_to_know import Destroyed, can_handle_case, is_head_for
+from models.confidentiality.need_to_know import Destroyed, can_handle_case, is_head_for, require_second_person
 from models.confidentiality.tables import ExportCopy, ExportRequest
 from models.reporting.tables import Report
 from models.staff.accounts import CONTENT_ROLES
@@ -106,14 +106,8 @@ def decide_export(rt: Runtime, staff_id: int, export_id: str, approve: bool) -> 
         if row is None or report is None:
             raise NotFound
         act = "approve" if approve else "refuse"
-        if row.requester_id == staff.id:
-            trail.record_refusal(session, staff.username, "export.refused", report.id, act=act,
-                                 reason="own_request")
-            raise SelfApprovedExport
-        if not is_head_for(session, staff, report):
-            trail.record_refusal(session, staff.username, "export.refused", report.id, act=act,
-                                 reason="not_unit_head")
-            raise NotAllowed(N_("Only a unit head of the clue's unit may do this."))
+        require_second_person(session, staff, report, requester_id=row.requester_id, event="export.refused",
+                              act=act, own=SelfApprovedExport())
         if row.status != "pending":
             raise WrongState(N_("This request has been decided already."))
         row.status = "approved" if approve else "refused"

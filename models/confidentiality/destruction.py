@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from models.audit import trail
 from models.confidentiality.classification import level_of
-from models.confidentiality.need_to_know import Destroyed, can_handle_case, is_head_for
+from models.confidentiality.need_to_know import Destroyed, can_handle_case, is_head_for, require_second_person
 from models.confidentiality.tables import DestructionEntry, DestructionRequest
 from models.identities.sealing import delete_identity
 from models.identities.tables import IdentityShare, SealedIdentityRow
@@ -103,14 +103,8 @@ def approve_destruction(rt: Runtime, staff_id: int, request_id: str, approve: bo
         staff = _staff(session, staff_id)
         row, report = _load(session, request_id)
         act = "approve" if approve else "refuse"
-        if row.requester_id == staff.id:
-            trail.record_refusal(session, staff.username, "destruction.refused", report.id, act=act,
-                                 reason="own_request")
-            raise SelfApprovedDestruction
-        if not is_head_for(session, staff, report):
-            trail.record_refusal(session, staff.username, "destruction.refused", report.id, act=act,
-                                 reason="not_unit_head")
-            raise NotAllowed(N_("Only a unit head of the clue's unit may do this."))
+        require_second_person(session, staff, report, requester_id=row.requester_id,
+                              event="destruction.refused", act=act, own=SelfApprovedDestruction())
         if row.status != "pending":
             raise WrongState(N_("This request has been decided already."))
         row.status = "approved" if approve else "refused"

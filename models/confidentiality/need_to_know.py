@@ -110,3 +110,16 @@ def is_head_for(session: Session, staff: Staff, report: Report) -> bool:
     if report.unit_id is None:
         return in_intake_office(staff)
     return staff.unit_id == report.unit_id
+
+
+def require_second_person(session: Session, staff: Staff, report: Report, *, requester_id: int | None,
+                          event: str, act: str, own: Exception, own_reason: str = "own_request",
+                          not_head: str = N_("Only a unit head of the clue's unit may do this.")) -> None:
+    """The four-eyes rule of every confidentiality decision: a unit head of the clue's unit (the
+    lending unit, for a loan) who is not the one who asked. Each refusal is audited."""
+    if requester_id == staff.id:
+        trail.record_refusal(session, staff.username, event, report.id, act=act, reason=own_reason)
+        raise own
+    if not is_head_for(session, staff, report):
+        trail.record_refusal(session, staff.username, event, report.id, act=act, reason="not_unit_head")
+        raise NotAllowed(not_head)
