@@ -133,7 +133,7 @@ def table_command(json_path: Path) -> None:
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("docs/performance.json"), show_default=True)
 @click.option("--postgres-url", envvar="CLUEGUARD_BENCH_POSTGRES_URL", default="",
-              help="PostgreSQL server for the inbox at 100 000 clues (fresh schemas, dropped after).")
+              help="PostgreSQL server for served intake and the inbox (fresh schemas, dropped after).")
 @click.option("--clues", default=100_000, show_default=True)
 @click.option("--skip-bot", is_flag=True, help="Without the Bot API emulator (needs Node.js and `make peers`).")
 @click.pass_context
@@ -144,7 +144,9 @@ def all_bench(ctx: click.Context, json_path: Path, postgres_url: str, clues: int
 
     ctx.invoke(identity_bench, rounds=20, json_path=json_path)
     ctx.invoke(intake_bench, rounds=20, database_url="", vault_url="", json_path=json_path)
-    ctx.invoke(served_bench, json_path=json_path)
+    ctx.invoke(served_bench, json_path=json_path, postgres_url="")
+    if postgres_url:
+        ctx.invoke(served_bench, json_path=json_path, postgres_url=postgres_url)
     if not skip_bot:
         from web.cli.bench_bot import bot_bench
 

@@ -75,8 +75,8 @@ class Report:
 
 def format_row(row: Row) -> str:
     rate = f"{row.rate_per_s:8.2f}/s" if row.rate_per_s is not None else " " * 10
-    ratio = f"ratio {row.ratio:5.2f} {row.target:<8} {'meets' if row.meets else 'MISSES'}" \
-        if row.ratio is not None else ""
+    verdict = "" if row.meets is None else "meets" if row.meets else "MISSES"
+    ratio = f"ratio {row.ratio:5.2f} {row.target:<8} {verdict}" if row.ratio is not None else ""
     return f"{row.name:<44} n={row.n:<5} p50={row.p50_ms:8.2f} ms p95={row.p95_ms:8.2f} ms {rate} {ratio}"
 
 

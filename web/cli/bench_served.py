@@ -13,6 +13,7 @@ import json
 import multiprocessing
 import os
 import socket
+import statistics
 import tempfile
 import threading
 import time
@@ -107,7 +108,14 @@ def _intake_client(port: int, index: int, stop: threading.Event, times: list[flo
     try:
         while not stop.is_set():
             start = time.perf_counter()
-            status, _ = request(conn, "POST", "/api/v1/reports", CLUE, address)
+            try:
+                status, _ = request(conn, "POST", "/api/v1/reports", CLUE, address)
+            except (OSError, http.client.HTTPException):
+                # Counted, not fatal: the table says how many requests the server dropped.
+                conn.close()
+                errors.append(0)
+                time.sleep(0.1)
+                continue
             if status == 201:
                 times.append((time.perf_counter() - start) * 1000)
             else:
@@ -144,6 +152,25 @@ def one_hash_ms(config: Config, rounds: int = 10) -> tuple[list[float], list[flo
     return wall, cpu
 
 
+def hashing_flat_out(config: Config, threads: int, seconds: float = 3.0) -> float:
+    """Hashes a second with ``threads`` threads doing nothing else: the server's ceiling in practice."""
+    stop = time.perf_counter() + seconds
+    counts = [0] * threads
+
+    def hasher(i: int) -> None:
+        while time.perf_counter() < stop:
+            vault.derive_receipt_keys(vault.new_receipt(), b"s" * 16, config.argon2)
+            counts[i] += 1
+
+    workers = [threading.Thread(target=hasher, args=(i,)) for i in range(threads)]
+    start = time.perf_counter()
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    return sum(counts) / (time.perf_counter() - start)
+
+
 def _load(port: int, clients: int, seconds: float, cheap: bool) -> tuple[list[float], list[float], list[int], float]:
     stop = threading.Event()
     intake: list[float] = []
@@ -163,44 +190,79 @@ def _load(port: int, clients: int, seconds: float, cheap: bool) -> tuple[list[fl
 
 
 def measure_served(report: Report, config: Config, clients: int, seconds: float, workers: int,
-                   threads: int, store: str = "sqlite") -> None:
-    """Served intake rate against the bound, then cheap pages while intake runs flat out."""
+                   threads: int, store: str = "sqlite", repeat: int = 1) -> None:
+    """Served intake rate against the bound, then cheap pages while intake runs flat out.
+
+    Each repetition times the lone hash before the server starts and again after it stops, and
+    its bound uses all those runs: a core's speed drifts over a minute (frequency, the host's
+    other guests), and a bound taken at one moment would flatter or wrong the rate measured
+    between. With several repetitions the verdict is their median, and the spread is shown.
+    """
+    shape = f"{workers}w×{threads}t, {store}"
+    runs = [_served_once(report, config, clients, seconds, workers, threads, store,
+                         f" run {i + 1}/{repeat}" if repeat > 1 else "") for i in range(repeat)]
+    if repeat > 1:
+        ratios = sorted(r[0] for r in runs)
+        cheap = sorted(r[1] for r in runs)
+        mid = statistics.median(ratios)
+        report.add(Row(f"served intake, median of {repeat} runs ({shape})", repeat, 0.0, 0.0,
+                       rate_per_s=round(statistics.median(r[2] for r in runs), 2), ratio=round(mid, 3),
+                       target="≥ 0.9", meets=mid >= 0.9,
+                       note=f"ratios {ratios[0]:.2f}–{ratios[-1]:.2f}"))
+        mid_cheap = statistics.median(cheap)
+        report.add(Row(f"cheap pages during flat-out intake, median of {repeat} runs ({store})", repeat,
+                       0.0, 0.0, ratio=round(mid_cheap, 3), target="≤ 0.5", meets=mid_cheap <= 0.5,
+                       note=f"ratios {cheap[0]:.2f}–{cheap[-1]:.2f}"))
+
+
+def _served_once(report: Report, config: Config, clients: int, seconds: float, workers: int, threads: int,
+                 store: str, run: str) -> tuple[float, float, float]:
+    """One repetition; returns (intake ratio, cheap-page ratio, submissions per second)."""
     wall, cpu = one_hash_ms(config)
-    one_hash = Row.of("x", wall).p50_ms
-    cores = os.cpu_count() or 1
-    # The bound: what the cores can hash, each hash costing its CPU time (p threads of it).
-    bound = cores * 1000 / Row.of("x", cpu).p50_ms
-    report.add(Row.of("one Argon2id run (receipt), wall", wall))
-    report.add(Row.of("one Argon2id run (receipt), CPU", cpu, rate_per_s=round(bound, 2),
-                      note=f"bound: {cores} cores / CPU time of one hash"))
     master: list[int] = []
     with running_server("public", config, workers, threads, master=master) as port:
         _load(port, clients, 2.0, cheap=False)  # warm up: imports, pools, the first connections
         cpu_before = cpu_seconds(master[0])
         intake, _, errors, elapsed = _load(port, clients, seconds, cheap=False)
         cpu_used = cpu_seconds(master[0]) - cpu_before
-        rate = len(intake) / elapsed
-        report.add(Row.of(f"served intake, {clients} clients ({workers}w×{threads}t, {store})", intake,
-                          rate_per_s=round(rate, 2), ratio=round(rate / bound, 3), target="≥ 0.9",
-                          meets=rate / bound >= 0.9, note=f"{len(errors)} errors"))
-        # On a shared machine the server gets less than every core: how much of the CPU it did
-        # get went into hashing (submissions per CPU second ÷ hashes per CPU second).
-        if cpu_used > 0:
-            per_cpu = len(intake) / cpu_used
-            hashes_per_cpu = bound / cores
-            report.add(Row(f"served intake per CPU second it got ({store})", len(intake), 0.0, 0.0,
-                           rate_per_s=round(per_cpu, 2), ratio=round(per_cpu / hashes_per_cpu, 3),
-                           target="≥ 0.9", meets=per_cpu / hashes_per_cpu >= 0.9,
-                           note=f"server CPU {cpu_used:.1f} s over {elapsed:.1f} s wall"))
         _, pages, _, _ = _load(port, clients, seconds, cheap=True)
-        p95 = Row.of("x", pages).p95_ms
-        report.add(Row.of(f"cheap pages during flat-out intake ({store})", pages, ratio=round(p95 / one_hash, 3),
-                          target="≤ 0.5", meets=p95 / one_hash <= 0.5))
+    wall_after, cpu_after = one_hash_ms(config)
+    wall, cpu = wall + wall_after, cpu + cpu_after
+    concurrent = workers * config.hash_slots
+    flat_out = hashing_flat_out(config, concurrent)
+    one_hash = Row.of("x", wall).p50_ms
+    cores = os.cpu_count() or 1
+    # The bound: what the cores can hash, each hash costing its CPU time (p threads of it).
+    bound = cores * 1000 / Row.of("x", cpu).p50_ms
+    report.add(Row.of(f"one Argon2id run (receipt), wall{run}", wall, note="before and after the load"))
+    report.add(Row.of(f"one Argon2id run (receipt), CPU{run}", cpu, rate_per_s=round(bound, 2),
+                      note=f"bound: {cores} cores / CPU time of one hash"))
+    report.add(Row(f"Argon2id alone, {concurrent} at once (no server){run}", 0, 0.0, 0.0,
+                   rate_per_s=round(flat_out, 2), ratio=round(flat_out / bound, 3),
+                   note="what the hashing pool's slots reach with nothing else to do"))
+    rate = len(intake) / elapsed
+    report.add(Row.of(f"served intake, {clients} clients ({workers}w×{threads}t, {store}){run}", intake,
+                      rate_per_s=round(rate, 2), ratio=round(rate / bound, 3), target="≥ 0.9",
+                      meets=rate / bound >= 0.9, note=f"{len(errors)} errors"))
+    # On a shared machine the server gets less than every core: how much of the CPU it did
+    # get went into hashing (submissions per CPU second ÷ hashes per CPU second).
+    if cpu_used > 0:
+        per_cpu = len(intake) / cpu_used
+        hashes_per_cpu = bound / cores
+        report.add(Row(f"served intake per CPU second it got ({store}){run}", len(intake), 0.0, 0.0,
+                       rate_per_s=round(per_cpu, 2), ratio=round(per_cpu / hashes_per_cpu, 3),
+                       target="≥ 0.9", meets=per_cpu / hashes_per_cpu >= 0.9,
+                       note=f"server CPU {cpu_used:.1f} s over {elapsed:.1f} s wall"))
+    p95 = Row.of("x", pages).p95_ms
+    report.add(Row.of(f"cheap pages during flat-out intake ({store}){run}", pages, ratio=round(p95 / one_hash, 3),
+                      target="≤ 0.5", meets=p95 / one_hash <= 0.5))
+    return rate / bound, p95 / one_hash, rate
 
 
 @click.command("served")
 @click.option("--clients", default=8, show_default=True, help="Concurrent intake clients.")
-@click.option("--seconds", default=20.0, show_default=True, help="How long each phase runs.")
+@click.option("--seconds", default=10.0, show_default=True, help="How long each phase runs.")
+@click.option("--repeat", default=3, show_default=True, help="Repetitions; the verdict is their median.")
 @click.option("--workers", default=DEFAULT_WORKERS, show_default=True)
 @click.option("--threads", default=DEFAULT_THREADS, show_default=True)
 @click.option("--hash-slots", default=Config.hash_slots, show_default=True, help="Argon2id runs at once per process.")
@@ -208,8 +270,8 @@ def measure_served(report: Report, config: Config, clients: int, seconds: float,
               help="Both stores on this PostgreSQL server (fresh schemas, dropped after); default SQLite.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Add the figures to this JSON file.")
-def served_bench(clients: int, seconds: float, workers: int, threads: int, hash_slots: int, postgres_url: str,
-                 json_path: Path | None) -> None:
+def served_bench(clients: int, seconds: float, repeat: int, workers: int, threads: int, hash_slots: int,
+                 postgres_url: str, json_path: Path | None) -> None:
     """Intake through gunicorn with concurrent clients, and cheap pages meanwhile (production Argon2id)."""
     from web.cli.bench_inbox import bench_stores
 
@@ -221,6 +283,7 @@ def served_bench(clients: int, seconds: float, workers: int, threads: int, hash_
         report = Report(settings={"argon2": f"t={config.argon2.time_cost} m={config.argon2.memory_cost} KiB "
                                             f"p={config.argon2.parallelism}",
                                   "served": {"workers": workers, "threads": threads, "hash_slots": hash_slots,
-                                             "clients": clients, "seconds": seconds, "store": store}})
-        measure_served(report, config, clients, seconds, workers, threads, store)
+                                             "clients": clients, "seconds": seconds, "repeat": repeat,
+                                             "store": store}})
+        measure_served(report, config, clients, seconds, workers, threads, store, repeat)
         report.write(json_path)

@@ -1,0 +1,61 @@
+"""``clueguard bench`` commands run end to end on a tiny store, so a broken bench cannot hide.
+
+Not a measurement: these check that each command reaches every figure it promises (a change of
+the sign-in once broke ``bench inbox`` only after it had seeded a million clues). The figures
+themselves are docs/performance.md's business.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from models.store.config import Config
+from tests.conftest import PG_URL
+from web.cli.main import main
+
+PAGES = ("inbox page /cases", "inbox filtered by state", "deadline board page /deadlines")
+
+
+def _rows(path: Path) -> dict[str, dict[str, object]]:
+    return {r["name"]: r for r in json.loads(path.read_text())["rows"]}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_bench_inbox_signs_in_and_times_every_page(tmp_path: Path, backend: str) -> None:
+    if backend == "postgres" and not PG_URL:
+        pytest.skip("CLUEGUARD_TEST_POSTGRES_URL is not set")
+    out, explain = tmp_path / "perf.json", tmp_path / "explain.md"
+    args = ["bench", "inbox", "--clues", "120", "--runs", "3", "--backend", backend,
+            "--json", str(out), "--explain", str(explain)]
+    if backend == "postgres":
+        args += ["--postgres-url", PG_URL]
+    result = CliRunner().invoke(main, args, obj=Config(data_dir=tmp_path))
+    assert result.exit_code == 0, result.output
+    rows = _rows(out)
+    for role in ("unit head", "intake clerk"):
+        for page in PAGES:
+            row = rows[f"{page} ({role}) [{backend}, 120 clues]"]
+            assert row["n"] == 3 and float(row["p95_ms"]) > 0  # type: ignore[arg-type]
+    if backend == "postgres":
+        text = explain.read_text()
+        assert text.count("### ") == 6 and "actual time=" in text
+
+
+def test_bench_served_reaches_every_figure(tmp_path: Path) -> None:
+    """One short repetition through gunicorn with production Argon2id: every row, no dropped request."""
+    out = tmp_path / "perf.json"
+    result = CliRunner().invoke(main, ["bench", "served", "--clients", "2", "--seconds", "1", "--repeat", "1",
+                                       "--json", str(out)], obj=Config(data_dir=tmp_path))
+    assert result.exit_code == 0, result.output
+    rows = _rows(out)
+    served = next(r for name, r in rows.items() if name.startswith("served intake, 2 clients"))
+    assert int(served["n"]) > 0 and served["note"] == "0 errors"  # type: ignore[call-overload]
+    assert float(served["ratio"]) > 0  # type: ignore[arg-type]
+    cheap = rows["cheap pages during flat-out intake (sqlite)"]
+    assert int(cheap["n"]) > 0 and cheap["meets"] is not None  # type: ignore[call-overload]
+    assert any(name.startswith("Argon2id alone") for name in rows)
+    assert rows["one Argon2id run (receipt), CPU"]["n"] == 20  # before and after the load
