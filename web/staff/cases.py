@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from models.cases import casework
 from models.cases import inbox as inbox_model
 from models.cases.casefile import CaseWorkflow, case_workflow
+from models.cases.deadlines import KIND_LABELS, STATUS_LABELS
 from models.protection.measures import HIGH_RISK, RISK_LEVELS
 from models.protection.tables import ProtectionCase
 from models.protection.waiting import awaiting_assessment_filter
@@ -29,9 +30,9 @@ from models.reporting.tables import Report
 from models.staff.accounts import CONTENT_ROLES
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
 from models.store.i18n import N_
-from web.shared import error_message, field_errors, get_runtime, no_store
+from web.shared import current_locale, error_message, field_errors, get_runtime, no_store
 from web.staff.auth import me, require_role
-from web.staff.labels import CHANNEL_LABELS, STATE_LABELS, local_time
+from web.staff.labels import CHANNEL_LABELS, STATE_LABELS, local_time, translated
 
 bp = Blueprint("cases", __name__)
 SORT_LABELS = {"newest": N_("Newest first"), "oldest": N_("Oldest first"), "due": N_("Due date")}
@@ -125,9 +126,15 @@ def inbox() -> str:
         ("handler", handler or ""), ("due_before", due_before.isoformat() if due_before else ""),
         ("risk", risk), ("assessment", assessment), ("sort", "" if sort == "newest" else sort),
         *flags.items()) if v}
+    locale = current_locale()
+    shown = {name: translated(locale, table) for name, table in (
+        ("categories", CATEGORIES), ("sources", SOURCES), ("states", STATE_LABELS),
+        ("due_kinds", KIND_LABELS), ("due", STATUS_LABELS))}
     return render_template("staff/inbox.html", page=page, filters=filters, wanted=wanted, handler=handler,
                            choices=inbox_model.filter_choices(rt), sorts=SORT_LABELS, risk=risk,
-                           category=category, state=state)
+                           category=category, state=state, shown=shown,
+                           # Every row links to its case: the link built once, the id appended.
+                           case_link=url_for("cases.case", report_id="-")[:-1])
 
 
 @dataclass(frozen=True)

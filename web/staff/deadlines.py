@@ -14,8 +14,9 @@ from models.cases.deadlines import KIND_LABELS, STATUS_LABELS, BoardFilter, dead
 from models.cases.escalation import DECISIONS, list_decisions, record_escalation_decision
 from models.cases.inbox import filter_choices
 from models.store.errors import ClueGuardError, NotFound
-from web.shared import flash_error, get_runtime
+from web.shared import current_locale, flash_error, get_runtime
 from web.staff.auth import me, require_role
+from web.staff.labels import translated
 
 bp = Blueprint("deadlines", __name__)
 BOARD_PAGE = 100
@@ -52,7 +53,11 @@ def board() -> Any:
     return render_template("staff/deadlines.html", items=items, groups=groups, more=more, wanted=wanted,
                            handler=handler if handler == "me" else handler_id, choices=filter_choices(rt),
                            decisions=DECISIONS, decision_groups=decision_groups,
-                           escalated=[i for i in items if i.escalation_id is not None])
+                           escalated=[i for i in items if i.escalation_id is not None],
+                           # Up to 100 rows: labels translated once, each row's link built once.
+                           shown={"due_kinds": translated(current_locale(), KIND_LABELS),
+                                  "due": translated(current_locale(), STATUS_LABELS)},
+                           case_link=url_for("cases.case", report_id="-")[:-1])
 
 
 @bp.post("/escalations/<int:escalation_id>/decide")
