@@ -8,6 +8,7 @@ themselves are docs/performance.md's business.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,18 @@ def test_bench_served_reaches_every_figure(tmp_path: Path) -> None:
     assert int(cheap["n"]) > 0 and cheap["meets"] is not None  # type: ignore[call-overload]
     assert any(name.startswith("Argon2id alone") for name in rows)
     assert rows["one Argon2id run (receipt), CPU"]["n"] == 20  # before and after the load
+
+
+def test_bench_bot_walks_a_whole_report(tmp_path: Path) -> None:
+    """The bot bench speaks the conversation as the bot now asks it (buttons carry a nonce)."""
+    from web.cli.bench_bot import PEERS
+
+    if shutil.which("node") is None or not (PEERS / "node_modules" / "telegram-test-api").is_dir():
+        pytest.skip("the Bot API emulator needs Node.js and `make peers`")
+    out = tmp_path / "perf.json"
+    result = CliRunner().invoke(main, ["bench", "bot", "--rounds", "1", "--json", str(out)],
+                                obj=Config(data_dir=tmp_path))
+    assert result.exit_code == 0, result.output
+    rows = _rows(out)
+    assert rows["bot round trip: submit → receipt"]["n"] == 1
+    assert rows["bot round trip: /help answered"]["n"] == 1

@@ -57,7 +57,8 @@ class Config:
     default_classification: str = "secret"
     archive_retention_years: int = 10
     # Argon2id runs at once per server process (64 MiB each); the rest of the requests go on.
-    hash_slots: int = 2
+    # One per process, with a process more than the cores, was the measured best (docs/performance.md).
+    hash_slots: int = 1
     # A request body must arrive within this grace plus its size at this rate (bytes a second),
     # else 408: a slow upload holds a server thread for a bounded time (web/serving.py).
     body_grace_seconds: float = 20.0
@@ -126,7 +127,7 @@ def config_from_env(environ: dict[str, str] | None = None, **overrides: object) 
         "survey_sample": int(env.get("CLUEGUARD_SURVEY_SAMPLE", "10") or 10),
         "default_classification": env.get("CLUEGUARD_DEFAULT_CLASSIFICATION", "secret") or "secret",
         "archive_retention_years": int(env.get("CLUEGUARD_ARCHIVE_RETENTION_YEARS", "10") or 10),
-        "hash_slots": int(env.get("CLUEGUARD_HASH_SLOTS", "2") or 2),
+        "hash_slots": int(env.get("CLUEGUARD_HASH_SLOTS", "1") or 1),
         # The data directory's own role wins: an intake node stays one whatever the environment says.
         "role": stored_role(data_dir) or env.get("CLUEGUARD_ROLE") or "single",
         "sync_url": env.get("CLUEGUARD_SYNC_URL") or None,

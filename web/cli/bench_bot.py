@@ -54,7 +54,6 @@ class Reporter:
         self.user = {**USER, "id": chat}
         self.seen: list[dict[str, Any]] = []
         self.mark = 0  # messages before this one have been answered already
-        self.last: dict[str, Any] = {}
 
     def _message(self, text: str, **extra: Any) -> dict[str, Any]:
         chat = {"id": self.chat, "type": "private", "first_name": "Bench"}
@@ -69,10 +68,20 @@ class Reporter:
         _post(f"{self.url}/sendCommand", self._message(f"/{name}", entities=entities))
 
     def press(self, data: str) -> None:
-        last = self.last
-        message = {"message_id": last["messageId"], "date": int(time.time()),
-                   "chat": {"id": self.chat, "type": "private"}, "text": last["message"]["text"]}
-        _post(f"{self.url}/sendCallback", {"botToken": TOKEN, "from": self.user, "message": message, "data": data})
+        """Tap the newest button for ``data``: buttons carry their message's nonce (bot/common.py)."""
+        for item in reversed(self.seen):
+            markup = item["message"].get("reply_markup") or {}
+            if isinstance(markup, str):
+                markup = json.loads(markup)
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    if button["callback_data"].split("|", 1)[-1] == data:
+                        message = {"message_id": item["messageId"], "date": int(time.time()),
+                                   "chat": {"id": self.chat, "type": "private"}, "text": "…"}
+                        _post(f"{self.url}/sendCallback", {"botToken": TOKEN, "from": self.user,
+                                                           "message": message, "data": button["callback_data"]})
+                        return
+        raise click.ClickException(f"the bot showed no button {data!r}")
 
     def wait_for(self, fragment: str) -> str:
         deadline = time.monotonic() + WAIT_SECONDS
@@ -82,7 +91,7 @@ class Reporter:
             for index in range(self.mark, len(self.seen)):
                 item = self.seen[index]
                 if fragment in item["message"].get("text", ""):
-                    self.mark, self.last = index + 1, item
+                    self.mark = index + 1
                     return str(item["message"]["text"])
             time.sleep(0.01)
         said = [m["message"].get("text", "")[:40] for m in self.seen[max(0, self.mark - 2):]]
@@ -101,6 +110,8 @@ def _process(args: list[str], **kwargs: Any) -> Iterator[subprocess.Popen[bytes]
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def measure_bot(report: Report, rounds: int) -> None:
