@@ -59,7 +59,7 @@ def test_bench_served_reaches_every_figure(tmp_path: Path) -> None:
     cheap = rows["cheap pages during flat-out intake (sqlite)"]
     assert int(cheap["n"]) > 0 and cheap["meets"] is not None  # type: ignore[call-overload]
     assert any(name.startswith("Argon2id alone") for name in rows)
-    assert rows["one Argon2id run (receipt), CPU"]["n"] == 20  # before and after the load
+    assert rows["one Argon2id run (receipt), CPU (sqlite)"]["n"] == 20  # before and after the load
 
 
 def test_bench_bot_walks_a_whole_report(tmp_path: Path) -> None:

@@ -224,10 +224,12 @@ class Choices:
 def filter_choices(rt: Runtime) -> Choices:
     """Units and handlers for the inbox's filters (names only; no clue is read)."""
     with rt.stores.case() as session:
-        units = [(u.id, u.name) for u in session.scalars(select(Unit).order_by(Unit.name))]
+        units = [(uid, name) for uid, name in session.execute(select(Unit.id, Unit.name).order_by(Unit.name))]
         names = dict(units)
-        handlers = [(s.id, s.display_name or s.username, names.get(s.unit_id or 0, ""))
-                    for s in session.scalars(select(Staff).where(Staff.active.is_(True),
-                                                                 Staff.role.in_(("intake", "unit_head")))
-                                             .order_by(Staff.unit_id, Staff.display_name))]
+        # Names only: never the accounts' whole rows (password hashes, sealed TOTP seeds) per page.
+        handlers = [(sid, display or username, names.get(unit_id or 0, ""))
+                    for sid, display, username, unit_id in session.execute(
+                        select(Staff.id, Staff.display_name, Staff.username, Staff.unit_id)
+                        .where(Staff.active.is_(True), Staff.role.in_(("intake", "unit_head")))
+                        .order_by(Staff.unit_id, Staff.display_name))]
         return Choices(units, handlers)

@@ -234,10 +234,10 @@ def _served_once(report: Report, config: Config, clients: int, seconds: float, w
     cores = os.cpu_count() or 1
     # The bound: what the cores can hash, each hash costing its CPU time (p threads of it).
     bound = cores * 1000 / Row.of("x", cpu).p50_ms
-    report.add(Row.of(f"one Argon2id run (receipt), wall{run}", wall, note="before and after the load"))
-    report.add(Row.of(f"one Argon2id run (receipt), CPU{run}", cpu, rate_per_s=round(bound, 2),
+    report.add(Row.of(f"one Argon2id run (receipt), wall ({store}){run}", wall, note="before and after the load"))
+    report.add(Row.of(f"one Argon2id run (receipt), CPU ({store}){run}", cpu, rate_per_s=round(bound, 2),
                       note=f"bound: {cores} cores / CPU time of one hash"))
-    report.add(Row(f"Argon2id alone, {concurrent} at once (no server){run}", 0, 0.0, 0.0,
+    report.add(Row(f"Argon2id alone, {concurrent} at once, no server ({store}){run}", 0, 0.0, 0.0,
                    rate_per_s=round(flat_out, 2), ratio=round(flat_out / bound, 3),
                    note="what the hashing pool's slots reach with nothing else to do"))
     rate = len(intake) / elapsed
