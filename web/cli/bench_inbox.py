@@ -251,6 +251,11 @@ def inbox_bench(clues: int, runs: int, backends: tuple[str, ...], postgres_url: 
                     click.echo(f"[{name}] seeding {clues} clues ...", err=True)
                     start = time.perf_counter()
                     accts = seed(rt, clues)
+                    # A store in service has planner statistics (autovacuum, or SQLite's optimize);
+                    # one seeded a minute ago has none, and its plans would be a fresh install's.
+                    with stores.case_engine.connect() as conn:
+                        conn.execute(text("ANALYZE"))
+                        conn.commit()
                     click.echo(f"[{name}] seeded in {time.perf_counter() - start:.1f} s", err=True)
                     explained: list[str] | None = [] if explain_path and name == "postgres" else None
                     for label, p50, p95 in measure(config, rt, accts, runs, explained):
