@@ -6,7 +6,6 @@ process with the public keys only; the staff reply goes through the staff workfl
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -17,12 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import click
 import httpx
 import pytest
 from sqlalchemy import select
 
 from models.cases import casework
 from models.reporting.tables import Report
+from web.cli.bench_bot import find_button
 
 PEERS = Path(__file__).resolve().parents[1] / "peers"
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,15 +107,10 @@ class Client:
 
     def button(self, payload: str) -> tuple[int, str]:
         """(message id, callback data) of the newest bot message with a button for ``payload``."""
-        for item in reversed(self.seen):
-            markup = item["message"].get("reply_markup") or {}
-            if isinstance(markup, str):
-                markup = json.loads(markup)
-            for row in markup.get("inline_keyboard", []):
-                for button in row:
-                    if button["callback_data"].split("|", 1)[-1] == payload:
-                        return int(item["messageId"]), str(button["callback_data"])
-        raise AssertionError(f"no button {payload!r} was shown")
+        try:
+            return find_button(self.seen, payload)
+        except click.ClickException:
+            raise AssertionError(f"no button {payload!r} was shown") from None
 
     def press(self, payload: str) -> tuple[int, str]:
         """Tap the newest button for ``payload``; returns what was tapped (to tap it again)."""

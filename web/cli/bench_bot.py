@@ -45,6 +45,19 @@ def _post(url: str, body: dict[str, Any]) -> Any:
         return json.loads(resp.read() or b"null")
 
 
+def find_button(seen: list[dict[str, Any]], payload: str) -> tuple[int, str]:
+    """(message id, callback data) of the newest bot message with a button for ``payload``."""
+    for item in reversed(seen):
+        markup = item["message"].get("reply_markup") or {}
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                if button["callback_data"].split("|", 1)[-1] == payload:
+                    return int(item["messageId"]), str(button["callback_data"])
+    raise click.ClickException(f"the bot showed no button {payload!r}")
+
+
 class Reporter:
     """The reporter's side, through the emulator's client API."""
 
@@ -69,19 +82,11 @@ class Reporter:
 
     def press(self, data: str) -> None:
         """Tap the newest button for ``data``: buttons carry their message's nonce (bot/common.py)."""
-        for item in reversed(self.seen):
-            markup = item["message"].get("reply_markup") or {}
-            if isinstance(markup, str):
-                markup = json.loads(markup)
-            for row in markup.get("inline_keyboard", []):
-                for button in row:
-                    if button["callback_data"].split("|", 1)[-1] == data:
-                        message = {"message_id": item["messageId"], "date": int(time.time()),
-                                   "chat": {"id": self.chat, "type": "private"}, "text": "…"}
-                        _post(f"{self.url}/sendCallback", {"botToken": TOKEN, "from": self.user,
-                                                           "message": message, "data": button["callback_data"]})
-                        return
-        raise click.ClickException(f"the bot showed no button {data!r}")
+        message_id, callback_data = find_button(self.seen, data)
+        message = {"message_id": message_id, "date": int(time.time()),
+                   "chat": {"id": self.chat, "type": "private"}, "text": "…"}
+        _post(f"{self.url}/sendCallback", {"botToken": TOKEN, "from": self.user, "message": message,
+                                           "data": callback_data})
 
     def wait_for(self, fragment: str) -> str:
         deadline = time.monotonic() + WAIT_SECONDS
