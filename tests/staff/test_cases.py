@@ -45,8 +45,9 @@ def test_inbox_is_newest_first_with_local_times(make_staff, sign_in, clues) -> N
     assert registry_numbers(html) == [r.registry_no for r in reversed(receipts)]
     # Stored in UTC, shown in the configured zone (Asia/Shanghai, UTC+8).
     assert "2026-11-28 11:30" in html and "2026-11-28 09:30" in html
-    assert "村霸" in html  # the category label, in Chinese by default
-    assert "群众举报" in html  # the source
+    # The row's own labels, in Chinese by default (the filters' drop-downs hold them too).
+    row = html[html.index(receipts[0].registry_no):].split("</tr>")[0]
+    assert "村霸" in row and "群众举报" in row and "已收到" in row  # category, source, state
 
 
 def test_content_roles_land_on_the_inbox(make_staff, sign_in, clues) -> None:

@@ -397,6 +397,12 @@ def test_the_board_shows_every_open_deadline_and_filters(office, sign_in) -> Non
         clerk = sign_in(office.clerk)
         html = clerk.get("/deadlines").get_data(as_text=True)
         assert registry_no(office, soon) in html and registry_no(office, later) in html
+        # Each row says what is due and how it stands, in the staff member's language, and links to the case.
+        row = html[html.index(registry_no(office, soon)):].split("</tr>")[0]
+        assert "移送" in row and "即将到期" in row
+        assert f'href="/cases/{soon}#workflow"' in html[:html.index(registry_no(office, soon))][-120:]
+        later_row = html[html.index(registry_no(office, later)):].split("</tr>")[0]
+        assert "反馈" in later_row and "未到期" in later_row
         feedback = clerk.get("/deadlines?kind=feedback").get_data(as_text=True)
         assert registry_no(office, soon) not in feedback and registry_no(office, later) in feedback
         pending = clerk.get("/deadlines?status=pending").get_data(as_text=True)
