@@ -152,7 +152,7 @@ def test_an_upload_slower_than_the_minimum_rate_is_refused(served_config: Config
         assert _once(port, "GET", "/")[0] == 200
 
 
-@pytest.mark.parametrize(("args", "workers", "threads"), [([], 2, 32), (["--workers", "4", "--threads", "64"], 4, 64)])
+@pytest.mark.parametrize(("args", "workers", "threads"), [([], 3, 32), (["--workers", "4", "--threads", "64"], 4, 64)])
 def test_serve_runs_threaded_workers(tmp_path, monkeypatch: pytest.MonkeyPatch, args, workers, threads) -> None:
     """`clueguard serve` starts gthread workers: the measured defaults, or what it is told."""
     from click.testing import CliRunner

@@ -41,8 +41,8 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict]]:
 @pytest.mark.parametrize(
     ("args", "kind", "bind", "workers"),
     [
-        (["staff"], "staff", "127.0.0.1:5001", 2),
-        (["public"], "public", "127.0.0.1:5000", 2),
+        (["staff"], "staff", "127.0.0.1:5001", 3),
+        (["public"], "public", "127.0.0.1:5000", 3),
         (["public", "--host", "0.0.0.0", "--port", "8080", "--workers", "4"], "public", "0.0.0.0:8080", 4),
     ],
 )
