@@ -16,6 +16,7 @@ from models.cases.inbox import filter_choices
 from models.store.errors import ClueGuardError, NotFound
 from web.shared import current_locale, flash_error, get_runtime
 from web.staff.auth import me, require_role
+from web.staff.cases import case_link_prefix
 from web.staff.labels import translated
 
 bp = Blueprint("deadlines", __name__)
@@ -57,7 +58,7 @@ def board() -> Any:
                            # Up to 100 rows: labels translated once, each row's link built once.
                            shown={"due_kinds": translated(current_locale(), KIND_LABELS),
                                   "due": translated(current_locale(), STATUS_LABELS)},
-                           case_link=url_for("cases.case", report_id="-")[:-1])
+                           case_link=case_link_prefix())
 
 
 @bp.post("/escalations/<int:escalation_id>/decide")
