@@ -23,6 +23,7 @@ from models.store.config import Config
 from models.store.db import Stores
 from tests.conftest import PG_URL
 from web.cli.bench_served import CLUE, request, running_server
+from web.cli.serve import DEFAULT_WORKERS
 
 REDIS_URL = os.environ.get("CLUEGUARD_TEST_REDIS_URL", "")
 
@@ -152,7 +153,8 @@ def test_an_upload_slower_than_the_minimum_rate_is_refused(served_config: Config
         assert _once(port, "GET", "/")[0] == 200
 
 
-@pytest.mark.parametrize(("args", "workers", "threads"), [([], 3, 32), (["--workers", "4", "--threads", "64"], 4, 64)])
+@pytest.mark.parametrize(("args", "workers", "threads"),
+                         [([], DEFAULT_WORKERS, 32), (["--workers", "4", "--threads", "64"], 4, 64)])
 def test_serve_runs_threaded_workers(tmp_path, monkeypatch: pytest.MonkeyPatch, args, workers, threads) -> None:
     """`clueguard serve` starts gthread workers: the measured defaults, or what it is told."""
     from click.testing import CliRunner

@@ -41,8 +41,8 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict]]:
 @pytest.mark.parametrize(
     ("args", "kind", "bind", "workers"),
     [
-        (["staff"], "staff", "127.0.0.1:5001", 3),
-        (["public"], "public", "127.0.0.1:5000", 3),
+        (["staff"], "staff", "127.0.0.1:5001", serve.DEFAULT_WORKERS),
+        (["public"], "public", "127.0.0.1:5000", serve.DEFAULT_WORKERS),
         (["public", "--host", "0.0.0.0", "--port", "8080", "--workers", "4"], "public", "0.0.0.0:8080", 4),
     ],
 )
@@ -59,6 +59,12 @@ def test_serve_refuses_bad_arguments(tmp_path, served, args) -> None:
     result = CliRunner().invoke(main, ["serve", *args], obj=Config(data_dir=tmp_path))
     assert result.exit_code == 2
     assert served == []
+
+
+def test_default_workers_one_per_core() -> None:
+    """As many workers as cores (one hashing slot each: as many Argon2id runs as cores), at least two."""
+    assert max(2, len(os.sched_getaffinity(0))) == serve.DEFAULT_WORKERS
+    assert Config(data_dir=Path("unused")).hash_slots == 1
 
 
 def test_serve_without_init_says_what_to_do(tmp_path) -> None:

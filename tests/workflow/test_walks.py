@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -15,18 +14,14 @@ from typing import Any
 
 import pytest
 import time_machine
-from werkzeug.serving import make_server
 
 from models.cases import deadlines
 from models.reporting import intake
 from tests.conftest import submission
+from tests.public.browser import ARGS, AXE, CHROMIUM, serving
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-AXE = Path(__file__).resolve().parents[1] / "peers" / "node_modules" / "axe-core" / "axe.min.js"
 OUT = Path(os.environ.get("CLUEGUARD_WALK_OUT", Path(tempfile.gettempdir()) / "clueguard-staff-walks"))
 AXE_RUN = """() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
   .filter(v => v.impact === 'serious' || v.impact === 'critical')
@@ -41,15 +36,8 @@ def backend() -> str:
 
 @pytest.fixture
 def base_url(staff_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    server = make_server("127.0.0.1", 0, staff_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(staff_app) as url:
+        yield url
 
 
 class Walk:

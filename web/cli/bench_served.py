@@ -28,7 +28,7 @@ import vault
 from models.datadir.setup import init_site
 from models.store.config import Config
 from web.cli.bench_report import Report, Row
-from web.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS, gunicorn_options, run_server
+from web.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS, cores, gunicorn_options, run_server
 
 CLUE = {"category": "usury", "description": "放贷人每天上门威胁，要求高额利息。" * 10, "notice_accepted": True,
         "location": "某市某区", "reported": [{"name": "钱某", "unit": "某投资公司"}], "identity": None}
@@ -231,12 +231,12 @@ def _served_once(report: Report, config: Config, clients: int, seconds: float, w
     concurrent = workers * config.hash_slots
     flat_out = hashing_flat_out(config, concurrent)
     one_hash = Row.of("x", wall).p50_ms
-    cores = os.cpu_count() or 1
+    n_cores = cores()
     # The bound: what the cores can hash, each hash costing its CPU time (p threads of it).
-    bound = cores * 1000 / Row.of("x", cpu).p50_ms
+    bound = n_cores * 1000 / Row.of("x", cpu).p50_ms
     report.add(Row.of(f"one Argon2id run (receipt), wall ({store}){run}", wall, note="before and after the load"))
     report.add(Row.of(f"one Argon2id run (receipt), CPU ({store}){run}", cpu, rate_per_s=round(bound, 2),
-                      note=f"bound: {cores} cores / CPU time of one hash"))
+                      note=f"bound: {n_cores} cores / CPU time of one hash"))
     report.add(Row(f"Argon2id alone, {concurrent} at once, no server ({store}){run}", 0, 0.0, 0.0,
                    rate_per_s=round(flat_out, 2), ratio=round(flat_out / bound, 3),
                    note="what the hashing pool's slots reach with nothing else to do"))
@@ -248,7 +248,7 @@ def _served_once(report: Report, config: Config, clients: int, seconds: float, w
     # get went into hashing (submissions per CPU second ÷ hashes per CPU second).
     if cpu_used > 0:
         per_cpu = len(intake) / cpu_used
-        hashes_per_cpu = bound / cores
+        hashes_per_cpu = bound / n_cores
         report.add(Row(f"served intake per CPU second it got ({store}){run}", len(intake), 0.0, 0.0,
                        rate_per_s=round(per_cpu, 2), ratio=round(per_cpu / hashes_per_cpu, 3),
                        target="≥ 0.9", meets=per_cpu / hashes_per_cpu >= 0.9,
