@@ -1,50 +1,118 @@
-"""web/serving.py's hashing pool: pooled views run in a few low-priority threads, others do not."""
+"""web/serving.py's hashing pool: every Argon2id run of an app goes to a few low-priority threads,
+and nothing else of the request does (a slot never waits on the database)."""
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from flask import Flask, g, request
+import pytest
+from argon2 import PasswordHasher
+from flask import Flask
 
+import vault
+from models.audit import trail
 from models.store.config import Config
+from models.store.runtime import Runtime
+from web.cli.bench_served import CLUE
+from web.public import create_public_app
 from web.serving import HASH_NICENESS, serve_under_load
+from web.shared import RUNTIME_KEY, get_runtime
 
 
-def _app(tmp_path: Path) -> Flask:
+def _nice() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+def _app(tmp_path: Path, rt: Runtime, slots: int) -> Flask:
     app = Flask(__name__)
-    seen: list[tuple[str, int, str]] = []
-    app.config["SEEN"] = seen
+    app.extensions[RUNTIME_KEY] = rt
+    seen: list[tuple[str, int]] = []
+    active = [0, 0]  # now, most at once
+    lock = threading.Lock()
+    app.config["SEEN"], app.config["ACTIVE"] = seen, active
 
-    @app.before_request
-    def _mark() -> None:
-        g.marked = "before"
+    def fake_hash(label: str) -> str:
+        with lock:
+            active[0] += 1
+            active[1] = max(active)
+        seen.append((threading.current_thread().name, _nice()))
+        time.sleep(0.02)
+        with lock:
+            active[0] -= 1
+        return label
 
-    @app.route("/hash", methods=["GET", "POST"])
+    @app.post("/hash")
     def hash_view() -> str:
-        # What a view needs from its request thread is here: the request, its body and ``g``.
-        nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-        seen.append((threading.current_thread().name, nice, g.marked))
-        return request.get_data(as_text=True) or "get"
+        return get_runtime().run_argon2(fake_hash, "hashed")
 
-    serve_under_load(app, Config(data_dir=tmp_path, hash_slots=2), ["hash_view"])
+    @app.get("/cheap")
+    def cheap() -> str:
+        return f"{threading.current_thread().name} {_nice()}"
+
+    serve_under_load(app, Config(data_dir=tmp_path, hash_slots=slots))
     return app
 
 
-def test_posts_run_in_the_pool_at_low_priority_and_gets_do_not(tmp_path: Path) -> None:
-    app = _app(tmp_path)
+def test_hashes_run_in_the_pool_at_low_priority_and_nothing_else_does(tmp_path: Path, public_rt: Runtime) -> None:
+    app = _app(tmp_path, public_rt, slots=2)
     client = app.test_client()
     with ThreadPoolExecutor(6) as clients:
-        answers = list(clients.map(lambda i: client.post("/hash", data=f"body {i}").get_data(as_text=True),
-                                   range(12)))
-    assert answers == [f"body {i}" for i in range(12)]
-    seen = app.config["SEEN"]
-    # At most two threads ever ran the view, both niced (the threads Argon2id starts inherit it).
-    assert {name for name, _, _ in seen} <= {"clueguard-hash_0", "clueguard-hash_1"}
-    assert {nice for _, nice, _ in seen} == {HASH_NICENESS}
-    assert {mark for _, _, mark in seen} == {"before"}
-    assert client.get("/hash").get_data(as_text=True) == "get"
-    name, nice, _ = seen[-1]
-    assert not name.startswith("clueguard-hash") and nice != HASH_NICENESS
+        answers = list(clients.map(lambda _i: client.post("/hash").get_data(as_text=True), range(12)))
+    assert answers == ["hashed"] * 12
+    # At most two hashes ever ran at once, in the pool's two threads, both niced (the threads
+    # Argon2id starts inherit it).
+    assert app.config["ACTIVE"][1] <= 2
+    assert {name for name, _ in app.config["SEEN"]} <= {"clueguard-hash_0", "clueguard-hash_1"}
+    assert {nice for _, nice in app.config["SEEN"]} == {HASH_NICENESS}
+    name, nice = client.get("/cheap").get_data(as_text=True).split()
+    assert not name.startswith("clueguard-hash") and int(nice) != HASH_NICENESS
+
+
+def test_without_a_pool_the_calling_thread_hashes(public_rt: Runtime) -> None:
+    """The CLI, the bot and the models' tests have no pool: ``run_argon2`` is a plain call."""
+    assert public_rt.hasher is None
+    assert public_rt.run_argon2(lambda: threading.current_thread().name) == threading.current_thread().name
+    pooled = replace(public_rt, hasher=lambda fn, *a: ("pool", fn(*a)))
+    assert pooled.run_argon2(lambda x: x * 2, 21) == ("pool", 42)
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, where: list[str]) -> None:
+    real = getattr(owner, name)
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        where.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, spy)
+
+
+def test_intake_hashes_in_the_pool_and_writes_in_its_own_thread(config: Config, public_rt: Runtime,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The receipt's Argon2id in a pool thread, the database write and its audit event outside it:
+    a pooled view (the whole request in the slot) would hold the slot through the commit."""
+    hashed: list[str] = []
+    audited: list[str] = []
+    _spy(monkeypatch, vault, "derive_receipt_keys", hashed)
+    _spy(monkeypatch, trail, "record", audited)
+    client = create_public_app(config, public_rt).test_client()
+    submitted = client.post("/api/v1/reports", json=CLUE)
+    assert submitted.status_code == 201, submitted.get_data(as_text=True)
+    looked_up = client.post("/api/v1/status", json={"receipt": submitted.get_json()["receipt"]})
+    assert looked_up.status_code == 200
+    assert len(hashed) == 2 and all(name.startswith("clueguard-hash") for name in hashed)
+    assert audited and not any(name.startswith("clueguard-hash") for name in audited)
+
+
+def test_staff_sign_in_verifies_the_password_in_the_pool(staff_app: Flask, make_staff, sign_in,  # type: ignore[no-untyped-def]
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    verified: list[str] = []
+    user = make_staff("clerk1", "intake")
+    _spy(monkeypatch, PasswordHasher, "verify", verified)
+    sign_in(user)
+    assert verified and all(name.startswith("clueguard-hash") for name in verified)

@@ -1,10 +1,12 @@
 """Serving under load, for both apps: nothing cheap waits behind Argon2 or a slow client.
 
 Two pieces, each answering one way a request could starve the others:
-- ``HashingPool``: the views that run Argon2id (intake, receipts, staff sign-in) run in a small
-  pool of low-priority threads, so at most ``slots`` hashes (64 MiB each) run per process and the
-  threads serving cheap pages win the CPU while intake runs flat out. argon2-cffi releases the
-  interpreter lock, so the pool costs no Python throughput.
+- ``HashingPool``: every Argon2id run of the app (intake, receipts, staff sign-in) goes to a small
+  pool of low-priority threads (``Runtime.run_argon2``), so at most ``slots`` hashes (64 MiB
+  each) run per process and the threads serving cheap pages win the CPU while intake runs flat
+  out. Only the hash takes a slot: the rest of the request (parsing, sealing, the database
+  commit) runs in its own thread, so a slot never waits on a disk or a lock. argon2-cffi
+  releases the interpreter lock, so the pool costs no Python throughput.
 - ``BufferedBody``: the request body is read whole (into memory, then a temporary file) before
   the app runs, against a deadline that grows with the declared size. A client that uploads
   slower than ``min_rate`` bytes a second is answered 408 and dropped, so a slow upload holds a
@@ -20,9 +22,9 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import wraps
+from dataclasses import replace
 from typing import IO, Any
 
 from flask import Flask, abort, render_template, request
@@ -30,7 +32,7 @@ from werkzeug.wsgi import ClosingIterator
 
 from models.store.config import Config
 from models.store.i18n import N_, translate
-from web.shared import API_PREFIX, current_locale
+from web.shared import API_PREFIX, RUNTIME_KEY, current_locale
 
 BODY_TIMEOUT_KEY = "clueguard.body_timeout"
 BUFFER_KEY = "clueguard.body_buffer"
@@ -59,8 +61,8 @@ class HashingPool:
                                             initializer=_lower_priority)
 
     def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        # The copied context carries Flask's request and app contexts (context variables), so
-        # the view sees the same request, ``g`` and session; this thread waits meanwhile.
+        # The copied context carries Flask's request and app contexts (context variables), in
+        # case ``fn`` looks at them; the calling thread waits meanwhile.
         ctx = contextvars.copy_context()
         return self._executor.submit(ctx.run, fn, *args, **kwargs).result()
 
@@ -68,38 +70,19 @@ class HashingPool:
         self._executor.shutdown(wait=False)
 
 
-def serve_under_load(app: Flask, config: Config, hashing_endpoints: Iterable[str]) -> None:
-    """Both pieces for one app: its Argon2id views in the pool, its bodies read against a deadline.
+def serve_under_load(app: Flask, config: Config) -> HashingPool:
+    """Both pieces for one app: its Argon2id runs in the pool, its bodies read against a deadline.
 
-    Call before wrapping views in rate limits, so a refused request never waits for a slot.
+    The app's Runtime (``app.extensions``) is replaced by one whose ``run_argon2`` uses the pool.
     """
-    offload_hashing(app, hashing_endpoints, config.hash_slots)
+    pool = HashingPool(config.hash_slots)
+    app.extensions[RUNTIME_KEY] = replace(app.extensions[RUNTIME_KEY], hasher=pool.run)
+    app.extensions["clueguard.hashing_pool"] = pool
     app.before_request(_refuse_slow_body)
     app.teardown_request(_close_body)
     app.register_error_handler(408, _too_slow)
     app.wsgi_app = BufferedBody(app.wsgi_app, config)  # type: ignore[method-assign]
-
-
-def offload_hashing(app: Flask, endpoints: Iterable[str], slots: int) -> HashingPool:
-    """Run the views of ``endpoints`` in a ``HashingPool``."""
-    pool = HashingPool(slots)
-    for endpoint in endpoints:
-        app.view_functions[endpoint] = _pooled(pool, app.view_functions[endpoint])
-    app.extensions["clueguard.hashing_pool"] = pool
     return pool
-
-
-def _pooled(pool: HashingPool, view: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(view)
-    def run_in_pool(**kwargs: Any) -> Any:
-        if request.method != "POST":  # showing a form runs no hash
-            return view(**kwargs)
-        # Parse the body here, so a pool thread never waits on the network.
-        _ = request.form, request.files
-        request.get_data(cache=True)
-        return pool.run(view, **kwargs)
-
-    return run_in_pool
 
 
 def _refuse_slow_body() -> None:

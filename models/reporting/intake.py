@@ -281,7 +281,7 @@ def submit_report(rt: Runtime, sub: Submission, actor: str | None = None, token:
 
     token = token if idempotency.valid_token(token) else None
     code = idempotency.receipt_for_token(rt, token) if token else vault.new_receipt()
-    keys = vault.derive_receipt_keys(code, rt.site_salt, cfg.argon2)
+    keys = rt.run_argon2(vault.derive_receipt_keys, code, rt.site_salt, cfg.argon2)
     if token and (earlier := _earlier_submission(rt, keys.lookup, code)):
         return earlier
     report_id, key_id = str(uuid.uuid4()), str(uuid.uuid4())
@@ -337,8 +337,8 @@ def find_by_receipt(rt: Runtime, session: Session, code: str) -> tuple[Report, v
     # the bot, the form and the API all look receipts up here.
     code_digits = vault.normalize_receipt(digits(code if isinstance(code, str) else ""))
     well_formed = len(code_digits) == vault.receipt.RECEIPT_DIGITS
-    keys = vault.derive_receipt_keys(code_digits if well_formed else _DUMMY_RECEIPT, rt.site_salt,
-                                     rt.config.argon2)
+    keys = rt.run_argon2(vault.derive_receipt_keys, code_digits if well_formed else _DUMMY_RECEIPT,
+                         rt.site_salt, rt.config.argon2)
     # Not the eager joins to the handler and unit: the public app's database role may not read
     # staff rows at all (models/datadir/roles.py).
     report = session.scalar(select(Report).options(lazyload("*")).where(Report.receipt_lookup == keys.lookup))

@@ -59,9 +59,9 @@ def _dummy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
 
 def _check_password(rt: Runtime, stored: str, password: str) -> bool:
     p = rt.config.argon2
+    against = stored or _dummy_hash(p.time_cost, p.memory_cost, p.parallelism)
     try:
-        return password_hasher(rt).verify(stored or _dummy_hash(p.time_cost, p.memory_cost, p.parallelism),
-                                          password) and bool(stored)
+        return rt.run_argon2(password_hasher(rt).verify, against, password) and bool(stored)
     except (VerificationError, InvalidHashError):
         return False
 

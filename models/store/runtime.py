@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -13,6 +15,7 @@ from models.store.keys import KeyFileError, load_intake_private, load_intake_pub
 from models.store.tables import SiteSetting
 
 SALT_NAME = "receipt_salt"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,17 @@ class Runtime:
     intake_public: bytes
     site_salt: bytes
     intake_private: bytes | None = None
+    # Where Argon2id runs: a server passes its hashing pool (web/serving.py), so that only the
+    # hash waits for a slot and the rest of a request (parsing, the database) does not hold one;
+    # elsewhere (CLI, bot, tests) the calling thread runs it.
+    hasher: Callable[..., Any] | None = None
+
+    def run_argon2(self, fn: Callable[..., T], *args: Any) -> T:
+        """One Argon2id computation, ``fn(*args)``, where this process runs its hashes."""
+        if self.hasher is None:
+            return fn(*args)
+        result: T = self.hasher(fn, *args)
+        return result
 
     def require_private(self) -> bytes:
         if self.intake_private is None:

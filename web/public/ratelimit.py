@@ -39,8 +39,6 @@ RECEIPT_ENDPOINTS = ("public.status", "public.status_reply", "public.status_surv
                      "api.add_message")
 # The receipt page runs Argon2id too (to list the files received): reloads draw on a per-visitor budget.
 RECEIPT_VIEW_ENDPOINTS = ("public.receipt",)
-# Each of these runs one Argon2id (web.serving puts it in the hashing pool).
-ARGON2_ENDPOINTS = SUBMIT_ENDPOINTS + RECEIPT_ENDPOINTS + RECEIPT_VIEW_ENDPOINTS
 GLOBAL_KEY = "all"
 
 

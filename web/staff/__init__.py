@@ -66,7 +66,7 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
     csrf.exempt(api.bp)
     _register_areas(app)
     # Signing in runs Argon2id: in the hashing pool, so the pages of signed-in staff go on.
-    serve_under_load(app, config, ("auth.login",))
+    serve_under_load(app, config)
 
     @app.context_processor
     def _staff_context() -> dict[str, Any]:
