@@ -9,8 +9,7 @@ import pytest
 
 from tests.public.conftest import receipt_of
 from web.public import create_public_app
-from web.public.context import RUNTIME_KEY
-from web.shared import STATIC_DIR
+from web.shared import RUNTIME_KEY, STATIC_DIR
 
 PUBLIC_RULES = {
     "/", "/report", "/report/received", "/report/new", "/status", "/status/reply", "/status/survey",

@@ -18,10 +18,9 @@ from models.reporting import intake
 from models.reporting.categories import CATEGORIES
 from models.store.errors import InvalidInput, ReceiptNotFound, ServiceUnavailable
 from models.store.i18n import N_, translate
-from web.public.context import current_runtime
 from web.public.forms import REPORTED_FIELDS, SHIELDING_FIELDS
 from web.public.openapi import openapi_document
-from web.shared import current_locale, field_errors, no_store
+from web.shared import current_locale, field_errors, get_runtime, no_store
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -151,7 +150,7 @@ def submit_report() -> tuple[Response, int]:
     """Take in a clue; answer with the registry number and the receipt, this once (R5)."""
     sub = read_submission(read_object(REPORT_FIELDS))
     try:
-        receipt = intake.submit_report(current_runtime(), sub)
+        receipt = intake.submit_report(get_runtime(), sub)
     except InvalidInput as err:
         raise ApiError(400, err.message, err.errors, err.params) from None
     except ServiceUnavailable as err:
@@ -164,7 +163,7 @@ def status() -> Response:
     """Status and messages for the holder of a receipt (R5, R6)."""
     receipt = _receipt(read_object(("receipt",)))
     try:
-        found = intake.reporter_status(current_runtime(), receipt)
+        found = intake.reporter_status(get_runtime(), receipt)
     except ReceiptNotFound as err:
         raise ApiError(404, err.message) from None
     return no_store(jsonify(
@@ -184,7 +183,7 @@ def add_message() -> tuple[Response, int]:
     if errors:
         raise ApiError(400, InvalidInput.message, errors)
     try:
-        registry_no = intake.add_follow_up(current_runtime(), receipt, text)
+        registry_no = intake.add_follow_up(get_runtime(), receipt, text)
     except ReceiptNotFound as err:
         raise ApiError(404, err.message) from None
     except InvalidInput as err:

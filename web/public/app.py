@@ -18,9 +18,8 @@ from models.store.i18n import N_
 from models.store.keys import load_or_create_secret
 from models.store.runtime import Runtime, open_runtime
 from web.public import api, pages, ratelimit, status
-from web.public.context import RUNTIME_KEY, current_runtime
 from web.serving import serve_under_load
-from web.shared import API_PREFIX, MAX_JSON_BYTES, STATIC_DIR, init_common, no_store
+from web.shared import API_PREFIX, MAX_JSON_BYTES, RUNTIME_KEY, STATIC_DIR, get_runtime, init_common, no_store
 
 SESSION_COOKIE = "clueguard_public"
 # Request-size limits per endpoint. Pages that take files get the whole files budget; the
@@ -110,7 +109,7 @@ def _csrf_failed(_err: CSRFError) -> Any:
 
 def _too_large(_err: RequestEntityTooLarge) -> Any:
     """Over a size limit: say which one, the files' or a text's."""
-    config = current_runtime().config
+    config = get_runtime().config
     api, small = request.path.startswith(API_PREFIX), request.endpoint in SMALL_FORM_ENDPOINTS
     length = request.content_length
     if api or small or (length is not None and length <= config.max_request_bytes):

@@ -22,10 +22,9 @@ from models.store.config import Config
 from models.store.errors import InvalidInput, ReceiptNotFound, ServiceUnavailable
 from models.store.i18n import N_, translate
 from vault import format_receipt
-from web.public.context import current_runtime
 from web.public.forms import WHEN_CHOICES, ReportForm, read_report_form, uploads
 from web.public.kept import open_kept, seal_kept
-from web.shared import STATIC_DIR, current_locale, error_message, no_store
+from web.shared import STATIC_DIR, current_locale, error_message, get_runtime, no_store
 
 bp = Blueprint("public", __name__)
 
@@ -53,7 +52,7 @@ def file_limits(config: Config) -> dict[str, int]:
 
 
 def _today() -> datetime:
-    return datetime.now(ZoneInfo(current_runtime().config.timezone))
+    return datetime.now(ZoneInfo(get_runtime().config.timezone))
 
 
 def _top_message(state: ReportForm) -> str:
@@ -67,7 +66,7 @@ def _top_message(state: ReportForm) -> str:
 
 def render_report_form(state: ReportForm, status: int = 200, message: str | None = None) -> Response:
     """The form with what was typed (files kept, sealed), translated field errors and a top message."""
-    rt = current_runtime()
+    rt = get_runtime()
     kept = seal_kept(rt, state.token, state.files)
     if kept is None:
         state.files, state.files_dropped, kept = [], True, []
@@ -88,7 +87,7 @@ def render_report_form(state: ReportForm, status: int = 200, message: str | None
 def local_time(at: datetime) -> str:
     """A message time in the site's time zone, to the minute."""
     at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-    return at.astimezone(ZoneInfo(current_runtime().config.timezone)).strftime("%Y-%m-%d %H:%M")
+    return at.astimezone(ZoneInfo(get_runtime().config.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 @bp.app_template_filter("file_size")
@@ -106,7 +105,7 @@ def dict_filled(row: dict[str, str]) -> bool:
 @bp.get("/")
 def index() -> str:
     """What ClueGuard is and the protection promise, with the two ways in."""
-    stores = current_runtime().stores
+    stores = get_runtime().stores
     threshold = vault_threshold(stores) if vault_ready(stores) else None
     return render_template("index.html", threshold=threshold)
 
@@ -123,7 +122,7 @@ def favicon() -> Response:
 
 def read_with_files() -> tuple[ReportForm, bool]:
     """The posted form with its kept and newly chosen files; False if kept files were lost."""
-    rt = current_runtime()
+    rt = get_runtime()
     state = read_report_form(request)
     keep = {int(i) for i in request.form.getlist("keep") if i.isdigit()}
     kept = open_kept(rt, state.token, request.form.getlist("kept"), keep)
@@ -142,11 +141,11 @@ def report() -> BaseResponse:
         # The language switch (a button of this form): show it again, nothing checked or stored.
         return render_report_form(state)
     today = _today().date()
-    state.check_limits(current_runtime().config.max_text_chars, today)
+    state.check_limits(get_runtime().config.max_text_chars, today)
     if state.errors:
         return render_report_form(state, 400, _top_message(state))
     try:
-        receipt = intake.submit_report(current_runtime(), state.submission(today), token=state.token)
+        receipt = intake.submit_report(get_runtime(), state.submission(today), token=state.token)
     except InvalidInput as err:
         state.errors, state.error_params = dict(err.errors), err.params
         if "files" in err.errors:
@@ -168,7 +167,7 @@ def receipt() -> BaseResponse:
     sent = session.get(SENT_KEY)
     if not sent:
         return redirect(url_for("public.report"), 303)
-    rt = current_runtime()
+    rt = get_runtime()
     code, files = "", tuple[ReporterFile, ...]()
     if sent["token"] and idempotency.within_window(datetime.fromisoformat(sent["at"])):
         code = idempotency.receipt_for_token(rt, sent["token"])

@@ -13,10 +13,9 @@ from models.cases import survey
 from models.reporting import idempotency, intake
 from models.store.errors import InvalidInput, ReceiptNotFound, WrongState
 from models.store.i18n import N_
-from web.public.context import current_runtime
 from web.public.forms import FILES_AGAIN, UNREADABLE, has_files, unreadable_fields, uploads
 from web.public.pages import SENT, bp, file_limits, translated
-from web.shared import error_message, field_errors, no_store
+from web.shared import error_message, field_errors, get_runtime, no_store
 
 ALREADY_SENT = N_("This message had already been sent; it was not sent twice.")
 THANKS = N_("Thank you for your answer.")
@@ -27,7 +26,7 @@ _REMEMBERED = 20
 def render_status(receipt: str, status: int = 200, *, reply: str = "", errors: dict[str, str] | None = None,
                   message: str | None = None, params: dict[str, object] | None = None) -> Response:
     """The status page for a receipt, or the lookup form with one message if it is wrong."""
-    rt = current_runtime()
+    rt = get_runtime()
     try:
         found = intake.reporter_status(rt, receipt)
     except ReceiptNotFound as err:
@@ -68,7 +67,7 @@ def status_reply() -> Response:
     if idempotency.valid_token(token) and token in done:
         return render_status(receipt, message=translated(ALREADY_SENT))
     try:
-        intake.add_follow_up(current_runtime(), receipt, text, uploads(request))
+        intake.add_follow_up(get_runtime(), receipt, text, uploads(request))
     except ReceiptNotFound:
         return render_status(receipt)
     except InvalidInput as err:
@@ -86,7 +85,7 @@ def status_survey() -> Response:
     """The reporter answers the follow-up survey with a choice and optional words (R28)."""
     receipt = request.form.get("receipt", "")
     try:
-        survey.answer_survey(current_runtime(), receipt, request.form.get("satisfaction", ""),
+        survey.answer_survey(get_runtime(), receipt, request.form.get("satisfaction", ""),
                              request.form.get("survey_text", ""))
     except ReceiptNotFound:
         return render_status(receipt)
