@@ -5,6 +5,7 @@ database is caught once a checkpoint covers it. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import delete, text, update
 from sqlalchemy.exc import DBAPIError
 
@@ -13,6 +14,7 @@ from models.audit.tables import AuditCheckpoint, AuditEvent, AuditHead, AuditorK
 from models.reporting import intake
 from models.staff import accounts, auditing
 from tests.conftest import as_forger, submission
+from web.cli.main import main
 
 PASSPHRASE = "the auditor's own passphrase"
 
@@ -100,10 +102,10 @@ def _rechain(rt, rows: list[dict[str, object]]) -> None:
     prev, statements = trail.GENESIS, [delete(AuditEvent)]
     for i, row in enumerate(rows, start=1):
         digest = trail._digest(prev, i, trail._normalise(row["at"]), row["actor"], row["event"],  # type: ignore[arg-type]
-                               row["report_id"], row["detail"])  # type: ignore[arg-type]
+                               row["report_id"], row["detail"], row["writer"])  # type: ignore[arg-type]
         statements.append(AuditEvent.__table__.insert().values(
             id=i, at=row["at"], actor=row["actor"], event=row["event"], report_id=row["report_id"],
-            detail=row["detail"], prev_hash=prev, hash=digest))
+            detail=row["detail"], prev_hash=prev, hash=digest, writer=row["writer"]))
         prev = digest
     statements.append(update(AuditHead).values(last_id=len(rows), last_hash=prev))
     as_forger(rt.stores, *statements)
@@ -112,7 +114,8 @@ def _rechain(rt, rows: list[dict[str, object]]) -> None:
 def _rows(rt) -> list[dict[str, object]]:
     with rt.stores.case() as session:
         return [{"at": e.at, "actor": e.actor, "event": e.event, "report_id": e.report_id,
-                 "detail": dict(e.detail or {})} for e in session.query(AuditEvent).order_by(AuditEvent.id)]
+                 "detail": dict(e.detail or {}), "writer": e.writer}
+                for e in session.query(AuditEvent).order_by(AuditEvent.id)]
 
 
 def _edit(rows: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -153,6 +156,21 @@ def test_tampering_after_the_last_checkpoint_is_caught_by_the_next(chain, staff_
     rows = _rows(chain)
     _rechain(chain, rows[:-2])  # drop the newest events, including the second checkpoint's
     assert any(p.startswith(f"checkpoint {second.id} ") for p in _problems(chain))
+
+
+def test_a_checkpoint_refuses_a_broken_chain_and_says_where(chain, staff_rt, auditor) -> None:
+    as_forger(chain.stores, update(AuditEvent).where(AuditEvent.id == 2).values(actor="someone else"))
+    with pytest.raises(checkpoint.ChainBroken) as refused:
+        auditing.checkpoint_trail(staff_rt, "auditor", PASSPHRASE)
+    assert refused.value.params["where"] == "event 2: event altered"
+    result = CliRunner().invoke(main, ["audit", "checkpoint", "--auditor", "auditor", "--passphrase-stdin"],
+                                input=PASSPHRASE + "\n", obj=staff_rt.config)
+    assert result.exit_code != 0
+    assert "nothing was signed. First problem: event 2: event altered" in result.output
+    with chain.stores.case() as session:
+        assert session.query(AuditCheckpoint).count() == 0
+        last = session.query(AuditEvent).order_by(AuditEvent.id.desc()).first()
+    assert (last.event, last.detail["reason"]) == ("audit.checkpoint_refused", "ChainBroken")
 
 
 def test_a_forged_checkpoint_needs_the_auditors_passphrase(chain, staff_rt, auditor) -> None:

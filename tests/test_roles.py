@@ -42,7 +42,7 @@ def role_names(pg_schemas: tuple[str, str]) -> Iterator[RoleNames]:
     yield names
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        for sql in drop_roles_sql(names, list(pg_schemas)):
+        for sql in drop_roles_sql(names, list(pg_schemas), case_schema=pg_schemas[0]):
             conn.execute(text(sql))
     admin.dispose()
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import vault
-from models.audit import trail
+from models.audit import trail, writers
 from models.audit.tables import AuditCheckpoint, AuditEvent, AuditHead, AuditorKey
 from models.store.db import utcnow
 from models.store.errors import ClueGuardError
@@ -34,6 +34,12 @@ class WrongPassphrase(ClueGuardError):
 
 class NoAuditorKey(ClueGuardError):
     message = N_("You have no signing key yet. Create one with your passphrase first.")
+
+
+class ChainBroken(ClueGuardError):
+    """The trail fails verification: a checkpoint would sign over the damage (``where``: the first problem)."""
+
+    message = N_("The audit trail fails verification, so nothing was signed. First problem: %(where)s")
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,10 @@ def sign_head(session: Session, username: str, passphrase: str) -> AuditCheckpoi
     if key is None:
         raise NoAuditorKey
     head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    # Verified under the head's lock: no event can slip in between the check and the signature.
+    problems = trail_problems(session)
+    if problems:
+        raise ChainBroken(where=problems[0])
     last_id, last_hash = (head.last_id, head.last_hash) if head else (0, trail.GENESIS)
     cp = AuditCheckpoint(at=utcnow(), auditor=username, fingerprint=key.fingerprint, last_id=last_id,
                          last_hash=last_hash, signature=b"")
@@ -86,6 +96,17 @@ def sign_head(session: Session, username: str, passphrase: str) -> AuditCheckpoi
 
 def latest_checkpoint(session: Session) -> AuditCheckpoint | None:
     return session.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1))
+
+
+def trail_problems(session: Session, trusted: Collection[str] = ()) -> list[str]:
+    """Everything verification finds, as plain sentences, the first break first: the chain end to
+    end, events their writer may not append, then every checkpoint against the chain."""
+    found = [(p.event_id, p.reason) for p in trail.verify(session)]
+    found += [(p.event_id, p.reason) for p in writers.misattributed(session)]
+    problems = [f"event {event_id}: {reason}" for event_id, reason in sorted(found, key=lambda p: p[0])]
+    problems += [f"checkpoint {p.checkpoint_id} (event {p.event_id}): {p.reason}"
+                 for p in verify_checkpoints(session, trusted)]
+    return problems
 
 
 def verify_checkpoints(session: Session, trusted: Collection[str] = ()) -> list[CheckpointProblem]:

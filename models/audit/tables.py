@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Integer, LargeBinary, String
+from sqlalchemy import JSON, DateTime, FetchedValue, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.store.db import CaseBase
@@ -25,6 +25,21 @@ class AuditEvent(CaseBase):
     detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The database role that inserted the row, filled in by the database (``current_user`` on
+    # PostgreSQL, "sqlite" on SQLite) and covered by the hash; NULL on rows older than the column.
+    writer: Mapped[str | None] = mapped_column(String(63), server_default=FetchedValue())
+
+    # The writer is never fetched back: the internet-facing roles may insert but not read rows.
+    __mapper_args__ = {"eager_defaults": False}
+
+
+class AuditWriter(CaseBase):
+    """An installation's database role and the writer it is (public, bot, staff): R23's trigger reads it."""
+
+    __tablename__ = "audit_writers"
+
+    role_name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    writer: Mapped[str] = mapped_column(String(16))
 
 
 class AuditHead(CaseBase):

@@ -14,9 +14,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from models.audit import writers
 from models.audit.tables import AuditEvent, AuditHead
 from models.store.db import utcnow
 
@@ -24,11 +26,11 @@ GENESIS = "0" * 64
 
 
 def _digest(prev_hash: str, event_id: int, at: datetime, actor: str, event: str,
-            report_id: str | None, detail: Mapping[str, object]) -> str:
-    body = json.dumps(
-        [event_id, at.isoformat(timespec="microseconds"), actor, event, report_id, detail],
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str,
-    )
+            report_id: str | None, detail: Mapping[str, object], writer: str | None = None) -> str:
+    fields: list[object] = [event_id, at.isoformat(timespec="microseconds"), actor, event, report_id, detail]
+    if writer is not None:  # rows older than the writer column were hashed without it
+        fields.append(writer)
+    body = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
@@ -42,24 +44,36 @@ def _normalise(at: datetime) -> datetime:
 def record(session: Session, actor: str, event: str, report_id: str | None = None,
            **detail: object) -> AuditEvent:
     """Append one event in the caller's transaction (it commits or rolls back with the act)."""
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
+    # The role this session writes as: the database fills the row's ``writer`` with it, and the
+    # hash covers it (models/audit/writers.py). Read in the same round trip as the head's lock.
+    postgres = session.get_bind().dialect.name == "postgresql"
+    whoami = func.current_user() if postgres else literal(writers.EMBEDDED)
+    found = session.execute(
+        select(AuditHead, whoami).where(AuditHead.id == 1).with_for_update()
+    ).one_or_none()
+    if found is None:
         head = AuditHead(id=1, last_id=0, last_hash=GENESIS)
         session.add(head)
         session.flush()
+        writer = str(session.scalar(select(whoami)))
+    else:
+        head, writer = found[0], str(found[1])
     at = utcnow()
     event_id = head.last_id + 1
     # Only plain values: what is hashed must be exactly what the JSON column gives back.
     clean = {k: v if isinstance(v, str | int | float | bool) else str(v)
              for k, v in detail.items() if v is not None}
-    digest = _digest(head.last_hash, event_id, _normalise(at), actor, event, report_id, clean)
+    digest = _digest(head.last_hash, event_id, _normalise(at), actor, event, report_id, clean, writer)
     row = AuditEvent(id=event_id, at=at, actor=actor, event=event, report_id=report_id,
                      detail=clean, prev_hash=head.last_hash, hash=digest)
+    if not postgres:
+        row.writer = writer  # SQLite has no roles: the column has no default to fill it
     session.add(row)
     head.last_id, head.last_hash = event_id, digest
     session.flush()
+    if postgres:
+        # Known without reading it back (the internet-facing roles may not SELECT audit rows).
+        set_committed_value(row, "writer", writer)
     return row
 
 
@@ -90,7 +104,7 @@ def verify(session: Session, batch: int = 5000) -> list[AuditProblem]:
         if row.prev_hash != prev_hash:
             problems.append(AuditProblem(row.id, "chain broken"))
         digest = _digest(row.prev_hash, row.id, _normalise(row.at), row.actor, row.event,
-                         row.report_id, dict(row.detail or {}))
+                         row.report_id, dict(row.detail or {}), row.writer)
         if digest != row.hash:
             problems.append(AuditProblem(row.id, "event altered"))
         prev_hash, expected_id = row.hash, row.id + 1

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from models.audit import writers
 from models.datadir.schema import target_metadata
 
 ROLES = ("public", "bot", "staff")
@@ -33,7 +34,10 @@ PUBLIC_CASE = {
     "attachments": "SELECT (id, report_id, message_id, kind, size, reporter_meta, created_at), INSERT",
     "messages": "SELECT, INSERT",
     "clue_tracks": "SELECT",
+    # Every column but ``writer``, which the database fills with the role (see _audit_insert).
     "audit_events": "INSERT",
+    # Which role is which writer: the trigger that checks each appended event reads it.
+    "audit_writers": "SELECT",
     # Appending locks and moves the chain's head (SELECT ... FOR UPDATE needs UPDATE).
     "audit_head": "SELECT, INSERT, UPDATE",
 }
@@ -46,7 +50,8 @@ PUBLIC_VAULT = {
 BOT_CASE = {**PUBLIC_CASE, "reply_subscriptions": "SELECT, INSERT, UPDATE, DELETE"}
 # Audit rows are evidence: nobody but the owner may change or remove them.
 APPEND_ONLY = {"audit_events": "SELECT, INSERT", "audit_head": "SELECT, INSERT, UPDATE",
-               "audit_checkpoints": "SELECT, INSERT", "auditor_keys": "SELECT, INSERT"}
+               "audit_checkpoints": "SELECT, INSERT", "auditor_keys": "SELECT, INSERT",
+               "audit_writers": "SELECT"}
 ALL_ROWS = "SELECT, INSERT, UPDATE, DELETE"
 
 
@@ -71,10 +76,30 @@ def table_grants(store: str, role: str) -> dict[str, str]:
     tables = [t.name for t in target_metadata(store).sorted_tables]
     if role == "staff":
         extra = APPEND_ONLY if store == "case" else {}
-        return {t: extra.get(t, ALL_ROWS) for t in tables}
-    named = {("public", "case"): PUBLIC_CASE, ("public", "vault"): PUBLIC_VAULT,
-             ("bot", "case"): BOT_CASE, ("bot", "vault"): PUBLIC_VAULT}[(role, store)]
-    return {t: named[t] for t in tables if t in named}
+        grants = {t: extra.get(t, ALL_ROWS) for t in tables}
+    else:
+        named = {("public", "case"): PUBLIC_CASE, ("public", "vault"): PUBLIC_VAULT,
+                 ("bot", "case"): BOT_CASE, ("bot", "vault"): PUBLIC_VAULT}[(role, store)]
+        grants = {t: named[t] for t in tables if t in named}
+    if "audit_events" in grants:
+        grants["audit_events"] = grants["audit_events"].replace("INSERT", _audit_insert())
+    return grants
+
+
+def _audit_insert() -> str:
+    """INSERT on every column but ``writer``: no app role can say it is another (R23)."""
+    table = target_metadata("case").tables["audit_events"]
+    return f"INSERT ({', '.join(c.name for c in table.columns if c.name != 'writer')})"
+
+
+def audit_writers_sql(schema: str, names: RoleNames) -> list[str]:
+    """Name the roles in ``audit_writers`` and (re)install the trigger that checks each append.
+
+    Run on the case store as the owner, after the migrations; again whenever a release adds an
+    event the public app or the bot writes (models/audit/writers.py).
+    """
+    return (writers.register_sql(schema, {role: names.name(role) for role in ROLES})
+            + writers.trigger_sql(schema))
 
 
 def create_roles_sql(names: RoleNames, passwords: dict[str, str] | None = None) -> list[str]:
@@ -103,9 +128,13 @@ def grant_sql(store: str, schema: str, names: RoleNames) -> list[str]:
     return out
 
 
-def drop_roles_sql(names: RoleNames, schemas: list[str]) -> list[str]:
+def drop_roles_sql(names: RoleNames, schemas: list[str], case_schema: str | None = None) -> list[str]:
     """Take every grant back and drop the roles (for tests and for tearing an installation down)."""
     out = []
+    if case_schema:
+        # _quote checks each name is plain (letters, digits, underscores) before it is a literal.
+        roles = ", ".join("'" + _quote(names.name(role)).strip('"') + "'" for role in ROLES)
+        out.append(f"DELETE FROM {_quote(case_schema)}.audit_writers WHERE role_name IN ({roles})")  # noqa: S608
     for role in ROLES:
         who = _quote(names.name(role))
         for schema in schemas:

@@ -82,7 +82,7 @@ def checkpoint_trail(rt: Runtime, username: str, passphrase: str) -> CheckpointI
         with rt.stores.case() as session:
             staff = _auditor(session, username, "checkpoint")
             return _info(checkpoint.sign_head(session, staff.username, passphrase))
-    except (checkpoint.WrongPassphrase, checkpoint.NoAuditorKey) as err:
+    except (checkpoint.WrongPassphrase, checkpoint.NoAuditorKey, checkpoint.ChainBroken) as err:
         with rt.stores.case() as session:
             trail.record(session, username, "audit.checkpoint_refused", None, reason=type(err).__name__)
         raise
@@ -102,9 +102,7 @@ class Verification:
 
 def verify_everything(session: Session, trusted: Collection[str] = ()) -> Verification:
     """The chain end to end, then every checkpoint against it; problems as plain sentences."""
-    problems = [f"event {p.event_id}: {p.reason}" for p in trail.verify(session)]
-    problems += [f"checkpoint {p.checkpoint_id} (event {p.event_id}): {p.reason}"
-                 for p in checkpoint.verify_checkpoints(session, trusted)]
+    problems = checkpoint.trail_problems(session, trusted)
     latest = checkpoint.latest_checkpoint(session)
     count = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
     n_cp = session.scalar(select(func.count()).select_from(AuditCheckpoint)) or 0

@@ -10,13 +10,14 @@ from __future__ import annotations
 import click
 from sqlalchemy import create_engine, make_url, text
 
-from models.datadir.roles import RoleNames, create_roles_sql, grant_sql
+from models.datadir.roles import RoleNames, audit_writers_sql, create_roles_sql, grant_sql
 from web.cli.support import get_config
 
 
 def _statements(prefix: str, case_schema: str, vault_schema: str, create: bool) -> dict[str, list[str]]:
     names = RoleNames(prefix)
-    return {"case": (create_roles_sql(names) if create else []) + grant_sql("case", case_schema, names),
+    return {"case": ((create_roles_sql(names) if create else []) + grant_sql("case", case_schema, names)
+                     + audit_writers_sql(case_schema, names)),
             "vault": grant_sql("vault", vault_schema, names)}
 
 
