@@ -106,6 +106,12 @@ def trail_problems(session: Session, trusted: Collection[str] = ()) -> list[str]
     problems = [f"event {event_id}: {reason}" for event_id, reason in sorted(found, key=lambda p: p[0])]
     problems += [f"checkpoint {p.checkpoint_id} (event {p.event_id}): {p.reason}"
                  for p in verify_checkpoints(session, trusted)]
+    if trusted:
+        # The keys you trust must still be there, and have signed: else checkpoints were erased.
+        stored = set(session.scalars(select(AuditorKey.fingerprint)))
+        problems += [f"trusted key {fp}: not in the store (erased?)" for fp in sorted(set(trusted) - stored)]
+        if not session.scalar(select(AuditCheckpoint.id).where(AuditCheckpoint.fingerprint.in_(trusted)).limit(1)):
+            problems.append("no checkpoint signed by a trusted key (erased?)")
     return problems
 
 

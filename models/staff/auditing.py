@@ -14,10 +14,11 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from models.audit import checkpoint, trail
+from models.audit import checkpoint, receipt, trail
 from models.audit.tables import AuditCheckpoint, AuditEvent, AuditorKey
 from models.staff import accounts
 from models.staff.tables import Staff
+from models.store.db import utcnow
 from models.store.errors import InvalidInput, NotAllowed
 from models.store.i18n import N_
 from models.store.runtime import Runtime
@@ -88,6 +89,26 @@ def checkpoint_trail(rt: Runtime, username: str, passphrase: str) -> CheckpointI
         raise
 
 
+def checkpoint_with_receipt(rt: Runtime, username: str, passphrase: str,
+                            previous: receipt.Receipt | None) -> tuple[CheckpointInfo, receipt.Receipt]:
+    """Hold the store against the auditor's last receipt, sign a checkpoint, and give the new receipt."""
+    if previous is not None:
+        with rt.stores.case() as session:
+            _auditor(session, username, "checkpoint")
+            found = receipt.problems(session, previous)
+            if found:
+                trail.record_refusal(session, username, "audit.checkpoint_refused",
+                                     reason="StoreDiffersFromReceipt")
+                raise receipt.StoreDiffersFromReceipt(where=found[0])
+    info = checkpoint_trail(rt, username, passphrase)
+    with rt.stores.case() as session:
+        cp = session.get(AuditCheckpoint, info.id)
+        key = session.scalar(select(AuditorKey).where(AuditorKey.fingerprint == info.fingerprint))
+        if cp is None or key is None:  # just committed: only a forger deleting at once gets here
+            raise receipt.StoreDiffersFromReceipt(where=f"checkpoint {info.id} vanished")
+        return info, receipt.write(session, cp, key, passphrase, utcnow().isoformat())
+
+
 @dataclass(frozen=True)
 class Verification:
     events: int
@@ -100,9 +121,13 @@ class Verification:
         return not self.problems
 
 
-def verify_everything(session: Session, trusted: Collection[str] = ()) -> Verification:
-    """The chain end to end, then every checkpoint against it; problems as plain sentences."""
+def verify_everything(session: Session, trusted: Collection[str] = (),
+                      kept: receipt.Receipt | None = None) -> Verification:
+    """The chain end to end, then every checkpoint against it, then the store against the
+    auditor's receipt if given; problems as plain sentences."""
     problems = checkpoint.trail_problems(session, trusted)
+    if kept is not None:
+        problems += receipt.problems(session, kept, trusted)
     latest = checkpoint.latest_checkpoint(session)
     count = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
     n_cp = session.scalar(select(func.count()).select_from(AuditCheckpoint)) or 0
