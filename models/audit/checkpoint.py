@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import vault
-from models.audit import trail, writers
+from models.audit import mirror, trail, writers
 from models.audit.tables import AuditCheckpoint, AuditEvent, AuditHead, AuditorKey
 from models.store.db import utcnow
 from models.store.errors import ClueGuardError
@@ -90,6 +90,7 @@ def sign_head(session: Session, username: str, passphrase: str) -> AuditCheckpoi
         raise WrongPassphrase from exc
     session.add(cp)
     session.flush()
+    mirror.note(session, mirror.checkpoint_record(cp))
     trail.record(session, username, "audit.checkpoint", None, checkpoint=cp.id, last_id=last_id)
     return cp
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from models.audit import writers
+from models.audit import mirror, writers
 from models.audit.tables import AuditEvent, AuditHead
 from models.store.db import utcnow
 
@@ -74,6 +74,7 @@ def record(session: Session, actor: str, event: str, report_id: str | None = Non
     if postgres:
         # Known without reading it back (the internet-facing roles may not SELECT audit rows).
         set_committed_value(row, "writer", writer)
+    mirror.note(session, mirror.event_record(row, writer))  # sent only if the transaction commits
     return row
 
 

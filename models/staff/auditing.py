@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from models.audit import checkpoint, receipt, trail
+from models.audit import checkpoint, mirror, receipt, trail
 from models.audit.tables import AuditCheckpoint, AuditEvent, AuditorKey
 from models.staff import accounts
 from models.staff.tables import Staff
@@ -122,12 +122,14 @@ class Verification:
 
 
 def verify_everything(session: Session, trusted: Collection[str] = (),
-                      kept: receipt.Receipt | None = None) -> Verification:
+                      kept: receipt.Receipt | None = None, copy: list[str] | None = None) -> Verification:
     """The chain end to end, then every checkpoint against it, then the store against the
-    auditor's receipt if given; problems as plain sentences."""
+    auditor's receipt and the SIEM copy (its lines) if given; problems as plain sentences."""
     problems = checkpoint.trail_problems(session, trusted)
     if kept is not None:
         problems += receipt.problems(session, kept, trusted)
+    if copy is not None:
+        problems += mirror.compare(session, copy)
     latest = checkpoint.latest_checkpoint(session)
     count = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
     n_cp = session.scalar(select(func.count()).select_from(AuditCheckpoint)) or 0

@@ -67,6 +67,10 @@ class Config:
     role: str = "single"
     # The intake node's sync endpoint, as the internal node reaches it (internal node only).
     sync_url: str | None = None
+    # An external copy of the audit trail for a SIEM (R23, models/audit/mirror.py): a syslog
+    # receiver (udp://host:port or tcp://host:port, RFC 5424) and/or a JSON-lines file.
+    audit_syslog: str | None = None
+    audit_jsonl: str | None = None
 
     def __post_init__(self) -> None:
         # Derived defaults: two SQLite files under the data directory.
@@ -131,6 +135,8 @@ def config_from_env(environ: dict[str, str] | None = None, **overrides: object) 
         # The data directory's own role wins: an intake node stays one whatever the environment says.
         "role": stored_role(data_dir) or env.get("CLUEGUARD_ROLE") or "single",
         "sync_url": env.get("CLUEGUARD_SYNC_URL") or None,
+        "audit_syslog": env.get("CLUEGUARD_AUDIT_SYSLOG") or None,
+        "audit_jsonl": env.get("CLUEGUARD_AUDIT_JSONL") or None,
     }
     values.update(overrides)
     return Config(**values)  # type: ignore[arg-type]

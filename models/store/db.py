@@ -63,6 +63,11 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
+# session.info key under which a case-store session carries the audit mirror's settings
+# (models/audit/mirror.py sends each committed audit event there).
+AUDIT_MIRROR = "audit_mirror"
+
+
 class Stores:
     """Engines and session factories for both stores; one per process."""
 
@@ -83,6 +88,11 @@ class Stores:
         """A vault-store transaction."""
         with self._vault.begin() as session:
             yield session
+
+    def mirror_audit(self, syslog: str | None, jsonl: str | None) -> None:
+        """Send each committed audit event to a syslog receiver and/or a JSON-lines file too."""
+        if syslog or jsonl:
+            self._case.configure(info={AUDIT_MIRROR: (syslog, jsonl)})
 
     def dispose(self) -> None:
         self.case_engine.dispose()

@@ -68,6 +68,7 @@ def open_runtime(config: Config, *, staff_side: bool, stores: Stores | None = No
         # The intake node of a split deployment has no staff side at all (R26).
         raise KeyFileError("this is an intake node: it has no staff side and no intake private key")
     stores = stores or Stores(config.database_url, config.vault_url)
+    stores.mirror_audit(config.audit_syslog, config.audit_jsonl)
     return Runtime(
         config=config,
         stores=stores,

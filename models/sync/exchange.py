@@ -186,6 +186,7 @@ def open_sync_runtime(config: Config) -> Runtime:
     if config.role not in (INTAKE, INTERNAL):
         raise NotThisRole(f"this is a {config.role!r} node; sync runs on intake and internal nodes")
     stores = Stores(config.database_url, config.vault_url)
+    stores.mirror_audit(config.audit_syslog, config.audit_jsonl)
     path = config.keys_dir / PUBLIC_FILE
     public = path.read_bytes() if path.exists() else b""
     if config.role == INTERNAL and not public:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from models.audit import receipt
+from models.audit import mirror, receipt
 from models.staff import auditing
 from models.store.errors import ClueGuardError
 from web.cli.support import fail, public_runtime, read_stdin_lines
@@ -47,13 +47,18 @@ def _save_receipt(path: Path, kept: receipt.Receipt) -> None:
               help="A signing-key fingerprint you recognise (repeat); checkpoints by any other key fail.")
 @click.option("--receipt", "receipt_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Your receipt from `audit checkpoint --receipt`: erased checkpoints, keys or events fail.")
+@click.option("--mirror", "mirror_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The SIEM copy (CLUEGUARD_AUDIT_JSONL's file, or the syslog frames as kept): "
+                   "events missing, extra or changed fail.")
 @click.pass_context
-def audit_verify(ctx: click.Context, trusted: tuple[str, ...], receipt_path: Path | None) -> None:
+def audit_verify(ctx: click.Context, trusted: tuple[str, ...], receipt_path: Path | None,
+                 mirror_path: Path | None) -> None:
     """Check the hash chain end to end and every signed checkpoint; exit 1 on any problem."""
     kept = _load_receipt(receipt_path) if receipt_path else None
+    copy = mirror.read_file(mirror_path) if mirror_path else None
     rt = public_runtime(ctx)
     with rt.stores.case() as session:
-        result = auditing.verify_everything(session, set(trusted), kept)
+        result = auditing.verify_everything(session, set(trusted), kept, copy)
     if result.problems:
         for problem in result.problems:
             click.echo(problem, err=True)
