@@ -9,6 +9,8 @@ Three login roles plus the owner that runs migrations:
 - ``staff``: the staff app and the scheduled jobs: every row of both stores, but audit rows are
   append-only for it too (the hash chain's head row is updated as each event is appended).
 The owner (the migrating role) keeps DDL and is used by ``clueguard init``, backup and restore.
+``audit_writers_sql`` names the roles for the trigger that lets each append only its own kinds of
+audit event (models/audit/writers.py); no app role may set an event's ``writer`` column.
 
 ``grant_sql`` writes the statements; ``clueguard roles sql`` prints them and ``clueguard roles
 apply`` runs them as the owner. Table names come from the migrated metadata, so a new table is
