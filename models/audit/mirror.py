@@ -136,6 +136,7 @@ class _JsonLines(_Sink):
 @dataclass
 class _Syslog(_Sink):
     sock: socket.socket | None = None
+    pid: int = 0
 
     def send(self, records: list[Record]) -> None:
         url = urlsplit(self.target)
@@ -146,6 +147,9 @@ class _Syslog(_Sink):
                 for frame in frames:
                     s.sendto(frame, address)
             return
+        if self.pid != os.getpid():
+            # A connection made before a server forked its workers is not this process's to share.
+            self.sock, self.pid = None, os.getpid()
         if self.sock is None:
             self.sock = socket.create_connection(address, timeout=TIMEOUT_SECONDS)
         try:

@@ -50,6 +50,10 @@ def test_key_checkpoint_and_verify_on_the_page(auditor_page, staff_rt) -> None:
     as_forger(staff_rt.stores, update(AuditEvent).where(AuditEvent.id == 1).values(actor="forger"))
     broken = auditor_page.post("/audit/verify", {}, page="/audit").get_data(as_text=True)
     assert 'id="broken"' in broken and "event 1: event altered" in broken
+    # The page refuses to sign over it, in the auditor's language, and says where (#21).
+    refused = auditor_page.post("/audit/checkpoint", {"passphrase": PASSPHRASE}, page="/audit")
+    assert refused.status_code == 400
+    assert "审计日志未通过验证，因此未签署任何检查点。第一个问题：event 1: event altered" in refused.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
