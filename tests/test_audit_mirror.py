@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete, update
 
-from models.audit import trail
+from models.audit import mirror, trail
 from models.audit.tables import AuditEvent, AuditHead
 from models.reporting import intake
 from models.staff import auditing
@@ -102,6 +102,12 @@ class TcpReceiver:
                 return out
             time.sleep(0.02)
         raise AssertionError(f"only {len(out)} of {expected} frames arrived")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sinks() -> Iterator[None]:
+    yield
+    mirror.close_all()
 
 
 @pytest.fixture

@@ -149,7 +149,8 @@ class _Syslog(_Sink):
             return
         if self.pid != os.getpid():
             # A connection made before a server forked its workers is not this process's to share.
-            self.sock, self.pid = None, os.getpid()
+            self.close()
+            self.pid = os.getpid()
         if self.sock is None:
             self.sock = socket.create_connection(address, timeout=TIMEOUT_SECONDS)
         try:
@@ -181,6 +182,14 @@ def _sinks_for(settings: tuple[str | None, str | None]) -> list[_Sink]:
                 _sinks[(kind, target)] = _Syslog(target) if kind == "syslog" else _JsonLines(target)
             out.append(_sinks[(kind, target)])
     return out
+
+
+def close_all() -> None:
+    """Let every sink go (connections closed); the next event opens them again."""
+    with _sinks_lock:
+        for sink in _sinks.values():
+            sink.close()
+        _sinks.clear()
 
 
 def emit(settings: tuple[str | None, str | None], records: list[Record]) -> None:
