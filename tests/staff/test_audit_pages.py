@@ -53,7 +53,8 @@ def test_key_checkpoint_and_verify_on_the_page(auditor_page, staff_rt) -> None:
     # The page refuses to sign over it, in the auditor's language, and says where (#21).
     refused = auditor_page.post("/audit/checkpoint", {"passphrase": PASSPHRASE}, page="/audit")
     assert refused.status_code == 400
-    assert "审计日志未通过验证，因此未签署任何检查点。第一个问题：event 1: event altered" in refused.get_data(as_text=True)
+    said = refused.get_data(as_text=True)
+    assert "审计日志未通过验证，因此未签署任何检查点。第一个问题：event 1: event altered" in said
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
