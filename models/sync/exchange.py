@@ -99,6 +99,8 @@ def acknowledge(rt: Runtime, seq: int, ack_hash: str, strict: bool) -> int:
         newly = take_ack(session, stream_row(session, stream), seq, ack_hash, strict=strict)
         identities = intake_side.purge_acknowledged(session, newly) if stream == UP else []
     intake_side.delete_identities(rt, identities)
+    if newly and stream == UP:
+        intake_side.wipe_purged(rt)
     return len(newly)
 
 
