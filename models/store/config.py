@@ -67,6 +67,8 @@ class Config:
     role: str = "single"
     # The intake node's sync endpoint, as the internal node reaches it (internal node only).
     sync_url: str | None = None
+    # Who may read /metrics (comma-separated networks); requests through a proxy never may.
+    metrics_from: str = "127.0.0.0/8,::1/128"
 
     def __post_init__(self) -> None:
         # Derived defaults: two SQLite files under the data directory.
@@ -131,6 +133,7 @@ def config_from_env(environ: dict[str, str] | None = None, **overrides: object) 
         # The data directory's own role wins: an intake node stays one whatever the environment says.
         "role": stored_role(data_dir) or env.get("CLUEGUARD_ROLE") or "single",
         "sync_url": env.get("CLUEGUARD_SYNC_URL") or None,
+        "metrics_from": env.get("CLUEGUARD_METRICS_FROM") or "127.0.0.0/8,::1/128",
     }
     values.update(overrides)
     return Config(**values)  # type: ignore[arg-type]
