@@ -133,3 +133,33 @@ def test_not_ready_when_redis_is_unreachable(config: Config, public_rt: Runtime)
     app = create_public_app(config.with_changes(redis_url=f"redis://127.0.0.1:{free_port()}/0"), public_rt)
     response = app.test_client().get("/readyz")
     assert response.status_code == 503 and response.get_data(as_text=True) == "not ready: redis\n"
+
+
+def test_gunicorn_workers_counters_add_up(tmp_path) -> None:
+    """Under `clueguard serve` with two workers, one scrape counts the requests both answered."""
+    import os
+    import subprocess
+    import urllib.request
+
+    from tests.sync.procs import CLUEGUARD, node_env, wait_for_port
+
+    env = node_env(tmp_path / "data")
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / "metrics")
+    assert subprocess.run([CLUEGUARD, "init"], env=env, capture_output=True, check=False).returncode == 0
+    port = free_port()
+    server = subprocess.Popen([CLUEGUARD, "serve", "public", "--port", str(port), "--workers", "2", "--threads", "1"],
+                              env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port("127.0.0.1", port)
+        for _ in range(12):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:  # noqa: S310 - our own test server
+                assert response.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as response:  # noqa: S310
+            text = response.read().decode()
+        workers = {p.name for p in (tmp_path / "metrics").glob("counter_*.db")}
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+    counts = [s.value for f in text_string_to_metric_families(text) if f.name == "clueguard_http_requests"
+              for s in f.samples if s.labels.get("endpoint") == "public.index" and s.name.endswith("_total")]
+    assert counts == [12.0], workers

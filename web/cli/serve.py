@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -120,8 +121,13 @@ def close_stores(app: Flask) -> None:
 
 def run_server(kind: str, config: Config, options: dict[str, Any]) -> None:
     """Run one gunicorn master until it is told to stop."""
-    use_metrics_dir(kind)
-    ClueGuardServer(kind, config, options).run()
+    made = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    directory = use_metrics_dir(kind)
+    try:
+        ClueGuardServer(kind, config, options).run()
+    finally:
+        if made:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 @click.command()
