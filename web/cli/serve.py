@@ -103,7 +103,12 @@ class ClueGuardServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        return build_app(self.kind, self.config)
+        app = build_app(self.kind, self.config)
+        # In the worker, after run_server chose the metrics directory: the counters' module is
+        # loaded now rather than by the first request, which would wait for it.
+        import web.prometheus  # noqa: F401
+
+        return app
 
 
 def check_app(kind: str, config: Config) -> None:
