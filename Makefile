@@ -7,12 +7,12 @@ STAMP := $(VENV)/.installed
 export CLUEGUARD_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PEERS := tests/peers/node_modules/.installed
 
-.PHONY: run test lint typecheck contracts install browser peers pdf-deps netns clean
+.PHONY: run test lint typecheck contracts install browser peers pdf-deps netns systemd-analyze clean
 
 run: $(STAMP) pdf-deps
 	$(BIN)/clueguard demo --data-dir demo-data
 
-test: $(STAMP) browser peers pdf-deps netns
+test: $(STAMP) browser peers pdf-deps netns systemd-analyze
 	$(BIN)/ruff check bot web vault models tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -62,6 +62,16 @@ netns:
 	  echo "installing Debian's nftables and iproute2 for the split-deployment tests"; \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nftables iproute2 >/dev/null; } \
 	  || echo "could not install nftables: the namespace tests will skip"; fi
+
+# `systemd-analyze verify` checks every unit in deploy/systemd (tests/test_deploy.py); Debian's
+# systemd package has it. Other installs may hold the dpkg lock: wait for it.
+systemd-analyze:
+	@command -v systemd-analyze >/dev/null 2>&1 || { \
+	  echo "installing Debian's systemd for systemd-analyze (the unit files' check)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq && DEBIAN_FRONTEND=noninteractive \
+	    $$SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq systemd >/dev/null; } \
+	  || echo "could not install systemd: the unit check will skip"
 
 # The local Telegram Bot API emulator used by the bot's end-to-end test (pinned in tests/peers/package.json).
 peers: $(PEERS)

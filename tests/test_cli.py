@@ -54,7 +54,7 @@ def test_staff_add_refusals(cli) -> None:
     assert result.exit_code != 0
     assert "Invalid value" in result.output
     no_unit = cli("staff", "add", "x", "--role", "intake")
-    assert no_unit.exit_code != 0 and "needs a unit" in no_unit.output
+    assert no_unit.exit_code != 0 and "needs a unit" in no_unit.output and "--unit UNIT" in no_unit.output
 
 
 def test_ceremony_gives_each_custodian_a_wrapped_key(cli, staff_rt) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,7 @@ from web.cli.main import main
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 UNITS = sorted((DEPLOY / "systemd").glob("*.service"))
-JOBS = ("clueguard-deadlines", "clueguard-survey", "clueguard-vault-cleanup")
+JOBS = ("clueguard-deadlines", "clueguard-survey", "clueguard-vault-cleanup", "clueguard-sync-run")
 
 
 def _exec_args(unit: Path) -> list[str]:
@@ -34,6 +37,28 @@ def test_every_scheduled_job_has_a_timer_and_takes_the_lock(job: str) -> None:
     timer = (DEPLOY / "systemd" / f"{job}.timer").read_text()
     assert "OnCalendar=" in timer and "Persistent=true" in timer
     assert "Type=oneshot" in (DEPLOY / "systemd" / f"{job}.service").read_text()
+
+
+def test_systemd_analyze_verifies_every_unit(tmp_path: Path) -> None:
+    """Every unit and timer in deploy/systemd, as systemd itself reads them (warnings count)."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is missing (Debian's systemd package; `make test` installs it)")
+    here = str(Path(sys.executable).with_name("clueguard"))  # ExecStart must name a real program
+    files = []
+    for unit in sorted((DEPLOY / "systemd").iterdir()):
+        copy = tmp_path / unit.name
+        copy.write_text(unit.read_text().replace("/opt/clueguard/.venv/bin/clueguard", here))
+        files.append(str(copy))
+    assert len(files) >= len(UNITS) + len(JOBS)
+    result = subprocess.run([analyze, "verify", *files], capture_output=True, text=True, timeout=300, check=False)
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+def test_sync_run_runs_every_minute() -> None:
+    timer = (DEPLOY / "systemd" / "clueguard-sync-run.timer").read_text()
+    assert "OnCalendar=minutely" in timer
+    assert "sync serve" in (DEPLOY / "systemd" / "clueguard-sync-serve.service").read_text()
 
 
 def test_the_roles_file_is_what_the_command_prints(tmp_path: Path) -> None:

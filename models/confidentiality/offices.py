@@ -27,6 +27,12 @@ def set_intake_office(rt: Runtime, unit_name: str, actor: str = "cli") -> int:
         return unit.id
 
 
+def intake_office_names(rt: Runtime) -> list[str]:
+    """The units flagged as the intake office; none means nobody sees an unregistered clue."""
+    with rt.stores.case() as session:
+        return list(session.scalars(select(Unit.name).where(Unit.intake_office.is_(True)).order_by(Unit.name)))
+
+
 def give_protection(rt: Runtime, staff_id: int, report_id: str, officer_username: str) -> None:
     """A unit head gives the protection of a clue's reporter to a protection officer (who may then
     read the clue, R20)."""

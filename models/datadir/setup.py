@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from models.datadir.schema import upgrade_all
 from models.store.config import ROLE_FILE, ROLES, Config, stored_role
-from models.store.db import Stores
-from models.store.keys import PRIVATE_FILE, KeyFileError, generate_intake_key
+from models.store.db import SQLITE_MODE, SQLITE_SIDE_FILES, Stores, sqlite_path
+from models.store.keys import PRIVATE_FILE, KeyFileError, generate_intake_key, write_owner_only
 from models.store.runtime import ensure_site_salt
 from models.sync.keys import generate_sync_key
 
@@ -29,10 +29,25 @@ def init_site(config: Config) -> None:
         generate_intake_key(config)
     if config.role != "single":
         generate_sync_key(config)
-        (config.data_dir / ROLE_FILE).write_text(config.role + "\n")
+        write_owner_only(config.data_dir / ROLE_FILE, (config.role + "\n").encode())
     stores = Stores(config.database_url, config.vault_url)
     try:
         upgrade_all(stores)
         ensure_site_salt(stores)
     finally:
         stores.dispose()
+    tighten_modes(config)
+
+
+def tighten_modes(config: Config) -> None:
+    """Data files readable by their owner only, also those an older version created 0644."""
+    files = [config.data_dir / ROLE_FILE]
+    for url in (config.database_url, config.vault_url):
+        path = sqlite_path(url)
+        if path is not None:
+            files += [path.with_name(path.name + suffix) for suffix in SQLITE_SIDE_FILES]
+    if config.keys_dir.is_dir():
+        files += list(config.keys_dir.iterdir())
+    for path in files:
+        if path.is_file() and path.stat().st_mode & 0o077:
+            path.chmod(SQLITE_MODE)

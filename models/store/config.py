@@ -71,6 +71,8 @@ class Config:
     # receiver (udp://host:port or tcp://host:port, RFC 5424) and/or a JSON-lines file.
     audit_syslog: str | None = None
     audit_jsonl: str | None = None
+    # Who may read /metrics (comma-separated networks); requests through a proxy never may.
+    metrics_from: str = "127.0.0.0/8,::1/128"
 
     def __post_init__(self) -> None:
         # Derived defaults: two SQLite files under the data directory.
@@ -137,6 +139,7 @@ def config_from_env(environ: dict[str, str] | None = None, **overrides: object) 
         "sync_url": env.get("CLUEGUARD_SYNC_URL") or None,
         "audit_syslog": env.get("CLUEGUARD_AUDIT_SYSLOG") or None,
         "audit_jsonl": env.get("CLUEGUARD_AUDIT_JSONL") or None,
+        "metrics_from": env.get("CLUEGUARD_METRICS_FROM") or "127.0.0.0/8,::1/128",
     }
     values.update(overrides)
     return Config(**values)  # type: ignore[arg-type]

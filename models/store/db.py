@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 _NAMING = {
@@ -35,9 +37,35 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# SQLite gives its -wal and -shm files the mode of the database file: 0600 covers all three.
+SQLITE_MODE = 0o600
+SQLITE_SIDE_FILES = ("", "-wal", "-shm")
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL (None for PostgreSQL or an in-memory database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _create_owner_only(path: Path) -> None:
+    """Create the database file 0600 before SQLite does (it would use 0644 less the umask)."""
+    if path.exists() or not path.parent.is_dir():
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SQLITE_MODE))
+    except FileExistsError:  # another process made it first
+        return
+
+
 def make_engine(url: str) -> Engine:
     """An engine with sane defaults for SQLite (WAL, foreign keys, waiting for locks) or PostgreSQL."""
     if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        if path is not None:
+            _create_owner_only(path)
         engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
@@ -66,6 +94,33 @@ def make_engine(url: str) -> Engine:
 # session.info key under which a case-store session carries the audit mirror's settings
 # (models/audit/mirror.py sends each committed audit event there).
 AUDIT_MIRROR = "audit_mirror"
+
+
+def wipe_freed(engine: Engine, tables: tuple[str, ...]) -> bool:
+    """Leave no copy of rows just deleted or blanked (the commit must come first).
+
+    SQLite overwrites freed space itself (``secure_delete``), but the old pages stay in the
+    ``-wal`` file until a checkpoint: a TRUNCATE checkpoint copies the pages back and empties
+    it. PostgreSQL: VACUUM removes the dead row versions of ``tables`` (and of their TOAST
+    tables) so they are no longer readable through the database; what its files, its WAL and
+    its backups still hold is in docs/split-deployment.md. Returns False if the checkpoint
+    could not finish (a reader held an old snapshot for the whole busy timeout).
+    """
+    if engine.dialect.name == "sqlite":
+        raw = engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _frames, _copied = cur.fetchone() or (1, 0, 0)
+            cur.close()
+        finally:
+            raw.close()
+        return not busy
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in tables:  # our own table names, quoted: never input
+            conn.exec_driver_sql(f"VACUUM {quote(table)}")
+    return True
 
 
 class Stores:

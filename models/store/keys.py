@@ -31,6 +31,16 @@ def _write_private(path: Path, data: bytes) -> None:
         fh.write(data)
 
 
+def write_owner_only(path: Path, data: bytes) -> None:
+    """Write a file of the data directory readable by its owner only (0600), whole or not at all."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    tmp.replace(path)
+
+
 def generate_intake_key(config: Config) -> None:
     """Create the intake key pair if it does not exist yet (idempotent)."""
     keys = config.keys_dir
@@ -43,7 +53,7 @@ def generate_intake_key(config: Config) -> None:
     else:
         blob = _PLAIN_MAGIC + private
     _write_private(keys / PRIVATE_FILE, blob)
-    (keys / PUBLIC_FILE).write_bytes(public)
+    write_owner_only(keys / PUBLIC_FILE, public)
 
 
 def load_intake_public(config: Config) -> bytes:

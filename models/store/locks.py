@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,8 +38,10 @@ def job_lock(engine: Engine, name: str, lock_dir: Path) -> Iterator[bool]:
                     conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
                     conn.commit()
         return
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    with (lock_dir / f"{name}.lock").open("a") as handle:
+    lock_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # 0600 like every file of the data directory (it holds nothing, but says what runs).
+    fd = os.open(lock_dir / f"{name}.lock", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +22,7 @@ from models.store.config import Config
 from models.store.db import Stores
 from models.store.keys import PUBLIC_FILE
 from models.store.runtime import Runtime, load_site_salt
-from models.sync import intake_side, internal_side
+from models.sync import health, intake_side, internal_side
 from models.sync.keys import load_own_private, load_peer_public
 from models.sync.packets import DOWN, UP, Batch, Packet, SyncRefused, open_packet, seal_packet
 from models.sync.streams import check_next, mark_applied, open_batch, stored_batch, stream_row, take_ack
@@ -48,6 +49,7 @@ class RoundResult:
     received_batch: int | None = None
     received_items: int = 0
     acknowledged: int = 0
+    peer_waiting: dict[str, Any] | None = None
 
     @property
     def moved(self) -> bool:
@@ -99,6 +101,8 @@ def acknowledge(rt: Runtime, seq: int, ack_hash: str, strict: bool) -> int:
         newly = take_ack(session, stream_row(session, stream), seq, ack_hash, strict=strict)
         identities = intake_side.purge_acknowledged(session, newly) if stream == UP else []
     intake_side.delete_identities(rt, identities)
+    if newly and stream == UP:
+        intake_side.wipe_purged(rt)
     return len(newly)
 
 
@@ -142,8 +146,11 @@ def answer_request(rt: Runtime, signed: bytes) -> bytes:
     acknowledge(rt, request.ack_seq, request.ack_hash, strict=True)
     batch = next_batch(rt, after=request.ack_seq)
     seq, ack_hash = applied_mark(rt)
+    with rt.stores.case() as session:
+        waiting = health.waiting_here(session, UP)
+    health.record_success(rt)
     return seal_packet(load_own_private(rt.config),
-                       Packet("response", INTAKE, request.number, seq, ack_hash, batch))
+                       Packet("response", INTAKE, request.number, seq, ack_hash, batch, waiting))
 
 
 def sync_round(rt: Runtime, send: Callable[[bytes], bytes]) -> RoundResult:
@@ -166,6 +173,7 @@ def sync_round(rt: Runtime, send: Callable[[bytes], bytes]) -> RoundResult:
     result.acknowledged = acknowledge(rt, response.ack_seq, response.ack_hash, strict=True)
     if response.batch is not None:
         result.received_batch, result.received_items = receive_batch(rt, response.batch)
+    result.peer_waiting = response.waiting
     return result
 
 
@@ -177,6 +185,7 @@ def sync_until_done(rt: Runtime, send: Callable[[bytes], bytes]) -> list[RoundRe
         rounds.append(result)
         if not result.moved:
             break
+    health.record_success(rt, rounds[-1].peer_waiting if rounds else None)
     return rounds
 
 
@@ -196,7 +205,10 @@ def open_sync_runtime(config: Config) -> Runtime:
 
 def describe(rt: Runtime) -> list[str]:
     """Where both streams stand, for ``clueguard sync status`` (numbers only)."""
-    lines = [f"role: {rt.config.role}"]
+    _verdict, figures = health.sync_health(rt)
+    lines = [f"role: {rt.config.role}", f"last success: {figures.last_success or 'never'}"]
+    if figures.intake_office is not None:
+        lines.append(f"intake office: {', '.join(figures.intake_office) or 'NONE (staff see no pulled clue)'}")
     with rt.stores.case() as session:
         for stream in (UP, DOWN):
             row = stream_row(session, stream)

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from models.store.runtime import Runtime
+from models.sync import health
 from models.sync.exchange import INTAKE, INTERNAL, acknowledge, applied_mark, next_batch, receive_batch
 from models.sync.keys import load_own_private, load_peer_public
 from models.sync.packets import DOWN, UP, Packet, SyncRefused, open_packet, seal_packet
@@ -114,4 +115,6 @@ def import_files(rt: Runtime, paths: list[Path]) -> list[Imported]:
             results.append(Imported(path, True, f"batch {seq} imported: {items} item(s)"))
         except SyncRefused as err:
             results.append(Imported(path, False, f"refused: {err.reason}"))
+    if results and all(r.accepted for r in results):
+        health.record_success(rt)
     return results

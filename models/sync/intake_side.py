@@ -1,21 +1,25 @@
 """The intake node's half: what goes up (submissions, follow-ups), what comes down, and purging.
 
 Once the internal node acknowledges a batch, the intake node keeps only what follow-up needs:
-the registry number, the receipt lookup value, the reporter's public key, the coarse status and
-the reporter's copy of each message. Clue content, files, staff copies and sealed identities go.
+the registry number, the receipt lookup value, the reporter's public key, the coarse status, the
+reporter's copy of each message and their sealed list of the files they sent. Clue content, file
+bytes, staff copies and sealed identities go, and no copy of them stays in the stores' files.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 from models.audit import trail
 from models.identities.sealing import THRESHOLD
 from models.identities.tables import Custodian, IdentityShare, SealedIdentityRow, VaultSetting
 from models.reporting.tables import Attachment, DataKey, Message, Report
+from models.store.db import wipe_freed
+from models.store.keys import write_owner_only
 from models.store.runtime import Runtime
 from models.sync.packets import DOWN, UP, Batch, b64, from_iso, iso, unb64
 from models.sync.streams import BATCH_BYTES, BATCH_ITEMS, store_batch
@@ -25,7 +29,11 @@ from models.sync.tables import SyncItem, SyncStream
 STATE_OF_COARSE = {"received": "received", "handling": "registered", "handed_on": "transferred",
                    "closed": "closed"}
 INTAKE_PUBLIC_FILE = "intake.pub"
+# Where a purge deletes or blanks rows (the up batches' kept bodies included).
+PURGED_CASE_TABLES = ("reports", "attachments", "data_keys", "messages", "sync_batches")
+PURGED_VAULT_TABLES = ("sealed_identities", "identity_shares")
 INTAKE_KEY_LEN = 32
+log = logging.getLogger(__name__)
 
 
 def _attachment(a: Attachment) -> dict[str, Any]:
@@ -116,6 +124,15 @@ def form_up_batch(rt: Runtime, session: Session, row: SyncStream) -> bytes | Non
     return body
 
 
+def _blank_files(session: Session, *where: ColumnElement[bool]) -> None:
+    """Drop a file's bytes and its staff-sealed name; the reporter's sealed list entry stays.
+
+    The reporter's status page lists what they sent (name, size, type: ``reporter_meta``,
+    sealed to their receipt key) after the file itself has gone inside (R5, R7).
+    """
+    session.execute(update(Attachment).where(*where).values(blob=b"", meta=None))
+
+
 def purge_acknowledged(session: Session, seqs: list[int]) -> list[str]:
     """Drop what the internal node now holds; returns sealed identities to delete from the vault."""
     if not seqs:
@@ -127,8 +144,7 @@ def purge_acknowledged(session: Session, seqs: list[int]) -> list[str]:
             report = session.get(Report, item.ref_id)
             if report is None:
                 continue
-            session.execute(delete(Attachment).where(Attachment.report_id == report.id,
-                                                     Attachment.message_id.is_(None)))
+            _blank_files(session, Attachment.report_id == report.id, Attachment.message_id.is_(None))
             session.execute(delete(DataKey).where(DataKey.id == report.data_key_id))
             report.content = b""
             if report.identity_id is not None:
@@ -138,7 +154,7 @@ def purge_acknowledged(session: Session, seqs: list[int]) -> list[str]:
             message = session.get(Message, item.ref_id)
             if message is None:
                 continue
-            session.execute(delete(Attachment).where(Attachment.message_id == message.id))
+            _blank_files(session, Attachment.message_id == message.id)
             session.execute(delete(DataKey).where(DataKey.id == message.data_key_id))
             message.staff_box = b""  # the reporter's copy stays: they read their own messages
     trail.record(session, "system:sync", "sync.acknowledged", stream=UP, seq=max(seqs), items=len(items))
@@ -154,6 +170,20 @@ def delete_identities(rt: Runtime, identity_ids: list[str]) -> None:
         vs.execute(delete(SealedIdentityRow).where(SealedIdentityRow.id.in_(identity_ids)))
 
 
+def wipe_purged(rt: Runtime) -> None:
+    """After a purge commits: no readable copy of what went inside stays in either store's files.
+
+    A disk image taken later must not hold ciphertext that a later leak of the intake key (or of
+    k custodians' keys) would open: SQLite's WAL is checkpointed and truncated (freed pages are
+    zeroed by ``secure_delete``), PostgreSQL's dead row versions are vacuumed.
+    """
+    for engine, tables in ((rt.stores.case_engine, PURGED_CASE_TABLES),
+                           (rt.stores.vault_engine, PURGED_VAULT_TABLES)):
+        if not wipe_freed(engine, tables):
+            log.warning("the WAL checkpoint after a purge could not finish (a reader held it); "
+                        "the next purge retries")
+
+
 def apply_site(rt: Runtime, batch: Batch) -> None:
     """The keys intake seals to (idempotent; the vault store is written before the case store)."""
     sites = [i for i in batch.items if i["kind"] == "site"]
@@ -165,9 +195,7 @@ def apply_site(rt: Runtime, batch: Batch) -> None:
         raise ValueError("not an X25519 public key")
     path = rt.config.keys_dir / INTAKE_PUBLIC_FILE
     if not path.exists() or path.read_bytes() != public:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(public)
-        tmp.replace(path)
+        write_owner_only(path, public)
     custodians = {cid: unb64(pub) or b"" for cid, pub in site["custodians"].items()}
     with rt.stores.vault() as vs:
         for c in vs.scalars(select(Custodian)).all():

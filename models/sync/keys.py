@@ -11,6 +11,7 @@ from pathlib import Path
 
 import vault
 from models.store.config import Config
+from models.store.keys import write_owner_only
 
 OWN_PRIVATE = "sync.key"
 OWN_PUBLIC = "sync.pub"
@@ -32,7 +33,7 @@ def generate_sync_key(config: Config) -> bytes:
         fd = os.open(keys / OWN_PRIVATE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(_MAGIC + private)
-        (keys / OWN_PUBLIC).write_bytes(public)
+        write_owner_only(keys / OWN_PUBLIC, public)
     return load_own_public(config)
 
 
@@ -83,5 +84,5 @@ def pair_with(config: Config, peer_public: bytes, replace: bool = False) -> Path
     if peer_public == load_own_public(config):
         raise SyncKeyError("that is this node's own key; give the other node's key")
     config.keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.write_bytes(peer_public)
+    write_owner_only(path, peer_public)
     return path

@@ -41,6 +41,8 @@ class Packet:
     ack_seq: int
     ack_hash: str
     batch: bytes | None = None
+    # The intake node's answers say what waits there (counts and times: models/sync/health.py).
+    waiting: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -94,13 +96,29 @@ def decode_batch(data: bytes) -> Batch:
 def seal_packet(private: bytes, packet: Packet) -> bytes:
     """Sign a packet with this node's key."""
     batch = packet.batch or b""
-    header = canonical({
+    fields: dict[str, Any] = {
         "v": VERSION, "kind": packet.kind, "from": packet.sender, "number": packet.number,
         "ack": {"seq": packet.ack_seq, "hash": packet.ack_hash},
         "batch_len": len(batch), "batch_hash": digest(batch) if packet.batch is not None else None,
-    })
+    }
+    if packet.waiting is not None:
+        fields["waiting"] = packet.waiting
+    header = canonical(fields)
     body = MAGIC + len(header).to_bytes(4, "big") + header + batch
     return vault.sign_batch(private, packet.sender, body)
+
+
+def _waiting(value: object) -> dict[str, Any] | None:
+    """Counts and ISO times only; anything else in the field is dropped, never shown."""
+    if not isinstance(value, dict):
+        return None
+    out: dict[str, Any] = {}
+    for key in ("items", "unacked_batches"):
+        out[key] = int(value.get(key) or 0)
+    for key in ("oldest_item", "oldest_unacked"):
+        raw = value.get(key)
+        out[key] = from_iso(raw).isoformat() if isinstance(raw, str) and raw else None
+    return out
 
 
 def open_packet(peer_public: bytes, sender: str, kind: str, signed: bytes) -> Packet:
@@ -118,7 +136,8 @@ def open_packet(peer_public: bytes, sender: str, kind: str, signed: bytes) -> Pa
         batch = body[start + n:]
         packet = Packet(kind=str(header["kind"]), sender=str(header["from"]), number=int(header["number"]),
                         ack_seq=int(header["ack"]["seq"]), ack_hash=str(header["ack"]["hash"]),
-                        batch=batch if header["batch_hash"] is not None else None)
+                        batch=batch if header["batch_hash"] is not None else None,
+                        waiting=_waiting(header.get("waiting")))
         if header["v"] != VERSION or len(batch) != header["batch_len"]:
             raise ValueError
     except (ValueError, KeyError, TypeError) as exc:

@@ -15,6 +15,7 @@ PUBLIC_RULES = {
     "/", "/report", "/report/received", "/report/new", "/status", "/status/reply", "/status/survey",
     "/favicon.ico", "/static/<path:filename>",
     "/api/v1/openapi.json", "/api/v1/categories", "/api/v1/reports", "/api/v1/status", "/api/v1/status/messages",
+    "/healthz", "/readyz", "/metrics",  # the operator's (web/monitoring.py; /metrics loopback only)
 }
 STAFF_WORDS = ("login", "logout", "case", "staff", "admin", "audit", "unseal", "custodian", "inbox", "export",
                "totp", "account", "deadline", "borrow", "destroy", "pledge")

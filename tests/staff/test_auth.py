@@ -19,7 +19,7 @@ def test_every_page_without_a_session_redirects_to_sign_in(staff_app) -> None:
     client = staff_app.test_client()
     for rule in staff_app.url_map.iter_rules():
         if rule.endpoint in {"static", "auth.login", "enroll.start", "enroll.complete"} or \
-                rule.endpoint.startswith("api."):
+                rule.endpoint.startswith(("api.", "monitoring.")):  # monitoring: tests/test_monitoring.py
             continue
         path = rule.rule.replace("<", "").replace(">", "")
         method = "GET" if "GET" in rule.methods else "POST"

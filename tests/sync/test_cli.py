@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 import vault
+from models.cases import casework
 from models.reporting import intake
+from models.staff.accounts import add_staff
 from models.store.config import Config, config_from_env
+from models.store.db import Stores
 from models.store.keys import KeyFileError
+from models.store.locks import job_lock
 from models.store.runtime import open_runtime
-from tests.conftest import submission
+from tests.conftest import PASSWORD, submission
 from web.cli.main import main
 
 
@@ -110,3 +115,82 @@ def test_a_rebuilt_intake_node_is_paired_again_and_syncs_from_batch_one(two) -> 
     assert replaced.exit_code == 0 and "start again at batch 1" in replaced.output
     assert "down-000001.cgsync" in b("sync", "export", str(tmp_path / "d2")).output
     assert new("sync", "import", str(tmp_path / "d2")).exit_code == 0
+
+
+def _paired(tmp_path: Path, a, b) -> None:  # type: ignore[no-untyped-def]
+    assert a("sync", "pair", b("sync", "key").output.strip()).exit_code == 0
+    assert b("sync", "pair", a("sync", "key").output.strip()).exit_code == 0
+
+
+def _one_clue_up(tmp_path: Path, a, b, name: str):  # type: ignore[no-untyped-def]
+    """Keys down, a submission on the intake node, its batch imported inside."""
+    assert a("sync", "import", *[str(p) for p in b("sync", "export", str(tmp_path / f"{name}-d")).output
+                                 .replace("wrote ", "").split()]).exit_code == 0
+    cfg = Config(data_dir=tmp_path / "intake", argon2=vault.CHEAP, role="intake")
+    rt = open_runtime(cfg, staff_side=False)
+    handed = intake.submit_report(rt, submission())
+    rt.stores.dispose()
+    assert a("sync", "export", str(tmp_path / f"{name}-u")).exit_code == 0
+    return handed, b("sync", "import", str(tmp_path / f"{name}-u"))
+
+
+def test_staff_see_pulled_clues_once_the_intake_office_is_named(two) -> None:
+    tmp_path, a, b = two
+    _paired(tmp_path, a, b)
+    handed, imported = _one_clue_up(tmp_path, a, b, "first")
+    assert imported.exit_code == 0 and "no unit is the intake office" in imported.output
+    status = b("sync", "status", "--json")
+    assert status.exit_code == 1 and "no intake office" in json.loads(status.output)["problems"][-1]
+    named = b("init", "--role", "internal", "--intake-office", "受理科")
+    assert named.exit_code == 0 and "intake office: 受理科" in named.output
+    internal = Config(data_dir=tmp_path / "internal", argon2=vault.CHEAP, role="internal")
+    staff_rt = open_runtime(internal, staff_side=True)
+    clerk = add_staff(staff_rt, "clerk", "intake", "受理科", PASSWORD)
+    assert [r.id for r in casework.list_inbox(staff_rt, clerk.staff_id).reports] == [handed.report_id]
+    staff_rt.stores.dispose()
+    assert "intake office: 受理科" in b("sync", "status").output
+
+
+def test_init_of_an_internal_node_asks_for_the_intake_office(tmp_path: Path) -> None:
+    run = _cli(Config(data_dir=tmp_path / "n", argon2=vault.CHEAP, role="internal"))
+    result = run("init", "--role", "internal")
+    assert result.exit_code == 0 and "no intake office yet" in result.output and "--intake-office UNIT" in result.output
+    refused = _cli(Config(data_dir=tmp_path / "i", argon2=vault.CHEAP))("init", "--role", "intake",
+                                                                        "--intake-office", "x")
+    assert refused.exit_code != 0 and "an intake node has none" in refused.output
+
+
+def test_status_json_tells_a_monitor_how_the_sync_stands(two) -> None:
+    tmp_path, a, b = two
+    never = b("sync", "status", "--json")
+    assert never.exit_code == 2 and json.loads(never.output)["problems"][0] == "never synced"
+    _paired(tmp_path, a, b)
+    assert b("init", "--role", "internal", "--intake-office", "受理科").exit_code == 0
+    _one_clue_up(tmp_path, a, b, "first")
+    ok = b("sync", "status", "--json")
+    figures = json.loads(ok.output)
+    assert ok.exit_code == 0, figures
+    assert figures["status"] == "ok" and figures["lag_seconds"] < 60 and figures["last_success"]
+    assert figures["streams"]["up"]["applied"] == 1 and figures["streams"]["down"]["acknowledged"] == 1
+    assert figures["waiting_here"]["unacked_batches"] == 0 and figures["oldest_unacked_seconds"] is None
+    # The intake node's batch waits for the acknowledgement: its age is what a monitor watches.
+    on_intake = json.loads(a("sync", "status", "--json", "--warn-unacked", "0").output)
+    assert on_intake["waiting_here"]["unacked_batches"] == 1 and on_intake["status"] == "warning"
+    assert a("sync", "status", "--json", "--warn-unacked", "0", "--crit-unacked", "0").exit_code == 2
+    assert b("sync", "status", "--json", "--warn-lag", "0").exit_code == 1
+    assert b("sync", "status", "--json", "--warn-lag", "0", "--crit-lag", "0").exit_code == 2
+
+
+def test_overlapping_sync_runs_wait_their_turn_and_exit_0(two) -> None:
+    tmp_path, _a, b = two
+    internal = Config(data_dir=tmp_path / "internal", argon2=vault.CHEAP, role="internal")
+    stores = Stores(internal.database_url, internal.vault_url)
+    try:
+        with job_lock(stores.case_engine, "sync-run", internal.data_dir / "locks") as got:
+            assert got
+            second = b("sync", "run", "--url", "http://127.0.0.1:9")
+    finally:
+        stores.dispose()
+    assert second.exit_code == 0 and "skipped" in second.output
+    alone = b("sync", "run", "--url", "http://127.0.0.1:9")
+    assert alone.exit_code != 0 and "cannot reach" in alone.output

@@ -8,6 +8,7 @@ saying why, where the machine does not allow network namespaces (not root, no ``
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -21,8 +22,10 @@ import pytest
 from models.cases import casework
 from models.reporting import intake
 from tests.conftest import submission
-from tests.sync.procs import Endpoint, sync_run
+from tests.sync.procs import CLUEGUARD, Endpoint, node_env, sync_run
+from tests.sync.test_data_files import loose_files
 from tests.sync.test_processes import Pair, pair  # noqa: F401 (the fixture)
+from tests.sync.test_purge import PLAINTEXTS, ciphertext_fragments, readable_leftovers, submit_canaries
 
 INTERNAL_FIREWALL = """
 table inet clueguard {
@@ -146,3 +149,51 @@ def test_sync_across_namespaces(namespaces: Namespaces, pair: Pair) -> None:  # 
     for path in pair.intake.data_dir.rglob("*"):
         if path.is_file():
             assert ns.internal_ip.encode() not in path.read_bytes(), path.name
+
+
+def _get(prefix: list[str], url: str) -> int:
+    """The HTTP status of a GET made from inside a namespace."""
+    probe = _run(*prefix, sys.executable, "-c",
+                 "import sys, urllib.request, urllib.error\n"
+                 f"try:\n    print(urllib.request.urlopen({url!r}, timeout=20).status)\n"
+                 "except urllib.error.HTTPError as e:\n    print(e.code)", check=False)
+    return int(probe.stdout.strip() or 0)
+
+
+def test_unattended_runs_leave_nothing_behind_and_say_how_they_stand(
+        namespaces: Namespaces, pair: Pair) -> None:  # noqa: F811
+    """Issue 26 across the namespaces: overlapping timer runs, the purge's leftovers while the
+    intake node's processes run, the reporter's file list, file modes, status and health."""
+    ns = namespaces
+    endpoint = Endpoint(pair.intake.data_dir, host=ns.intake_ip, port=5002, prefix=ns.exec_in(ns.intake)).start()
+    internal = ns.exec_in(ns.internal)
+    try:
+        assert sync_run(pair.internal.data_dir, endpoint.url, internal).returncode == 0  # keys down
+        public = pair.public()
+        handed = submit_canaries(public)
+        canaries = [c.encode() for c in PLAINTEXTS] + ciphertext_fragments(public)
+        # A timer, a cron job and a hand start runs at once: one syncs, none fails.
+        runs = [subprocess.Popen([*internal, CLUEGUARD, "sync", "run", "--url", endpoint.url],
+                                 env=node_env(pair.internal.data_dir), stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(3)]
+        outs = [run.communicate(timeout=300) for run in runs]
+        assert [run.returncode for run in runs] == [0, 0, 0], outs
+        assert sum("2 item(s) received" in out for out, _err in outs) == 1, outs  # the clue, the follow-up
+        # The sync endpoint that purged and the public app that wrote are both still running.
+        assert endpoint.proc is not None and endpoint.proc.poll() is None
+        assert readable_leftovers(pair.intake.data_dir, canaries) == []
+        after = intake.reporter_status(public, handed.code)
+        assert [f.name for f in after.files] == ["evidence.txt"]
+        assert [f.name for m in after.messages for f in m.files] == ["notes.txt"]
+        assert loose_files(pair.intake.data_dir) == [] and loose_files(pair.internal.data_dir) == []
+        status = subprocess.run([*internal, CLUEGUARD, "sync", "status", "--json"], capture_output=True, text=True,
+                                env=node_env(pair.internal.data_dir), timeout=60, check=False)
+        figures = json.loads(status.stdout)
+        assert status.returncode == 0, figures
+        assert figures["waiting_on_peer"]["items"] == 0 and figures["lag_seconds"] < 120
+        # Health from the internal side: yes; the intake node's figures: not to another host.
+        assert _get(internal, f"{endpoint.url}/healthz") == 200
+        assert _get(internal, f"{endpoint.url}/readyz") == 200
+        assert _get(internal, f"{endpoint.url}/metrics") == 404
+    finally:
+        endpoint.stop()

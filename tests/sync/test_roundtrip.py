@@ -46,7 +46,8 @@ def test_after_acknowledgement_intake_keeps_only_what_follow_up_needs(nodes) -> 
         assert report.content == b"" and report.identity_id is None
         assert report.receipt_lookup is not None and report.reporter_public_key is not None
         assert session.scalar(select(func.count()).select_from(DataKey)) == 0
-        assert session.scalar(select(func.count()).select_from(Attachment)) == 0
+        # The reporter's sealed list of their files stays; the bytes and the staff's name go.
+        assert [(a.blob, a.meta) for a in session.scalars(select(Attachment))] == [(b"", None)]
         assert all(m.staff_box == b"" for m in session.scalars(select(Message)))
     with public.stores.vault() as vs:
         assert vs.scalar(select(func.count()).select_from(SealedIdentityRow)) == 0

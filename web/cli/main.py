@@ -11,10 +11,11 @@ import click
 
 from models.administration import staff_admin
 from models.administration.approvals import AccountOutcome
+from models.confidentiality.offices import intake_office_names, set_intake_office
 from models.datadir.setup import init_site
 from models.protection.custodians import run_ceremony
 from models.reporting.orphans import remove_orphans
-from models.staff.accounts import ROLES
+from models.staff.accounts import CONTENT_ROLES, ROLES
 from models.store.config import ROLES as ROLES_OF_NODES
 from models.store.errors import ClueGuardError
 from web.cli.support import fail, get_config, public_runtime, read_stdin_lines, staff_runtime
@@ -30,17 +31,33 @@ def main(ctx: click.Context) -> None:
 @main.command()
 @click.option("--role", type=click.Choice(ROLES_OF_NODES), default=None,
               help="single site (default), or the intake or internal node of a split deployment.")
+@click.option("--intake-office", default=None, metavar="UNIT",
+              help="The unit whose staff see clues not yet registered (R20; created if new).")
 @click.pass_context
-def init(ctx: click.Context, role: str | None) -> None:
+def init(ctx: click.Context, role: str | None, intake_office: str | None) -> None:
     """Create the data directory, the intake key file and both databases (idempotent)."""
     config = get_config(ctx)
     if role is not None:
         config = ctx.find_root().obj = config.with_changes(role=role)
+    if intake_office is not None and config.role == "intake":
+        raise click.UsageError("--intake-office names a unit of the staff side; an intake node has none")
     try:
         init_site(config)
     except RuntimeError as err:
         raise click.ClickException(str(err)) from err
     click.echo(f"data directory ready: {config.data_dir} ({config.role} node)")
+    if config.role == "intake":
+        return
+    rt = public_runtime(ctx)
+    if intake_office is not None and intake_office.strip():
+        set_intake_office(rt, intake_office)
+    offices = intake_office_names(rt)
+    if offices:
+        click.echo(f"intake office: {', '.join(offices)}")
+    else:
+        click.echo("no intake office yet: new clues are seen by nobody until one is set "
+                   "(`clueguard init --intake-office UNIT` or `clueguard confidentiality set-intake-office UNIT`)",
+                   err=True)
 
 
 @main.group()
@@ -56,6 +73,9 @@ def staff() -> None:
 @click.pass_context
 def staff_add(ctx: click.Context, username: str, role: str, unit: str | None, display_name: str) -> None:
     """Add a staff account; prints a one-time enrollment code (or that the unit head must approve)."""
+    if role in CONTENT_ROLES and not (unit or "").strip():
+        raise click.UsageError(f"--role {role} reads clues, so it needs a unit whose head approves it: "
+                               "add --unit UNIT (the intake office's unit, for those who take in new clues)")
     try:
         outcome = staff_admin.add_staff_account(staff_runtime(ctx), None, username, role, unit, display_name)
     except ClueGuardError as err:

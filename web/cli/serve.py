@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -101,7 +103,12 @@ class ClueGuardServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        return build_app(self.kind, self.config)
+        app = build_app(self.kind, self.config)
+        # In the worker, after run_server chose the metrics directory: the counters' module is
+        # loaded now rather than by the first request, which would wait for it.
+        import web.prometheus  # noqa: F401
+
+        return app
 
 
 def check_app(kind: str, config: Config) -> None:
@@ -119,7 +126,13 @@ def close_stores(app: Flask) -> None:
 
 def run_server(kind: str, config: Config, options: dict[str, Any]) -> None:
     """Run one gunicorn master until it is told to stop."""
-    ClueGuardServer(kind, config, options).run()
+    made = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    directory = use_metrics_dir(kind)
+    try:
+        ClueGuardServer(kind, config, options).run()
+    finally:
+        if made:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 @click.command()
@@ -137,12 +150,37 @@ def serve(ctx: click.Context, kind: str, host: str, port: int | None, workers: i
     from web.cli.support import get_config
 
     config = get_config(ctx)
+    options = gunicorn_options(kind, host, DEFAULT_PORTS[kind] if port is None else port, workers, threads)
+    options["child_exit"] = _worker_exited
     try:
         check_app(kind, config)
     except (OSError, RuntimeError) as err:
         raise click.ClickException(str(err)) from err
-    run_server(kind, config, gunicorn_options(kind, host, DEFAULT_PORTS[kind] if port is None else port,
-                                              workers, threads))
+    run_server(kind, config, options)
+
+
+def use_metrics_dir(kind: str) -> Path:
+    """Let the workers' request counters add up in /metrics (prometheus-client's multiprocess
+    mode): a directory of this server's own, emptied at start. It must be chosen before
+    prometheus-client is first imported (web.prometheus, on a worker's first request)."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        directory = Path(given)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):  # the counters of a previous run
+            stale.unlink()
+    else:
+        directory = Path(tempfile.mkdtemp(prefix=f"clueguard-{kind}-metrics-"))
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    if "prometheus_client" in sys.modules:  # too late for this process: say so, do not pretend
+        click.echo("warning: /metrics counts per worker (prometheus-client was loaded early)", err=True)
+    return directory
+
+
+def _worker_exited(_server: Any, worker: Any) -> None:
+    from web.prometheus import mark_worker_dead
+
+    mark_worker_dead(worker.pid)
 
 
 @click.command()

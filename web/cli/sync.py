@@ -17,6 +17,7 @@ import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from models.confidentiality.offices import intake_office_names
 from models.store.config import Config
 from models.store.runtime import Runtime
 from models.sync.exchange import (
@@ -28,9 +29,10 @@ from models.sync.exchange import (
     sync_until_done,
 )
 from models.sync.files import SUFFIX, export_files, import_files
+from models.sync.health import Thresholds, sync_health
 from models.sync.keys import PEER_PUBLIC, SyncKeyError, load_own_public, load_peer_public, pair_with, parse_key
 from models.sync.packets import SyncRefused
-from web.cli.support import get_config
+from web.cli.support import get_config, one_run_at_a_time
 
 DEFAULT_PORT = 5002
 TIMEOUT_SECONDS = 300
@@ -120,12 +122,25 @@ def run(ctx: click.Context, url: str | None, cafile: str | None) -> None:
         raise click.ClickException("no intake node URL: pass --url or set CLUEGUARD_SYNC_URL")
     try:
         require_role(rt.config, "internal")
-        rounds = sync_until_done(rt, http_sender(target, cafile))
-    except (SyncRefused, SyncKeyError, NotThisRole) as err:
+    except NotThisRole as err:
         raise click.ClickException(str(err)) from err
+    # A timer, cron and a hand may start runs at once: one runs, the others say so and exit 0.
+    with one_run_at_a_time(rt, "sync-run"):
+        try:
+            rounds = sync_until_done(rt, http_sender(target, cafile))
+        except (SyncRefused, SyncKeyError) as err:
+            raise click.ClickException(str(err)) from err
     received = sum(r.received_items for r in rounds)
     sent = sum(1 for r in rounds if r.sent_batch)
     click.echo(f"sync done: {received} item(s) received, {sent} batch(es) sent, {len(rounds)} round(s)")
+    _warn_without_intake_office(rt, received)
+
+
+def _warn_without_intake_office(rt: Runtime, received: int) -> None:
+    """Pulled clues belong to the intake office until registered (R20): without one nobody sees them."""
+    if received and not intake_office_names(rt):
+        click.echo("warning: no unit is the intake office, so no staff member sees the pulled clues; "
+                   "run `clueguard confidentiality set-intake-office UNIT`", err=True)
 
 
 @sync_group.command("export")
@@ -158,16 +173,35 @@ def import_(ctx: click.Context, paths: tuple[Path, ...]) -> None:
         raise click.ClickException(str(err)) from err
     for result in results:
         click.echo(f"{result.path.name}: {result.message}", err=not result.accepted)
+    if rt.config.role == "internal":
+        _warn_without_intake_office(rt, sum(1 for r in results if r.accepted and "item(s)" in r.message))
     if not all(r.accepted for r in results):
         raise SystemExit(1)
 
 
 @sync_group.command("status")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object; the exit code is the verdict: 0 ok, 1 warning, 2 critical.")
+@click.option("--warn-lag", type=float, default=Thresholds.warn_lag, show_default=True,
+              help="Seconds since the last successful sync before a warning.")
+@click.option("--crit-lag", type=float, default=Thresholds.crit_lag, show_default=True,
+              help="... before it is critical.")
+@click.option("--warn-unacked", type=float, default=Thresholds.warn_unacked, show_default=True,
+              help="Age in seconds of the oldest batch or item waiting on either node before a warning.")
+@click.option("--crit-unacked", type=float, default=Thresholds.crit_unacked, show_default=True,
+              help="... before it is critical.")
 @click.pass_context
-def status(ctx: click.Context) -> None:
-    """Where both streams stand on this node."""
-    for line in describe(_runtime(ctx)):
-        click.echo(line)
+def status(ctx: click.Context, as_json: bool, warn_lag: float, crit_lag: float,
+           warn_unacked: float, crit_unacked: float) -> None:
+    """Where both streams stand on this node (--json: for a monitor)."""
+    rt = _runtime(ctx)
+    if not as_json:
+        for line in describe(rt):
+            click.echo(line)
+        return
+    verdict, figures = sync_health(rt, Thresholds(warn_lag, crit_lag, warn_unacked, crit_unacked))
+    click.echo(figures.as_json())
+    ctx.exit(verdict)
 
 
 class SyncServer(BaseApplication):  # type: ignore[misc]

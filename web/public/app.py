@@ -17,6 +17,7 @@ from models.store.config import Config
 from models.store.i18n import N_
 from models.store.keys import load_or_create_secret
 from models.store.runtime import Runtime, open_runtime
+from web.monitoring import database_check, install_monitoring, redis_check
 from web.public import api, pages, ratelimit, status
 from web.serving import serve_under_load
 from web.shared import API_PREFIX, MAX_JSON_BYTES, RUNTIME_KEY, STATIC_DIR, get_runtime, init_common, no_store
@@ -64,6 +65,11 @@ def create_public_app(config: Config, runtime: Runtime | None = None) -> Flask:
     # The report form marks unreadable text beside its field and keeps what was typed, so the
     # shared guard leaves form fields to the pages (it still checks paths, queries and JSON).
     init_common(app, guard_forms=False)
+    # Its own traffic only (requests, latency, 429s), no figure from the database: see
+    # docs/operations.md for why the internet-facing app says no more than that.
+    install_monitoring(app, "public", {"database": database_check(runtime), "keys": lambda: bool(runtime.intake_public),
+                                       "redis": redis_check(config.redis_url)},
+                       figures=None, metrics_from=config.metrics_from)
     app.before_request(_size_limit)
     # Keep URL-encoded bodies so invalid UTF-8 can be told apart from what was typed; this
     # must run before CSRFProtect parses the form.

@@ -10,10 +10,12 @@ from flask import Flask, render_template
 from flask_wtf import CSRFProtect
 from werkzeug.routing import IntegerConverter, Map
 
+from models.datadir.figures import site_figures
 from models.staff.accounts import CONTENT_ROLES
 from models.store.config import Config
 from models.store.keys import load_or_create_secret
 from models.store.runtime import Runtime, open_runtime
+from web.monitoring import database_check, install_monitoring, redis_check
 from web.serving import serve_under_load
 from web.shared import RUNTIME_KEY, STATIC_DIR, init_common
 
@@ -54,8 +56,11 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
         MAX_CONTENT_LENGTH=config.max_request_bytes,
         WTF_CSRF_TIME_LIMIT=None,
     )
-    app.extensions[RUNTIME_KEY] = runtime or open_runtime(config, staff_side=True)
+    rt = app.extensions[RUNTIME_KEY] = runtime or open_runtime(config, staff_side=True)
     init_common(app)
+    install_monitoring(app, "staff", {"database": database_check(rt), "keys": lambda: rt.intake_private is not None,
+                                      "redis": redis_check(config.redis_url)},
+                       figures=lambda: site_figures(rt), metrics_from=config.metrics_from)
     csrf.init_app(app)
     sessions.init_sessions(app, app.extensions[RUNTIME_KEY], config.redis_url)
     auth.login_manager.init_app(app)

@@ -26,6 +26,7 @@ from models.staff import accounts, sessions
 from models.staff.tables import Staff
 from models.store.errors import ClueGuardError, NotFound
 from models.store.i18n import N_
+from web.monitoring import OPEN_ENDPOINTS as MONITORING_ENDPOINTS
 from web.shared import error_message, get_runtime
 
 bp = Blueprint("auth", __name__)
@@ -38,7 +39,7 @@ login_manager.localize_callback = _
 
 # Reachable without signing in (API endpoints do their own token check).
 OPEN_ENDPOINTS = {"auth.login", "static", "api.create_session", "api.openapi", "enroll.start",
-                  "enroll.complete"}
+                  "enroll.complete", *MONITORING_ENDPOINTS}
 # Reachable while signed in but before the yearly pledge.
 PLEDGE_ENDPOINTS = {"auth.pledge", "auth.logout"}
 PLEDGE_VALID = accounts.PLEDGE_VALID
