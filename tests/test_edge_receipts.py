@@ -40,7 +40,8 @@ def test_a_guessing_flood_from_one_client_leaves_real_reporters_their_status(con
                                                                             stores: Stores) -> None:
     if not REDIS_URL:
         pytest.skip("CLUEGUARD_TEST_REDIS_URL is not set")
-    served = replace(config, proxy_hops=1, redis_url=REDIS_URL, argon2=vault.PRODUCTION)
+    served = replace(config, proxy_hops=1, redis_url=REDIS_URL, argon2=vault.PRODUCTION,
+                     receipt_network_rate_limit=Config(data_dir=config.data_dir).receipt_network_rate_limit)
     with running_server("public", served, workers=2, threads=8) as port:
         status, body = _once(port, "POST", "/api/v1/reports", CLUE, REPORTER, timeout=60)
         assert status == 201

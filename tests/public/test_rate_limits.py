@@ -9,6 +9,7 @@ import uuid
 import pytest
 import redis
 
+from models.store.config import Config
 from models.store.i18n import translate
 from tests.public.conftest import Reporter, receipt_of
 
@@ -71,8 +72,9 @@ def test_all_failed_lookups_share_one_ceiling_that_then_refuses_only_guessing_ne
     _assert_429(client.post("/api/v1/status", json={"receipt": code}, headers=_from("192.0.2.7")))
 
 
-def test_one_network_gets_a_budget_of_lookups_counted_before_the_hash(make_app, stored) -> None:
-    client = make_app(receipt_network_rate_limit="4 per minute", proxy_hops=1).test_client()
+def test_one_network_gets_a_budget_of_lookups_counted_before_the_hash(make_app, stored, config) -> None:
+    assert Config(data_dir=config.data_dir).receipt_network_rate_limit.startswith("4 per 10 seconds")
+    client = make_app(receipt_network_rate_limit="4 per 10 seconds;20 per minute", proxy_hops=1).test_client()
     reporter = Reporter(client)
     _registry_no, code = receipt_of(reporter.submit())
     for i in range(4):
