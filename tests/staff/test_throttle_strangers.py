@@ -183,3 +183,28 @@ def test_behind_a_busy_address_each_name_gets_one_free_guess(staff_rt, make_staf
     with staff_rt.stores.case() as session:
         wait = throttle.wait_left(session, "clerk", OFFICE, staff_rt.config.lockout_failures, 900)
     assert wait > timedelta(0)  # a sprayer's second guess at a real name waits
+
+
+def test_the_first_ever_sign_in_after_enrolling_is_a_known_devices(proxied_app, make_staff, staff_rt) -> None:
+    import re
+
+    import pyotp
+
+    from models.administration import staff_admin
+
+    root = make_staff("root", "admin", unit=None)
+    code = staff_admin.add_staff_account(staff_rt, root.id, "keeper", "custodian", None).code
+    browser = _from(proxied_app, OFFICE)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', browser.get("/enroll").text).group(1)
+    shown = browser.post("/enroll", data={"csrf_token": token, "username": "keeper", "code": code}).text
+    secret = re.search(r'id="totp-secret"[^>]*>([^<]+)<', shown).group(1).strip()
+    password = "a new password of mine"
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        finished = browser.post("/enroll/complete", data={
+            "csrf_token": token, "username": "keeper", "code": code, "password": password, "repeat": password,
+            "totp": pyotp.TOTP(secret).now()})
+        assert finished.status_code == 302 and browser.get_cookie(COOKIE) is not None
+        keeper = StaffUser(0, "keeper", "custodian", password, secret)
+        _patient_stranger(proxied_app, staff_rt, clock, keeper)
+        clock.shift(31)
+        assert _sign_in_form(browser, keeper).status_code == 302
