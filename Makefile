@@ -7,12 +7,12 @@ STAMP := $(VENV)/.installed
 export CLUEGUARD_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PEERS := tests/peers/node_modules/.installed
 
-.PHONY: run test lint typecheck contracts install browser peers pdf-deps netns systemd-analyze clean
+.PHONY: run test lint typecheck contracts install browser peers pdf-deps netns nginx systemd-analyze clean
 
 run: $(STAMP) pdf-deps
 	$(BIN)/clueguard demo --data-dir demo-data
 
-test: $(STAMP) browser peers pdf-deps netns systemd-analyze
+test: $(STAMP) browser peers pdf-deps netns nginx systemd-analyze
 	$(BIN)/ruff check bot web vault models tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -72,6 +72,14 @@ systemd-analyze:
 	  $$SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq && DEBIAN_FRONTEND=noninteractive \
 	    $$SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq systemd >/dev/null; } \
 	  || echo "could not install systemd: the unit check will skip"
+# Debian's nginx runs the shipped deploy/nginx configuration in the slow-client tests
+# (tests/test_edge_slow.py). Other sessions may hold the dpkg lock: wait for it.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  echo "installing Debian's nginx for the slow-client tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq && DEBIAN_FRONTEND=noninteractive \
+	    $$SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq nginx >/dev/null; }
 
 # The local Telegram Bot API emulator used by the bot's end-to-end test (pinned in tests/peers/package.json).
 peers: $(PEERS)

@@ -36,6 +36,7 @@ from models.store.runtime import Runtime, ensure_site_salt, open_runtime
 
 PG_URL = os.environ.get("CLUEGUARD_TEST_POSTGRES_URL", "")
 PASSWORD = "correct horse battery"
+TESTS_NETWORK_LIMIT = "10000 per minute"
 
 
 def _pg_url(schema: str) -> str:
@@ -92,7 +93,10 @@ def config(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Conf
         fresh = Stores(urls["database_url"], urls["vault_url"])
         _truncate(fresh)
         fresh.dispose()
-    return Config(data_dir=data_dir, argon2=vault.CHEAP, **urls)
+    # Every test client is one address: the per-network receipt budget (a few look-ups in ten
+    # seconds) is set wide here and tested at its production value where it is the subject
+    # (tests/public/test_rate_limits.py, tests/test_edge_receipts.py).
+    return Config(data_dir=data_dir, argon2=vault.CHEAP, receipt_network_rate_limit=TESTS_NETWORK_LIMIT, **urls)
 
 
 @pytest.fixture

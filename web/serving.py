@@ -132,6 +132,13 @@ class BufferedBody:
         buffer = tempfile.SpooledTemporaryFile(max_size=self.memory_bytes)  # noqa: SIM115 - handed to the app
         stream = environ["wsgi.input"]
         left = length
+        # One read may wait for many small arrivals (gunicorn's read(n) loops until n bytes come),
+        # so a timeout per socket read never fires on a byte every few seconds. At the deadline a
+        # watchdog ends the reading side of the socket: whatever read is waiting returns at once.
+        watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _stop_reading, (sock,)) if sock else None
+        if watchdog is not None:
+            watchdog.daemon = True
+            watchdog.start()
         try:
             while left > 0:
                 remaining = deadline - time.monotonic()
@@ -141,10 +148,14 @@ class BufferedBody:
                     sock.settimeout(remaining)
                 chunk = stream.read(min(CHUNK, left))
                 if not chunk:
+                    if time.monotonic() >= deadline:
+                        raise TimeoutError
                     break
                 buffer.write(chunk)
                 left -= len(chunk)
-        except (TimeoutError, OSError):
+            if left > 0 and time.monotonic() >= deadline:
+                raise TimeoutError  # the watchdog cut a read short
+        except (TimeoutError, OSError):  # gunicorn's NoMoreData (cut short) is an OSError
             environ[BODY_TIMEOUT_KEY] = True
             if sock is not None:
                 # The rest of this body must never be read as a next request on the connection:
@@ -154,6 +165,8 @@ class BufferedBody:
             buffer.truncate(0)
             environ["CONTENT_LENGTH"] = "0"
         finally:
+            if watchdog is not None:
+                watchdog.cancel()
             if sock is not None:
                 with contextlib.suppress(OSError):
                     sock.settimeout(None)
@@ -161,3 +174,8 @@ class BufferedBody:
         environ["wsgi.input"] = environ[BUFFER_KEY] = buffer
         environ["wsgi.input_terminated"] = True
         return buffer
+
+
+def _stop_reading(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RD)

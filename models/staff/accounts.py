@@ -145,11 +145,12 @@ def totp_step(secret: str, code: str) -> int | None:
     return None
 
 
-def _refuse(rt: Runtime, actor: str, reason: str, username: str, address: str, count: bool = True) -> NoReturn:
+def _refuse(rt: Runtime, actor: str, reason: str, username: str, address: str, count: bool = True,
+            device: str | None = None) -> NoReturn:
     """Audit a failed sign-in, count it for throttling and commit both before raising."""
     with rt.stores.case() as session:
         if count:
-            throttle.count_failure(session, username, address)
+            throttle.count_failure(session, username, address, device)
         trail.record(session, actor, "signin.failed", None, reason=reason, address=address[:100] or None)
         staff = session.scalar(select(Staff).where(Staff.username == username))
         if staff is not None:
@@ -157,12 +158,18 @@ def _refuse(rt: Runtime, actor: str, reason: str, username: str, address: str, c
     raise SignInFailed
 
 
-def authenticate(rt: Runtime, username: str, password: str, totp_code: str, address: str = "") -> Staff:
-    """Check password and TOTP; throttle repeated failures, refuse replayed codes, audit every failure."""
+def authenticate(rt: Runtime, username: str, password: str, totp_code: str, address: str = "",
+                 device: str | None = None) -> Staff:
+    """Check password and TOTP; throttle repeated failures, refuse replayed codes, audit every failure.
+
+    ``device`` is the id of a known device of this user (the staff app's signed device cookie): its
+    attempts are throttled per device, apart from the strangers at the same address.
+    """
     cfg = rt.config
     username = username[:80]
     with rt.stores.case() as session:
-        wait = throttle.wait_left(session, username, address, cfg.lockout_failures, cfg.lockout_minutes * 60)
+        wait = throttle.wait_left(session, username, address, cfg.lockout_failures, cfg.lockout_minutes * 60,
+                                  device)
         staff = session.scalar(select(Staff).where(Staff.username == username))
         known = staff is not None and staff.active and bool(staff.password_hash)
         stored_hash = staff.password_hash if staff is not None and known and not wait else ""
@@ -173,26 +180,27 @@ def authenticate(rt: Runtime, username: str, password: str, totp_code: str, addr
     # Exactly one Argon2id verification on every path: the answer's timing tells nothing.
     password_ok = _check_password(rt, stored_hash, password)
     if wait:
-        _refuse(rt, actor, "throttled", username, address, count=False)
+        _refuse(rt, actor, "throttled", username, address, count=False, device=device)
     if not known:
-        _refuse(rt, actor, "unknown_or_inactive", username, address)
+        _refuse(rt, actor, "unknown_or_inactive", username, address, device=device)
     if not password_ok:
-        _refuse(rt, actor, "password", username, address)
+        _refuse(rt, actor, "password", username, address, device=device)
     try:
         secret = secrets.open_totp(rt, staff_id, stored_totp)
     except vault.VaultError:
         secret = ""  # no secret yet # nosec B105
     step = totp_step(secret, totp_code) if secret else None
     if step is None or step <= last_step:
-        _refuse(rt, actor, "totp" if step is None else "totp_replay", username, address)
-    signed_in = _mark_signed_in(rt, staff_id, step or 0, secret, address)
+        _refuse(rt, actor, "totp" if step is None else "totp_replay", username, address, device=device)
+    signed_in = _mark_signed_in(rt, staff_id, step or 0, secret, address, device)
     if signed_in is None:  # a concurrent sign-in used this very code
-        _refuse(rt, actor, "totp_replay", username, address)
+        _refuse(rt, actor, "totp_replay", username, address, device=device)
     after_password_known(rt, signed_in.id, signed_in.username, signed_in.role, password)
     return signed_in
 
 
-def _mark_signed_in(rt: Runtime, staff_id: int, step: int, secret: str, address: str) -> Staff | None:
+def _mark_signed_in(rt: Runtime, staff_id: int, step: int, secret: str, address: str,
+                    device: str | None) -> Staff | None:
     with rt.stores.case() as session:
         row = session.scalar(select(Staff).where(Staff.id == staff_id).with_for_update(of=Staff))
         if row is None or row.totp_last_step >= step:
@@ -200,7 +208,7 @@ def _mark_signed_in(rt: Runtime, staff_id: int, step: int, secret: str, address:
         row.failed_logins, row.locked_until, row.totp_last_step = 0, None, step
         if not secrets.is_sealed(row.totp_secret):
             row.totp_secret = secrets.seal_totp(rt, row.id, secret)
-        throttle.clear(session, row.username, address)
+        throttle.clear(session, row.username, address, device)
         trail.record(session, row.username, "signin.succeeded", None)
         return row
 

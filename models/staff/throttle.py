@@ -1,11 +1,21 @@
 """Throttling of failed sign-ins (R29) that slows guessing without letting a stranger lock anyone out.
 
-Failures are counted per address and per (account, address), never per account alone: a stranger
-who types wrong passwords for a colleague's name slows down only themselves, and the colleague
-signing in from their own desk is not affected. After ``free`` failures of one account from one
-address (four times as many from one address in all) each further attempt must
-wait twice as long as the last (1 s, 2 s, 4 s … up to ``cap``); an attempt that comes too early is
-refused with the same answer as a wrong password, without the password being checked.
+Two kinds of client, after OWASP's device-cookie pattern:
+
+- A **known device** (the staff app's signed device cookie, issued at enrollment and at every
+  successful sign-in, bound to one user name) is throttled by its own counter ``dev:<id>`` alone:
+  no address counter, so nobody else's failures, from the same proxy or office NAT, touch it.
+- An **untrusted client** is throttled per (account, address). After ``free`` failures of one
+  account from one address each further attempt must wait twice as long as the last (1 s, 2 s,
+  4 s … up to ``cap``); an attempt that comes too early is refused with the same answer as a wrong
+  password, without the password being checked. An address with many failures in all (``free``
+  × ``ADDRESS_FACTOR``, say a stranger trying made-up names) gives each account name from it only
+  one free try instead of ``free``: a sprayer gets one guess per name before the delays start,
+  while a real user whose own name has no failure from there is still checked at once.
+
+Never per account alone: a stranger who types wrong passwords for a colleague's name slows down
+only that name from their own address, and the colleague signing in from their own device is not
+affected.
 """
 
 from __future__ import annotations
@@ -20,13 +30,19 @@ from models.store.db import utcnow
 
 # A counter with no failure for this long starts again from zero.
 FORGET_AFTER = timedelta(hours=12)
-# An address (an office behind one NAT) gets more free failures than one account from it.
+# An address (an office behind one NAT) gets more failures in all than one account from it.
 ADDRESS_FACTOR = 4
+# Free failures of one name from an address that is over its own budget.
+FREE_BEHIND_BUSY_ADDRESS = 1
 
 
 def keys(username: str, address: str) -> tuple[str, str]:
     address = address[:100] or "-"
     return f"ip:{address}", f"acct:{username[:80].casefold()}|ip:{address}"
+
+
+def device_key(device: str) -> str:
+    return f"dev:{device[:64]}"
 
 
 def delay(failures: int, free: int, cap_seconds: int) -> timedelta:
@@ -39,23 +55,34 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=utcnow().tzinfo)
 
 
-def wait_left(session: Session, username: str, address: str, free: int, cap_seconds: int) -> timedelta:
-    """How long this (account, address) must still wait before its next attempt counts."""
-    now, left = utcnow(), timedelta(0)
-    for key, allowed in zip(keys(username, address), (free * ADDRESS_FACTOR, free), strict=True):
-        row = session.get(SignInThrottle, key)
-        if row is None:
-            continue
-        last = _aware(row.last_failure_at)
-        if now - last > FORGET_AFTER:
-            continue
-        left = max(left, last + delay(row.failures, allowed, cap_seconds) - now)
-    return left
+def _recent(session: Session, key: str) -> SignInThrottle | None:
+    row = session.get(SignInThrottle, key)
+    if row is None or utcnow() - _aware(row.last_failure_at) > FORGET_AFTER:
+        return None
+    return row
 
 
-def count_failure(session: Session, username: str, address: str) -> None:
+def _left(row: SignInThrottle | None, free: int, cap_seconds: int) -> timedelta:
+    if row is None:
+        return timedelta(0)
+    return max(timedelta(0), _aware(row.last_failure_at) + delay(row.failures, free, cap_seconds) - utcnow())
+
+
+def wait_left(session: Session, username: str, address: str, free: int, cap_seconds: int,
+              device: str | None = None) -> timedelta:
+    """How long this attempt must still wait before it counts: per device, or per (account, address)."""
+    if device:
+        return _left(_recent(session, device_key(device)), free, cap_seconds)
+    address_key, account_key = keys(username, address)
+    busy = _recent(session, address_key)
+    if busy is not None and busy.failures >= free * ADDRESS_FACTOR:
+        free = min(free, FREE_BEHIND_BUSY_ADDRESS)
+    return _left(_recent(session, account_key), free, cap_seconds)
+
+
+def count_failure(session: Session, username: str, address: str, device: str | None = None) -> None:
     now = utcnow()
-    for key in keys(username, address):
+    for key in (device_key(device),) if device else keys(username, address):
         row = session.get(SignInThrottle, key)
         if row is None:
             session.add(SignInThrottle(key=key, failures=1, last_failure_at=now))
@@ -67,9 +94,14 @@ def count_failure(session: Session, username: str, address: str) -> None:
     session.flush()
 
 
-def clear(session: Session, username: str, address: str) -> None:
-    """After a success: this account from this address starts afresh (the address counter stays)."""
-    session.execute(delete(SignInThrottle).where(SignInThrottle.key == keys(username, address)[1]))
+def clear(session: Session, username: str, address: str, device: str | None = None) -> None:
+    """After a success: the device, or else this account from this address, starts afresh.
+
+    A known device's success leaves the strangers' counters alone: the stranger who was slowed
+    for this name at this address stays slowed.
+    """
+    done = device_key(device) if device else keys(username, address)[1]
+    session.execute(delete(SignInThrottle).where(SignInThrottle.key == done))
 
 
 def clear_account(session: Session, username: str) -> None:

@@ -48,6 +48,8 @@ class Config:
     # guessing); see web/public/ratelimit.py.
     receipt_rate_limit: str = "10 per minute"
     receipt_global_rate_limit: str = "120 per minute"
+    # Look-ups of any receipt from one client network (IPv4 /24, IPv6 /56), counted before the hash.
+    receipt_network_rate_limit: str = "4 per 10 seconds;20 per minute"
     secure_cookies: bool = False
     # Reverse proxies in front of the public app (X-Forwarded-For hops to trust for rate limits).
     proxy_hops: int = 0
@@ -129,6 +131,8 @@ def config_from_env(environ: dict[str, str] | None = None, **overrides: object) 
         "public_rate_limit": env.get("CLUEGUARD_PUBLIC_RATE_LIMIT") or "30 per minute",
         "receipt_rate_limit": env.get("CLUEGUARD_RECEIPT_RATE_LIMIT") or "10 per minute",
         "receipt_global_rate_limit": env.get("CLUEGUARD_RECEIPT_GLOBAL_RATE_LIMIT") or "120 per minute",
+        "receipt_network_rate_limit": env.get("CLUEGUARD_RECEIPT_NETWORK_RATE_LIMIT")
+        or "4 per 10 seconds;20 per minute",
         "proxy_hops": int(env.get("CLUEGUARD_PROXY_HOPS", "0") or 0),
         "survey_sample": int(env.get("CLUEGUARD_SURVEY_SAMPLE", "10") or 10),
         "default_classification": env.get("CLUEGUARD_DEFAULT_CLASSIFICATION", "secret") or "secret",

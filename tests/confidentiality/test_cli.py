@@ -46,3 +46,17 @@ def test_the_three_lists(office: Office) -> None:
 def test_set_intake_office(office: Office) -> None:
     result = CliRunner().invoke(main, ["confidentiality", "set-intake-office", "第二科"], obj=office.rt.config)
     assert result.exit_code == 0 and "第二科" in result.output
+
+
+def test_the_destruction_register_carries_no_live_formula(office: Office, make_staff) -> None:
+    # A witness's user name and a note are typed by staff: a spreadsheet must not run them (issue #21).
+    make_staff("=1+1", "intake")
+    gone = archived(office)
+    request = destruction.request_destruction(office.rt, office.clerk.id, gone, "retention_expired",
+                                              note="@SUM(1+1)*cmd|' /C calc'!A0")
+    destruction.approve_destruction(office.rt, office.head.id, request)
+    destruction.execute_destruction(office.rt, office.clerk.id, request, "=1+1")
+    result = CliRunner().invoke(main, ["confidentiality", "destruction-register"], obj=office.rt.config)
+    assert result.exit_code == 0, result.output
+    [row] = _csv(result.output)
+    assert (row["witness"], row["note"]) == ("'=1+1", "'@SUM(1+1)*cmd|' /C calc'!A0")

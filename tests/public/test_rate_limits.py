@@ -9,6 +9,7 @@ import uuid
 import pytest
 import redis
 
+from models.store.config import Config
 from models.store.i18n import translate
 from tests.public.conftest import Reporter, receipt_of
 
@@ -43,13 +44,47 @@ def test_a_wrong_receipt_is_limited_per_value_on_page_and_api(make_app, query, l
     assert client.get("/status").status_code == 200
 
 
-def test_all_failed_lookups_share_one_ceiling(make_app) -> None:
-    client = make_app(receipt_global_rate_limit="3 per minute").test_client()
+def _from(address: str) -> dict[str, str]:
+    return {"X-Forwarded-For": address}
+
+
+def test_all_failed_lookups_share_one_ceiling_that_then_refuses_only_guessing_networks(make_app, stored) -> None:
+    client = make_app(receipt_global_rate_limit="3 per minute", proxy_hops=1).test_client()
     reporter = Reporter(client)
-    for i in range(3):
-        assert client.post("/api/v1/status", json={"receipt": str(i) * 16}).status_code == 404
+    _registry_no, code = receipt_of(reporter.submit())
+    guessers = ["198.51.100.1", "198.51.101.1", "2001:db8:0:100::1"]
+    for i, guesser in enumerate(guessers):
+        assert client.post("/api/v1/status", json={"receipt": str(i) * 16}, headers=_from(guesser)).status_code == 404
+    # The ceiling is spent: the site is under attack. A network that guessed this hour is refused,
+    # on the page and the API, with or without a right receipt ...
+    for guesser in guessers:
+        _assert_429(client.post("/api/v1/status", json={"receipt": code}, headers=_from(guesser)))
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.2"  # the web form, from the first guesser's /24
     _assert_429(reporter.status("7" * 16))
-    _assert_429(client.post("/api/v1/status/messages", json={"receipt": "8" * 16, "text": "x"}))
+    del client.environ_base["HTTP_X_FORWARDED_FOR"]
+    _assert_429(client.post("/api/v1/status/messages", json={"receipt": "8" * 16, "text": "x"},
+                            headers=_from("2001:db8:0:1ff::9")))  # the same /56 as the third guesser
+    # ... while a reporter from a network that has not guessed still gets their status,
+    for _ in range(3):
+        assert client.post("/api/v1/status", json={"receipt": code}, headers=_from("203.0.113.5")).status_code == 200
+    # and a network gets one wrong guess an hour while the attack lasts.
+    assert client.post("/api/v1/status", json={"receipt": "9" * 16}, headers=_from("192.0.2.7")).status_code == 404
+    _assert_429(client.post("/api/v1/status", json={"receipt": code}, headers=_from("192.0.2.7")))
+
+
+def test_one_network_gets_a_budget_of_lookups_counted_before_the_hash(make_app, stored, config) -> None:
+    assert Config(data_dir=config.data_dir).receipt_network_rate_limit.startswith("4 per 10 seconds")
+    client = make_app(receipt_network_rate_limit="4 per 10 seconds;20 per minute", proxy_hops=1).test_client()
+    reporter = Reporter(client)
+    _registry_no, code = receipt_of(reporter.submit())
+    for i in range(4):
+        assert client.post("/api/v1/status", json={"receipt": f"{i}" * 16},
+                           headers=_from("198.51.100.1")).status_code == 404
+    # Every address of that /24 shares the budget, right receipts too (each look-up runs Argon2id).
+    _assert_429(client.post("/api/v1/status", json={"receipt": code}, headers=_from("198.51.100.250")))
+    _assert_429(client.post("/api/v1/status", json={"receipt": code}, headers=_from("::ffff:198.51.100.3")))
+    # Another network, and the ceiling, are untouched: the reporter next door gets their status.
+    assert client.post("/api/v1/status", json={"receipt": code}, headers=_from("198.51.101.1")).status_code == 200
 
 
 def test_a_right_receipt_costs_no_budget(make_app, stored) -> None:

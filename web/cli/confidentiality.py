@@ -8,7 +8,6 @@ so they run without the intake private key.
 
 from __future__ import annotations
 
-import csv
 import sys
 
 import click
@@ -17,6 +16,7 @@ from models.confidentiality.classification import review_list
 from models.confidentiality.copies import list_copies
 from models.confidentiality.destruction import register_entries
 from models.confidentiality.offices import set_intake_office
+from models.store import csvfile
 from web.cli.support import public_runtime
 
 
@@ -33,7 +33,7 @@ def recall_list(ctx: click.Context) -> None:
     try:
         with rt.stores.case() as session:
             rows = list_copies(session, outstanding_only=True)
-        out = csv.writer(sys.stdout)
+        out = csvfile.writer(sys.stdout)
         out.writerow(["registry_no", "export_id", "copy", "of", "holder", "produced_at", "requested_at"])
         for c in rows:
             out.writerow([c.registry_no, c.export_id, c.n, c.of, c.holder,
@@ -50,7 +50,7 @@ def review(ctx: click.Context) -> None:
     try:
         with rt.stores.case() as session:
             items = review_list(session, rt.config)
-        out = csv.writer(sys.stdout)
+        out = csvfile.writer(sys.stdout)
         out.writerow(["registry_no", "state", "level", "years", "due", "what"])
         for i in items:
             what = "declassify or extend" if i.kind == "period" else "due for destruction"
@@ -67,7 +67,7 @@ def destruction_register(ctx: click.Context) -> None:
     try:
         with rt.stores.case() as session:
             entries = register_entries(session)
-        out = csv.writer(sys.stdout)
+        out = csvfile.writer(sys.stdout)
         out.writerow(["registry_no", "category", "level", "received_on", "requested_on", "approved_on",
                       "destroyed_at", "requester", "approver", "executor", "witness", "reason", "note"])
         for e in entries:

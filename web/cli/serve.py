@@ -7,6 +7,7 @@ command and stops both on Ctrl-C.
 
 from __future__ import annotations
 
+import ipaddress
 import multiprocessing
 import os
 import shutil
@@ -135,6 +136,24 @@ def run_server(kind: str, config: Config, options: dict[str, Any]) -> None:
             shutil.rmtree(directory, ignore_errors=True)
 
 
+# gunicorn's threads read request headers one connection at a time: a few hundred clients that
+# send headers a byte at a time (slowloris) hold every thread. nginx (deploy/nginx) reads headers
+# and bodies itself and is required in front of anything beyond loopback (docs/deployment.md).
+NO_PROXY_WARNING = ("warning: listening on {host} without a reverse proxy (CLUEGUARD_PROXY_HOPS=0). "
+                    "Slow clients can hold every server thread; put nginx with deploy/nginx in front "
+                    "and listen on 127.0.0.1 (docs/deployment.md).")
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 @click.command()
 @click.argument("kind", type=click.Choice(APPS))
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
@@ -156,6 +175,8 @@ def serve(ctx: click.Context, kind: str, host: str, port: int | None, workers: i
         check_app(kind, config)
     except (OSError, RuntimeError) as err:
         raise click.ClickException(str(err)) from err
+    if not config.proxy_hops and not is_loopback(host):
+        click.echo(NO_PROXY_WARNING.format(host=host), err=True)
     run_server(kind, config, options)
 
 

@@ -11,7 +11,9 @@ from typing import Any
 from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import MultiPartParser
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.sansio.multipart import MultipartDecoder
 
 from models.store.config import Config
 from models.store.i18n import N_
@@ -34,6 +36,9 @@ FORM_PARTS = 400
 
 FORM_EXPIRED = N_("This form has expired or was not sent from this site, so nothing was sent. "
                   "Check what you typed below and send it again.")
+TOO_MANY_PARTS = N_("What you sent has too many parts or files, so nothing was stored. At most %(n)s files "
+                    "may be sent at once. Go back and send fewer files; you may add more files later on the "
+                    "status page.")
 TEXT_TOO_LARGE = N_("A text you sent is far too long (more than %(kb)s KB), so nothing was stored. Go "
                     "back, shorten it to at most %(chars)s characters, and send it again.")
 TOO_LARGE = N_("What you sent is too large, so nothing was stored. Each file may be at most "
@@ -113,12 +118,53 @@ def _csrf_failed(_err: CSRFError) -> Any:
                              400))
 
 
-def _too_large(_err: RequestEntityTooLarge) -> Any:
-    """Over a size limit: say which one, the files' or a text's."""
+def _multipart_frames(err: RequestEntityTooLarge) -> dict[str, Any]:
+    """What werkzeug's multipart parser held when it gave up (its decoder and files so far).
+
+    Werkzeug raises the same RequestEntityTooLarge for a body, a text part and the number of parts;
+    only its decoder, still in the traceback, knows which. The files parsed so far are spooled
+    temporary files that nobody else closes. (werkzeug 3: ``MultiPartParser.parse``'s ``files``,
+    the decoder's ``max_parts`` and ``_parts_decoded``; tests/public/test_edge_multipart.py pins this.)
+    """
+    held: dict[str, Any] = {}
+    tb = err.__traceback__
+    while tb is not None:
+        frame_self, local = tb.tb_frame.f_locals.get("self"), tb.tb_frame.f_locals
+        if isinstance(frame_self, MultiPartParser):
+            held["files"] = [part for _name, part in local.get("files", [])]
+            held["container"] = local.get("container")
+        elif isinstance(frame_self, MultipartDecoder):
+            held["decoder"] = frame_self
+        tb = tb.tb_next
+    return held
+
+
+def _too_many_parts(held: dict[str, Any]) -> bool:
+    decoder = held.get("decoder")
+    return decoder is not None and decoder.max_parts is not None and \
+        int(getattr(decoder, "_parts_decoded", 0)) > decoder.max_parts
+
+
+def _close_parsed_files(held: dict[str, Any]) -> None:
+    # Nothing half-received stays behind: close (and so delete) the spooled files at once.
+    for part in held.get("files", []):
+        part.close()
+    container = held.get("container")
+    close = getattr(container, "close", None)
+    if close is not None:
+        close()
+
+
+def _too_large(err: RequestEntityTooLarge) -> Any:
+    """Over a size limit: say which one, the number of parts, the files' or a text's."""
     config = get_runtime().config
     api, small = request.path.startswith(API_PREFIX), request.endpoint in SMALL_FORM_ENDPOINTS
     length = request.content_length
-    if api or small or (length is not None and length <= config.max_request_bytes):
+    held = _multipart_frames(err)
+    _close_parsed_files(held)
+    if _too_many_parts(held):
+        message = pages.translated(TOO_MANY_PARTS, n=config.max_files)
+    elif api or small or (length is not None and length <= config.max_request_bytes):
         # Within the files budget (or where no files go): a text overflowed its limit.
         limit = MAX_JSON_BYTES if api else SMALL_FORM_BYTES if small else FORM_FIELD_BYTES
         message = pages.translated(TEXT_TOO_LARGE, kb=limit // 1024, chars=config.max_text_chars)

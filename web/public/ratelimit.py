@@ -5,10 +5,17 @@
   embedded setup shares. (Flask-Limiter's ``memory://`` would give each worker its own budget.)
 - No client address is stored, even briefly, in clear: keys are HMACs under a key that rotates
   every day (derived from a secret in the keys directory, so every worker computes the same).
-- Receipt guessing is limited per receipt value (failed lookups of the same code) and globally
-  (failed lookups of any code, the site's ceiling on guessing), not per client: behind Tor every
-  visitor arrives from 127.0.0.1, so a per-address budget would let one guesser lock every
-  reporter out. A correct receipt never counts against either budget.
+- Receipt guessing (issue #21): one guesser must not lock real reporters out, and guessing must
+  stay infeasible. Three budgets, in this order:
+  1. per client network (IPv4 /24, IPv6 /56, behind the proxy hops): every look-up counts, before
+     its Argon2id runs, so one client can neither spend the site's ceiling nor fill the hashing
+     pool that real look-ups wait for;
+  2. per receipt value: failed look-ups of one code;
+  3. the site's ceiling on failed look-ups of any code. Once it is spent the site is under
+     attack: a network that failed a look-up within the hour is refused, and one that did not
+     (a real reporter typing their code) still gets its look-up.
+  A correct receipt never counts against 2 or 3. Behind Tor every visitor shares the onion
+  entrance's address, so Tor reporters share one network budget (docs/security.md).
 - Every 429 carries ``Retry-After`` (Flask-Limiter's headers, and web.shared for any other).
 """
 
@@ -16,17 +23,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import sqlite3
 import time
 from collections.abc import Callable
 from contextlib import closing
 from datetime import UTC, datetime
+from functools import wraps
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, g, request
 from flask_limiter import Limiter
+from limits import RateLimitItem, parse
 from limits.storage import Storage
 
 from models.store.config import Config
@@ -40,6 +50,23 @@ RECEIPT_ENDPOINTS = ("public.status", "public.status_reply", "public.status_surv
 # The receipt page runs Argon2id too (to list the files received): reloads draw on a per-visitor budget.
 RECEIPT_VIEW_ENDPOINTS = ("public.receipt",)
 GLOBAL_KEY = "all"
+PREFIX = "clueguard-public"
+# Under attack (the ceiling spent), a network may fail this many look-ups: one an hour.
+UNDER_ATTACK = "1 per hour"
+# How wide one client's network is: a home or office gets a whole /24 (IPv4) or /56 (IPv6).
+IPV4_PREFIX, IPV6_PREFIX = 24, 56
+
+
+def client_network(address: str) -> str:
+    """The network a client address belongs to (IPv4 /24, IPv6 /56); an unparsable one stays itself."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefix = IPV4_PREFIX if ip.version == 4 else IPV6_PREFIX
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
 class SQLiteStorage(Storage):
@@ -133,6 +160,9 @@ class Keys:
     def client(self) -> str:
         return self.digest("addr", request.remote_addr or "")
 
+    def network(self) -> str:
+        return self.digest("net", client_network(request.remote_addr or ""))
+
     def receipt(self) -> str:
         """The receipt this request asks about, normalised as the lookup normalises it."""
         if request.is_json:
@@ -148,21 +178,66 @@ def _failed_lookup(response: Response) -> bool:
     return response.status_code == 404
 
 
+class Ceiling:
+    """The site's ceiling on failed receipt look-ups, which refuses only guessers once it is spent."""
+
+    def __init__(self, limiter: Limiter, keys: Keys, limit: str) -> None:
+        self.limiter, self.keys = limiter, keys
+        self.ceiling: RateLimitItem = parse(limit)
+        self.under_attack: RateLimitItem = parse(UNDER_ATTACK)
+
+    def guard(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        """Before the view: refuse once the ceiling is spent, unless this network has not guessed lately."""
+
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            strategy = self.limiter.limiter
+            ceiling_key, network_key = self._keys()
+            if request.method == "POST" and not strategy.test(self.ceiling, *ceiling_key) and \
+                    not strategy.test(self.under_attack, *network_key):
+                # Refused until the ceiling's window or this network's hour ends, whichever is first.
+                g.cg_retry_at = min(strategy.get_window_stats(self.ceiling, *ceiling_key).reset_time,
+                                    strategy.get_window_stats(self.under_attack, *network_key).reset_time)
+                abort(429)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    def count(self, response: Response) -> Response:
+        """After a receipt look-up (page or API, whichever way it answered 404): count the failure."""
+        retry_at = g.pop("cg_retry_at", None)
+        if retry_at is not None and response.status_code == 429:
+            response.headers["Retry-After"] = str(max(1, int(retry_at - time.time()) + 1))
+        if request.endpoint in RECEIPT_ENDPOINTS and request.method == "POST" and _failed_lookup(response):
+            strategy = self.limiter.limiter
+            ceiling_key, network_key = self._keys()
+            strategy.hit(self.ceiling, *ceiling_key)
+            strategy.hit(self.under_attack, *network_key)
+        return response
+
+    def _keys(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return (PREFIX, "receipt-all", GLOBAL_KEY), (PREFIX, "receipt-net-failed", self.keys.network())
+
+
 def install(app: Flask, config: Config) -> Limiter:
     """Put the submit and receipt limits on their endpoints."""
     keys = Keys(load_or_create_secret(config, "ratelimit.key"))
-    limiter = Limiter(keys.client, app=app, storage_uri=storage_uri(config), key_prefix="clueguard-public",
+    limiter = Limiter(keys.client, app=app, storage_uri=storage_uri(config), key_prefix=PREFIX,
                       default_limits=[], headers_enabled=True, strategy="fixed-window")
     submit = limiter.shared_limit(config.public_rate_limit, scope="submit", methods=["POST"])
+    per_network = limiter.shared_limit(config.receipt_network_rate_limit, scope="receipt-net", methods=["POST"],
+                                       key_func=keys.network)
     per_receipt = limiter.shared_limit(config.receipt_rate_limit, scope="receipt", methods=["POST"],
                                        key_func=keys.receipt, deduct_when=_failed_lookup)
-    every_receipt = limiter.shared_limit(config.receipt_global_rate_limit, scope="receipt-all", methods=["POST"],
-                                         key_func=lambda: GLOBAL_KEY, deduct_when=_failed_lookup)
+    ceiling = Ceiling(limiter, keys, config.receipt_global_rate_limit)
+    app.after_request(ceiling.count)
     receipt_view = limiter.shared_limit(config.receipt_rate_limit, scope="receipt-view", methods=["GET"])
     wrap: dict[str, list[Callable[[Any], Any]]] = {e: [submit] for e in SUBMIT_ENDPOINTS}
     wrap.update({e: [receipt_view] for e in RECEIPT_VIEW_ENDPOINTS})
     for endpoint in RECEIPT_ENDPOINTS:
-        wrap[endpoint] = [per_receipt, every_receipt]
+        # Innermost first: the ceiling wraps the view, the per-receipt and per-network limits wrap
+        # that, so the network's budget is checked (and spent) before anything else.
+        wrap[endpoint] = [ceiling.guard, per_receipt, per_network]
     for endpoint, limits in wrap.items():
         for limit in limits:
             # Flask-Limiter's wrapper is typed as possibly async; these views are all sync.

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, render_template
 from flask_wtf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from models.datadir.figures import site_figures
@@ -72,6 +73,11 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
     _register_areas(app)
     # Signing in runs Argon2id: in the hashing pool, so the pages of signed-in staff go on.
     serve_under_load(app, config)
+    # Behind nginx (or an office NAT's proxy) every request comes from the proxy: sign-in throttling
+    # would then put every colleague behind it in one budget. Trust exactly the configured hops.
+    if config.proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_hops,  # type: ignore[method-assign]
+                                x_proto=config.proxy_hops)
 
     @app.context_processor
     def _staff_context() -> dict[str, Any]:

@@ -23,6 +23,7 @@ from models.staff import accounts, sessions
 from models.staff.tables import Staff
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
 from web.shared import error_message, field_errors, get_runtime, guard_responses
+from web.staff import devices
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -120,14 +121,18 @@ def create_session() -> Any:
     """Exchange user name, password and TOTP code for a bearer token."""
     try:
         data = json_body()
-        staff = accounts.authenticate(get_runtime(), str(data.get("username", "")),
-                                      str(data.get("password", "")), str(data.get("totp", "")),
-                                      address=request.remote_addr or "")
+        username = str(data.get("username", ""))
+        staff = accounts.authenticate(get_runtime(), username, str(data.get("password", "")),
+                                      str(data.get("totp", "")), address=request.remote_addr or "",
+                                      device=devices.known_device(username))
     except ClueGuardError as err:
         body, code = api_error(err)
         return body, 401 if code == 400 and not isinstance(err, InvalidInput) else code
-    return jsonify({"token": issue_token(staff), "expires_in": get_runtime().config.session_minutes * 60,
-                    "role": staff.role}), 201
+    answer = jsonify({"token": issue_token(staff), "expires_in": get_runtime().config.session_minutes * 60,
+                      "role": staff.role})
+    answer.status_code = 201
+    # A client that keeps cookies is a known device next time (models.staff.throttle).
+    return devices.remember_device(answer, staff.username)
 
 
 @bp.delete("/session")

@@ -6,7 +6,6 @@ content or identity. Every reading, verification and export is itself an audited
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
 
 from models.staff import auditing
+from models.store import csvfile
 from models.store.errors import ClueGuardError
 from models.store.i18n import N_
 from web.shared import flash_error, get_runtime
@@ -124,7 +124,7 @@ def create_key() -> Any:
 def _lines(rows: Iterator[auditing.TrailRow], fmt: str) -> Iterator[str]:
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = csvfile.writer(out)
         writer.writerow(COLUMNS)
         for r in rows:
             writer.writerow([r.id, r.at.isoformat(), r.actor, r.event, r.report_id or "",

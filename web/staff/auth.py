@@ -28,6 +28,7 @@ from models.store.errors import ClueGuardError, NotFound
 from models.store.i18n import N_
 from web.monitoring import OPEN_ENDPOINTS as MONITORING_ENDPOINTS
 from web.shared import error_message, get_runtime
+from web.staff import devices
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -144,10 +145,11 @@ def login() -> Any:
     """Sign in with user name, password and the authenticator's current code."""
     form = LoginForm()
     if form.validate_on_submit():
+        username = form.username.data or ""
         try:
-            staff = accounts.authenticate(get_runtime(), form.username.data or "",
-                                          form.password.data or "", form.totp.data or "",
-                                          address=request.remote_addr or "")
+            staff = accounts.authenticate(get_runtime(), username, form.password.data or "", form.totp.data or "",
+                                          address=request.remote_addr or "",
+                                          device=devices.known_device(username))
         except ClueGuardError as err:
             flash(error_message(err), "error")
             return render_template("staff/login.html", form=form), 401
@@ -160,7 +162,8 @@ def login() -> Any:
         if regenerate is not None:
             regenerate(session)
         login_user(SignedIn(staff))
-        return redirect(safe_next(request.args.get("next")) or url_for("home"))
+        return devices.remember_device(redirect(safe_next(request.args.get("next")) or url_for("home")),
+                                       staff.username)
     if request.method == "POST":
         flash(_("Fill in user name, password and authenticator code."), "error")
     return render_template("staff/login.html", form=form)

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length
 from models.staff import enrollment
 from models.store.errors import ClueGuardError
 from web.shared import flash_error, get_runtime, no_store
+from web.staff import devices
 
 
 def totp_qr_svg(uri: str) -> Markup:
@@ -80,4 +81,5 @@ def complete() -> Any:
         flash_error(err)
         return _page("staff/enroll_start.html", 400, form=CodeForm(username=form.username.data))
     flash(_("Your account is ready. Sign in with your new password and authenticator code."), "success")
-    return redirect(url_for("auth.login"))
+    # Enrolling proved who this browser is: its first sign-in is already a known device's (R29).
+    return devices.remember_device(redirect(url_for("auth.login")), form.username.data or "")

@@ -3,7 +3,6 @@ filtered by date and unit, and exported as CSV (the export is audited)."""
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 from typing import Any
@@ -15,6 +14,7 @@ from models.cases.statistics import ClueStatistics, StatsFilter, clue_statistics
 from models.cases.survey import SATISFACTION
 from models.cases.workflow import STATE_LABELS
 from models.reporting.categories import CATEGORIES, SOURCES
+from models.store import csvfile
 from models.store.i18n import N_, translate
 from web.shared import current_locale, get_runtime, no_store
 from web.staff.auth import me, require_role
@@ -81,7 +81,7 @@ def export() -> Response:
     stats = clue_statistics(get_runtime(), me().id, wanted, event="statistics.exported")
     loc = current_locale()
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvfile.writer(out)
     writer.writerow([translate(loc, N_("Section")), translate(loc, N_("Label")), translate(loc, N_("Count"))])
     writer.writerow([translate(loc, N_("Clues in total")), "", stats.total])
     for title, rows in _sections(stats):
