@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 
 from models.reporting.cleaning.errors import CleaningFailed
 from models.reporting.cleaning.images import clean_image
@@ -114,7 +115,7 @@ def _inflate(data: bytes) -> list[tuple[zipfile.ZipInfo, bytes]]:
     except RuntimeError as exc:  # an encrypted part
         raise CleaningFailed("encrypted") from exc
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError,
-            ValueError) as exc:
+            ValueError, zlib.error) as exc:
         raise CleaningFailed("unreadable") from exc
     return parts
 

@@ -4,8 +4,9 @@ Nothing is re-encoded, so a cleaned image is never larger than the one sent and 
 frame: JPEG keeps its entropy-coded scans and drops APP1 (EXIF, XMP), APP13 (IPTC), COM and the
 other application segments (APP2 only keeps an ICC profile: MPF's second pictures carry their own
 EXIF) and anything after the end of the image; an EXIF orientation other than "upright" is kept
-alone in a new, minimal APP1 so the photo still shows the right way up. PNG drops its text, time
-and EXIF chunks, GIF its comments and foreign application blocks, WebP its EXIF and XMP chunks.
+alone in a new, minimal APP1 so the photo still shows the right way up. PNG and WebP keep only the
+chunks that draw the picture (text, time, EXIF, XMP and unknown chunks go), GIF drops its comments
+and foreign application blocks.
 Pillow reads the header first: the pixel count is checked before anything is decoded.
 """
 
@@ -23,9 +24,12 @@ Image.MAX_IMAGE_PIXELS = 64 * MAX_IMAGE_PIXELS
 _MAX_VALUE = 200
 
 _JPEG_KEEP_APP = {0xE0, 0xEE}  # JFIF, Adobe (colour transform): no person in them
-_PNG_DROP = {b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"}
+# Chunks kept: the picture, its colour and animation. Text, time, EXIF and any private or unknown
+# chunk go (a list of what to keep, not of what to drop: a chunk we do not know may hold anything).
+_PNG_KEEP = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"cHRM", b"gAMA", b"iCCP", b"sBIT", b"sRGB", b"cICP",
+             b"mDCV", b"cLLI", b"bKGD", b"hIST", b"pHYs", b"sPLT", b"acTL", b"fcTL", b"fdAT"}
 _GIF_KEEP_APP = {b"NETSCAPE2.0", b"ANIMEXTS1.0"}  # the loop count
-_WEBP_DROP = {b"EXIF", b"XMP "}
+_WEBP_KEEP = {b"VP8 ", b"VP8L", b"VP8X", b"ANIM", b"ANMF", b"ALPH", b"ICCP"}
 
 
 def clean_image(data: bytes, mime: str) -> tuple[bytes, dict[str, str]]:
@@ -188,7 +192,7 @@ def _clean_png(data: bytes) -> bytes:
         chunk_end = pos + 12 + length
         if chunk_end > len(data):
             raise CleaningFailed("unreadable")
-        if kind not in _PNG_DROP:
+        if kind in _PNG_KEEP:
             out.append(data[pos:chunk_end])
         pos = chunk_end
         if kind == b"IEND":
@@ -251,7 +255,7 @@ def _clean_webp(data: bytes) -> bytes:
         if kind == b"VP8X" and length >= 10:
             # Flags: bit 3 says "EXIF follows", bit 2 "XMP follows"; both chunks are gone.
             chunk = chunk[:8] + bytes([chunk[8] & ~0x0C]) + chunk[9:]
-        if kind not in _WEBP_DROP:
+        if kind in _WEBP_KEEP:
             chunks.append(chunk)
         pos = chunk_end
     body = b"WEBP" + b"".join(chunks)
