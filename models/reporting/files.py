@@ -10,7 +10,9 @@ cleaned is refused with a message saying why; it is never stored as sent.
 
 from __future__ import annotations
 
+import io
 import logging
+import zipfile
 from dataclasses import dataclass, field
 
 import filetype
@@ -24,7 +26,7 @@ from models.store.errors import InvalidInput
 from models.store.i18n import N_
 from models.store.text import clean_filename
 
-__all__ = ["ACCEPTED_KINDS", "ALLOWED", "MAX_IMAGE_PIXELS", "CleanFile", "Upload", "check_uploads",
+__all__ = ["ACCEPT", "ACCEPTED_KINDS", "ALLOWED", "MAX_IMAGE_PIXELS", "CleanFile", "Upload", "check_uploads",
            "inspect_upload"]
 
 TOO_MANY_PIXELS = N_("This image has too many pixels (at most %(mp)s megapixels). Please send a smaller image.")
@@ -70,6 +72,9 @@ ALLOWED: dict[str, str] = {
     "text/plain": "document",
 }
 # What the form and the README list, in the order a reporter thinks of them.
+# The file picker's filter: every picture, sound and video (a phone then offers its camera), and the
+# documents by extension. Content is sniffed whatever the picker let through.
+ACCEPT = "image/*,audio/*,video/*,.pdf,.docx,.xlsx,.pptx,.odt,.ods,.odp,.txt"
 ACCEPTED_KINDS = "JPEG PNG GIF WebP · MP3 M4A OGG WAV AMR · MP4 MOV WebM 3GP · PDF DOCX XLSX PPTX ODT ODS ODP TXT"
 
 
@@ -90,15 +95,43 @@ class CleanFile:
     removed_metadata: dict[str, str] = field(default_factory=dict)
 
 
+# The first part each kind of Office Open XML file must have, whatever order its zip lists them in.
+_OOXML_MAIN = {
+    "word/document.xml": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xl/workbook.xml": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ppt/presentation.xml": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+
+
 def _sniff(data: bytes) -> str | None:
     guess = filetype.guess(data)
     if guess is not None:
-        return "audio/mp4" if guess.mime == "video/mp4" and b"M4A " in data[:32] else guess.mime
+        return _refine(guess.mime, data)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
     return "text/plain" if "\x00" not in text else None
+
+
+def _refine(mime: str, data: bytes) -> str:
+    """What magic bytes alone get wrong: the ISO media brand, and Office files whose zip lists
+    their parts in another order than the magic-byte library expects (it reads the first few)."""
+    if mime in {"video/mp4", "video/3gpp", "video/quicktime"} and data[4:8] == b"ftyp":
+        brand = data[8:12]
+        if brand.startswith((b"3gp", b"3g2")):
+            return "video/3gpp"
+        if mime == "video/mp4" and b"M4A " in data[:32]:
+            return "audio/mp4"
+    if mime in {"application/zip", *OOXML}:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:  # the central directory only: no part is inflated
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return mime
+        if "[Content_Types].xml" in names:
+            return next((kind for part, kind in _OOXML_MAIN.items() if part in names), mime)
+    return mime
 
 
 def inspect_upload(upload: Upload, config: Config) -> CleanFile:

@@ -106,8 +106,8 @@ def test_status_lists_files_of_the_report_and_of_follow_ups(reporter) -> None:
     _no, code = receipt_of(reporter.submit(files=[(PDF, "first.pdf")]))
     page = reporter.reply(code, "more", files=[(jpeg_with_gps(), "IMG_2.jpg")])
     assert "first.pdf" in page.text and "IMG_2.jpg" in page.text and "image/jpeg" in page.text
-    assert translate("zh", "Videos and sound recordings are kept as sent: they may still show where and on "
-                           "which phone they were made.") in page.text
+    assert translate("zh", "On a slow mobile connection each 10 MB takes about 5 minutes to send: keep this page "
+                           "open until the receipt appears.") in page.text
 
 
 def test_a_follow_up_sent_twice_is_stored_once(reporter, stored, client) -> None:
