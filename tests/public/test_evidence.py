@@ -4,6 +4,7 @@ the animation kept, and the reporter reads back the names and types they sent.""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 
@@ -11,10 +12,10 @@ import pytest
 from PIL import Image
 
 from models.cases import casework
-from models.reporting.files import ACCEPT, ACCEPTED_KINDS, NOT_ACCEPTED
+from models.reporting.files import ACCEPT, ACCEPTED_KINDS, NOT_ACCEPTED, REFUSALS
 from models.store.i18n import translate
 from tests.public.conftest import Reporter, receipt_of
-from tests.reporting.samples import CANARIES, SAMPLES, exiftool, inflated, sample
+from tests.reporting.samples import CANARIES, SAMPLES, encrypted_pdf, exiftool, inflated, sample
 
 NAMES = {kind: f"证据-{kind}.{kind}" for kind in SAMPLES}
 
@@ -51,3 +52,18 @@ def test_the_form_says_which_kinds_are_accepted(client, lang) -> None:
     assert ACCEPTED_KINDS in page.text
     assert f'accept="{ACCEPT}"' in page.text
     assert translate(lang, NOT_ACCEPTED) != NOT_ACCEPTED or lang == "en"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(("data", "name", "reason"), [
+    (encrypted_pdf(), "locked.pdf", "encrypted"),
+    (sample("mp4")[:32] + bytes(4000), "broken.mp4", "unreadable"),
+])
+def test_a_file_that_cannot_be_cleaned_is_refused_in_the_reporters_language(reporter, stored, lang, data, name,
+                                                                           reason) -> None:
+    page = reporter.submit(query="?lang=en" if lang == "en" else "", files=[(data, name)])
+    assert page.status_code == 400
+    message = re.search(r'id="err-files">([^<]*)<', page.text)
+    assert message and html.unescape(message.group(1)) == translate(lang, REFUSALS[reason])
+    assert stored.counts() == (0, 0)

@@ -270,3 +270,14 @@ def inflated(data: bytes) -> bytes:
         return data
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return b"".join(archive.read(n) for n in archive.namelist())
+
+
+def encrypted_pdf() -> bytes:
+    """A PDF that opens only with a password: its metadata cannot be checked."""
+    import pikepdf
+
+    document = pikepdf.new()
+    document.add_blank_page()
+    out = io.BytesIO()
+    document.save(out, encryption=pikepdf.Encryption(owner="o", user="secret"))
+    return out.getvalue()
