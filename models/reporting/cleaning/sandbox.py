@@ -66,15 +66,16 @@ def run_cleaner(data: bytes, mime: str, limits: Limits = LIMITS) -> tuple[bytes,
     """Clean ``data`` in a limited child; raise ``CleaningFailed`` with the reason it was refused."""
     command = [*bubblewrap(), sys.executable, "-m", "models.reporting.cleaning.child", mime,
                str(limits.cpu_seconds), str(limits.memory_bytes), str(limits.file_bytes)]
-    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,  # noqa: S603 # nosec B603
-                             stderr=subprocess.DEVNULL, env=_ENV, cwd="/", start_new_session=True)
-    try:
-        out, _ = child.communicate(data, timeout=limits.wall_seconds)
-    except subprocess.TimeoutExpired as exc:
-        _kill(child)
-        raise CleaningFailed("limit") from exc
-    finally:
-        _kill(child)
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,  # noqa: S603 # nosec B603
+                          stderr=subprocess.DEVNULL, env=_ENV, cwd="/", start_new_session=True) as child:
+        try:
+            out, _ = child.communicate(data, timeout=limits.wall_seconds)
+        except subprocess.TimeoutExpired as exc:
+            raise CleaningFailed("limit") from exc
+        except OSError as exc:  # the child died before it took the whole file (a limit, at start)
+            raise CleaningFailed("limit") from exc
+        finally:
+            _kill(child)
     header, _, cleaned = out.partition(b"\n")
     try:
         answer = json.loads(header)
