@@ -126,6 +126,10 @@ def pdf() -> bytes:
     document.docinfo["/Subject"] = PHONE
     document.docinfo["/Keywords"] = ISO6709
     document.Root.Metadata = document.make_stream(XMP.encode())
+    # A sticky-note comment: its /T is the name of whoever wrote it.
+    note = document.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text,
+                                                     Rect=[10, 10, 30, 30], T=NAME, Contents="见附件"))
+    document.pages[0].Annots = document.make_indirect(pikepdf.Array([note]))
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -265,7 +269,15 @@ def exiftool(data: bytes) -> str:
 
 
 def inflated(data: bytes) -> bytes:
-    """A zip's parts inflated one after another (a canary in a deflated part is not in its bytes)."""
+    """A zip's parts inflated one after another, or a PDF's objects decoded (a canary in a deflated
+    part, an object stream or a UTF-16 string is not in the file's bytes)."""
+    if data[:5] == b"%PDF-":
+        import pikepdf
+
+        with pikepdf.open(io.BytesIO(data)) as document:
+            parts = [repr(obj).encode() for obj in document.objects]
+            parts += [obj.read_bytes() for obj in document.objects if isinstance(obj, pikepdf.Stream)]
+        return b"\n".join(parts)
     if data[:2] != b"PK":
         return data
     with zipfile.ZipFile(io.BytesIO(data)) as archive:

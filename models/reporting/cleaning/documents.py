@@ -1,7 +1,8 @@
 """Documents: PDF with pikepdf; Office Open XML and OpenDocument as zips rewritten part by part.
 
 PDF: the document information dictionary (/Author, /Creator, /Producer, dates), the XMP metadata
-streams of the catalogue and of every object, and /PieceInfo (an editor's private data) go; the file
+streams of the catalogue and of every object, /PieceInfo (an editor's private data) and the
+author (/T) of every comment go; the file
 is written anew, so earlier revisions kept by incremental saves go too. An encrypted PDF that needs
 a password is refused: it cannot be checked.
 
@@ -31,7 +32,9 @@ _MAX_VALUE = 200
 _PDF_INFO = {"/Author": "author", "/Creator": "software", "/Producer": "producer", "/CreationDate": "created",
              "/ModDate": "modified", "/Title": "title", "/Subject": "subject", "/Keywords": "keywords"}
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_PDF_MARKUP = {"/Text", "/FreeText", "/Highlight", "/Underline", "/StrikeOut", "/Squiggly", "/Ink", "/Stamp",
+               "/Line", "/Square", "/Circle", "/Polygon", "/PolyLine", "/Caret", "/FileAttachment", "/Sound",
+               "/Redact"}
 _CORE = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<cp:coreProperties xmlns:cp='
          b'"http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc='
          b'"http://purl.org/dc/elements/1.1/"/>')
@@ -76,6 +79,10 @@ def clean_pdf(data: bytes) -> tuple[bytes, dict[str, str]]:
                         if key in obj:
                             removed.setdefault(f"PDF XMP {key[1:]}", _xmp_summary(obj[key]))
                             del obj[key]
+                    # A comment's /T is its author (a form field's /T is its name, and stays).
+                    if obj.get("/Subtype") in _PDF_MARKUP and "/T" in obj:
+                        removed.setdefault("author", str(obj["/T"])[:_MAX_VALUE])
+                        del obj["/T"]
             out = io.BytesIO()
             pdf.save(out, deterministic_id=True, fix_metadata_version=False)
     except pikepdf.PasswordError as exc:
