@@ -199,6 +199,7 @@ def ooxml(kind: str) -> bytes:
         for part, text in extra.items():
             archive.writestr(part, text.replace("{name}", NAME).replace("{phone}", PHONE))
         archive.writestr(f"{main.split('/')[0]}/media/image1.jpeg", jpeg(orientation=1))
+        archive.writestr(f"{main.split('/')[0]}/media/image2.png", png())
     return out.getvalue()
 
 
@@ -234,6 +235,7 @@ def odf(kind: str) -> bytes:
         archive.writestr("content.xml", content)
         archive.writestr("meta.xml", meta)
         archive.writestr("META-INF/manifest.xml", manifest)
+        archive.writestr("Pictures/photo.jpg", jpeg(orientation=1))
     return out.getvalue()
 
 

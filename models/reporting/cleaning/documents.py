@@ -9,7 +9,7 @@ a password is refused: it cannot be checked.
 docx, xlsx, pptx: the core, app and custom properties are replaced by empty ones; authors and
 initials of comments and tracked changes (``w:author``, ``w:initials``), the people and comment-
 author lists of Word, Excel and PowerPoint are blanked; ``w:rsid*`` editing-session ids go; JPEG
-pictures inside lose their EXIF as photos do. OpenDocument: ``meta.xml`` is emptied and the
+and PNG pictures inside lose their metadata as photos do. OpenDocument: ``meta.xml`` is emptied and the
 ``dc:creator``/``dc:date`` of annotations and tracked changes are blanked. The text, tables,
 slides and pictures themselves are untouched. Every zip is inflated with a byte budget first, so
 a zip bomb costs the budget and no more.
@@ -140,8 +140,8 @@ def clean_office(data: bytes, odf: bool) -> tuple[bytes, dict[str, str]]:
                 content = _REPLACED[name]
             elif _PERSON_PARTS.match(name):
                 content = _blank_people(name, content, removed, odf)
-            elif name.lower().endswith((".jpg", ".jpeg")) and content[:2] == b"\xff\xd8":
-                content, found = clean_image(content, "image/jpeg")
+            elif picture := _picture_type(content):
+                content, found = clean_image(content, picture)
                 removed.update({f"{name} {k}": v for k, v in found.items()})
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             # ODF's "mimetype" stays first and stored; everything else is deflated.
@@ -149,6 +149,13 @@ def clean_office(data: bytes, odf: bool) -> tuple[bytes, dict[str, str]]:
             info.external_attr = 0o644 << 16
             archive.writestr(info, content)
     return out.getvalue(), removed
+
+
+def _picture_type(content: bytes) -> str | None:
+    """A picture inside a document, by its first bytes: it is cleaned as a photo is."""
+    if content[:3] == b"\xff\xd8\xff":
+        return "image/jpeg"
+    return "image/png" if content[:8] == b"\x89PNG\r\n\x1a\n" else None
 
 
 def _note_properties(content: bytes, removed: dict[str, str]) -> None:
