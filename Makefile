@@ -7,12 +7,12 @@ STAMP := $(VENV)/.installed
 export CLUEGUARD_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PEERS := tests/peers/node_modules/.installed
 
-.PHONY: run test lint typecheck contracts install browser peers pdf-deps netns nginx systemd-analyze clean
+.PHONY: run test lint typecheck contracts install browser peers pdf-deps media-deps netns nginx systemd-analyze clean
 
-run: $(STAMP) pdf-deps
+run: $(STAMP) pdf-deps media-deps
 	$(BIN)/clueguard demo --data-dir demo-data
 
-test: $(STAMP) browser peers pdf-deps netns nginx systemd-analyze
+test: $(STAMP) browser peers pdf-deps media-deps netns nginx systemd-analyze
 	$(BIN)/ruff check bot web vault models tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -54,6 +54,15 @@ pdf-deps:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk >/dev/null; }
+
+# Evidence files are cleaned with ffmpeg (audio, video) inside bubblewrap; the tests read what is
+# left with exiftool. Other helpers may hold the dpkg lock: wait for it rather than fail.
+media-deps:
+	@{ command -v ffmpeg >/dev/null 2>&1 && command -v exiftool >/dev/null 2>&1 && command -v bwrap >/dev/null 2>&1; } || { \
+	  echo "installing Debian's ffmpeg, exiftool and bubblewrap for cleaning evidence files"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get \
+	    -o DPkg::Lock::Timeout=900 install -y -qq ffmpeg libimage-exiftool-perl bubblewrap >/dev/null; }
 
 # The split-deployment tests put the two nodes in network namespaces with nftables (root only;
 # elsewhere those tests skip and say why).

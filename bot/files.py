@@ -8,6 +8,7 @@ goes into the description under that name, so staff read them together.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -59,7 +60,8 @@ async def fetch_upload(message: Message, config: Config, number: int = 1) -> Upl
     if len(data) > config.max_file_bytes:
         raise too_large
     upload = Upload(name, data)
-    inspect_upload(upload, config)  # refuse now, while the reporter can still send another file
+    # Refuse now, while the reporter can still send another file; cleaning runs in a child process.
+    await asyncio.to_thread(inspect_upload, upload, config)
     return upload
 
 

@@ -75,3 +75,13 @@ def test_bench_bot_walks_a_whole_report(tmp_path: Path) -> None:
     rows = _rows(out)
     assert rows["bot round trip: submit → receipt"]["n"] == 1
     assert rows["bot round trip: /help answered"]["n"] == 1
+
+
+def test_bench_evidence_cleans_a_video_and_a_photo(tmp_path: Path) -> None:
+    out = tmp_path / "perf.json"
+    result = CliRunner().invoke(main, ["bench", "evidence", "--mb", "1", "--rounds", "1", "--json", str(out)],
+                                obj=Config(data_dir=tmp_path))
+    assert result.exit_code == 0, result.output
+    names = list(_rows(out))
+    assert any(n.startswith("clean a 1.") and "video" in n for n in names)
+    assert any("12-megapixel photo" in n for n in names)

@@ -293,7 +293,8 @@ def submit_report(rt: Runtime, sub: Submission, actor: str | None = None, token:
         # identity. An anonymous reporter gave no identity, so theirs is discarded (R2, R7).
         identity: dict[str, object] = {k: v for k, v in sub.identity.items() if k in IDENTITY_FIELDS
                                        or k.startswith("telegram_")}
-        metadata = {f"file{i + 1}": f.removed_metadata for i, f in enumerate(files) if f.removed_metadata}
+        metadata = {f"file{i + 1}": {"file_name": f.filename, **f.removed_metadata}
+                    for i, f in enumerate(files) if f.removed_metadata}
         if metadata:
             identity["file_metadata"] = metadata
         identity_id = store_identity(rt.stores, report_id, identity)

@@ -12,6 +12,8 @@ from models.cases import casework
 from models.reporting import intake
 from models.reporting.tables import Attachment, Report
 from tests.bot.conftest import Chat
+from tests.public.helpers import PDF
+from tests.reporting import samples
 
 
 def photo_bytes() -> bytes:
@@ -160,9 +162,8 @@ async def test_too_many_files_are_refused(chat, bot_rt) -> None:
 
 async def test_voice_and_documents_are_accepted(chat) -> None:
     await to_state(chat, 10)
-    ogg = b"OggS\x00\x02" + b"\x00" * 200
-    assert "File received (1" in (await chat.send_file("voice", ogg))[0]
-    assert "File received (2" in (await chat.send_file("document", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + b"0" * 100))[0]
+    assert "File received (1" in (await chat.send_file("voice", samples.media("ogg")))[0]
+    assert "File received (2" in (await chat.send_file("document", PDF))[0]
 
 
 async def test_timeout_wipes_the_draft(chat, bot_rt) -> None:

@@ -97,7 +97,7 @@ class Phone:
 
 
 @contextmanager
-def phone(base: str, js: bool, locale: str = "zh-CN") -> Iterator[Phone]:
+def phone(base: str, js: bool, locale: str = "zh-CN", bypass_csp: bool = True) -> Iterator[Phone]:
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed")
@@ -106,7 +106,7 @@ def phone(base: str, js: bool, locale: str = "zh-CN") -> Iterator[Phone]:
         # bypass_csp only lets the test inject axe-core; the pages' own CSP is checked elsewhere.
         context = browser.new_context(java_script_enabled=js, viewport={"width": WIDTH, "height": HEIGHT},
                                       is_mobile=True, has_touch=True, device_scale_factor=1, locale=locale,
-                                      bypass_csp=True)
+                                      bypass_csp=bypass_csp)
         page = context.new_page()
         tab = Phone(page, base, js)
         page.on("request", lambda r: tab.requests.append(r.url))

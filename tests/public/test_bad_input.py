@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from models.reporting.files import NOT_ACCEPTED, REFUSALS
 from models.store.i18n import translate
 from tests.public.conftest import Reporter, csrf_token, file_part, post_multipart, report_form
 from web.public.forms import BAD_DATE, TOO_LONG
@@ -48,10 +49,10 @@ FORM_CASES = [
     ("oversize file", {"max_file_bytes": MB}, {}, [(PDF + b"0" * MB, "big.pdf")], "files",
      "A file is larger than %(mb)s MB.", {"mb": 1}),
     ("wrong type by content", {}, {}, [(EXE, "photo.jpg")], "files",
-     "This type of file is not accepted. Send photos, audio, video, PDF, Word or text files.", {}),
+     NOT_ACCEPTED, {}),
     ("empty file", {}, {}, [(b"", "empty.jpg")], "files", "A file is empty.", {}),
     ("broken image", {}, {}, [(jpeg_with_gps()[:200], "cut.jpg")], "files",
-     "An image could not be read. Please send another file.", {}),
+     REFUSALS["unreadable"], {}),
 ]
 
 

@@ -52,7 +52,8 @@ def test_default_runtime_holds_public_keys_only(config, stores) -> None:
 def test_public_templates_are_the_reporters_pages_only(public_app) -> None:
     folder = Path(public_app.root_path) / (public_app.template_folder or "")
     assert {p.name for p in folder.iterdir()} == {"public_base.html", "index.html", "report.html", "receipt.html",
-                                                  "status.html", "status_lookup.html", "_files.html"}
+                                                  "status.html", "status_lookup.html", "_files.html",
+                                                  "_files_hint.html", "_sending.html"}
 
 
 @pytest.mark.parametrize("secure", [False, True])

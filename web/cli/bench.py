@@ -139,10 +139,12 @@ def table_command(json_path: Path) -> None:
 @click.pass_context
 def all_bench(ctx: click.Context, json_path: Path, postgres_url: str, clues: int, skip_bot: bool) -> None:
     """The figures docs/performance.md quotes, into one JSON file, then its chart beside it."""
+    from web.cli.bench_evidence import evidence_bench
     from web.cli.bench_inbox import inbox_bench
     from web.cli.bench_served import served_bench
 
     ctx.invoke(identity_bench, rounds=20, json_path=json_path)
+    ctx.invoke(evidence_bench, rounds=5, megabytes=20, json_path=json_path)
     ctx.invoke(intake_bench, rounds=20, database_url="", vault_url="", json_path=json_path)
     ctx.invoke(served_bench, json_path=json_path, postgres_url="")
     if postgres_url:

@@ -175,6 +175,7 @@ def _register_commands() -> None:
     from web.cli.audit import audit_group
     from web.cli.bench import bench_group
     from web.cli.bench_bot import bot_bench
+    from web.cli.bench_evidence import evidence_bench
     from web.cli.bench_inbox import inbox_bench
     from web.cli.bench_served import served_bench
     from web.cli.roles import roles_group
@@ -184,6 +185,7 @@ def _register_commands() -> None:
     bench_group.add_command(inbox_bench, "inbox")
     bench_group.add_command(served_bench, "served")
     bench_group.add_command(bot_bench, "bot")
+    bench_group.add_command(evidence_bench, "evidence")
     main.add_command(bench_group)
     main.add_command(audit_group)
     main.add_command(bot_command, "bot")

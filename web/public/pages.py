@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from models.identities.sealing import vault_ready, vault_threshold
 from models.reporting import idempotency, intake
 from models.reporting.categories import CATEGORIES
+from models.reporting.files import ACCEPT, ACCEPTED_KINDS
 from models.reporting.received import ReporterFile
 from models.store.config import Config
 from models.store.errors import InvalidInput, ReceiptNotFound, ServiceUnavailable
@@ -47,8 +48,9 @@ def translated(message: str, **params: object) -> str:
     return translate(current_locale(), message, **params)
 
 
-def file_limits(config: Config) -> dict[str, int]:
-    return {"n": config.max_files, "mb": config.max_file_bytes // 2**20, "bytes": config.max_file_bytes}
+def file_limits(config: Config) -> dict[str, int | str]:
+    return {"n": config.max_files, "mb": config.max_file_bytes // 2**20, "bytes": config.max_file_bytes,
+            "kinds": ACCEPTED_KINDS, "accept": ACCEPT}
 
 
 def _today() -> datetime:

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from models.identities.sealing import IDENTITY_LABELS, vault_threshold
 from models.protection import custodian_lifecycle, disclosure, unseal
 from models.protection.unseal import LEGAL_BASES, NOTICE_LABELS, STATE_LABELS, RequestView
+from models.reporting.cleaning.readable import OTHER, describe_removed
 from models.store.errors import ClueGuardError
 from models.store.i18n import N_
 from web.shared import flash_error, get_runtime, no_store
@@ -43,7 +44,7 @@ def local_time(at: datetime | None) -> str:
 @bp.app_context_processor
 def _labels() -> dict[str, Any]:
     return {"legal_bases": LEGAL_BASES, "unseal_states": STATE_LABELS, "notice_labels": NOTICE_LABELS,
-            "local_time": local_time, "identity_labels": IDENTITY_LABELS}
+            "local_time": local_time, "identity_labels": IDENTITY_LABELS, "removed_other": OTHER}
 
 
 @bp.get("/unseal")
@@ -133,7 +134,8 @@ def open_identity(request_id: str) -> Any:
     except ClueGuardError as err:
         flash_error(err)
         return redirect(url_for("unseal.detail", request_id=request_id))
-    response = make_response(render_template("staff/unseal_identity.html", opened=opened))
+    removed = describe_removed(opened.fields.get("file_metadata"), get_runtime().config.timezone)
+    response = make_response(render_template("staff/unseal_identity.html", opened=opened, removed_files=removed))
     return no_store(response)
 
 

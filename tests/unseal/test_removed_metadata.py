@@ -1,0 +1,68 @@
+"""R7, R11: the protection officer reads what was removed from the reporter's files: labels in
+Chinese (English on request), a position in decimal degrees, times in the site's zone, device
+make and model; never a raw structure."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.reporting import intake
+from models.reporting.cleaning.readable import describe_removed
+from models.reporting.files import Upload
+from tests.conftest import submission
+from tests.reporting import samples
+from tests.unseal.conftest import IDENTITY
+
+
+def _open_identity(staff_app, sign_in, officer, report_id, custodians, custodian_users, lang: str) -> str:  # type: ignore[no-untyped-def]
+    po = sign_in(officer)
+    filed = po.post(f"/cases/{report_id}/unseal", {"purpose": "安排保护", "legal_basis": "reporter_at_risk"})
+    detail = f"/unseal/{filed.headers['Location'].rstrip('/').rsplit('/', 1)[-1]}"
+    for name in ("keeper1", "keeper2"):
+        sign_in(custodian_users[name]).post(f"{detail}/approve", {"passphrase": custodians[name], "note": ""},
+                                            page=detail)
+    shown = po.post(f"{detail}/open{lang}", {"password": officer.password}, page=detail)
+    assert shown.status_code == 200
+    return str(shown.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize(("lang", "labels"), [
+    ("", ["位置（纬度，经度）", "设备品牌", "设备型号", "作者", "创建时间"]),
+    ("?lang=en", ["Position (latitude, longitude)", "Device make", "Device model", "Author", "Created at"]),
+])
+def test_the_officer_reads_labelled_removed_metadata(staff_app, public_rt, sign_in, officer, custodians,
+                                                     custodian_users, lang, labels) -> None:
+    files = [Upload("IMG_0001.jpg", samples.sample("jpeg")), Upload("录像.mov", samples.sample("mov")),
+             Upload("材料.docx", samples.sample("docx"))]
+    receipt = intake.submit_report(public_rt, submission(identity=dict(IDENTITY), files=files))
+    html = _open_identity(staff_app, sign_in, officer, receipt.report_id, custodians, custodian_users, lang)
+    section = html[html.index('id="removed-file-1"'):]
+    for label in labels:
+        assert label in section, label
+    assert section.count("31.230400, 121.473700") >= 2  # the photo's EXIF and the video's ©xyz
+    assert "CanaryPhone" in section and "CANARY-X1" in section
+    assert "IMG_0001.jpg" in section and "录像.mov" in section
+    assert "2026-05-01 10:00 CST" in section  # the document's UTC 02:00, in Beijing time
+    assert "2026-05-01 10:00" in section  # the photo's own clock, said to have no zone
+    for raw in ("{", "}", "(31.0", "&#39;: &#39;", "IFDRational", "GPS.GPS"):
+        assert raw not in section, raw
+
+
+def test_identities_sealed_before_read_the_same_way() -> None:
+    legacy = {"file1": {"Make": "CanaryPhone", "GPS.GPSLatitudeRef": "S", "GPS.GPSLatitude": "(31.0, 13.0, 49.44)",
+                        "GPS.GPSLongitudeRef": "E", "GPS.GPSLongitude": "(121.0, 28.0, 25.32)"}}
+    [one] = describe_removed(legacy, "Asia/Shanghai")
+    assert ("Device make", "CanaryPhone", "") in one.lines
+    assert ("Position (latitude, longitude)", "-31.230400, 121.473700", "") in one.lines
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ("2026-05-01T02:00:00.000000Z", "2026-05-01 10:00 CST"),
+    ("D:20260501100000+08'00'", "2026-05-01 10:00 CST"),
+    ("2026-05-01T10:00:00", "2026-05-01 10:00"),
+    ("not a time", "not a time"),
+])
+def test_times_are_shown_in_the_site_zone(value: str, shown: str) -> None:
+    [one] = describe_removed({"file1": {"created": value}}, "Asia/Shanghai")
+    assert one.lines[0][1] == shown
