@@ -203,3 +203,18 @@ def test_a_holder_with_a_loan_gets_a_copy_that_ends_with_the_loan(office: Office
     own = copies.request_export(office.rt, office.clerk.id, report_id, 1, "会商")
     copies.decide_export(office.rt, office.head.id, own, approve=True)
     assert "借阅至" not in _pdf_text_and_png(render_copy(office.rt, office.clerk.id, own, 1))[0]
+
+
+def test_the_watermark_itself_carries_the_holders_name(office: Office) -> None:
+    """Issue #22 item 5e: the footer's "Holder: …" line is not enough; the watermark across the
+    page (name, time, then the copy number) must name the holder too, on every page."""
+    import re
+
+    report_id = office.registered()
+    export = copies.request_export(office.rt, office.clerk.id, report_id, 2, "会商", holders=["deputy", "clerk"])
+    copies.decide_export(office.rt, office.head.id, export, approve=True)
+    doc = pypdfium2.PdfDocument(render_copy(office.rt, office.clerk.id, export, 2))
+    for i in range(len(doc)):
+        text = doc[i].get_textpage().get_text_range()
+        assert re.search(r"clerk \d{4}-\d\d-\d\d \d\d:\d\d\s+第2份 共2份", text), f"page {i + 1}"
+        assert "deputy" not in text
