@@ -235,6 +235,8 @@ def change_role(rt: Runtime, admin_id: int | None, staff_id: int, role: str) -> 
     with rt.stores.case() as session:
         actor = _admin(session, admin_id, "change_role")
         target = _target(session, staff_id)
+        if role == target.role:
+            return approvals.AccountOutcome(staff_id, target.username, None)  # nothing to change
         if role in accounts.CONTENT_ROLES:
             return approvals.request_change(session, actor, target, "role", role=role, operator=admin_id is None)
         if target.role in accounts.CONTENT_ROLES:

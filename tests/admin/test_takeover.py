@@ -226,3 +226,23 @@ def test_what_nobody_can_approve_is_shown_to_the_administrator(sign_in, staff_rt
     rows = approvals.pending_changes(staff_rt, admin.id)
     assert [(r.username, r.approver_unit, r.decidable, r.mine) for r in rows] == [
         ("newbie", "第三科", False, False), ("aud", "", False, False)]
+
+
+def test_credentials_the_requester_was_shown_never_carry_a_granted_role(cli, staff_rt, site) -> None:
+    """The console enrolled "keeper" at bootstrap (its code went to ``cli``); when the console later
+    asks for the administrator's role on it, the approval clears those credentials and the new
+    code goes to the approver."""
+    from models.staff.tables import Staff
+
+    with staff_rt.stores.case() as session:  # as if ``cli`` had been shown keeper's code and used it
+        keeper = session.get(Staff, site["custodian"].id)
+        session.add(Enrollment(staff_id=keeper.id, code_hash="0" * 64, purpose="new", issued_to="cli",
+                               expires_at=keeper.created_at, used_at=keeper.created_at))
+    asked = cli("staff", "change", "the_custodian", "--role", "admin")
+    assert "awaiting approval by another administrator" in asked.output
+    change = approvals.pending_for(staff_rt, site["root2"].id)[0].id
+    code = approvals.approve_change(staff_rt, site["root2"].id, change).code
+    assert code and accounts.get_staff(staff_rt, site["custodian"].id).password_hash == ""
+    with pytest.raises(accounts.SignInFailed):
+        accounts.authenticate(staff_rt, "the_custodian", site["custodian"].password, site["custodian"].totp())
+    assert [e.issued_to for e in _codes(staff_rt, used_at=None)] == ["root2"]
