@@ -103,7 +103,9 @@ def _admins(session: Session, *, besides: tuple[int, ...] = (), besides_name: st
 def decided_by_admins(staff: Staff, kind: str, role: str | None) -> bool:
     """True if another administrator, not a unit head, decides this change (R29)."""
     if kind == "role":
-        return role not in accounts.CONTENT_ROLES
+        return role in PRIVILEGED_ROLES
+    # A reset of an account with no role yet (its grant pending) too: its code must not reach anyone
+    # who asked for it.
     return kind == "reset" and staff.role not in accounts.CONTENT_ROLES
 
 
