@@ -220,3 +220,52 @@ def test_events_carry_no_content(chain) -> None:
     with chain.stores.case() as session:
         text_ = " ".join(f"{e.actor} {e.event} {e.detail}" for e in session.query(AuditEvent))
     assert "强占" not in text_ and "张某" not in text_
+
+
+# Distinctive strings in every part of a clue (issue #22, item 5a): none may reach the trail.
+CLUE_CANARIES = {
+    "description": "描述金丝雀甲乙丙",
+    "location": "地点金丝雀甲乙丙",
+    "reported_name": "被举报人金丝雀", "reported_unit": "被举报单位金丝雀", "reported_position": "被举报职务金丝雀",
+    "reported_place": "被举报地点金丝雀",
+    "shielding_name": "保护伞金丝雀", "shielding_unit": "保护伞单位金丝雀", "shielding_position": "保护伞职务金丝雀",
+    "file_name": "文件名金丝雀", "follow_up_file": "补充文件金丝雀",
+    "identity_name": "实名金丝雀", "identity_phone": "13800991177", "identity_id": "110101198808081234",
+    "identity_address": "住址金丝雀", "identity_contact": "canary-contact@example.org",
+    "follow_up": "补充金丝雀甲乙丙", "reply": "回复金丝雀甲乙丙", "redaction": "删节金丝雀",
+}
+
+
+def test_no_audit_row_carries_any_part_of_a_clue(staff_rt, public_rt, make_staff, custodians) -> None:
+    from models.cases import casework, redaction, workflow
+    from models.reporting.files import Upload
+    from models.reporting.intake import Person
+    from tests.conftest import jpeg_with_gps
+
+    c = CLUE_CANARIES
+    receipt = intake.submit_report(public_rt, submission(
+        description=f"村里有人强占集体土地。{c['description']}。{c['redaction']}。", location=c["location"],
+        reported=[Person(name=c["reported_name"], unit=c["reported_unit"], position=c["reported_position"],
+                         place=c["reported_place"])],
+        shielding=[Person(name=c["shielding_name"], unit=c["shielding_unit"], position=c["shielding_position"])],
+        identity={"name": c["identity_name"], "phone": c["identity_phone"], "id_number": c["identity_id"],
+                  "address": c["identity_address"], "contact": c["identity_contact"]},
+        files=[Upload(f"{c['file_name']}.jpg", jpeg_with_gps())]))
+    intake.add_follow_up(public_rt, receipt.code, c["follow_up"], [Upload(f"{c['follow_up_file']}.jpg",
+                                                                          jpeg_with_gps())])
+    clerk = make_staff("clerk", "intake")
+    accounts.accept_pledge(staff_rt, clerk.id)
+    view = casework.open_case(staff_rt, clerk.id, receipt.report_id)
+    unit_id = accounts.get_staff(staff_rt, clerk.id).unit_id
+    workflow.register_clue(staff_rt, clerk.id, receipt.report_id, unit_id, clerk.id)
+    casework.reply_to_reporter(staff_rt, clerk.id, receipt.report_id, c["reply"])
+    redaction.mark_redaction(staff_rt, clerk.id, receipt.report_id, "description", phrase=c["redaction"])
+    assert len(view.files) == 2
+    for info in view.files:
+        casework.open_attachment(staff_rt, clerk.id, info.id)
+    with staff_rt.stores.case() as session:
+        rows = session.query(AuditEvent).all()
+        assert "report.submitted" in {r.event for r in rows} and len(rows) > 8
+        trail_text = "\n".join(repr([getattr(r, col.key) for col in AuditEvent.__table__.columns]) for r in rows)
+    # Only the names of the parts found are printed, never the trail's text.
+    assert [part for part, canary in c.items() if canary in trail_text] == []

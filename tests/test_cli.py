@@ -98,3 +98,20 @@ def test_doctor_finds_and_removes_orphaned_identities(cli, staff_rt, custodians)
     store_identity(staff_rt.stores, "no-such-report", {"name": "orphan"})
     assert len(find_orphans(staff_rt.stores, older_than=timedelta(0))) == 1
     assert "0 orphaned" in cli("doctor").output  # younger than ten minutes: maybe mid-intake
+
+
+@pytest.mark.parametrize("k", ["1", "0", "4"])
+def test_the_ceremony_refuses_k_below_two_or_above_n_among_real_custodians(cli, staff_rt, k) -> None:
+    """Issue #22 item 5f: three real custodian accounts, so only the threshold can be wrong."""
+    from models.audit.tables import AuditEvent
+    from models.identities.tables import VaultSetting
+
+    for name in ("k1", "k2", "k3"):
+        assert cli("staff", "add", name, "--role", "custodian").exit_code == 0
+    result = cli("vault", "ceremony", "-k", k, "k1", "k2", "k3", "--passphrases-stdin",
+                 stdin="first passphrase\nsecond passphrase\nthird passphrase\n")
+    assert result.exit_code != 0 and "threshold: Need at least 2 custodians" in result.output
+    with staff_rt.stores.vault() as session:
+        assert session.query(Custodian).count() == 0 and session.query(VaultSetting).count() == 0
+    with staff_rt.stores.case() as session:
+        assert session.query(AuditEvent).filter_by(event="vault.ceremony").count() == 0

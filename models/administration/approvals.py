@@ -1,12 +1,16 @@
-"""Separation of duties for accounts (R29): what an administrator asks, the unit head decides.
+"""Separation of duties for accounts (R29): what an administrator asks, a second person decides.
 
-Granting a content role, moving an account with one to another unit, and resetting a content-role
-account are stored as a pending ``AccountChange`` and take effect only when an active unit head of
-the unit concerned (the account's unit; for a move, the new one) approves. Nobody approves a
-change they asked for or that concerns their own account. When a change leaves the account
-without credentials (a new account, a reset), the enrollment code goes to the approving unit head,
-never to the administrator. The console operator (``clueguard staff ...``), who holds the server's
-keys anyway, may bootstrap a unit that has no unit head yet; that is audited as such.
+Every account act that could hand someone credentials waits as a pending ``AccountChange``:
+granting a content role, moving an account with one to another unit and resetting a content-role
+account wait for an active unit head of the unit concerned (the account's unit; for a move, the
+new one); creating or resetting an auditor, custodian or administrator account, or granting one
+of those roles, waits for another administrator (``approver_unit_id`` is then empty; why not the
+unit head: docs/security.md). Nobody approves a change they asked for or that concerns their own
+account. When a change leaves the account without credentials (a new account, a reset), the
+enrollment code goes to the approver, never to whoever asked. The console operator
+(``clueguard staff ...``), who holds the server's keys anyway, may bootstrap what nobody could
+approve yet (a unit without a head, a site without an enrolled administrator); that is audited
+as such (``bootstrap``).
 """
 
 from __future__ import annotations
@@ -26,12 +30,21 @@ from models.store.i18n import N_
 from models.store.runtime import Runtime
 
 HEAD_ROLE = "unit_head"
+ADMIN_ROLE = "admin"
 KINDS = ("role", "unit", "reset")
+# Roles outside the content roles: their accounts are created, reset and granted only with a
+# second administrator's approval (R29: no single person takes over another's account).
+PRIVILEGED_ROLES = frozenset(accounts.ROLES) - accounts.CONTENT_ROLES
 
 
 class NotTheApprover(NotAllowed):
     message = N_("Only the head of the unit concerned can decide this, and never on their own request "
                  "or account.")
+
+
+class NotTheOtherAdministrator(NotTheApprover):
+    message = N_("Only another administrator can decide this, never the one who asked for it or the "
+                 "account's holder.")
 
 
 class AlreadyDecided(WrongState):
@@ -52,6 +65,8 @@ class AccountOutcome:
     pending_change_id: int | None = None
     approver_unit: str = ""
     unopenable_requests: int = 0
+    # True when another administrator, not a unit head, must approve (auditor, custodian, admin).
+    by_administrators: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,12 +79,34 @@ class PendingChange:
     unit: str
     requested_by: str
     requested_at: datetime
+    # Who must decide: "" for another administrator, else the unit whose head decides.
+    approver_unit: str = ""
+    # False when nobody could decide it today (a unit without an enrolled head, no other
+    # administrator): the administrator's overview says so (issue #27, item 6).
+    decidable: bool = True
 
 
 def _heads(session: Session, unit_id: int | None) -> int:
     return session.scalar(select(func.count()).select_from(Staff).where(
         Staff.unit_id == unit_id, Staff.role == HEAD_ROLE, Staff.active.is_(True),
         Staff.password_hash != "")) or 0 # an empty hash means "not yet enrolled", not a password # nosec B105
+
+
+def _admins(session: Session, *, besides: tuple[int, ...] = (), besides_name: str = "") -> int:
+    """Active, enrolled administrators other than the given accounts and requester."""
+    return session.scalar(select(func.count()).select_from(Staff).where(
+        Staff.role == ADMIN_ROLE, Staff.active.is_(True), Staff.id.notin_(besides or (-1,)),
+        Staff.username != besides_name,
+        Staff.password_hash != "")) or 0 # an empty hash means "not yet enrolled", not a password # nosec B105
+
+
+def decided_by_admins(staff: Staff, kind: str, role: str | None) -> bool:
+    """True if another administrator, not a unit head, decides this change (R29)."""
+    if kind == "role":
+        return role in PRIVILEGED_ROLES
+    # A reset of an account with no role yet (its grant pending) too: its code must not reach anyone
+    # who asked for it.
+    return kind == "reset" and staff.role not in accounts.CONTENT_ROLES
 
 
 def pending_role(session: Session, staff_id: int) -> bool:
@@ -88,22 +125,27 @@ def clear_credentials(session: Session, staff: Staff, actor: str, lost: int = 0)
 
 def request_change(session: Session, actor: str, staff: Staff, kind: str, *, role: str | None = None,
                    unit_id: int | None = None, operator: bool = False, lost: int = 0) -> AccountOutcome:
-    """File a change for the unit head; the console operator applies it at once in a headless unit."""
-    approver_unit = unit_id if kind == "unit" else staff.unit_id
-    if approver_unit is None:
+    """File a change for its approver; the console operator applies it at once when nobody could
+    approve it yet (bootstrap: a unit without a head, a site without another enrolled administrator)."""
+    by_admins = decided_by_admins(staff, kind, role)
+    approver_unit = None if by_admins else unit_id if kind == "unit" else staff.unit_id
+    if approver_unit is None and not by_admins:
         raise NeedsUnit({"unit": N_("A content role needs a unit whose head approves it.")})
     change = AccountChange(staff_id=staff.id, kind=kind, role=role, unit_id=unit_id,
                            approver_unit_id=approver_unit, requested_by=actor)
     session.add(change)
     session.flush()
     trail.record(session, actor, "staff.change_requested", None, staff=staff.username, change=change.id,
-                 kind=kind, role=role, unit_id=unit_id, unopenable_requests=lost or None)
-    unit = session.get(Unit, approver_unit)
+                 kind=kind, role=role, unit_id=unit_id, unopenable_requests=lost or None,
+                 approver=ADMIN_ROLE if by_admins else f"unit:{approver_unit}")
+    unit = session.get(Unit, approver_unit) if approver_unit is not None else None
     unit_name = unit.name if unit else ""
-    if operator and _heads(session, approver_unit) == 0:
+    nobody = (_admins(session, besides=(staff.id,), besides_name=actor) if by_admins
+              else _heads(session, approver_unit)) == 0
+    if operator and nobody:
         code = _apply(session, change, staff, actor, bootstrap=True)
         return AccountOutcome(staff.id, staff.username, code, unopenable_requests=lost)
-    return AccountOutcome(staff.id, staff.username, None, change.id, unit_name, lost)
+    return AccountOutcome(staff.id, staff.username, None, change.id, unit_name, lost, by_admins)
 
 
 def _apply(session: Session, change: AccountChange, staff: Staff, approver: str, bootstrap: bool = False) -> str | None:
@@ -113,8 +155,15 @@ def _apply(session: Session, change: AccountChange, staff: Staff, approver: str,
     if change.kind == "role":
         previous, staff.role = staff.role, change.role or accounts.NO_ROLE
         trail.record(session, approver, "staff.role_granted", None, staff=staff.username, role=staff.role,
-                     previous=previous, change=change.id, bootstrap=bootstrap or None)
-        if staff.password_hash and _enrolled_through_someone_else(session, staff):
+                     previous=previous, change=change.id, requested_by=change.requested_by,
+                     bootstrap=bootstrap or None)
+        if staff.password_hash and staff.id != _staff_id(session, change.requested_by) and (
+                _last_code_shown_to(session, staff) == change.requested_by):
+            # The same detour for an auditor, custodian or administrator role: credentials the
+            # requester once held never carry a role only a second person may grant.
+            clear_credentials(session, staff, approver)
+        elif staff.password_hash and staff.role in accounts.CONTENT_ROLES and _enrolled_through_someone_else(
+                session, staff):
             # The insider's detour: reset a clerk while their role is non-content (the code goes to
             # the administrator), then ask for the content role back. A content role never starts
             # on credentials that anyone but a unit head and the person has seen.
@@ -128,8 +177,20 @@ def _apply(session: Session, change: AccountChange, staff: Staff, approver: str,
     if change.kind != "reset":
         sessions.end_all_sessions(session, staff, f"{change.kind}_changed")
     if not staff.password_hash:
-        code = enrollment.issue_code(session, staff, "reset" if change.kind == "reset" else "new", approver)
+        code = enrollment.issue_code(session, staff, "reset" if change.kind == "reset" else "new", approver,
+                                     requested_by=change.requested_by, bootstrap=bootstrap)
     return code
+
+
+def _staff_id(session: Session, username: str) -> int | None:
+    return session.scalar(select(Staff.id).where(Staff.username == username))
+
+
+def _last_code_shown_to(session: Session, staff: Staff) -> str | None:
+    """Who was shown the code with which the account's current credentials were set (None: no code)."""
+    return session.scalar(select(Enrollment.issued_to).where(Enrollment.staff_id == staff.id,
+                                                             Enrollment.used_at.is_not(None))
+                          .order_by(Enrollment.used_at.desc(), Enrollment.id.desc()).limit(1))
 
 
 def _enrolled_through_someone_else(session: Session, staff: Staff) -> bool:
@@ -144,14 +205,18 @@ def _enrolled_through_someone_else(session: Session, staff: Staff) -> bool:
 
 
 def _approver(session: Session, head_id: int, change: AccountChange, act: str) -> Staff:
+    """The head of the unit concerned or, for an account outside the content roles, another administrator."""
     head = session.get(Staff, head_id)
-    ok = (head is not None and head.active and head.role == HEAD_ROLE and accounts.pledge_current(head)
-          and head.unit_id == change.approver_unit_id and head.id != change.staff_id
-          and head.username != change.requested_by)
+    by_admins = change.approver_unit_id is None
+    ok = (head is not None and head.active and accounts.pledge_current(head) and bool(head.password_hash)
+          and head.id != change.staff_id and head.username != change.requested_by
+          and (head.role == ADMIN_ROLE if by_admins
+               else head.role == HEAD_ROLE and head.unit_id == change.approver_unit_id))
     if not ok or head is None:
+        err = NotTheOtherAdministrator() if by_admins else NotTheApprover()
         trail.record_refusal(session, head.username if head else f"staff:{head_id}", "staff.change_refused",
-                             None, change=change.id, act=act, reason="NotTheApprover")
-        raise NotTheApprover
+                             None, change=change.id, act=act, reason=type(err).__name__)
+        raise err
     return head
 
 
@@ -190,17 +255,39 @@ def deny_change(rt: Runtime, head_id: int, change_id: int) -> None:
 
 
 def pending_for(rt: Runtime, head_id: int) -> list[PendingChange]:
-    """The changes waiting for this unit head (none if they are not one)."""
+    """The changes waiting for this unit head or administrator to decide (none for anyone else)."""
+    return [row for row in pending_changes(rt, head_id) if row.decidable and row.mine]
+
+
+@dataclass(frozen=True)
+class PendingRow(PendingChange):
+    # True if the person asking may decide it.
+    mine: bool = False
+
+
+def pending_changes(rt: Runtime, viewer_id: int) -> list[PendingRow]:
+    """What waits for a decision: a unit head sees his unit's; an administrator sees every pending
+    change with who must decide it, so that a change nobody can decide (a unit with no head) is
+    seen by someone who can act (issue #27, item 6)."""
     with rt.stores.case() as session:
-        head = session.get(Staff, head_id)
-        if head is None or head.role != HEAD_ROLE or not head.active:
+        viewer = session.get(Staff, viewer_id)
+        if viewer is None or not viewer.active or viewer.role not in (HEAD_ROLE, ADMIN_ROLE):
             return []
-        rows = session.execute(
-            select(AccountChange, Staff).join(Staff, Staff.id == AccountChange.staff_id)
-            .where(AccountChange.approver_unit_id == head.unit_id, AccountChange.state == "pending",
-                   AccountChange.staff_id != head.id)
-            .order_by(AccountChange.id)).all()
+        query = (select(AccountChange, Staff).join(Staff, Staff.id == AccountChange.staff_id)
+                 .where(AccountChange.state == "pending").order_by(AccountChange.id))
+        if viewer.role == HEAD_ROLE:
+            query = query.where(AccountChange.approver_unit_id == viewer.unit_id,
+                                AccountChange.staff_id != viewer.id)
+        rows = session.execute(query).all()
         units = {u.id: u.name for u in session.scalars(select(Unit))}
-        return [PendingChange(c.id, s.username, s.display_name, c.kind, c.role,
-                              units.get(c.unit_id or s.unit_id or 0, ""), c.requested_by, c.requested_at)
-                for c, s in rows]
+        out = []
+        for c, s in rows:
+            by_admins = c.approver_unit_id is None
+            decidable = (_admins(session, besides=(s.id,), besides_name=c.requested_by) if by_admins
+                         else _heads(session, c.approver_unit_id)) > 0
+            mine = (viewer.id != s.id and viewer.username != c.requested_by
+                    and (viewer.role == ADMIN_ROLE if by_admins else viewer.role == HEAD_ROLE))
+            out.append(PendingRow(c.id, s.username, s.display_name, c.kind, c.role,
+                                  units.get(c.unit_id or s.unit_id or 0, ""), c.requested_by, c.requested_at,
+                                  "" if by_admins else units.get(c.approver_unit_id or 0, ""), decidable, mine))
+        return out

@@ -2,8 +2,10 @@
 
 Administrators list, add, deactivate, reactivate, unlock and reset accounts and change roles and
 units; every staff member changes their own password. Nobody but the person ever sees or chooses
-their password or TOTP seed: new accounts and resets get a one-time enrollment code, and a content
-role, a unit change or a reset of a content-role account waits for the unit head (``approvals``).
+their password or TOTP seed: new accounts and resets get a one-time enrollment code, which goes to
+a second person, never to the administrator who asked: a content role, a unit change or a reset of
+a content-role account waits for the unit head, and an auditor, custodian or administrator account
+(created, reset or granted) for another administrator (``approvals``).
 An account is not deactivated while it still handles open clues or, for a custodian, still holds
 identity shares: the work is handed over first. An administrator
 sees accounts only, never clue content or identities.
@@ -23,14 +25,14 @@ from models.protection import custodian_lifecycle
 from models.protection.unseal import OPEN_STATES as OPEN_UNSEAL_STATES
 from models.protection.unseal_tables import UnsealRequest
 from models.reporting.tables import Report
-from models.staff import accounts, enrollment, officer_keys, sessions, throttle
+from models.staff import accounts, officer_keys, sessions, throttle
 from models.staff.tables import Staff
 from models.store.db import utcnow
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
 from models.store.i18n import N_
 from models.store.runtime import Runtime
 
-ADMIN_ROLE = "admin"
+ADMIN_ROLE = approvals.ADMIN_ROLE
 OPERATOR = "cli"
 # A clue in any other state still needs its handler (R24: hand over before leaving).
 SETTLED_STATES = frozenset({"closed", "archived", "merged", "not_accepted", "destroyed"})
@@ -120,8 +122,9 @@ def add_staff_account(rt: Runtime, admin_id: int | None, username: str, role: st
                       display_name: str = "") -> approvals.AccountOutcome:
     """An administrator adds an account: no password, no TOTP seed, only a one-time enrollment code.
 
-    A content role waits for the unit head's approval; the code then goes to that unit head, so
-    the administrator never holds anything that opens a clue (R29).
+    The role waits for a second person's approval (the unit head for a content role, another
+    administrator for the others); the code then goes to that approver, so the administrator never
+    holds credentials of anyone else (R29). Only the console's bootstrap gets it at once.
     """
     username, unit = username.strip(), (unit or "").strip() or None
     accounts.validate_new_account(username, role)
@@ -131,17 +134,13 @@ def add_staff_account(rt: Runtime, admin_id: int | None, username: str, role: st
     with rt.stores.case() as session:
         if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
             raise InvalidInput({"username": N_("This user name is taken.")})
-        content = role in accounts.CONTENT_ROLES
-        # No password or TOTP secret until the person enrolls with their one-time code.
+        # No role, password or TOTP secret until the approver decides and the person enrolls.
         staff = Staff(username=username, display_name=display_name.strip() or username,  # nosec B106
-                      password_hash="", totp_secret="",
-                      role=accounts.NO_ROLE if content else role, unit_id=unit_id)
+                      password_hash="", totp_secret="", role=accounts.NO_ROLE, unit_id=unit_id)
         session.add(staff)
         session.flush()
         trail.record(session, actor, "staff.created", None, staff=username, role=role, enrolled=False)
-        if content:
-            return approvals.request_change(session, actor, staff, "role", role=role, operator=admin_id is None)
-        return approvals.AccountOutcome(staff.id, username, enrollment.issue_code(session, staff, "new", actor))
+        return approvals.request_change(session, actor, staff, "role", role=role, operator=admin_id is None)
 
 
 def open_case_count(session: Session, staff_id: int) -> int:
@@ -207,7 +206,8 @@ def open_officer_requests(rt: Runtime, staff_id: int) -> int:
 
 def reset_password(rt: Runtime, admin_id: int | None, staff_id: int,
                    accept_lost_requests: bool = False) -> approvals.AccountOutcome:
-    """Reset an account to a one-time enrollment code; for a content role, after the unit head approves.
+    """Reset an account to a one-time enrollment code, after the unit head (content role) or another
+    administrator approves; the code goes to the approver.
 
     A protection officer's private key is wrapped by their password, which nobody else knows:
     at re-enrollment a new key pair replaces it, so shares already re-sealed to the old key (their
@@ -224,29 +224,29 @@ def reset_password(rt: Runtime, admin_id: int | None, staff_id: int,
         raise err
     with rt.stores.case() as session:
         target = _target(session, staff_id)
-        if role in accounts.CONTENT_ROLES:
-            return approvals.request_change(session, actor, target, "reset", operator=admin_id is None,
-                                            lost=lost)
-        approvals.clear_credentials(session, target, actor, lost)
-        return approvals.AccountOutcome(staff_id, username, enrollment.issue_code(session, target, "reset", actor),
-                                        unopenable_requests=lost)
+        return approvals.request_change(session, actor, target, "reset", operator=admin_id is None, lost=lost)
 
 
 def change_role(rt: Runtime, admin_id: int | None, staff_id: int, role: str) -> approvals.AccountOutcome:
-    """Change an account's role; granting a content role waits for the unit head (R29)."""
+    """Change an account's role; the grant waits for the unit head (content role) or another
+    administrator (auditor, custodian, administrator); a content role given up ends at once (R29)."""
     if role not in accounts.ROLES:
         raise InvalidInput({"role": N_("Unknown role.")})
     with rt.stores.case() as session:
         actor = _admin(session, admin_id, "change_role")
         target = _target(session, staff_id)
+        if role == target.role:
+            return approvals.AccountOutcome(staff_id, target.username, None)  # nothing to change
         if role in accounts.CONTENT_ROLES:
             return approvals.request_change(session, actor, target, "role", role=role, operator=admin_id is None)
-        # Taking a content role away needs nobody's approval: it only narrows access.
-        previous, target.role = target.role, role
-        sessions.end_all_sessions(session, target, "role_changed")
-        trail.record(session, actor, "staff.role_changed", None, staff=target.username, role=role,
-                     previous=previous)
-        return approvals.AccountOutcome(staff_id, target.username, None)
+        if target.role in accounts.CONTENT_ROLES:
+            # Taking a content role away needs nobody's approval: it only narrows access, at once.
+            previous, target.role = target.role, accounts.NO_ROLE
+            sessions.end_all_sessions(session, target, "role_changed")
+            trail.record(session, actor, "staff.role_changed", None, staff=target.username, role=target.role,
+                         previous=previous)
+        # An auditor's, custodian's or administrator's role is granted by another administrator.
+        return approvals.request_change(session, actor, target, "role", role=role, operator=admin_id is None)
 
 
 def change_unit(rt: Runtime, admin_id: int | None, staff_id: int, unit: str) -> approvals.AccountOutcome:

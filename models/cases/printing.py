@@ -74,6 +74,10 @@ def render_copy(rt: Runtime, staff_id: int, export_id: str, n: int, locale: str 
     when = issued.at.astimezone(ZoneInfo(rt.config.timezone)).strftime("%Y-%m-%d %H:%M")
     copy_no = t(N_("Copy %(n)s of %(m)s"), n=issued.n, m=issued.of)
     footer = t(N_("Holder: %(name)s · produced %(at)s"), name=issued.holder, at=when)
+    if issued.until is not None:
+        until = issued.until if issued.until.tzinfo else issued.until.replace(tzinfo=ZoneInfo("UTC"))
+        footer += " · " + t(N_("held under a loan ending %(at)s; return it by then"),
+                            at=until.astimezone(ZoneInfo(rt.config.timezone)).strftime("%Y-%m-%d %H:%M"))
     rows = [
         (t(N_("Registry number")), escape(issued.registry_no)),
         (t(N_("Category")), escape(t(CATEGORIES.get(str(clue.get("category")), N_("Other"))))),

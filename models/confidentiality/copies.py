@@ -3,7 +3,10 @@
 Each copy is numbered (第N份 共M份) and has one holder; only that holder can produce it, only
 after approval and only within the approved count; every copy is registered, can be marked
 returned or destroyed, and the recall list shows those still out (the rules ask for a yearly
-recall in February). The PDF itself is rendered by ``models.cases.printing``, which calls
+recall in February). A copy stays inside need-to-know (R20): its holder must be able to read the
+clue, as staff of its unit (or its handler or protection officer) or under an approved loan; a copy
+held under a loan is produced only while the loan runs and says so on its face, so it cannot
+outlive the loan. The PDF itself is rendered by ``models.cases.printing``, which calls
 ``issue_copy`` here first: the checks live in one place whichever front end asks.
 """
 
@@ -18,7 +21,13 @@ from sqlalchemy.orm import Session
 
 from models.audit import trail
 from models.confidentiality.borrowing import clean_reason
-from models.confidentiality.need_to_know import Destroyed, can_handle_case, is_head_for, require_second_person
+from models.confidentiality.need_to_know import (
+    Destroyed,
+    active_loan,
+    can_handle_case,
+    is_head_for,
+    require_second_person,
+)
 from models.confidentiality.tables import ExportCopy, ExportRequest
 from models.reporting.tables import Report
 from models.staff.accounts import CONTENT_ROLES
@@ -42,6 +51,34 @@ class NotTheHolder(NotAllowed):
 
 class SelfApprovedExport(NotAllowed):
     message = N_("An export must be approved by someone other than its requester.")
+
+
+class HolderOutsideNeedToKnow(NotAllowed):
+    message = N_("%(holder)s may not read this clue, so cannot hold a copy of it: a holder must work in the "
+                 "clue's unit or hold an approved loan of it, and the copy then ends with the loan.")
+
+
+class LoanEnded(NotAllowed):
+    message = N_("This copy was held under a loan that has ended: it can no longer be produced. Return it to "
+                 "the clue's unit.")
+
+
+def holder_until(session: Session, holder: Staff, report: Report) -> tuple[bool, datetime | None]:
+    """May ``holder`` hold a copy of this clue, and until when: (True, None) for its unit's staff,
+    (True, the loan's end) under an approved loan, (False, None) for anyone else (R20, R21)."""
+    if can_handle_case(session, holder, report):
+        return True, None
+    loan = active_loan(session, holder, report.id)
+    return (True, loan.ends_at) if loan is not None else (False, None)
+
+
+def _check_holders(session: Session, actor: Staff, report: Report, people: list[Staff], act: str) -> None:
+    """Refuse (audited) a copy for anyone outside need-to-know."""
+    for holder in people:
+        if not holder_until(session, holder, report)[0]:
+            trail.record_refusal(session, actor.username, "export.refused", report.id, act=act,
+                                 reason="holder_outside_need_to_know", holder=holder.username)
+            raise HolderOutsideNeedToKnow(holder=holder.display_name or holder.username)
 
 
 def _staff(session: Session, staff_id: int) -> Staff:
@@ -87,6 +124,7 @@ def request_export(rt: Runtime, staff_id: int, report_id: str, copies: object, r
             trail.record_refusal(session, staff.username, "export.refused", report.id, act="request")
             raise NotAllowed
         people = _holders(session, staff, n, holders)
+        _check_holders(session, staff, report, people, "request")
         row = ExportRequest(id=str(uuid.uuid4()), report_id=report.id, requester_id=staff.id, copies=n,
                             reason=reason)
         session.add(row)
@@ -110,6 +148,11 @@ def decide_export(rt: Runtime, staff_id: int, export_id: str, approve: bool) -> 
                               act=act, own=SelfApprovedExport())
         if row.status != "pending":
             raise WrongState(N_("This request has been decided already."))
+        if approve:
+            # Checked again: a holder may have left the unit, or their loan ended, since the request.
+            holders = [session.get(Staff, c.holder_id) for c in
+                       session.scalars(select(ExportCopy).where(ExportCopy.export_id == row.id))]
+            _check_holders(session, staff, report, [h for h in holders if h is not None], "approve")
         row.status = "approved" if approve else "refused"
         row.decided_by, row.decided_at = staff.id, utcnow()
         for copy in session.scalars(select(ExportCopy).where(ExportCopy.export_id == row.id)):
@@ -125,6 +168,8 @@ class IssuedCopy:
     of: int
     holder: str
     at: datetime
+    # The end of the loan the holder reads under; None for the clue's own unit.
+    until: datetime | None = None
 
 
 def issue_copy(session: Session, staff: Staff, export_id: str, n: int) -> IssuedCopy:
@@ -152,12 +197,17 @@ def issue_copy(session: Session, staff: Staff, export_id: str, n: int) -> Issued
         raise NotTheHolder
     if copy.status != "outstanding":
         raise WrongState(N_("This copy has been returned or destroyed."))
+    may, until = holder_until(session, staff, report)
+    if not may:
+        trail.record_refusal(session, staff.username, "export.copy_refused", report.id, export=row.id,
+                             n=n, reason="holder_outside_need_to_know")
+        raise LoanEnded
     now = utcnow()
     copy.issued_at = copy.issued_at or now
     copy.downloads += 1
     trail.record(session, staff.username, "export.copy_issued", report.id, export=row.id, n=n,
                  of=row.copies)
-    return IssuedCopy(report.id, report.registry_no, n, row.copies, staff.display_name, now)
+    return IssuedCopy(report.id, report.registry_no, n, row.copies, staff.display_name, now, until)
 
 
 def close_copy(rt: Runtime, staff_id: int, export_id: str, n: int, status: str) -> None:

@@ -1,9 +1,11 @@
 """One-time enrollment codes (R29): the person sets their own password and enrolls their authenticator.
 
-An administrator (or, for a content-role account, the unit head who approved it) is shown a code
-once; only its SHA-256 is stored. With it the person, and nobody else once it is used, chooses a
-password and scans a TOTP seed that the server shows only to them. A code expires, is used once,
-and a new one cancels the old. Every failed attempt is audited and committed.
+The person who approved the account's creation or reset (the unit head for a content role,
+another administrator for an auditor, custodian or administrator; the console operator only at
+bootstrap) is shown a code once, never whoever asked for it (R29); only its SHA-256 is stored.
+With it the person, and nobody else once it is used, chooses a password and scans a TOTP seed
+that the server shows only to them. A code expires, is used once, and a new one cancels the old.
+Every failed attempt is audited and committed.
 """
 
 from __future__ import annotations
@@ -46,13 +48,16 @@ def new_code() -> str:
     return "-".join(raw[i : i + 5] for i in range(0, 20, 5))
 
 
-def issue_code(session: Session, staff: Staff, purpose: str, issued_to: str) -> str:
-    """A fresh code for ``staff`` (older unused ones stop working), audited; shown once to ``issued_to``."""
+def issue_code(session: Session, staff: Staff, purpose: str, issued_to: str, *, requested_by: str | None = None,
+               bootstrap: bool = False) -> str:
+    """A fresh code for ``staff`` (older unused ones stop working), audited with who asked and who is
+    shown it; shown once to ``issued_to``, never to ``requested_by`` (but at the console's bootstrap)."""
     session.execute(delete(Enrollment).where(Enrollment.staff_id == staff.id, Enrollment.used_at.is_(None)))
     code = new_code()
     session.add(Enrollment(staff_id=staff.id, code_hash=_hash(code), purpose=purpose, issued_to=issued_to,
                            expires_at=utcnow() + CODE_VALID))
-    trail.record(session, issued_to, "staff.enrollment_issued", None, staff=staff.username, purpose=purpose)
+    trail.record(session, issued_to, "staff.enrollment_issued", None, staff=staff.username, purpose=purpose,
+                 requested_by=requested_by, bootstrap=bootstrap or None)
     return code
 
 

@@ -137,16 +137,27 @@ def test_unlock_on_the_page(sign_in, make_staff, admin, staff_rt, staff_app) -> 
     assert _sign_in_form(staff_app.test_client(), clerk).status_code == 302
 
 
-def test_adding_an_account_shows_an_enrollment_code_and_no_password(sign_in, admin, staff_app, staff_rt) -> None:
+def test_adding_an_account_shows_the_code_to_the_second_administrator_only(sign_in, admin, make_staff,
+                                                                            staff_app, staff_rt) -> None:
     from models.administration import units
 
     units.add_unit(staff_rt, None, "第二科")
+    second = make_staff("root2", "admin", unit=None)
     client = sign_in(admin)
     response = client.post("/admin/staff/new", {"username": "keeper9", "display_name": "新保管人",
                                                 "role": "custodian", "unit": ""})
     assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
     html = response.get_data(as_text=True)
-    assert _shown(html, "enrollment-code") and 'id="new-password"' not in html and 'id="totp-secret"' not in html
+    assert 'id="pending"' in html and "另一名管理员" in html
+    assert 'id="enrollment-code"' not in html and 'id="new-password"' not in html and 'id="totp-secret"' not in html
+    change = re.search(r'id="change-(\d+)"', client.get("/admin/account-changes").get_data(as_text=True))
+    assert change  # the requester sees it waiting, with no button of his own
+    assert client.post(f"/admin/account-changes/{change.group(1)}/approve",
+                       page="/admin/account-changes").status_code == 302
+    approved = sign_in(second).post(f"/admin/account-changes/{change.group(1)}/approve",
+                                    page="/admin/account-changes")
+    assert approved.status_code == 200 and "no-store" in approved.headers["Cache-Control"]
+    assert _shown(approved.get_data(as_text=True), "enrollment-code")
     content = client.post("/admin/staff/new", {"username": "newbie", "role": "intake", "unit": "第二科"})
     assert content.status_code == 200 and 'id="enrollment-code"' not in content.get_data(as_text=True)
     again = client.post("/admin/staff/new", {"username": "newbie", "role": "intake"})

@@ -19,11 +19,13 @@ NEW = "the admin's chosen password"
 
 @pytest.fixture
 def office(staff_rt, make_staff, admin):  # type: ignore[no-untyped-def]
-    """A unit with a head and a clerk, one clue registered to it, and a second unit's clerk."""
+    """A unit with a head and a clerk, one clue registered to it, a second unit's clerk and a
+    second administrator."""
     head = make_staff("head", "unit_head")
     clerk = make_staff("clerk", "intake")
     other = make_staff("other", "intake", unit="第二科")
-    for user in (head, clerk, other, admin):
+    second = make_staff("root2", "admin", unit=None)
+    for user in (head, clerk, other, admin, second):
         accounts.accept_pledge(staff_rt, user.id)
     report_id = intake.submit_report(staff_rt, submission()).report_id
     unit_id = accounts.get_staff(staff_rt, clerk.id).unit_id
@@ -42,10 +44,14 @@ def _codes_shown_to(rt, who: str) -> list[AuditEvent]:
 
 
 def _admins_own_account(rt, admin: StaffUser, name: str) -> StaffUser:
-    """The insider's shortcut: a non-content account whose enrollment code the admin gets and uses."""
+    """The insider's shortcut: a non-content account that a second administrator approved and whose
+    code he then handed to the first (two administrators colluding, or one fooled)."""
     outcome = staff_admin.add_staff_account(rt, admin.id, name, "custodian", UNIT)
-    assert outcome.code
-    user = enroll(rt, name, outcome.code, NEW)
+    assert outcome.code is None and outcome.pending_change_id
+    second = accounts.find_staff(rt, "root2")
+    code = approvals.approve_change(rt, second.id, outcome.pending_change_id).code
+    assert code
+    user = enroll(rt, name, code, NEW)
     accounts.accept_pledge(rt, user.id)
     return user
 
@@ -182,5 +188,6 @@ def test_the_admin_pages_offer_no_shortcut(sign_in, staff_rt, office) -> None:
         html = response.get_data(as_text=True)
         assert response.status_code == 200 and 'id="pending"' in html and "enrollment-code" not in html
     assert client.get(f"/cases/{office['report']}").status_code in (403, 404)
-    assert [e.detail["staff"] for e in _codes_shown_to(staff_rt, "root")] == ["sock"]  # the custodian only
+    assert _codes_shown_to(staff_rt, "root") == []
+    assert [e.detail["staff"] for e in _codes_shown_to(staff_rt, "root2")] == ["sock"]  # the custodian only
     _cannot_read(staff_rt, mine.id, office["report"])

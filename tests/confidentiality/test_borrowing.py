@@ -69,3 +69,23 @@ def test_one_who_reads_already_has_nothing_to_borrow(office: Office) -> None:
     report_id = office.registered()
     with pytest.raises(WrongState):
         borrowing.request_borrowing(office.rt, office.clerk.id, report_id, "x", 1)
+
+
+def test_only_the_borrower_or_the_lending_head_ends_a_loan(office: Office) -> None:
+    """Issue #22 item 5d: nobody else ends someone's loan (the clerk of the lending unit, the
+    borrower's own head, the auditor, an officer)."""
+    report_id = office.registered()
+    loan = borrowing.request_borrowing(office.rt, office.other.id, report_id, "串案比对", 3)
+    borrowing.decide_borrowing(office.rt, office.head.id, loan, approve=True)
+    for stranger in (office.clerk, office.other_head, office.auditor, office.officer):
+        with pytest.raises(NotAllowed):
+            borrowing.return_borrowing(office.rt, stranger.id, loan)
+    assert casework.open_case(office.rt, office.other.id, report_id).report.id == report_id  # still running
+    borrowing.return_borrowing(office.rt, office.head.id, loan)  # the lending unit withdraws it
+    with pytest.raises(NotAllowed):
+        casework.open_case(office.rt, office.other.id, report_id)
+    again = borrowing.request_borrowing(office.rt, office.other.id, report_id, "串案比对", 3)
+    borrowing.decide_borrowing(office.rt, office.deputy.id, again, approve=True)
+    borrowing.return_borrowing(office.rt, office.other.id, again)  # the borrower gives it back
+    with pytest.raises(WrongState):
+        borrowing.return_borrowing(office.rt, office.other.id, again)

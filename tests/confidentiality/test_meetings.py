@@ -64,3 +64,22 @@ def test_only_the_intake_office_records_minutes(office: Office) -> None:
 
     workflow.register_clue(office.rt, office.clerk.id, theirs, office.unit_b, office.other.id)
     assert meetings.record_meeting(office.rt, office.clerk.id, "2026-03-31", "joint", "x", "y", [theirs])
+
+
+def test_another_units_head_reads_no_minutes_without_a_grant(office: Office) -> None:
+    """R25 (issue #22 item 5b): a unit head, but not of the intake office, is not the director."""
+    from models.audit.tables import AuditEvent
+
+    _report_id, meeting = _minutes(office)
+    with pytest.raises(meetings.NoMinutesGrant):
+        meetings.read_minutes(office.rt, office.other_head.id, meeting)
+    with office.rt.stores.case() as session:
+        last = session.query(AuditEvent).order_by(AuditEvent.id.desc()).first()
+        assert last is not None and (last.event, last.actor) == ("meeting.read_refused", "otherhead")
+        assert session.query(AuditEvent).filter_by(event="meeting.read").count() == 0
+    # With the director's grant he reads them; the director (not he) decides it.
+    grant = meetings.request_minutes(office.rt, office.other_head.id, meeting, "研判关联线索", 1)
+    with pytest.raises(NotAllowed):
+        meetings.decide_minutes(office.rt, office.other_head.id, grant, approve=True)
+    meetings.decide_minutes(office.rt, office.head.id, grant, approve=True)
+    assert DECISION_CANARY in meetings.read_minutes(office.rt, office.other_head.id, meeting).decisions

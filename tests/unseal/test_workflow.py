@@ -282,3 +282,16 @@ def test_a_password_change_rewraps_the_officer_key(staff_rt, officer, clue, keep
     with pytest.raises(unseal.WrongPassphrase):
         disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
     assert disclosure.open_unsealed_identity(staff_rt, officer.id, rid, "a brand new password").fields == IDENTITY
+
+
+def test_a_foreign_unit_head_cannot_withhold_the_notice(public_rt, staff_rt, make_staff, officer, clue,
+                                                        keepers, custodians) -> None:
+    """R10 (issue #22 item 5c): only a head of the clue's unit (here the intake office) may."""
+    foreign = make_staff("foreign_head", "unit_head", unit="第二科")
+    rid = file_request(staff_rt, officer, clue)
+    with pytest.raises(NotAllowed):
+        disclosure.withhold_disclosure_notice(staff_rt, foreign.id, rid, "告知将危及侦查")
+    assert unseal.get_unseal_request(staff_rt, officer.id, rid).notice == "due"
+    approve_by(staff_rt, keepers, custodians, rid, "keeper1", "keeper2")
+    disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
+    assert len(intake.reporter_status(public_rt, clue.code).messages) == 1  # the reporter was told

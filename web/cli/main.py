@@ -90,6 +90,9 @@ def print_outcome(outcome: AccountOutcome) -> None:
     if outcome.code:
         click.echo(f"enrollment-code: {outcome.code}")
         click.echo("hand it to the person; they run `clueguard staff enroll` or open /enroll on the staff app")
+    elif outcome.pending_change_id and outcome.by_administrators:
+        click.echo(f"awaiting approval by another administrator (request {outcome.pending_change_id}); "
+                   "the enrollment code goes to that administrator")
     elif outcome.pending_change_id:
         click.echo(f"awaiting approval by the head of {outcome.approver_unit} (request {outcome.pending_change_id})")
     if outcome.unopenable_requests:

@@ -29,6 +29,7 @@ ADMIN = staff_admin.ADMIN_ROLE
 HEAD = approvals.HEAD_ROLE
 add_nav_link("admin.staff_list", N_("Staff accounts"), {ADMIN})
 add_nav_link("admin.changes", N_("Account approvals"), {HEAD})
+add_nav_link("admin.admin_changes", N_("Account approvals"), {ADMIN})
 add_nav_link("admin.own_password", N_("Change password"), set(ROLES))
 
 
@@ -165,20 +166,39 @@ def changes() -> Any:
 @require_role(HEAD)
 def decide_change(change_id: int, decision: str) -> Any:
     """Approve or deny one account change; an enrollment code is shown to the approver once."""
+    return _decide(change_id, decision, "admin.changes")
+
+
+@bp.get("/admin/account-changes")
+@require_role(ADMIN)
+def admin_changes() -> Any:
+    """Every pending account change with who must decide it; another administrator's to decide here."""
+    return render_template("staff/account_changes.html", rows=approvals.pending_changes(get_runtime(), me().id),
+                           form=ActForm(), overview=True)
+
+
+@bp.post("/admin/account-changes/<int:change_id>/<decision>")
+@require_role(ADMIN)
+def admin_decide_change(change_id: int, decision: str) -> Any:
+    """Another administrator approves or denies an auditor's, custodian's or administrator's account."""
+    return _decide(change_id, decision, "admin.admin_changes")
+
+
+def _decide(change_id: int, decision: str, back: str) -> Any:
     form, rt = ActForm(), get_runtime()
     if decision not in {"approve", "deny"} or not form.validate_on_submit():
         flash(_("The form expired. Please try again."), "error")
-        return redirect(url_for("admin.changes"))
+        return redirect(url_for(back))
     try:
         if decision == "deny":
             approvals.deny_change(rt, me().id, change_id)
             flash(_("The request was denied."), "success")
-            return redirect(url_for("admin.changes"))
+            return redirect(url_for(back))
         outcome = approvals.approve_change(rt, me().id, change_id)
     except ClueGuardError as err:
         flash_error(err)
-        return redirect(url_for("admin.changes"))
-    return _outcome_page(outcome, _("Change approved"), url_for("admin.changes"))
+        return redirect(url_for(back))
+    return _outcome_page(outcome, _("Change approved"), url_for(back))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
