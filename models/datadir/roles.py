@@ -33,6 +33,9 @@ PUBLIC_CASE = {
     "attachments": "SELECT (id, report_id, message_id, kind, size, reporter_meta, created_at), INSERT",
     "messages": "SELECT, INSERT",
     "clue_tracks": "SELECT",
+    # The follow-up survey (R28): whether a report's question is open, and the reporter's answer.
+    # Not the month or when it was asked; the question is one of the report's messages.
+    "surveys": "SELECT (id, report_id, satisfaction), UPDATE (satisfaction, answered_at, answer_message_id)",
     "audit_events": "INSERT",
     # Appending locks and moves the chain's head (SELECT ... FOR UPDATE needs UPDATE).
     "audit_head": "SELECT, INSERT, UPDATE",

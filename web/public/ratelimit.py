@@ -30,7 +30,7 @@ from flask_limiter import Limiter
 from limits.storage import Storage
 
 from models.store.config import Config
-from models.store.keys import load_or_create_secret
+from models.store.keys import RATELIMIT_KEY, load_or_create_secret
 from models.store.text import digits
 
 SUBMIT_ENDPOINTS = ("public.report", "api.submit_report")
@@ -150,7 +150,7 @@ def _failed_lookup(response: Response) -> bool:
 
 def install(app: Flask, config: Config) -> Limiter:
     """Put the submit and receipt limits on their endpoints."""
-    keys = Keys(load_or_create_secret(config, "ratelimit.key"))
+    keys = Keys(load_or_create_secret(config, RATELIMIT_KEY))
     limiter = Limiter(keys.client, app=app, storage_uri=storage_uri(config), key_prefix="clueguard-public",
                       default_limits=[], headers_enabled=True, strategy="fixed-window")
     submit = limiter.shared_limit(config.public_rate_limit, scope="submit", methods=["POST"])
