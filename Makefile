@@ -7,12 +7,12 @@ STAMP := $(VENV)/.installed
 export CLUEGUARD_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PEERS := tests/peers/node_modules/.installed
 
-.PHONY: run test lint typecheck contracts install browser peers pdf-deps netns clean
+.PHONY: run test lint typecheck contracts install browser peers pdf-deps netns nginx clean
 
 run: $(STAMP) pdf-deps
 	$(BIN)/clueguard demo --data-dir demo-data
 
-test: $(STAMP) browser peers pdf-deps netns
+test: $(STAMP) browser peers pdf-deps netns nginx
 	$(BIN)/ruff check bot web vault models tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -62,6 +62,15 @@ netns:
 	  echo "installing Debian's nftables and iproute2 for the split-deployment tests"; \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nftables iproute2 >/dev/null; } \
 	  || echo "could not install nftables: the namespace tests will skip"; fi
+
+# The production suite (tests/production) puts Debian's nginx, with deploy/nginx's files, in front
+# of the apps. The lock timeout: other installs may hold dpkg's lock on a shared machine.
+nginx:
+	@{ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } || { \
+	  echo "installing Debian's nginx for the production suite"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO \
+	    apt-get -o DPkg::Lock::Timeout=900 install -y -qq nginx >/dev/null; }
 
 # The local Telegram Bot API emulator used by the bot's end-to-end test (pinned in tests/peers/package.json).
 peers: $(PEERS)
