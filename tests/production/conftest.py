@@ -34,6 +34,8 @@ class People:
 
     clerk: StaffUser
     head: StaffUser
+    deputy: StaffUser
+    officer: StaffUser
     keepers: dict[str, StaffUser]
     auditor: StaffUser
 
@@ -116,7 +118,8 @@ def _people(stack: Stack) -> People:
 
         head = make("head", "unit_head")
         set_intake_office(rt, UNIT)
-        people = People(clerk=make("clerk", "intake"), head=head,
+        people = People(clerk=make("clerk", "intake"), head=head, deputy=make("deputy", "unit_head"),
+                        officer=make("officer", "protection_officer"),
                         keepers={name: make(name, "custodian", None) for name in CUSTODIANS},
                         auditor=make("auditor", "auditor", None))
         run_ceremony(rt, 2, list(CUSTODIANS.items()))
@@ -128,6 +131,20 @@ def _people(stack: Stack) -> People:
 @pytest.fixture(scope="session")
 def people(stack: Stack) -> People:
     return _people(stack)
+
+
+@pytest.fixture(scope="session")
+def tokens(stack: Stack, people: People) -> dict[str, dict[str, str]]:
+    """Bearer headers, one sign-in per user for the whole suite (a TOTP code is good once).
+    The deputy signs in through the pages instead."""
+    out = {}
+    with stack.client("staff") as api:
+        for user in (people.clerk, people.head, people.officer, *people.keepers.values()):
+            made = api.post("/api/v1/session", json={"username": user.username, "password": user.password,
+                                                      "totp": user.totp()})
+            assert made.status_code == 201, made.text
+            out[user.username] = {"Authorization": f"Bearer {made.json()['token']}"}
+    return out
 
 
 @pytest.fixture(autouse=True)

@@ -11,19 +11,11 @@ from sqlalchemy import select
 
 from models.staff.tables import Staff
 from tests.conftest import StaffUser
-from tests.production.conftest import People, staff_runtime
+from tests.production.conftest import CUSTODIANS, People, staff_runtime
 from tests.production.stack import CLUEGUARD, Stack
 from tests.production.test_reporter import CLUE, hidden
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def token_for(stack: Stack, user: StaffUser) -> dict[str, str]:
-    with stack.client("staff") as api:
-        made = api.post("/api/v1/session", json={"username": user.username, "password": user.password,
-                                                  "totp": user.totp()})
-    assert made.status_code == 201, made.text
-    return {"Authorization": f"Bearer {made.json()['token']}"}
 
 
 def sign_in(stack: Stack, user: StaffUser) -> httpx.Client:
@@ -59,16 +51,17 @@ def approve_on_the_page(head: httpx.Client, report_id: str) -> None:
     assert done.status_code in (302, 303), done.status_code
 
 
-def test_a_clerk_takes_a_clue_to_closing_and_the_reporter_answers_the_survey(stack: Stack, people: People) -> None:
+def test_a_clerk_takes_a_clue_to_closing_and_the_reporter_answers_the_survey(stack: Stack, people: People,
+                                                                            tokens) -> None:
     with stack.client() as reporter:
         made = reporter.post("/api/v1/reports", json=CLUE)
         assert made.status_code == 201
         registry_no, receipt = made.json()["registry_no"], made.json()["receipt"]
 
-    # The unit head signs in once through the form; the session holds on whichever staff host
-    # nginx picks. The clerk works through the JSON API.
-    head = sign_in(stack, people.head)
-    clerk = token_for(stack, people.clerk)
+    # The (deputy) unit head signs in once through the form; the session holds on whichever staff
+    # host nginx picks. The clerk works through the JSON API.
+    head = sign_in(stack, people.deputy)
+    clerk = tokens[people.clerk.username]
     with stack.client("staff") as api:
         report = api.get(f"/api/v1/reports/{registry_no}", headers=clerk)
         assert report.status_code == 200, report.text
@@ -106,3 +99,52 @@ def test_a_clerk_takes_a_clue_to_closing_and_the_reporter_answers_the_survey(sta
                                                        "survey_text": "谢谢。",
                                                        "csrf_token": hidden(page.text)["csrf_token"]})
         assert answer.status_code == 200 and 'name="satisfaction"' not in answer.text
+
+
+IDENTITY = {"name": "王某某", "phone": "13900001111"}
+
+
+def test_an_unseal_a_numbered_copy_and_a_destruction(stack: Stack, people: People, tokens) -> None:
+    with stack.client() as reporter:
+        made = reporter.post("/api/v1/reports", json={**CLUE, "identity": IDENTITY})
+        assert made.status_code == 201, made.text
+        no = made.json()["registry_no"]
+    clerk, head, officer = (tokens[u.username] for u in (people.clerk, people.head, people.officer))
+    k1, k2 = (tokens[name] for name in ("keeper1", "keeper2"))
+    with stack.client("staff") as api:
+        def ok(path: str, who: dict[str, str], body: object = None, status: int = 200) -> httpx.Response:
+            answer = api.post(path, json=body or {}, headers=who)
+            assert answer.status_code == status, (path, answer.status_code, answer.text)
+            return answer
+
+        report_id = api.get(f"/api/v1/reports/{no}", headers=clerk).json()["id"]
+        case = f"/api/v1/cases/{report_id}"
+        ok(f"{case}/register", clerk, {"unit_id": unit_of(stack, people.clerk), "handler_id": people.clerk.id})
+
+        # An unseal: the officer asks, two of the three custodians approve with their passphrases.
+        rid = ok(f"/api/v1/reports/{no}/unseal-requests", officer,
+                 {"purpose": "安排保护", "legal_basis": "judicial_request"}, 201).json()["id"]
+        assert ok(f"/api/v1/unseal-requests/{rid}/approve", k1,
+                  {"passphrase": CUSTODIANS["keeper1"]}).json()["state"] == "pending"
+        assert ok(f"/api/v1/unseal-requests/{rid}/approve", k2,
+                  {"passphrase": CUSTODIANS["keeper2"]}).json()["state"] == "approved"
+        opened = ok(f"/api/v1/unseal-requests/{rid}/open", officer, {"passphrase": people.officer.password})
+        assert {k: opened.json()["identity"].get(k) for k in IDENTITY} == IDENTITY
+
+        # A numbered copy: asked by the clerk, approved by the head, the second of two as a PDF.
+        export = ok(f"/api/v1/reports/{no}/exports", clerk, {"copies": 2, "reason": "报送"}, 201).json()["id"]
+        ok(f"/api/v1/exports/{export}/approve", head)
+        pdf = api.get(f"/api/v1/exports/{export}/copies/2", headers=clerk)
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+
+        # To the archive, then destroyed with a witness: afterwards the clue answers 410.
+        ok(f"{case}/check", clerk)
+        ok(f"{case}/notes", clerk, {"text": "核查笔记。"})
+        ok(f"{case}/conclude", clerk, {"text": "已核实。"})
+        ok(f"{case}/close", clerk)
+        ok(f"{case}/archive", head)
+        request = ok(f"/api/v1/reports/{no}/destruction-requests", clerk, {"reason": "retention_expired"},
+                     201).json()["id"]
+        ok(f"/api/v1/destruction-requests/{request}/approve", head)
+        ok(f"/api/v1/destruction-requests/{request}/execute", clerk, {"witness": people.auditor.username})
+        assert api.get(f"/api/v1/reports/{no}", headers=clerk).status_code == 410
