@@ -1,5 +1,5 @@
-"""The auditor's key, a checkpoint and verification, run with the jobs' environment (the staff role)
-after the journeys have written their events through the two public and two staff hosts."""
+"""The auditor's key, a checkpoint and verification, run with the jobs' environment (the staff role),
+over whatever events the public, staff and bot processes of the run have written so far."""
 
 from __future__ import annotations
 
