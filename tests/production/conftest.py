@@ -6,7 +6,6 @@ Skips, saying why, only where nginx or PostgreSQL (or the test Redis) is not the
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -18,11 +17,10 @@ from models.store.runtime import Runtime, open_runtime
 from tests.conftest import PASSWORD, PG_URL, StaffUser
 from tests.production.stack import NGINX, Databases, Stack, make_ca, new_prefix, start_nginx
 from tests.sync.procs import free_port, wait_for_port
+from web.cli.layout import PUBLIC_HOST_KEYS, copy_keys
 
 REDIS_URL = os.environ.get("CLUEGUARD_TEST_REDIS_URL", "")
 UNIT = "第一科"
-# What each public host's keys/ holds, copied from where `clueguard init` made them (docs/deployment.md).
-PUBLIC_HOST_KEYS = ["intake.pub", "public-session.key", "submission.key", "ratelimit.key"]
 CUSTODIANS = {f"keeper{i}": f"passphrase-of-keeper-{i}-in-production" for i in range(1, 4)}
 
 pytestmark = pytest.mark.postgres
@@ -38,12 +36,6 @@ class People:
     officer: StaffUser
     keepers: dict[str, StaffUser]
     auditor: StaffUser
-
-
-def _copy_keys(src, dst, names) -> None:  # type: ignore[no-untyped-def]
-    (dst / "keys").mkdir(parents=True, exist_ok=True, mode=0o700)
-    for name in names:
-        shutil.copy2(src / "keys" / name, dst / "keys" / name)
 
 
 @pytest.fixture(scope="session")
@@ -79,11 +71,11 @@ def _set_up(stack: Stack) -> None:
     # pair, the public hosts and the bot the public key only, and the public hosts the public
     # app's two secrets that init made. The staff hosts share the staff session key.
     load_or_create_secret(config_from_env(stack.env("staff", dirs["staff-a"])), "staff-session.key")
-    _copy_keys(dirs["staff-a"], dirs["staff-b"], ["intake.key", "intake.pub", "staff-session.key"])
-    _copy_keys(dirs["staff-a"], dirs["jobs"], ["intake.key", "intake.pub"])
+    copy_keys(dirs["staff-a"], dirs["staff-b"], ["intake.key", "intake.pub", "staff-session.key"])
+    copy_keys(dirs["staff-a"], dirs["jobs"], ["intake.key", "intake.pub"])
     for host in ("public-a", "public-b"):
-        _copy_keys(dirs["staff-a"], dirs[host], PUBLIC_HOST_KEYS)
-    _copy_keys(dirs["staff-a"], dirs["bot"], ["intake.pub"])
+        copy_keys(dirs["staff-a"], dirs[host], PUBLIC_HOST_KEYS)
+    copy_keys(dirs["staff-a"], dirs["bot"], ["intake.pub"])
     names = ("public-a", "public-b", "staff-a", "staff-b", "bot", "http", "https", "tor", "staff", "staff-http")
     stack.ports.update({name: free_port() for name in names})
     stack.tls.update(make_ca(base / "tls"))
