@@ -1,4 +1,5 @@
-"""The production stack, started once for the whole suite (tests/production/stack.py).
+"""The production stack, started once for this package and stopped after its last test
+(tests/production/stack.py).
 
 Skips, saying why, only where nginx or PostgreSQL (or the test Redis) is not there; CI has all three.
 """
@@ -38,7 +39,7 @@ class People:
     auditor: StaffUser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if NGINX is None:
         pytest.skip("Debian's nginx is not installed (`make test` installs it): the production suite needs it")
@@ -120,12 +121,12 @@ def _people(stack: Stack) -> People:
         rt.stores.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def people(stack: Stack) -> People:
     return _people(stack)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def tokens(stack: Stack, people: People) -> dict[str, dict[str, str]]:
     """Bearer headers, one sign-in per user for the whole suite (a TOTP code is good once).
     The deputy signs in through the pages instead."""
