@@ -65,12 +65,13 @@ netns:
 
 # The production suite (tests/production) puts Debian's nginx, with deploy/nginx's files, in front
 # of the apps. The lock timeout: other installs may hold dpkg's lock on a shared machine.
+# openssl makes the run's test CA.
 nginx:
-	@{ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } || { \
-	  echo "installing Debian's nginx for the production suite"; \
+	@{ { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } && command -v openssl >/dev/null 2>&1; } || { \
+	  echo "installing Debian's nginx and openssl for the production suite"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO \
-	    apt-get -o DPkg::Lock::Timeout=900 install -y -qq nginx >/dev/null; }
+	    apt-get -o DPkg::Lock::Timeout=900 install -y -qq nginx openssl >/dev/null; }
 
 # The local Telegram Bot API emulator used by the bot's end-to-end test (pinned in tests/peers/package.json).
 peers: $(PEERS)

@@ -7,6 +7,7 @@ Skips, saying why, only where nginx or PostgreSQL (or the test Redis) is not the
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -41,8 +42,9 @@ class People:
 
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if NGINX is None:
-        pytest.skip("Debian's nginx is not installed (`make test` installs it): the production suite needs it")
+    if NGINX is None or shutil.which("openssl") is None:
+        pytest.skip("Debian's nginx or openssl is not installed (`make test` installs both): the production "
+                    "suite needs them")
     if not PG_URL:
         pytest.skip("CLUEGUARD_TEST_POSTGRES_URL is not set: the production suite needs PostgreSQL")
     if not REDIS_URL:
