@@ -1,9 +1,11 @@
-"""The bot as deployed: its own database role (deploy/env/bot.env), over the local Bot API
-emulator (tests/peers). It polls the emulator: the emulator cannot call a webhook through nginx,
-so the shipped `--webhook-url` mode is not what runs here."""
+"""The bot as deployed: its own database role (deploy/env/bot.env), started as its systemd unit
+starts it (`--webhook-url .../telegram/updates --listen 127.0.0.1:PORT`), behind nginx's
+`/telegram/` location; the local Bot API emulator (tests/peers) calls the webhook over TLS with
+the secret token, as Telegram does."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -16,12 +18,13 @@ from tests.sync.procs import free_port
 
 
 @pytest.fixture
-def emulator() -> Iterator[str]:
+def emulator(stack: Stack) -> Iterator[str]:
     node = shutil.which("node")
     if node is None or not (PEERS / "node_modules" / "telegram-test-api").is_dir():
         pytest.skip("the Telegram Bot API emulator is not installed (`make peers`; it needs Node.js)")
+    env = {**os.environ, "NODE_EXTRA_CA_CERTS": str(stack.tls["ca"])}
     proc = subprocess.Popen([node, "telegram-emulator.js", str(free_port())], cwd=PEERS, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+                            stderr=subprocess.STDOUT, env=env)
     line = proc.stdout.readline().decode() if proc.stdout else ""
     try:
         assert line.startswith("ready "), line
@@ -33,7 +36,9 @@ def emulator() -> Iterator[str]:
 def test_a_reporter_on_telegram(stack: Stack, emulator: str) -> None:
     env = stack.env("bot", stack.data_dirs["bot"], CLUEGUARD_TELEGRAM_TOKEN=TOKEN,
                     CLUEGUARD_TELEGRAM_API_URL=emulator, CLUEGUARD_PUBLIC_URL="https://report.example.org")
-    bot = stack.start("bot-poller", [CLUEGUARD, "bot", "--poll-interval", "0.1"], env, None)
+    webhook = f"https://127.0.0.1:{stack.ports['https']}/telegram/updates"
+    bot = stack.start("bot", [CLUEGUARD, "bot", "--webhook-url", webhook, "--listen",
+                              f"127.0.0.1:{stack.ports['bot']}"], env, stack.ports["bot"])
     client = Client(emulator)
     try:
         client.command("start")
