@@ -76,3 +76,14 @@ def test_receipt_guesses_share_one_budget_across_hosts(stack: Stack) -> None:
         answers = [guesser.post("/api/v1/status", json={"receipt": "1234-5678-9012-3456"}).status_code
                    for _ in range(12)]
     assert answers[:10] == [404] * 10 and set(answers[10:]) == {429}
+
+
+def test_the_onion_entrance_and_the_redirect_to_https(stack: Stack) -> None:
+    """Tor's loopback entrance (plain HTTP, deploy/tor/torrc points there) serves the form; port 80
+    sends everyone else to HTTPS."""
+    with httpx.Client(base_url=f"http://127.0.0.1:{stack.ports['tor']}", timeout=30) as tor:
+        page = tor.get("/report")
+        assert page.status_code == 200 and 'name="csrf_token"' in page.text
+    with httpx.Client(base_url=f"http://127.0.0.1:{stack.ports['http']}", timeout=30) as plain:
+        moved = plain.get("/status")
+        assert moved.status_code == 301 and moved.headers["location"].startswith("https://")
