@@ -81,14 +81,15 @@ systemd-analyze:
 	  $$SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq && DEBIAN_FRONTEND=noninteractive \
 	    $$SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq systemd >/dev/null; } \
 	  || echo "could not install systemd: the unit check will skip"
-# Debian's nginx runs the shipped deploy/nginx configuration in the slow-client tests
-# (tests/test_edge_slow.py). Other sessions may hold the dpkg lock: wait for it.
+# The production suite (tests/production) puts Debian's nginx, with deploy/nginx's files, in front
+# of the apps. The lock timeout: other installs may hold dpkg's lock on a shared machine.
+# openssl makes the run's test CA.
 nginx:
-	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
-	  echo "installing Debian's nginx for the slow-client tests"; \
+	@{ { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } && command -v openssl >/dev/null 2>&1; } || { \
+	  echo "installing Debian's nginx and openssl for the production suite"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq && DEBIAN_FRONTEND=noninteractive \
-	    $$SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq nginx >/dev/null; }
+	  $$SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO \
+	    apt-get -o DPkg::Lock::Timeout=900 install -y -qq nginx openssl >/dev/null; }
 
 # The local Telegram Bot API emulator used by the bot's end-to-end test (pinned in tests/peers/package.json).
 peers: $(PEERS)

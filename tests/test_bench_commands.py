@@ -85,3 +85,30 @@ def test_bench_evidence_cleans_a_video_and_a_photo(tmp_path: Path) -> None:
     names = list(_rows(out))
     assert any(n.startswith("clean a 1.") and "video" in n for n in names)
     assert any("12-megapixel photo" in n for n in names)
+
+
+@pytest.mark.postgres
+def test_bench_served_through_nginx_as_the_public_role(tmp_path: Path) -> None:
+    """The production layout (nginx, TLS, the public role): every request answered, and the ratio
+    to Argon2id alone at once beside the bound."""
+    from tests.conftest import PG_URL
+    from web.cli.layout import NGINX
+
+    if NGINX is None or not PG_URL:
+        pytest.skip("needs Debian's nginx and CLUEGUARD_TEST_POSTGRES_URL")
+    out = tmp_path / "perf.json"
+    result = CliRunner().invoke(main, ["bench", "served", "--nginx", "--postgres-url", PG_URL, "--clients", "2",
+                                       "--seconds", "1", "--repeat", "1", "--json", str(out)],
+                                obj=Config(data_dir=tmp_path))
+    assert result.exit_code == 0, result.output
+    rows = _rows(out)
+    served = next(r for name, r in rows.items() if name.startswith("served intake, 2 clients"))
+    assert "nginx, public role" in next(n for n in rows if n.startswith("served intake, 2 clients"))
+    assert int(served["n"]) > 0 and served["note"] == "0 errors"  # type: ignore[call-overload]
+    alone = next(r for name, r in rows.items() if name.startswith("served intake ÷ Argon2id alone"))
+    assert float(alone["ratio"]) > 0  # type: ignore[arg-type]
+
+
+def test_bench_served_through_nginx_needs_postgres(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["bench", "served", "--nginx"], obj=Config(data_dir=tmp_path))
+    assert result.exit_code == 2 and "--postgres-url" in result.output

@@ -169,3 +169,64 @@ def _schema(config: Config) -> str:
 
 def _role(role_stores: dict[str, Stores]) -> str:
     return str(role_stores["public"].case_engine.url.username)
+
+
+# --- the apps themselves as their roles (issue 21: no test ran an app as its role) ------------------
+
+
+def _survey_for(staff_rt: Runtime, registry_no: str) -> None:
+    """The clue is closed and this month's survey asks its reporter (the staff side's job)."""
+    from sqlalchemy import update
+
+    from models.cases.survey import run_monthly_survey
+    from models.reporting.tables import Report
+
+    with staff_rt.stores.case() as session:
+        session.execute(update(Report).where(Report.registry_no == registry_no).values(state="closed"))
+    assert len(run_monthly_survey(staff_rt, size=10)) == 1
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_public_app_web_form_status_and_survey_as_its_role(config: Config, role_stores, staff_rt: Runtime,
+                                                           custodians) -> None:
+    """The no-JavaScript reporter's pages, served by the public app connected as its role."""
+    from tests.conftest import jpeg_with_gps
+    from tests.public.conftest import Reporter, csrf_token, receipt_of
+    from web.public import create_public_app
+
+    rt = open_runtime(config, staff_side=False, stores=role_stores["public"])
+    reporter = Reporter(create_public_app(config, rt).test_client())
+    # The form's resend check once loaded the report with its unit and handler: a staff table.
+    received = reporter.submit(files=[(jpeg_with_gps(), "photo.jpg")])
+    assert received.status_code == 200, received.status_code
+    registry_no, code = receipt_of(received)
+    assert reporter.reply(code, "补充一点情况。").status_code == 200
+    # The status page once read the whole survey row: a table the role had no grant on.
+    assert reporter.status(code).status_code == 200
+    _survey_for(staff_rt, registry_no)
+    page = reporter.status(code)
+    assert page.status_code == 200 and 'name="satisfaction"' in page.text
+    answered = reporter.client.post("/status/survey", data={
+        "receipt": code, "satisfaction": "basically", "survey_text": "基本满意。",
+        "csrf_token": csrf_token(reporter.client, "/status")})
+    assert answered.status_code == 200
+    assert 'name="satisfaction"' not in reporter.status(code).text
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_bot_role_answers_the_survey(config: Config, role_stores, staff_rt: Runtime, custodians) -> None:
+    from models.cases.survey import answer_survey
+
+    rt = open_runtime(config, staff_side=False, stores=role_stores["bot"])
+    receipt = submit_report(rt, submission())
+    _survey_for(staff_rt, receipt.registry_no)
+    assert answer_survey(rt, receipt.code, "satisfied", "满意。") == receipt.registry_no
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+@pytest.mark.parametrize("role", ["public", "bot"])
+@pytest.mark.parametrize("sql", ["SELECT month FROM surveys", "SELECT asked_at FROM surveys",
+                                 "UPDATE surveys SET month = '2000-01'", "DELETE FROM surveys",
+                                 "INSERT INTO surveys (report_id, month, message_id) VALUES ('x', 'y', 'z')"])
+def test_reporter_roles_see_only_the_answer_columns_of_surveys(role_stores, role: str, sql: str) -> None:
+    _refused(role_stores[role], "case", sql)

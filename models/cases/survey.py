@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from models.audit import trail
@@ -76,12 +76,18 @@ def answer_survey(rt: Runtime, code: str, satisfaction: str, text: str = "") -> 
         raise InvalidInput({"text": N_("The message is too long.")})
     with rt.stores.case() as session:
         report, _keys = find_by_receipt(rt, session, code)
-        survey = session.scalar(select(Survey).where(Survey.report_id == report.id))
-        if survey is None or survey.satisfaction is not None:
+        # The public and bot roles read and answer only these columns of ``surveys``
+        # (models/datadir/roles.py); the question itself is among the report's messages.
+        survey_id = session.scalar(select(Survey.id).where(Survey.report_id == report.id,
+                                                           Survey.satisfaction.is_(None)))
+        if survey_id is None:
             raise WrongState(N_("There is no open follow-up question for this report."))
-        survey.satisfaction, survey.answered_at = satisfaction, utcnow()
-        if text:
-            survey.answer_message_id = seal_message(rt, session, report, "reporter", text, []).id
+        answer = seal_message(rt, session, report, "reporter", text, []).id if text else None
+        answered = session.execute(update(Survey).where(Survey.id == survey_id, Survey.satisfaction.is_(None))
+                                   .values(satisfaction=satisfaction, answered_at=utcnow(),
+                                           answer_message_id=answer))
+        if answered.rowcount != 1:  # type: ignore[attr-defined]
+            raise WrongState(N_("There is no open follow-up question for this report."))
         trail.record(session, "reporter", "survey.answered", report.id, satisfaction=satisfaction)
         return report.registry_no
 
@@ -113,5 +119,6 @@ def survey_of(session: Session, report_id: str) -> SurveyView | None:
 def survey_open(rt: Runtime, report_id: str) -> bool:
     """Whether a report's follow-up question waits for an answer with choices (its status page)."""
     with rt.stores.case() as session:
-        survey = session.scalar(select(Survey).where(Survey.report_id == report_id))
-        return survey is not None and survey.satisfaction is None
+        # Only the columns the public and bot roles may read (models/datadir/roles.py).
+        return session.scalar(select(Survey.id).where(Survey.report_id == report_id,
+                                                      Survey.satisfaction.is_(None))) is not None

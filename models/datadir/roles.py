@@ -36,6 +36,9 @@ PUBLIC_CASE = {
     "attachments": "SELECT (id, report_id, message_id, kind, size, reporter_meta, created_at), INSERT",
     "messages": "SELECT, INSERT",
     "clue_tracks": "SELECT",
+    # The follow-up survey (R28): whether a report's question is open, and the reporter's answer.
+    # Not the month or when it was asked; the question is one of the report's messages.
+    "surveys": "SELECT (id, report_id, satisfaction), UPDATE (satisfaction, answered_at, answer_message_id)",
     # Every column but ``writer``, which the database fills with the role (see _audit_insert).
     "audit_events": "INSERT",
     # Which role is which writer: the trigger that checks each appended event reads it.

@@ -7,9 +7,18 @@ node gets no intake private key (it must never hold one), both get a sync signin
 from __future__ import annotations
 
 from models.datadir.schema import upgrade_all
+from models.reporting.idempotency import ensure_submission_key
 from models.store.config import ROLE_FILE, ROLES, Config, stored_role
 from models.store.db import SQLITE_MODE, SQLITE_SIDE_FILES, Stores, sqlite_path
-from models.store.keys import PRIVATE_FILE, KeyFileError, generate_intake_key, write_owner_only
+from models.store.keys import (
+    PRIVATE_FILE,
+    PUBLIC_SESSION_KEY,
+    RATELIMIT_KEY,
+    KeyFileError,
+    generate_intake_key,
+    load_or_create_secret,
+    write_owner_only,
+)
 from models.store.runtime import ensure_site_salt
 from models.sync.keys import generate_sync_key
 
@@ -27,6 +36,12 @@ def init_site(config: Config) -> None:
     config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     if config.role != "intake":
         generate_intake_key(config)
+    # The public app's secrets, made here so that every public host can get the same copy (a
+    # session or a resent form may reach any of them; docs/deployment.md, issue 21).
+    if config.role != "internal":
+        ensure_submission_key(config.keys_dir)
+        load_or_create_secret(config, PUBLIC_SESSION_KEY)
+        load_or_create_secret(config, RATELIMIT_KEY)
     if config.role != "single":
         generate_sync_key(config)
         write_owner_only(config.data_dir / ROLE_FILE, (config.role + "\n").encode())

@@ -21,6 +21,7 @@ import os
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from models.store.runtime import Runtime
 
@@ -41,11 +42,18 @@ def valid_token(token: object) -> bool:
 
 
 def _secret(rt: Runtime) -> bytes:
+    return ensure_submission_key(rt.config.keys_dir)
+
+
+def ensure_submission_key(keys_dir: Path) -> bytes:
     """The submission key, created whole on first use: written aside, then linked into place, so
-    concurrent first requests (or processes) never read a half-written file and disagree."""
-    path = rt.config.keys_dir / _KEY_FILE
+    concurrent first requests (or processes) never read a half-written file and disagree.
+
+    Every host that serves the public app needs the same key (a resent form may reach another
+    host): ``clueguard init`` makes it, and each public host gets a copy (docs/deployment.md)."""
+    path = keys_dir / _KEY_FILE
     if not path.exists():
-        rt.config.keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         aside = path.with_name(f".{_KEY_FILE}.{secrets.token_hex(8)}")
         fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:

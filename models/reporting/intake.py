@@ -259,7 +259,10 @@ def _add_files(session: Session, report_id: str, key_id: str, key: bytes, files:
 def _earlier_submission(rt: Runtime, lookup: bytes, code: str) -> Receipt | None:
     """The report a resent form already filed, if any; the resend is audited, not filed."""
     with rt.stores.case() as session:
-        report = session.scalar(select(Report).where(Report.receipt_lookup == lookup))
+        # Only the columns the receipt needs: loading the Report would join its unit and handler,
+        # staff tables the public app's database role may not read (models/datadir/roles.py).
+        report = session.execute(select(Report.id, Report.registry_no, Report.created_at)
+                                 .where(Report.receipt_lookup == lookup)).first()
         if report is None:
             return None
         trail.record(session, "reporter", "report.resend_ignored", report.id)

@@ -86,6 +86,13 @@ def load_intake_private(config: Config) -> bytes:
         raise KeyFileError(f"cannot unwrap {path}: wrong passphrase") from exc
 
 
+# The public app's session key: the same file on every host that serves the public app.
+PUBLIC_SESSION_KEY = "public-session.key"
+# The key of the public app's rate-limit counters (HMACs of addresses and receipts): the same on
+# every public host, or each host would count in its own keys and give its own budget.
+RATELIMIT_KEY = "ratelimit.key"
+
+
 def load_or_create_secret(config: Config, name: str) -> bytes:
     """A random secret kept in the keys directory (Flask session keys), created on first use."""
     path = config.keys_dir / name

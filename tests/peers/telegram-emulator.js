@@ -5,6 +5,7 @@
 //   - callback queries carry `chat_instance` (a required field the emulator leaves out);
 // and what the bot's end-to-end test needs beyond the emulator:
 //   - deleteMessages (Bot API 7.0), and editMessageReplyMarkup without a markup removes the keyboard;
+//   - webhooks carry the secret token the bot set (the emulator leaves the header out);
 //   - injected refusals: POST /failNext {method, contains, error_code, retry_after, times} makes the
 //     next `times` calls of `method` whose text contains `contains` fail (a 429 carries retry_after);
 //     GET /failures lists the refused calls.
@@ -87,6 +88,22 @@ TelegramServer.formatUpdate = function withChatInstance(update) {
     formatted.callback_query.chat_instance = String(chat.id || 0);
   }
   return formatted;
+};
+
+// Webhooks as Telegram calls them: with the secret token the bot set (X-Telegram-Bot-Api-Secret-Token),
+// which the emulator leaves out. The production suite's bot runs behind nginx this way (trusting the
+// run's CA through NODE_EXTRA_CA_CERTS).
+const axios = require('axios');
+const addUserUpdate = TelegramServer.prototype.addUserUpdate;
+TelegramServer.prototype.addUserUpdate = async function withSecretToken(update) {
+  const webhook = this.webhooks[update.botToken];
+  if (!webhook || !webhook.secret_token) return addUserUpdate.call(this, update);
+  const resp = await axios({
+    url: webhook.url, method: 'POST', data: TelegramServer.formatUpdate(update),
+    headers: { 'X-Telegram-Bot-Api-Secret-Token': webhook.secret_token },
+  });
+  if (resp.status > 204) throw new Error('Webhook invocation failed');
+  this.updateId++;
 };
 
 const port = Number(process.argv[2]);

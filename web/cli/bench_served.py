@@ -13,12 +13,14 @@ import json
 import multiprocessing
 import os
 import socket
+import ssl
 import statistics
+import subprocess  # the layout's processes: our own command and nginx, fixed arguments # nosec B404
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -102,8 +104,28 @@ def request(conn: http.client.HTTPConnection, method: str, path: str, body: obje
     return resp.status, resp.read()
 
 
-def _intake_client(port: int, index: int, stop: threading.Event, times: list[float], errors: list[int]) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+Connect = Callable[[int, int], http.client.HTTPConnection]
+
+
+def direct(port: int, _index: int) -> http.client.HTTPConnection:
+    """Straight to gunicorn; the client's address travels in X-Forwarded-For (one trusted hop)."""
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+
+def through_nginx(ca: Path) -> Connect:
+    """Over TLS to nginx, each client from its own loopback address (nginx writes X-Forwarded-For)."""
+    context = ssl.create_default_context(cafile=str(ca))
+
+    def connect(port: int, index: int) -> http.client.HTTPConnection:
+        return http.client.HTTPSConnection("127.0.0.1", port, timeout=60, context=context,
+                                           source_address=(f"127.0.9.{index + 2}", 0))
+
+    return connect
+
+
+def _intake_client(port: int, index: int, stop: threading.Event, times: list[float], errors: list[int],
+                   connect: Connect = direct) -> None:
+    conn = connect(port, index)
     address = f"198.51.100.{index + 1}"
     try:
         while not stop.is_set():
@@ -113,6 +135,7 @@ def _intake_client(port: int, index: int, stop: threading.Event, times: list[flo
             except (OSError, http.client.HTTPException):
                 # Counted, not fatal: the table says how many requests the server dropped.
                 conn.close()
+                conn = connect(port, index)
                 errors.append(0)
                 time.sleep(0.1)
                 continue
@@ -124,8 +147,8 @@ def _intake_client(port: int, index: int, stop: threading.Event, times: list[flo
         conn.close()
 
 
-def _cheap_client(port: int, stop: threading.Event, times: list[float]) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+def _cheap_client(port: int, stop: threading.Event, times: list[float], connect: Connect = direct) -> None:
+    conn = connect(port, 200)
     paths = ("/", "/status", "/api/v1/categories")
     i = 0
     try:
@@ -135,7 +158,7 @@ def _cheap_client(port: int, stop: threading.Event, times: list[float]) -> None:
             if status == 200:
                 times.append((time.perf_counter() - start) * 1000)
             i += 1
-            time.sleep(0.05)  # a visitor, not a load generator
+            time.sleep(0.12)  # a visitor, not a load generator (and under nginx's 10 requests/s)
     finally:
         conn.close()
 
@@ -171,14 +194,16 @@ def hashing_flat_out(config: Config, threads: int, seconds: float = 3.0) -> floa
     return sum(counts) / (time.perf_counter() - start)
 
 
-def _load(port: int, clients: int, seconds: float, cheap: bool) -> tuple[list[float], list[float], list[int], float]:
+def _load(port: int, clients: int, seconds: float, cheap: bool,
+          connect: Connect = direct) -> tuple[list[float], list[float], list[int], float]:
     stop = threading.Event()
     intake: list[float] = []
     pages: list[float] = []
     errors: list[int] = []
-    threads = [threading.Thread(target=_intake_client, args=(port, i, stop, intake, errors)) for i in range(clients)]
+    threads = [threading.Thread(target=_intake_client, args=(port, i, stop, intake, errors, connect))
+               for i in range(clients)]
     if cheap:
-        threads.append(threading.Thread(target=_cheap_client, args=(port, stop, pages)))
+        threads.append(threading.Thread(target=_cheap_client, args=(port, stop, pages, connect)))
     start = time.perf_counter()
     for t in threads:
         t.start()
@@ -189,8 +214,57 @@ def _load(port: int, clients: int, seconds: float, cheap: bool) -> tuple[list[fl
     return intake, pages, errors, time.perf_counter() - start
 
 
+Served = Callable[[], AbstractContextManager[tuple[int, int, Connect]]]
+
+
+def gunicorn_alone(config: Config, workers: int, threads: int) -> Served:
+    """``clueguard serve public``'s gunicorn in a child process, clients straight to it."""
+    @contextmanager
+    def serve() -> Iterator[tuple[int, int, Connect]]:
+        master: list[int] = []
+        with running_server("public", config, workers, threads, master=master) as port:
+            yield port, master[0], direct
+
+    return serve
+
+
+def behind_nginx(postgres_url: str, redis_url: str | None, workers: int, threads: int, hash_slots: int,
+                 base: Path) -> Served:
+    """The production layout (web/cli/layout.py): ``clueguard serve public`` with deploy/env/public.env
+    as the public role, behind Debian's nginx with deploy/nginx over TLS."""
+    from web.cli import layout
+
+    @contextmanager
+    def serve() -> Iterator[tuple[int, int, Connect]]:
+        db = layout.Databases(postgres_url, layout.new_prefix())
+        db.create()
+        procs: list[subprocess.Popen[bytes]] = []
+        try:
+            staff_dir, public_dir = base / "staff", base / "public"
+            layout.run_cli(["init"], layout.owner_env(db, staff_dir))
+            layout.run_cli(["roles", "apply", "--prefix", db.prefix, "--case-schema", db.names["case"],
+                            "--vault-schema", db.names["vault"]], layout.owner_env(db, staff_dir))
+            layout.copy_keys(staff_dir, public_dir, layout.PUBLIC_HOST_KEYS)
+            port, tls = free_port(), layout.make_ca(base / "tls")
+            env = layout.process_env("public", db, public_dir, redis_url, CLUEGUARD_HASH_SLOTS=str(hash_slots),
+                                     CLUEGUARD_PUBLIC_RATE_LIMIT="100000 per minute",
+                                     CLUEGUARD_RECEIPT_RATE_LIMIT="100000 per minute")
+            procs.append(layout.start([layout.CLUEGUARD, "serve", "public", "--host", "127.0.0.1", "--port", str(port),
+                                       "--workers", str(workers), "--threads", str(threads)], env, port))
+            ports = {"http": free_port(), "https": free_port(), "tor": free_port()}
+            command = layout.write_nginx(base / "nginx", ports, {"5000": [port], "8443": [free_port()]}, tls)
+            procs.append(layout.start(command, dict(os.environ), ports["https"]))
+            yield ports["https"], procs[0].pid, through_nginx(tls["ca"])
+        finally:
+            for proc in reversed(procs):
+                layout.stop(proc)
+            db.drop()
+
+    return serve
+
+
 def measure_served(report: Report, config: Config, clients: int, seconds: float, workers: int,
-                   threads: int, store: str = "sqlite", repeat: int = 1) -> None:
+                   threads: int, store: str = "sqlite", repeat: int = 1, served: Served | None = None) -> None:
     """Served intake rate against the bound, then cheap pages while intake runs flat out.
 
     Each repetition times the lone hash before the server starts and again after it stops, and
@@ -199,8 +273,9 @@ def measure_served(report: Report, config: Config, clients: int, seconds: float,
     between. With several repetitions the verdict is their median, and the spread is shown.
     """
     shape = f"{workers}w×{threads}t, {store}"
+    served = served or gunicorn_alone(config, workers, threads)
     runs = [_served_once(report, config, clients, seconds, workers, threads, store,
-                         f" run {i + 1}/{repeat}" if repeat > 1 else "") for i in range(repeat)]
+                         f" run {i + 1}/{repeat}" if repeat > 1 else "", served) for i in range(repeat)]
     if repeat > 1:
         ratios = sorted(r[0] for r in runs)
         cheap = sorted(r[1] for r in runs)
@@ -216,16 +291,15 @@ def measure_served(report: Report, config: Config, clients: int, seconds: float,
 
 
 def _served_once(report: Report, config: Config, clients: int, seconds: float, workers: int, threads: int,
-                 store: str, run: str) -> tuple[float, float, float]:
+                 store: str, run: str, served: Served) -> tuple[float, float, float]:
     """One repetition; returns (intake ratio, cheap-page ratio, submissions per second)."""
     wall, cpu = one_hash_ms(config)
-    master: list[int] = []
-    with running_server("public", config, workers, threads, master=master) as port:
-        _load(port, clients, 2.0, cheap=False)  # warm up: imports, pools, the first connections
-        cpu_before = cpu_seconds(master[0])
-        intake, _, errors, elapsed = _load(port, clients, seconds, cheap=False)
-        cpu_used = cpu_seconds(master[0]) - cpu_before
-        _, pages, _, _ = _load(port, clients, seconds, cheap=True)
+    with served() as (port, master, connect):
+        _load(port, clients, 2.0, cheap=False, connect=connect)  # warm up: imports, pools, first connections
+        cpu_before = cpu_seconds(master)
+        intake, _, errors, elapsed = _load(port, clients, seconds, cheap=False, connect=connect)
+        cpu_used = cpu_seconds(master) - cpu_before
+        _, pages, _, _ = _load(port, clients, seconds, cheap=True, connect=connect)
     wall_after, cpu_after = one_hash_ms(config)
     wall, cpu = wall + wall_after, cpu + cpu_after
     concurrent = workers * config.hash_slots
@@ -244,6 +318,10 @@ def _served_once(report: Report, config: Config, clients: int, seconds: float, w
     report.add(Row.of(f"served intake, {clients} clients ({workers}w×{threads}t, {store}){run}", intake,
                       rate_per_s=round(rate, 2), ratio=round(rate / bound, 3), target="≥ 0.9",
                       meets=rate / bound >= 0.9, note=f"{len(errors)} errors"))
+    # Beside the lone-hash bound: against what the same number of hashes at once reach with no server.
+    report.add(Row(f"served intake ÷ Argon2id alone at once, no server ({store}){run}", len(intake), 0.0, 0.0,
+                   rate_per_s=round(rate, 2), ratio=round(rate / flat_out, 3),
+                   note=f"{flat_out:.2f} hashes/s with {concurrent} at once"))
     # On a shared machine the server gets less than every core: how much of the CPU it did
     # get went into hashing (submissions per CPU second ÷ hashes per CPU second).
     if cpu_used > 0:
@@ -268,13 +346,20 @@ def _served_once(report: Report, config: Config, clients: int, seconds: float, w
 @click.option("--hash-slots", default=Config.hash_slots, show_default=True, help="Argon2id runs at once per process.")
 @click.option("--postgres-url", envvar="CLUEGUARD_BENCH_POSTGRES_URL", default="",
               help="Both stores on this PostgreSQL server (fresh schemas, dropped after); default SQLite.")
+@click.option("--nginx", "via_nginx", is_flag=True,
+              help="Through the production layout: Debian's nginx with deploy/nginx over TLS, the public app "
+                   "as its least-privilege role with deploy/env/public.env (needs --postgres-url).")
+@click.option("--redis-url", envvar="CLUEGUARD_BENCH_REDIS_URL", default="",
+              help="With --nginx: Redis for the rate limits (default: the data directory's SQLite file).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Add the figures to this JSON file.")
 def served_bench(clients: int, seconds: float, repeat: int, workers: int, threads: int, hash_slots: int,
-                 postgres_url: str, json_path: Path | None) -> None:
+                 postgres_url: str, via_nginx: bool, redis_url: str, json_path: Path | None) -> None:
     """Intake through gunicorn with concurrent clients, and cheap pages meanwhile (production Argon2id)."""
     from web.cli.bench_inbox import bench_stores
 
+    if via_nginx and not postgres_url:
+        raise click.UsageError("--nginx runs the production layout: give --postgres-url too")
     store = "postgres" if postgres_url else "sqlite"
     with tempfile.TemporaryDirectory() as tmp, bench_stores(store, postgres_url, Path(tmp)) as stores_config:
         config = replace(stores_config, argon2=vault.PRODUCTION, proxy_hops=1, hash_slots=hash_slots,
@@ -284,6 +369,9 @@ def served_bench(clients: int, seconds: float, repeat: int, workers: int, thread
                                             f"p={config.argon2.parallelism}",
                                   "served": {"workers": workers, "threads": threads, "hash_slots": hash_slots,
                                              "clients": clients, "seconds": seconds, "repeat": repeat,
-                                             "store": store}})
-        measure_served(report, config, clients, seconds, workers, threads, store, repeat)
+                                             "store": store, "nginx": via_nginx}})
+        served = (behind_nginx(postgres_url, redis_url or None, workers, threads, hash_slots, Path(tmp) / "layout")
+                  if via_nginx else None)
+        measure_served(report, config, clients, seconds, workers, threads,
+                       f"{store}, nginx, public role" if via_nginx else store, repeat, served)
         report.write(json_path)

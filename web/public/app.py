@@ -17,7 +17,7 @@ from werkzeug.sansio.multipart import MultipartDecoder
 
 from models.store.config import Config
 from models.store.i18n import N_
-from models.store.keys import load_or_create_secret
+from models.store.keys import PUBLIC_SESSION_KEY, load_or_create_secret
 from models.store.runtime import Runtime, open_runtime
 from web.monitoring import database_check, install_monitoring, redis_check
 from web.public import api, pages, ratelimit, status
@@ -53,7 +53,7 @@ def create_public_app(config: Config, runtime: Runtime | None = None) -> Flask:
         raise ValueError("the public app must not hold the intake private key (R26)")
     app = Flask(__name__, static_folder=str(STATIC_DIR), template_folder="templates")
     app.config.update(
-        SECRET_KEY=load_or_create_secret(config, "public-session.key"),
+        SECRET_KEY=load_or_create_secret(config, PUBLIC_SESSION_KEY),
         MAX_CONTENT_LENGTH=config.max_request_bytes,
         MAX_FORM_MEMORY_SIZE=FORM_FIELD_BYTES,
         MAX_FORM_PARTS=FORM_PARTS,
@@ -64,7 +64,10 @@ def create_public_app(config: Config, runtime: Runtime | None = None) -> Flask:
         # A frightened reporter may take long over the form; the token lives as long as the
         # browser session instead of an hour.
         WTF_CSRF_TIME_LIMIT=None,
-        WTF_CSRF_SSL_STRICT=config.secure_cookies,
+        # No Referer check over HTTPS: the pages tell browsers to send no Referer (R8), so the check
+        # refused every form a browser posted behind TLS. The CSRF token in the Secure, SameSite
+        # session cookie is the defence (issue 21).
+        WTF_CSRF_SSL_STRICT=False,
     )
     app.extensions[RUNTIME_KEY] = runtime
     # The report form marks unreadable text beside its field and keeps what was typed, so the

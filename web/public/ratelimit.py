@@ -40,7 +40,7 @@ from limits import RateLimitItem, parse
 from limits.storage import Storage
 
 from models.store.config import Config
-from models.store.keys import load_or_create_secret
+from models.store.keys import RATELIMIT_KEY, load_or_create_secret
 from models.store.text import digits
 
 SUBMIT_ENDPOINTS = ("public.report", "api.submit_report")
@@ -221,7 +221,7 @@ class Ceiling:
 
 def install(app: Flask, config: Config) -> Limiter:
     """Put the submit and receipt limits on their endpoints."""
-    keys = Keys(load_or_create_secret(config, "ratelimit.key"))
+    keys = Keys(load_or_create_secret(config, RATELIMIT_KEY))
     limiter = Limiter(keys.client, app=app, storage_uri=storage_uri(config), key_prefix=PREFIX,
                       default_limits=[], headers_enabled=True, strategy="fixed-window")
     submit = limiter.shared_limit(config.public_rate_limit, scope="submit", methods=["POST"])

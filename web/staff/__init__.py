@@ -56,6 +56,9 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
         SESSION_REFRESH_EACH_REQUEST=True,
         MAX_CONTENT_LENGTH=config.max_request_bytes,
         WTF_CSRF_TIME_LIMIT=None,
+        # No Referer check over HTTPS: the pages send no Referer (no-referrer), so the check would
+        # refuse every form behind TLS; the token in the Secure, SameSite cookie defends (issue 21).
+        WTF_CSRF_SSL_STRICT=False,
     )
     rt = app.extensions[RUNTIME_KEY] = runtime or open_runtime(config, staff_side=True)
     init_common(app)
