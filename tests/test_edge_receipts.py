@@ -72,5 +72,7 @@ def test_a_guessing_flood_from_one_client_leaves_real_reporters_their_status(con
     # Alone the look-up took ``alone`` (0.4-0.9 s with production Argon2id on a loaded 2-core machine).
     assert max(timings) < 2.0, (alone, timings)
     # The guesser was stopped by its own network's budget, not by the site's.
-    assert answers.count(404) <= 20  # CLUEGUARD_RECEIPT_NETWORK_RATE_LIMIT: 20 per minute
+    # CLUEGUARD_RECEIPT_NETWORK_RATE_LIMIT: 20 failed a minute; a failure is counted when it has
+    # happened, so each of the guesser's connections may have one more in flight.
+    assert answers.count(404) <= 20 + THREADS
     assert answers.count(429) >= 100

@@ -132,9 +132,10 @@ class Stack:
     # --- clients ----------------------------------------------------------------------------
 
     def address(self) -> str:
-        """A loopback address of its own for each client (nginx's per-address limits apply to it)."""
+        """A loopback network of its own for each client: nginx's per-address limits and the
+        receipt budget per /24 network apply to it, as to reporters on different networks."""
         self._next_address += 1
-        return f"127.0.{self._next_address // 250}.{self._next_address % 250 + 2}"
+        return f"127.{1 + self._next_address // 250}.{self._next_address % 250}.2"
 
     def client(self, site: str = "public", **kwargs: Any) -> httpx.Client:
         """A browser on its own address, over TLS to nginx, checking the test CA."""

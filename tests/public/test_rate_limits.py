@@ -80,11 +80,20 @@ def test_one_network_gets_a_budget_of_lookups_counted_before_the_hash(make_app, 
     for i in range(4):
         assert client.post("/api/v1/status", json={"receipt": f"{i}" * 16},
                            headers=_from("198.51.100.1")).status_code == 404
-    # Every address of that /24 shares the budget, right receipts too (each look-up runs Argon2id).
+    # Every address of that /24 shares the budget, right receipts too, once it is spent (refused
+    # before the look-up's Argon2id).
     _assert_429(client.post("/api/v1/status", json={"receipt": code}, headers=_from("198.51.100.250")))
     _assert_429(client.post("/api/v1/status", json={"receipt": code}, headers=_from("::ffff:198.51.100.3")))
     # Another network, and the ceiling, are untouched: the reporter next door gets their status.
     assert client.post("/api/v1/status", json={"receipt": code}, headers=_from("198.51.101.1")).status_code == 200
+
+
+def test_right_receipts_spend_no_network_budget(make_app, stored) -> None:
+    """Reporters behind one address (an office NAT, Tor, the proxy) never make each other wait."""
+    client = make_app(receipt_network_rate_limit="4 per 10 seconds;20 per minute", proxy_hops=1).test_client()
+    _registry_no, code = receipt_of(Reporter(client).submit())
+    for _ in range(8):
+        assert client.post("/api/v1/status", json={"receipt": code}, headers=_from("198.51.100.7")).status_code == 200
 
 
 def test_a_right_receipt_costs_no_budget(make_app, stored) -> None:

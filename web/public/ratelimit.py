@@ -225,8 +225,11 @@ def install(app: Flask, config: Config) -> Limiter:
     limiter = Limiter(keys.client, app=app, storage_uri=storage_uri(config), key_prefix=PREFIX,
                       default_limits=[], headers_enabled=True, strategy="fixed-window")
     submit = limiter.shared_limit(config.public_rate_limit, scope="submit", methods=["POST"])
+    # Only failed look-ups spend a network's budget: reporters behind one address (an office NAT, a
+    # Tor exit, the proxy) who present right receipts never wait for each other. A network that
+    # failed too often is refused before the view, so before its Argon2id runs.
     per_network = limiter.shared_limit(config.receipt_network_rate_limit, scope="receipt-net", methods=["POST"],
-                                       key_func=keys.network)
+                                       key_func=keys.network, deduct_when=_failed_lookup)
     per_receipt = limiter.shared_limit(config.receipt_rate_limit, scope="receipt", methods=["POST"],
                                        key_func=keys.receipt, deduct_when=_failed_lookup)
     ceiling = Ceiling(limiter, keys, config.receipt_global_rate_limit)
