@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+import vault
 from models.audit import trail
 from models.identities.sealing import THRESHOLD
 from models.identities.tables import Custodian, IdentityShare, SealedIdentityRow, VaultSetting
@@ -25,7 +26,6 @@ from models.sync.tables import SyncItem, SyncStream
 STATE_OF_COARSE = {"received": "received", "handling": "registered", "handed_on": "transferred",
                    "closed": "closed"}
 INTAKE_PUBLIC_FILE = "intake.pub"
-INTAKE_KEY_LEN = 32
 
 
 def _attachment(a: Attachment) -> dict[str, Any]:
@@ -161,8 +161,10 @@ def apply_site(rt: Runtime, batch: Batch) -> None:
         return
     site = sites[-1]
     public = unb64(site["intake_public"]) or b""
-    if len(public) != INTAKE_KEY_LEN:
-        raise ValueError("not an X25519 public key")
+    try:
+        vault.key_suite(public)  # a hybrid key (R32), or an X25519 key of a node set up before it
+    except vault.VaultError as exc:
+        raise ValueError("not an intake public key") from exc
     path = rt.config.keys_dir / INTAKE_PUBLIC_FILE
     if not path.exists() or path.read_bytes() != public:
         tmp = path.with_suffix(".tmp")
