@@ -33,6 +33,12 @@ def open_data_key(sealed: bytes, intake_private: bytes, context: str) -> bytes:
     return _seal.hpke_open(intake_private, sealed, _seal.info("data-key", context))
 
 
+def reseal_data_key(sealed: bytes, old_private: bytes, new_public: bytes, context: str) -> bytes:
+    """The same data key sealed to a new intake key (``vault upgrade``); the content is untouched."""
+    label = _seal.info("data-key", context)
+    return _seal.hpke_seal(new_public, _seal.hpke_open(old_private, sealed, label), label)
+
+
 def encrypt_blob(key: bytes, plaintext: bytes, context: str) -> bytes:
     """Encrypt content or a file under a data key, bound to its context (report id, file id)."""
     return _seal.aead_encrypt(key, plaintext, _seal.info("blob", context))
