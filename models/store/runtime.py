@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 import vault
 from models.store.config import Config, stored_role
@@ -69,7 +70,12 @@ SUITE_NAME = "vault_suite"
 def stored_suite(stores: Stores) -> str | None:
     """``"hybrid"`` once the store's keys are all hybrid (a new site, or after `vault upgrade`)."""
     with stores.case() as session:
-        value = session.scalar(select(SiteSetting.value).where(SiteSetting.name == SUITE_NAME))
+        return suite_in(session)
+
+
+def suite_in(session: Session) -> str | None:
+    """``stored_suite`` inside a case-store transaction already open."""
+    value = session.scalar(select(SiteSetting.value).where(SiteSetting.name == SUITE_NAME))
     return value.decode() if value else None
 
 

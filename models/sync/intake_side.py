@@ -17,7 +17,7 @@ from models.audit import trail
 from models.identities.sealing import THRESHOLD
 from models.identities.tables import Custodian, IdentityShare, SealedIdentityRow, VaultSetting
 from models.reporting.tables import Attachment, DataKey, Message, Report
-from models.store.runtime import Runtime
+from models.store.runtime import Runtime, mark_hybrid
 from models.sync.packets import DOWN, UP, Batch, b64, from_iso, iso, unb64
 from models.sync.streams import BATCH_BYTES, BATCH_ITEMS, store_batch
 from models.sync.tables import SyncItem, SyncStream
@@ -189,6 +189,8 @@ def apply_site(rt: Runtime, batch: Batch) -> None:
             vs.add(VaultSetting(name=THRESHOLD, value=str(int(site["threshold"]))))
         else:
             setting.value = str(int(site["threshold"]))
+    if site.get("suite") == vault.HYBRID:  # after the keys: from now on no classical key here (R32)
+        mark_hybrid(rt.stores)
 
 
 def apply_down_items(session: Session, batch: Batch) -> int:
