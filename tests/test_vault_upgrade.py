@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 import vault
 from models.audit.checkpoint import add_key, current_key
+from models.audit.tables import AuditEvent
 from models.cases import casework
 from models.datadir import hybrid_upgrade
 from models.identities.sealing import store_identity
@@ -187,6 +188,9 @@ def test_upgrade_needs_every_custodian_and_right_passphrases(old_site: OldSite) 
         hybrid_upgrade.upgrade_store(rt, {**KEEPERS, "keeper3": "not the passphrase at all"})
     with old_site.stores.vault() as vs:  # nothing of the custodians' changed
         assert all(c.next_public_key is None for c in vs.scalars(select(Custodian)))
+    with old_site.stores.case() as cs:  # each refusal is audited (R23)
+        refusals = cs.scalars(select(AuditEvent.event).where(AuditEvent.event == "vault.upgrade_refused")).all()
+        assert len(refusals) == 2
     assert _open_identity(old_site.stores, old_site.receipts[0].report_id, two) == IDENTITY
 
 

@@ -38,7 +38,7 @@ from models.protection.unseal_tables import UnsealRequest
 from models.reporting.intake import data_key_context
 from models.reporting.tables import DataKey
 from models.store import keys
-from models.store.errors import InvalidInput, WrongState
+from models.store.errors import ClueGuardError, InvalidInput, WrongState
 from models.store.i18n import N_
 from models.store.runtime import Runtime, mark_hybrid
 
@@ -73,13 +73,19 @@ def is_hybrid(key: bytes) -> bool:
 def upgrade_store(rt: Runtime, custodian_passphrases: Mapping[str, str],
                   auditor_passphrases: Mapping[str, str] | None = None, actor: str = "cli",
                   progress: Progress = _quiet, batch: int = BATCH) -> Upgraded:
-    """Run (or resume) every stage; returns what this run re-sealed."""
+    """Run (or resume) every stage; returns what this run re-sealed. A refusal is audited."""
     done = Upgraded()
-    upgrade_intake(rt, done, progress, batch)
-    upgrade_custodians(rt, custodian_passphrases, done, progress)
-    for username, passphrase in (auditor_passphrases or {}).items():
-        if upgrade_auditor(rt, username, passphrase):
-            done.auditors.append(username)
+    try:
+        upgrade_intake(rt, done, progress, batch)
+        upgrade_custodians(rt, custodian_passphrases, done, progress)
+        for username, passphrase in (auditor_passphrases or {}).items():
+            if upgrade_auditor(rt, username, passphrase):
+                done.auditors.append(username)
+    except ClueGuardError as err:
+        with rt.stores.case() as cs:
+            trail.record(cs, actor, "vault.upgrade_refused", None, reason=type(err).__name__,
+                         data_keys=done.data_keys, identities=done.identities)
+        raise
     mark_hybrid(rt.stores)
     with rt.stores.case() as cs:
         trail.record(cs, actor, "vault.upgraded", None, data_keys=done.data_keys, meetings=done.meetings,

@@ -110,7 +110,7 @@ def upgrade(ctx: click.Context, custodians: tuple[str, ...], auditors: tuple[str
     bars = _Bars()
     try:
         with one_run_at_a_time(rt, "vault-upgrade"):
-            for name in custodians:
+            for name in (*custodians, *auditors):  # each acts in person: the pledge within the year (R30)
                 require_pledge(rt, name, "vault.upgrade")
             done = hybrid_upgrade.upgrade_store(
                 rt, dict(zip(custodians, secrets[: len(custodians)], strict=True)),
