@@ -198,7 +198,7 @@ def test_cli_upgrade_shows_progress_and_resumes(old_site: OldSite, staff_rt: Run
     from models.staff.accounts import accept_pledge, find_staff
     from web.cli.main import main
 
-    for name in KEEPERS:
+    for name in (*KEEPERS, "auditor1"):
         accept_pledge(staff_rt, find_staff(staff_rt, name).id)
     args = ["vault", "upgrade", *(f"--custodian={n}" for n in KEEPERS), "--auditor=auditor1"]
     stdin = "".join(p + "\n" for p in KEEPERS.values()) + "auditor passphrase!\n"
