@@ -28,7 +28,7 @@ def cli(config, stores):
 def test_init_creates_keys_with_private_key_mode_0600(cli, config) -> None:
     private = config.keys_dir / "intake.key"
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
-    assert (config.keys_dir / "intake.pub").stat().st_size == 32
+    assert (config.keys_dir / "intake.pub").stat().st_size == 4 + 1184 + 32  # hybrid (R32): tag, ML-KEM-768, X25519
     assert cli("init").exit_code == 0  # idempotent
 
 

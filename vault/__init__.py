@@ -4,16 +4,20 @@ A leaf package: no database, web or bot code, and no imports of ours. ``cryptogr
 is imported only in ``vault._seal``. Every failure to open something raises ``VaultError``.
 """
 
+from vault._seal import CLASSICAL, HYBRID
 from vault.envelope import (
     decrypt_blob,
     encrypt_blob,
     generate_keypair,
+    key_suite,
     new_data_key,
     open_as_reporter,
     open_data_key,
     open_staff_secret,
+    reseal_data_key,
     seal_staff_secret,
     seal_to_reporter,
+    sealed_suite,
 )
 from vault.errors import VaultConfigError, VaultError
 from vault.identity import (
@@ -44,6 +48,7 @@ from vault.signing import (
     new_signing_key,
     sign_batch,
     sign_checkpoint,
+    signing_key_suite,
     signing_public_key,
     verify_batch,
     verify_checkpoint,
@@ -57,6 +62,8 @@ from vault.wrapping import (
 
 __all__ = [
     "CHEAP",
+    "CLASSICAL",
+    "HYBRID",
     "PRODUCTION",
     "Argon2Params",
     "CustodianShare",
@@ -78,6 +85,7 @@ __all__ = [
     "format_receipt",
     "generate_keypair",
     "key_fingerprint",
+    "key_suite",
     "new_data_key",
     "new_receipt",
     "new_signing_key",
@@ -87,13 +95,16 @@ __all__ = [
     "open_identity",
     "open_resealed",
     "open_staff_secret",
+    "reseal_data_key",
     "reseal_share",
     "rewrap_private_key",
     "seal_identity",
     "seal_staff_secret",
     "seal_to_reporter",
+    "sealed_suite",
     "sign_batch",
     "sign_checkpoint",
+    "signing_key_suite",
     "signing_public_key",
     "unlock_custodian_key",
     "unwrap_private_key",

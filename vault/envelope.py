@@ -1,8 +1,9 @@
 """Sealing clue content to the intake key, and messages to a reporter's receipt key.
 
 A data key encrypts the content (AES-256-GCM); the data key is sealed with HPKE to the intake
-public key. The internet-facing side can create envelopes but never open one: it holds no
-private key. Deleting the sealed data key destroys everything encrypted under it (R22).
+public key, in the key's suite (hybrid ML-KEM-768 + X25519 for keys made since R32). The
+internet-facing side can create envelopes but never open one: it holds no private key. Deleting
+the sealed data key destroys everything encrypted under it (R22).
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ def open_data_key(sealed: bytes, intake_private: bytes, context: str) -> bytes:
     return _seal.hpke_open(intake_private, sealed, _seal.info("data-key", context))
 
 
+def reseal_data_key(sealed: bytes, old_private: bytes, new_public: bytes, context: str) -> bytes:
+    """The same data key sealed to a new intake key (``vault upgrade``); the content is untouched."""
+    label = _seal.info("data-key", context)
+    return _seal.hpke_seal(new_public, _seal.hpke_open(old_private, sealed, label), label)
+
+
 def encrypt_blob(key: bytes, plaintext: bytes, context: str) -> bytes:
     """Encrypt content or a file under a data key, bound to its context (report id, file id)."""
     return _seal.aead_encrypt(key, plaintext, _seal.info("blob", context))
@@ -51,7 +58,7 @@ def open_as_reporter(reporter_private: bytes, sealed: bytes, context: str) -> by
 
 
 def generate_keypair() -> tuple[bytes, bytes]:
-    """A new X25519 key pair as raw (private, public) bytes."""
+    """A new hybrid (ML-KEM-768 + X25519) key pair as (private, public) bytes."""
     private = _seal.generate_private()
     return private, _seal.public_of(private)
 
@@ -66,3 +73,13 @@ def open_staff_secret(staff_key: bytes, sealed: bytes, context: str) -> bytes:
     """The secret again; VaultError for the wrong key, another account's blob or tampering."""
     key = _seal.hkdf(staff_key, _seal.info("staff-secret"))
     return _seal.aead_decrypt(key, sealed, _seal.info("staff-secret", context))
+
+
+def key_suite(key: bytes) -> str:
+    """``"hybrid"`` or ``"classical"`` for a sealing key (public or private); VaultError otherwise."""
+    return _seal.key_suite(key)
+
+
+def sealed_suite(sealed: bytes) -> str:
+    """The suite a sealed value names (``"hybrid"`` values carry the ``CGH1`` tag)."""
+    return _seal.sealed_suite(sealed)

@@ -3,7 +3,8 @@
 Each identity gets a random key; the identity is encrypted with it (AES-256-GCM, bound to the
 report id); the key is split k-of-n with SLIP-39's Shamir code (shamir-mnemonic's low-level
 ``split_ems``: no passphrase cipher, since every share is HPKE-sealed anyway) and each share is
-sealed to one custodian's X25519 public key, bound to the report and the custodian.
+sealed to one custodian's public key (hybrid ML-KEM-768 + X25519 since R32), bound to the report
+and the custodian.
 """
 
 from __future__ import annotations

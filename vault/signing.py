@@ -1,4 +1,8 @@
-"""Ed25519 signatures (RFC 8032) for two acts: checkpoints of the audit chain and sync batches.
+"""Signatures for two acts: checkpoints of the audit chain and sync batches.
+
+New keys are hybrid (R32): Ed25519 (RFC 8032) and ML-DSA-65 (FIPS 204) together, and a signature
+verifies only if both halves do. Keys made before R32 are Ed25519 alone and keep verifying what
+they signed; a hybrid key never accepts an Ed25519-only signature.
 
 - Audit checkpoints (R23): the auditor's key pair, its private half wrapped by their passphrase,
   so the server cannot sign a checkpoint on its own: whoever rewrites the audit log would also need
@@ -21,9 +25,9 @@ CHECKPOINT_LABEL = _seal.info("audit-checkpoint")
 
 
 def create_signing_key(passphrase: str, params: Argon2Params, purpose: str) -> tuple[bytes, bytes]:
-    """A new Ed25519 key pair: (public key, private key wrapped under the passphrase)."""
-    private = _seal.ed25519_generate()
-    return _seal.ed25519_public_of(private), wrap_private_key(private, passphrase, params, purpose)
+    """A new hybrid key pair: (public key, private key wrapped under the passphrase)."""
+    private = _seal.hybrid_signing_generate()
+    return _seal.signing_public_of(private), wrap_private_key(private, passphrase, params, purpose)
 
 
 def key_fingerprint(public: bytes) -> str:
@@ -35,29 +39,32 @@ def key_fingerprint(public: bytes) -> str:
 def sign_checkpoint(wrapped: bytes, passphrase: str, purpose: str, message: bytes) -> bytes:
     """Sign ``message`` with the unwrapped key; VaultError for a wrong passphrase or a tampered key."""
     private = unwrap_private_key(wrapped, passphrase, purpose)
-    if len(private) != 32:
-        raise VaultError
-    return _seal.ed25519_sign(private, CHECKPOINT_LABEL + message)
+    return _seal.sign(private, CHECKPOINT_LABEL + message)
 
 
 def verify_checkpoint(public: bytes, message: bytes, signature: bytes) -> bool:
     """True only if ``signature`` is the holder's signature of ``message``."""
-    return _seal.ed25519_verify(public, CHECKPOINT_LABEL + message, signature)
+    return _seal.verify(public, CHECKPOINT_LABEL + message, signature)
 
 
-SIGNATURE_LEN = 64
+def signing_key_suite(key: bytes) -> str:
+    """``"hybrid"`` or ``"classical"`` for a signing key (public or private); VaultError otherwise."""
+    return _seal.signing_key_suite(key)
+
+
 _PURPOSE = "sync-batch"
+_SIGNATURE_LEN = {_seal.CLASSICAL: _seal.ED25519_SIG_LEN, _seal.HYBRID: _seal.HYBRID_SIGNATURE_LEN}
 
 
 def new_signing_key() -> tuple[bytes, bytes]:
-    """A fresh Ed25519 key pair: (private, public), 32 bytes each."""
-    private = _seal.ed25519_generate()
-    return private, _seal.ed25519_public_of(private)
+    """A fresh hybrid signing key pair: (private, public)."""
+    private = _seal.hybrid_signing_generate()
+    return private, _seal.signing_public_of(private)
 
 
 def signing_public_key(private: bytes) -> bytes:
-    """The public half of a raw Ed25519 private key."""
-    return _seal.ed25519_public_of(private)
+    """The public half of a raw (Ed25519 or hybrid) signing key."""
+    return _seal.signing_public_of(private)
 
 
 def _message(sender: str, body: bytes) -> bytes:
@@ -66,14 +73,19 @@ def _message(sender: str, body: bytes) -> bytes:
 
 def sign_batch(private: bytes, sender: str, body: bytes) -> bytes:
     """``signature || body``: what one node sends the other (over HTTP or on a file)."""
-    return _seal.ed25519_sign(private, _message(sender, body)) + body
+    return _seal.sign(private, _message(sender, body)) + body
 
 
 def verify_batch(public: bytes, sender: str, signed: bytes) -> bytes:
-    """The body of a signed packet from ``sender``; VaultError if anything about it is wrong."""
-    if len(signed) < SIGNATURE_LEN:
+    """The body of a signed packet from ``sender``; VaultError if anything about it is wrong.
+
+    The peer's key decides the signature's length and suite: a hybrid key refuses a packet signed
+    with Ed25519 alone.
+    """
+    length = _SIGNATURE_LEN[_seal.signing_key_suite(public)]
+    if len(signed) < length:
         raise VaultError
-    signature, body = signed[:SIGNATURE_LEN], signed[SIGNATURE_LEN:]
-    if not _seal.ed25519_verify(public, _message(sender, body), signature):
+    signature, body = signed[:length], signed[length:]
+    if not _seal.verify(public, _message(sender, body), signature):
         raise VaultError
     return body

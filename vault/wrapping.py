@@ -39,7 +39,7 @@ def unwrap_private_key(wrapped: bytes, passphrase: str, purpose: str) -> bytes:
 
 
 def create_keypair(passphrase: str, params: Argon2Params, purpose: str) -> tuple[bytes, bytes]:
-    """A new X25519 key pair: (public key, private key wrapped under the passphrase)."""
+    """A new hybrid key pair: (public key, private key wrapped under the passphrase)."""
     private = _seal.generate_private()
     return _seal.public_of(private), wrap_private_key(private, passphrase, params, purpose)
 

@@ -6,7 +6,11 @@ node gets no intake private key (it must never hold one), both get a sync signin
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+import vault
 from models.datadir.schema import upgrade_all
+from models.identities.tables import Custodian
 from models.reporting.idempotency import ensure_submission_key
 from models.store.config import ROLE_FILE, ROLES, Config, stored_role
 from models.store.db import SQLITE_MODE, SQLITE_SIDE_FILES, Stores, sqlite_path
@@ -16,10 +20,11 @@ from models.store.keys import (
     RATELIMIT_KEY,
     KeyFileError,
     generate_intake_key,
+    load_intake_public,
     load_or_create_secret,
     write_owner_only,
 )
-from models.store.runtime import ensure_site_salt
+from models.store.runtime import ensure_site_salt, mark_hybrid
 from models.sync.keys import generate_sync_key
 
 
@@ -49,6 +54,8 @@ def init_site(config: Config) -> None:
     try:
         upgrade_all(stores)
         ensure_site_salt(stores)
+        if config.role != "intake" and _all_hybrid(config, stores):
+            mark_hybrid(stores)  # a new site: hybrid from the start; an old one after `vault upgrade`
     finally:
         stores.dispose()
     tighten_modes(config)
@@ -66,3 +73,11 @@ def tighten_modes(config: Config) -> None:
     for path in files:
         if path.is_file() and path.stat().st_mode & 0o077:
             path.chmod(SQLITE_MODE)
+
+
+def _all_hybrid(config: Config, stores: Stores) -> bool:
+    if vault.key_suite(load_intake_public(config)) != vault.HYBRID:
+        return False
+    with stores.vault() as vs:
+        return all(vault.key_suite(c.public_key) == vault.HYBRID
+                   for c in vs.scalars(select(Custodian).where(Custodian.active.is_(True))))

@@ -17,6 +17,7 @@ from models.identities.tables import Custodian, IdentityShare, SealedIdentityRow
 from models.store.db import Stores
 from models.store.errors import ServiceUnavailable
 from models.store.i18n import N_
+from models.store.runtime import require_hybrid_key
 
 IDENTITY_FIELDS = ("name", "phone", "id_number", "address", "contact")
 # Labels of everything a sealed identity may hold: the fields above, what the bot adds for a
@@ -61,6 +62,8 @@ def store_identity(stores: Stores, report_id: str, identity: dict[str, object]) 
             N_("Confidential reports cannot be accepted until the custodians' keys are set up. "
                "You may report anonymously.")
         )
+    for public in custodians.values():  # no share sealed to a classical key in a hybrid store (R32)
+        require_hybrid_key(stores, public)
     payload = json.dumps(identity, ensure_ascii=False, sort_keys=True).encode()
     sealed = vault.seal_identity(payload, report_id, custodians, k)
     identity_id = str(uuid.uuid4())

@@ -20,7 +20,11 @@ class VaultSetting(VaultBase):
 
 
 class Custodian(VaultBase):
-    """A custodian's X25519 public key and the private key wrapped by their passphrase."""
+    """A custodian's public key and the private key wrapped by their passphrase.
+
+    ``next_*`` hold the custodian's new hybrid key pair while `clueguard vault upgrade` re-deals
+    the shares to it (R32); the upgrade's last step makes it the key and erases the old one.
+    """
 
     __tablename__ = "custodians"
 
@@ -28,6 +32,8 @@ class Custodian(VaultBase):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    next_public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    next_wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -355,15 +355,18 @@ def reporter_status(rt: Runtime, code: str) -> ReporterStatus:
     """What the holder of a receipt may see: a coarse status and the messages (R5, R6)."""
     with rt.stores.case() as session:
         report, keys = find_by_receipt(rt, session, code)
+        # The key the report stores decides the suite: a hybrid report's key opens no classical
+        # value (R32); a report stored before R32 keeps its classical key and messages.
+        private = keys.private_for(report.reporter_public_key or b"")
         rows = session.scalars(
             select(Message).where(Message.report_id == report.id).order_by(Message.created_at)
         ).all()
-        files = reporter_files(session, report.id, keys.reporter_private)
+        files = reporter_files(session, report.id, private)
         messages = []
         for row in rows:
             if row.reporter_box is None:
                 continue
-            body = json.loads(vault.open_as_reporter(keys.reporter_private, row.reporter_box,
+            body = json.loads(vault.open_as_reporter(private, row.reporter_box,
                                                      f"message/{report.id}/{row.id}"))
             messages.append(ReporterMessage(row.direction, body["text"], row.created_at,
                                             tuple(files.get(row.id, ()))))
@@ -376,7 +379,8 @@ def receipt_files(rt: Runtime, code: str) -> tuple[ReporterFile, ...]:
     """The files that arrived with a report, for its receipt page."""
     with rt.stores.case() as session:
         report, keys = find_by_receipt(rt, session, code)
-        return tuple(reporter_files(session, report.id, keys.reporter_private).get(None, ()))
+        private = keys.private_for(report.reporter_public_key or b"")
+        return tuple(reporter_files(session, report.id, private).get(None, ()))
 
 
 def seal_message(rt: Runtime, session: Session, report: Report, direction: str, text: str,

@@ -17,6 +17,11 @@ from models.store.config import Config
 
 PUBLIC_FILE = "intake.pub"
 PRIVATE_FILE = "intake.key"
+# While `clueguard vault upgrade` re-seals to a new (hybrid) intake key (R32): the new pair, and
+# the old private key between its retirement and its destruction.
+NEXT_PUBLIC_FILE = "intake.next.pub"
+NEXT_PRIVATE_FILE = "intake.next.key"
+RETIRED_PRIVATE_FILE = "intake.key.retired"
 _PLAIN_MAGIC = b"CGK1"
 _PURPOSE = "intake"
 
@@ -47,13 +52,61 @@ def generate_intake_key(config: Config) -> None:
     keys.mkdir(parents=True, exist_ok=True, mode=0o700)
     if (keys / PRIVATE_FILE).exists():
         return
+    _write_pair(config, PRIVATE_FILE, PUBLIC_FILE)
+
+
+def _write_pair(config: Config, private_name: str, public_name: str) -> None:
     private, public = vault.generate_keypair()
     if config.intake_key_passphrase:
         blob = vault.wrap_private_key(private, config.intake_key_passphrase, config.argon2, _PURPOSE)
     else:
         blob = _PLAIN_MAGIC + private
-    _write_private(keys / PRIVATE_FILE, blob)
-    write_owner_only(keys / PUBLIC_FILE, public)
+    _write_private(config.keys_dir / private_name, blob)
+    write_owner_only(config.keys_dir / public_name, public)
+
+
+def generate_next_intake_key(config: Config) -> bytes:
+    """The new intake key pair an upgrade re-seals to, created once (resuming reuses it)."""
+    if not (config.keys_dir / NEXT_PRIVATE_FILE).exists():
+        _write_pair(config, NEXT_PRIVATE_FILE, NEXT_PUBLIC_FILE)
+    return (config.keys_dir / NEXT_PUBLIC_FILE).read_bytes()
+
+
+def load_next_intake_private(config: Config) -> bytes:
+    return _read_private(config, config.keys_dir / NEXT_PRIVATE_FILE)
+
+
+def _shred(path: Path) -> None:
+    """Overwrite a key file, then remove it (best effort on journaling and copy-on-write disks)."""
+    with contextlib.suppress(FileNotFoundError):
+        size = path.stat().st_size
+        with open(path, "r+b") as fh:
+            fh.write(secrets.token_bytes(size))
+            fh.flush()
+            os.fsync(fh.fileno())
+        path.unlink()
+
+
+def finish_interrupted_promotion(config: Config) -> None:
+    """An upgrade stopped between the two renames of ``promote_next_intake_key``: finish it."""
+    keys = config.keys_dir
+    if (keys / NEXT_PRIVATE_FILE).exists() and not (keys / PRIVATE_FILE).exists():
+        promote_next_intake_key(config)
+
+
+def promote_next_intake_key(config: Config) -> None:
+    """Make the new pair the intake key and destroy the old private key; safe to repeat after a crash.
+
+    Each step is one rename, so an interruption leaves a state the next run finishes.
+    """
+    keys = config.keys_dir
+    if (keys / NEXT_PUBLIC_FILE).exists():
+        os.replace(keys / NEXT_PUBLIC_FILE, keys / PUBLIC_FILE)
+    if (keys / NEXT_PRIVATE_FILE).exists():
+        if (keys / PRIVATE_FILE).exists():
+            os.replace(keys / PRIVATE_FILE, keys / RETIRED_PRIVATE_FILE)
+        os.replace(keys / NEXT_PRIVATE_FILE, keys / PRIVATE_FILE)
+    _shred(keys / RETIRED_PRIVATE_FILE)
 
 
 def load_intake_public(config: Config) -> bytes:
@@ -69,7 +122,10 @@ def load_intake_public(config: Config) -> bytes:
 
 def load_intake_private(config: Config) -> bytes:
     """The staff side's intake private key; refuses a file others can read."""
-    path = config.keys_dir / PRIVATE_FILE
+    return _read_private(config, config.keys_dir / PRIVATE_FILE)
+
+
+def _read_private(config: Config, path: Path) -> bytes:
     try:
         if path.stat().st_mode & 0o077:
             raise KeyFileError(f"{path} must be readable by its owner only (chmod 600)")

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+import vault
 from models.store.config import Config, stored_role
 from models.store.db import Stores
 from models.store.keys import KeyFileError, load_intake_private, load_intake_public
@@ -62,6 +64,36 @@ def load_site_salt(stores: Stores) -> bytes:
     return value
 
 
+SUITE_NAME = "vault_suite"
+
+
+def stored_suite(stores: Stores) -> str | None:
+    """``"hybrid"`` once the store's keys are all hybrid (a new site, or after `vault upgrade`)."""
+    with stores.case() as session:
+        return suite_in(session)
+
+
+def suite_in(session: Session) -> str | None:
+    """``stored_suite`` inside a case-store transaction already open."""
+    value = session.scalar(select(SiteSetting.value).where(SiteSetting.name == SUITE_NAME))
+    return value.decode() if value else None
+
+
+def mark_hybrid(stores: Stores) -> None:
+    """From now on this store accepts no classical key where it seals (R32: no downgrade)."""
+    with stores.case() as session:
+        session.merge(SiteSetting(name=SUITE_NAME, value=vault.HYBRID.encode()))
+
+
+def require_hybrid_key(stores: Stores, public: bytes) -> None:
+    """Refuse to seal to a classical key where the store says hybrid (a swapped key file or row).
+
+    The error is the vault's one opaque error: nothing is sealed, nothing is said about why.
+    """
+    if vault.key_suite(public) != vault.HYBRID and stored_suite(stores) == vault.HYBRID:
+        raise vault.VaultError
+
+
 def open_runtime(config: Config, *, staff_side: bool, stores: Stores | None = None) -> Runtime:
     """Open the stores and load keys: the public half always, the private half only for staff."""
     if staff_side and "intake" in (config.role, stored_role(config.data_dir)):
@@ -69,10 +101,16 @@ def open_runtime(config: Config, *, staff_side: bool, stores: Stores | None = No
         raise KeyFileError("this is an intake node: it has no staff side and no intake private key")
     stores = stores or Stores(config.database_url, config.vault_url)
     stores.mirror_audit(config.audit_syslog, config.audit_jsonl)
+    intake_public = load_intake_public(config)
+    try:
+        require_hybrid_key(stores, intake_public)
+    except vault.VaultError as exc:
+        raise KeyFileError("the intake public key is not of the store's hybrid suite (R32): "
+                           "refusing to seal to it") from exc
     return Runtime(
         config=config,
         stores=stores,
-        intake_public=load_intake_public(config),
+        intake_public=intake_public,
         site_salt=load_site_salt(stores),
         intake_private=load_intake_private(config) if staff_side else None,
     )

@@ -14,13 +14,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
+import vault
 from models.audit import trail
 from models.identities.sealing import THRESHOLD
 from models.identities.tables import Custodian, IdentityShare, SealedIdentityRow, VaultSetting
 from models.reporting.tables import Attachment, DataKey, Message, Report
 from models.store.db import wipe_freed
 from models.store.keys import write_owner_only
-from models.store.runtime import Runtime
+from models.store.runtime import Runtime, mark_hybrid
 from models.sync.packets import DOWN, UP, Batch, b64, from_iso, iso, unb64
 from models.sync.streams import BATCH_BYTES, BATCH_ITEMS, store_batch
 from models.sync.tables import SyncItem, SyncStream
@@ -32,7 +33,6 @@ INTAKE_PUBLIC_FILE = "intake.pub"
 # Where a purge deletes or blanks rows (the up batches' kept bodies included).
 PURGED_CASE_TABLES = ("reports", "attachments", "data_keys", "messages", "sync_batches")
 PURGED_VAULT_TABLES = ("sealed_identities", "identity_shares")
-INTAKE_KEY_LEN = 32
 log = logging.getLogger(__name__)
 
 
@@ -191,8 +191,10 @@ def apply_site(rt: Runtime, batch: Batch) -> None:
         return
     site = sites[-1]
     public = unb64(site["intake_public"]) or b""
-    if len(public) != INTAKE_KEY_LEN:
-        raise ValueError("not an X25519 public key")
+    try:
+        vault.key_suite(public)  # a hybrid key (R32), or an X25519 key of a node set up before it
+    except vault.VaultError as exc:
+        raise ValueError("not an intake public key") from exc
     path = rt.config.keys_dir / INTAKE_PUBLIC_FILE
     if not path.exists() or path.read_bytes() != public:
         write_owner_only(path, public)
@@ -215,6 +217,8 @@ def apply_site(rt: Runtime, batch: Batch) -> None:
             vs.add(VaultSetting(name=THRESHOLD, value=str(int(site["threshold"]))))
         else:
             setting.value = str(int(site["threshold"]))
+    if site.get("suite") == vault.HYBRID:  # after the keys: from now on no classical key here (R32)
+        mark_hybrid(rt.stores)
 
 
 def apply_down_items(session: Session, batch: Batch) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import vault
 from models.audit import trail
 from models.identities.sealing import active_custodians, vault_threshold
 from models.identities.tables import IdentityShare, SealedIdentityRow
@@ -19,7 +20,8 @@ from models.reporting.intake import COARSE_STATUS
 from models.reporting.registry import format_registry_no
 from models.reporting.tables import Attachment, DataKey, Message, Report
 from models.store.config import INTAKE_SERIES
-from models.store.runtime import Runtime
+from models.store.keys import load_intake_public
+from models.store.runtime import Runtime, suite_in
 from models.sync.packets import DOWN, UP, Batch, SyncRefused, b64, canonical, digest, from_iso, iso, unb64
 from models.sync.streams import BATCH_ITEMS, store_batch
 from models.sync.tables import SyncItem, SyncStream
@@ -132,16 +134,21 @@ def apply_up_items(session: Session, batch: Batch) -> int:
     return applied
 
 
-def _site_item(rt: Runtime) -> dict[str, Any]:
-    return {"kind": "site", "intake_public": b64(rt.intake_public), "threshold": vault_threshold(rt.stores),
+def _site_item(rt: Runtime, session: Session) -> dict[str, Any]:
+    # From the key file, not the runtime: `vault upgrade` replaces the key under a running sync (R32).
+    site = {"kind": "site", "intake_public": b64(load_intake_public(rt.config)),
+            "threshold": vault_threshold(rt.stores),
             "custodians": {cid: b64(pub) for cid, pub in sorted(active_custodians(rt.stores).items())}}
+    if suite_in(session) == vault.HYBRID:  # the intake node then refuses classical keys too (R32)
+        site["suite"] = vault.HYBRID
+    return site
 
 
 def form_down_batch(rt: Runtime, session: Session, row: SyncStream) -> bytes | None:
     """The next batch of site keys, status changes and sealed replies, or None."""
     items: list[dict[str, Any]] = []
     marks: list[tuple[str, str, str | None]] = []
-    site = _site_item(rt)
+    site = _site_item(rt, session)
     site_hash = digest(canonical(site))
     known = session.get(SyncItem, (DOWN, "site", "site"))
     if known is None or known.value != site_hash:

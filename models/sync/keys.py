@@ -1,4 +1,7 @@
-"""The sync signing keys on disk: this node's Ed25519 key and the peer's public key.
+"""The sync signing keys on disk: this node's signing key and the peer's public key.
+
+New keys are hybrid, Ed25519 + ML-DSA-65 (R32: both signatures must verify); a node set up
+before R32 keeps its Ed25519 key until `clueguard vault upgrade` or a new `sync key` pairing.
 
 Exchanged once at set-up (``clueguard sync key`` on each node, ``clueguard sync pair`` with the
 other's). The signing key only signs packets; it opens nothing.
@@ -17,7 +20,15 @@ OWN_PRIVATE = "sync.key"
 OWN_PUBLIC = "sync.pub"
 PEER_PUBLIC = "sync-peer.pub"
 _MAGIC = b"CGS1"
-KEY_LEN = 32
+KEY_LEN = 32  # an Ed25519 key; hybrid keys are longer and name their suite (vault.signing_key_suite)
+
+
+def _is_signing_key(key: bytes) -> bool:
+    try:
+        vault.signing_key_suite(key)
+    except vault.VaultError:
+        return False
+    return True
 
 
 class SyncKeyError(RuntimeError):
@@ -45,7 +56,7 @@ def load_own_private(config: Config) -> bytes:
         blob = path.read_bytes()
     except OSError as exc:
         raise SyncKeyError(f"sync signing key not found at {path}; run `clueguard init --role …`") from exc
-    if not blob.startswith(_MAGIC) or len(blob) != len(_MAGIC) + KEY_LEN:
+    if not blob.startswith(_MAGIC) or not _is_signing_key(blob[len(_MAGIC):]):
         raise SyncKeyError(f"{path} is not a ClueGuard sync key")
     return blob[len(_MAGIC):]
 
@@ -60,19 +71,20 @@ def load_peer_public(config: Config) -> bytes:
         key = path.read_bytes()
     except OSError as exc:
         raise SyncKeyError(f"no peer key at {path}; run `clueguard sync pair PEER_KEY` first") from exc
-    if len(key) != KEY_LEN:
-        raise SyncKeyError(f"{path} is not an Ed25519 public key")
+    if not _is_signing_key(key):
+        raise SyncKeyError(f"{path} is not a sync public key")
     return key
 
 
 def parse_key(text: str) -> bytes:
-    """A public key as ``clueguard sync key`` prints it (64 hex digits)."""
+    """A public key as ``clueguard sync key`` prints it (hexadecimal: 3976 digits for a hybrid key,
+    64 for an Ed25519 key made before R32)."""
     try:
-        key = bytes.fromhex(text.strip())
+        key = bytes.fromhex("".join(text.split()))
     except ValueError as exc:
-        raise SyncKeyError("a sync key is 64 hexadecimal digits") from exc
-    if len(key) != KEY_LEN:
-        raise SyncKeyError("a sync key is 64 hexadecimal digits")
+        raise SyncKeyError("a sync key is hexadecimal digits, as `clueguard sync key` prints it") from exc
+    if not _is_signing_key(key):
+        raise SyncKeyError("not a sync key: give the whole key `clueguard sync key` printed")
     return key
 
 

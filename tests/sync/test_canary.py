@@ -24,12 +24,14 @@ REPLY = "CANARY-答复-c4f1"
 
 
 def _candidates(keys: Path) -> list[bytes]:
-    """Every 32-byte window at the start or end of every key file: anything that could be a key."""
+    """Every 32-byte window at the start or end of every key file, and every window the size of a
+    hybrid private key (R32): anything that could be a key."""
     out = []
+    hybrid = 4 + 64 + 32
     for path in keys.iterdir():
         data = path.read_bytes()
-        out += [data[:32], data[-32:], data[4:36]]
-    return [c for c in out if len(c) == 32]
+        out += [data[:32], data[-32:], data[4:36], data[:hybrid], data[-hybrid:], data[4:4 + hybrid]]
+    return [c for c in out if len(c) in (32, hybrid)]
 
 
 def test_a_copy_of_the_intake_node_opens_nothing(nodes, backend, tmp_path: Path) -> None:

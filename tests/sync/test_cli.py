@@ -67,7 +67,7 @@ def test_an_intake_node_has_no_staff_side_whatever_the_settings_say(two) -> None
 def test_pair_export_import_status(two) -> None:
     tmp_path, a, b = two
     key_a, key_b = a("sync", "key").output.strip(), b("sync", "key").output.strip()
-    assert len(key_a) == 64 and key_a != key_b
+    assert len(key_a) == 2 * (4 + 32 + 1952) and key_a != key_b  # hybrid: CGD1, Ed25519, ML-DSA-65 (R32)
     assert a("sync", "pair", key_b).exit_code == 0
     assert b("sync", "pair", key_a).exit_code == 0
     assert a("sync", "pair", "not-hex").exit_code != 0

@@ -50,9 +50,12 @@ def test_databases_and_key_files_do_not_open_an_identity(staff_rt, config, backe
              if isinstance(v, bytes | memoryview)]
     blobs = [bytes(b) for b in blobs] + key_files
     assert all(CANARY.encode() not in b for b in blobs)
-    # Every 32-byte string anywhere (public keys, the intake key, salts, lookups) is tried as a private key,
-    # and every text value (user names, hashes, TOTP secrets, notes) as a passphrase.
-    candidates = {b for b in blobs if len(b) == 32} | {k[4:] for k in key_files if len(k) == 36}
+    # Every 32-byte string anywhere (public keys, the intake key, salts, lookups) and every value or key
+    # file the size of a hybrid private key (R32) is tried as a private key, and every text value (user
+    # names, hashes, TOTP secrets, notes) as a passphrase.
+    hybrid = 4 + 64 + 32
+    candidates = ({b for b in blobs if len(b) in (32, hybrid)}
+                  | {k[4:] for k in key_files if len(k) in (36, 4 + hybrid)})
     texts = {str(v) for rows in (*case.values(), *store.values()) for row in rows for v in row.values()
              if isinstance(v, str)} | {"", "correct horse battery"[:-1], "password"}
     texts.discard("correct horse battery")  # the real sign-in password is not in any store

@@ -46,10 +46,22 @@ def measure_identity(report: Report, rounds: int) -> None:
     public = {cid: pub for cid, (pub, _wrapped) in keys.items()}
     payload = b'{"name": "x", "phone": "13800000000"}'
     seal = Row.of("seal_identity 3-of-5", _timed(lambda: vault.seal_identity(payload, "r", public, 3), rounds * 10))
-    # Judged on the median: one run costs under a millisecond; p95 on a shared machine shows
-    # other processes' scheduling, not the seal.
-    seal.ratio, seal.target, seal.meets = round(seal.p50_ms, 3), "< 1 ms", seal.p50_ms < 1.0
+    # Judged on the median: one run costs about a millisecond; p95 on a shared machine shows
+    # other processes' scheduling, not the seal. The budget is R32's: hybrid (ML-KEM-768 +
+    # X25519) shares at most 1.5 ms.
+    seal.ratio, seal.target, seal.meets = round(seal.p50_ms, 3), "≤ 1.5 ms", seal.p50_ms <= 1.5
     report.add(seal)
+    # The same seal to X25519-only keys, as before R32, measured in the same run for comparison
+    # (the vault's classical suite is kept only to open old values; this is its one other use).
+    classical = {f"c{i}": vault._seal.public_of(vault._seal.generate_classical_private()) for i in range(5)}
+    report.add(Row.of("seal_identity 3-of-5, X25519 only (before R32)", _timed(
+        lambda: vault.seal_identity(payload, "r", classical, 3), rounds * 10)))
+    intake_private, intake_public = vault.generate_keypair()
+    report.add(Row.of("data key sealed to the intake key (hybrid HPKE)", _timed(
+        lambda: vault.new_data_key(intake_public, "r/k"), rounds * 10)))
+    sealed_key = vault.new_data_key(intake_public, "r/k").sealed
+    report.add(Row.of("data key opened (hybrid HPKE)", _timed(
+        lambda: vault.open_data_key(sealed_key, intake_private, "r/k"), rounds * 10)))
     sealed = vault.seal_identity(payload, "r", public, 3)
     shares = [vault.CustodianShare(cid, sealed.shares[cid], keys[cid][1], f"bench passphrase {i}!")
               for i, cid in enumerate(("c0", "c1", "c2"))]

@@ -6,13 +6,18 @@ Secrets are read from standard input, one a line, never from arguments (they wou
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 import click
 
+from models.datadir import hybrid_upgrade
 from models.identities.sealing import vault_threshold
 from models.protection import custodian_lifecycle, unseal
 from models.staff.accounts import require_pledge
 from models.store.errors import ClueGuardError
-from web.cli.support import fail, one_run_at_a_time, read_stdin_lines, staff_runtime
+from models.store.keys import finish_interrupted_promotion
+from web.cli.support import fail, get_config, one_run_at_a_time, read_stdin_lines, staff_runtime
 
 
 @click.command("passphrase")
@@ -70,4 +75,54 @@ def cleanup(ctx: click.Context) -> None:
     click.echo(f"expired {done.expired} request(s); destroyed the shares of {done.destroyed} request(s)")
 
 
-COMMANDS = (passphrase, redeal, cleanup)
+class _Bars:
+    """One progress bar per stage of the upgrade, on stderr (stdout stays for the summary)."""
+
+    def __init__(self) -> None:
+        self.bars: dict[str, Any] = {}
+        self.shown: dict[str, int] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage not in self.bars:
+            bar = click.progressbar(length=max(total, 1), label=f"re-sealing {stage}", file=sys.stderr)
+            self.bars[stage], self.shown[stage] = bar.__enter__(), 0
+        self.bars[stage].update(done - self.shown[stage])
+        self.shown[stage] = done
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.__exit__(None, None, None)
+
+
+@click.command("upgrade")
+@click.option("--custodian", "custodians", multiple=True,
+              help="An active custodian (repeat for every one): each re-keys with their own passphrase.")
+@click.option("--auditor", "auditors", multiple=True, help="An auditor whose signing key is renewed (repeat).")
+@click.pass_context
+def upgrade(ctx: click.Context, custodians: tuple[str, ...], auditors: tuple[str, ...]) -> None:
+    """Re-seal everything under hybrid post-quantum keys (R32); resumable, run with the apps stopped.
+
+    stdin: one passphrase a line, the custodians' first, then the auditors'.
+    """
+    secrets = read_stdin_lines(len(custodians) + len(auditors))
+    finish_interrupted_promotion(get_config(ctx))
+    rt = staff_runtime(ctx)
+    bars = _Bars()
+    try:
+        with one_run_at_a_time(rt, "vault-upgrade"):
+            for name in (*custodians, *auditors):  # each acts in person: the pledge within the year (R30)
+                require_pledge(rt, name, "vault.upgrade")
+            done = hybrid_upgrade.upgrade_store(
+                rt, dict(zip(custodians, secrets[: len(custodians)], strict=True)),
+                dict(zip(auditors, secrets[len(custodians):], strict=True)), actor="cli", progress=bars)
+    except ClueGuardError as err:
+        fail(err)
+        return
+    finally:
+        bars.close()
+    click.echo(f"hybrid: re-sealed {done.data_keys} data keys, {done.meetings} meeting keys, "
+               f"{done.identities} identities to {done.custodians} new custodian keys; "
+               f"new auditor keys: {', '.join(done.auditors) or '-'}")
+
+
+COMMANDS = (passphrase, redeal, cleanup, upgrade)
