@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.audit import trail
-from models.staff import accounts, enrollment, sessions
+from models.staff import accounts, acting, enrollment, sessions
 from models.staff.tables import AccountChange, Enrollment, Staff, Unit
 from models.store.db import utcnow
 from models.store.errors import InvalidInput, NotAllowed, NotFound, WrongState
@@ -26,6 +26,7 @@ from models.store.i18n import N_
 from models.store.runtime import Runtime
 
 HEAD_ROLE = "unit_head"
+DECIDE = acting.declare("staff.decide_change", {HEAD_ROLE}, refused="staff.change_refused")
 KINDS = ("role", "unit", "reset")
 
 

@@ -23,7 +23,7 @@ from models.protection import custodian_lifecycle
 from models.protection.unseal import OPEN_STATES as OPEN_UNSEAL_STATES
 from models.protection.unseal_tables import UnsealRequest
 from models.reporting.tables import Report
-from models.staff import accounts, enrollment, officer_keys, sessions, throttle
+from models.staff import accounts, acting, enrollment, officer_keys, sessions, throttle
 from models.staff.tables import Staff
 from models.store.db import utcnow
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
@@ -31,6 +31,7 @@ from models.store.i18n import N_
 from models.store.runtime import Runtime
 
 ADMIN_ROLE = "admin"
+MANAGE = acting.declare("staff.manage", {ADMIN_ROLE}, refused="staff.admin_refused")
 OPERATOR = "cli"
 # A clue in any other state still needs its handler (R24: hand over before leaving).
 SETTLED_STATES = frozenset({"closed", "archived", "merged", "not_accepted", "destroyed"})

@@ -14,12 +14,14 @@ from sqlalchemy import func, select
 
 from models.administration.staff_admin import _admin
 from models.audit import trail
+from models.staff import acting
 from models.staff.tables import Staff, Unit
 from models.store.errors import InvalidInput
 from models.store.i18n import N_
 from models.store.runtime import Runtime
 
 MAX_NAME = 200
+MANAGE = acting.declare("unit.manage", {"admin"}, refused="unit.refused")
 
 
 @dataclass(frozen=True)

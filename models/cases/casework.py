@@ -12,16 +12,19 @@ from sqlalchemy.orm import Session
 import vault
 from models.audit import trail
 from models.cases.waiting import mark_read
-from models.confidentiality.need_to_know import check_access, visible_cases
+from models.confidentiality.need_to_know import READ, check_access, visible_cases
 from models.reporting.files import Upload, check_uploads
 from models.reporting.intake import data_key_context, file_name_and_type, seal_message, unpack_file
 from models.reporting.tables import Attachment, DataKey, Message, Report
+from models.staff import acting as actor
+from models.staff.accounts import CONTENT_ROLES
 from models.staff.tables import Staff
-from models.store.errors import InvalidInput, NotAllowed, NotFound, WrongState
+from models.store.errors import InvalidInput, NotFound, WrongState
 from models.store.i18n import N_
 from models.store.runtime import Runtime
 
 PAGE_SIZE = 50
+REPLY = actor.declare("clue.reply", CONTENT_ROLES, refused="report.access_refused", event="message.sent")
 
 
 @dataclass(frozen=True)
@@ -60,15 +63,8 @@ class CaseView:
 
 
 def acting(session: Session, staff_id: int) -> Staff:
-    """The active staff member acting (NotAllowed otherwise)."""
-    return _actor(session, staff_id)
-
-
-def _actor(session: Session, staff_id: int) -> Staff:
-    staff = session.get(Staff, staff_id)
-    if staff is None or not staff.active:
-        raise NotAllowed
-    return staff
+    """The active staff member reading clues (a content role); a refusal is audited."""
+    return actor.perform(session, staff_id, READ.name)
 
 
 def load_case(session: Session, staff: Staff, report_id: str, *, read_only: bool = False,
@@ -86,7 +82,7 @@ def list_inbox(rt: Runtime, staff_id: int, *, category: str | None = None, state
                page: int = 1) -> InboxPage:
     """Clues this staff member may see, newest first, filtered by category and state."""
     with rt.stores.case() as session:
-        staff = _actor(session, staff_id)
+        staff = acting(session, staff_id)
         query = select(Report).where(visible_cases(staff))
         if category:
             query = query.where(Report.category == category)
@@ -120,7 +116,7 @@ def _data_keys(rt: Runtime, session: Session, report_id: str) -> dict[str, bytes
 def open_case(rt: Runtime, staff_id: int, report_id: str) -> CaseView:
     """Decrypt a clue, its file list and messages for a staff member allowed to read it."""
     with rt.stores.case() as session:
-        staff = _actor(session, staff_id)
+        staff = acting(session, staff_id)
         report = load_case(session, staff, report_id, read_only=True)
         keys = _data_keys(rt, session, report.id)
         clue = json.loads(vault.decrypt_blob(keys[report.data_key_id], report.content,
@@ -148,7 +144,7 @@ def open_attachment(rt: Runtime, staff_id: int, attachment_id: str,
     """One evidence file (name, type, bytes) for a staff member allowed to read its clue;
     ``report_id``, if given, must be the clue the file belongs to."""
     with rt.stores.case() as session:
-        staff = _actor(session, staff_id)
+        staff = acting(session, staff_id)
         att = session.get(Attachment, attachment_id)
         if att is None or (report_id is not None and att.report_id != report_id):
             raise NotFound
@@ -174,7 +170,7 @@ def reply_to_reporter(rt: Runtime, staff_id: int, report_id: str, text: str,
         raise InvalidInput({"text": N_("The message is too long.")})
     files = check_uploads(uploads or [], rt.config)
     with rt.stores.case() as session:
-        staff = _actor(session, staff_id)
+        staff = acting(session, staff_id)
         report = load_case(session, staff, report_id)
         if report.state in {"destroyed"}:
             raise WrongState

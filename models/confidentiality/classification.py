@@ -17,9 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.audit import trail
-from models.confidentiality.need_to_know import can_handle_case, require_second_person
+from models.confidentiality.need_to_know import can_handle_case, handles, second_person
 from models.confidentiality.tables import Classification, ClassificationChange
 from models.reporting.tables import Report
+from models.staff import acting
+from models.staff.accounts import CONTENT_ROLES
 from models.staff.tables import Staff
 from models.store.config import Config
 from models.store.db import utcnow
@@ -121,11 +123,12 @@ def set_retention(session: Session, config: Config, report_id: str, archived_on:
     row.retain_until = add_years(archived_on, config.archive_retention_years)
 
 
-def _staff(session: Session, staff_id: int) -> Staff:
-    staff = session.get(Staff, staff_id)
-    if staff is None or not staff.active:
-        raise NotAllowed
-    return staff
+_DECIDE = second_person(SelfApprovedClassification, "own_proposal")
+PROPOSE = acting.declare("classification.propose", CONTENT_ROLES, refused="classification.refused", check=handles,
+                         event="classification.proposed")
+APPROVE = acting.declare("classification.approve", {"unit_head"}, refused="classification.refused", check=_DECIDE)
+REFUSE = acting.declare("classification.refuse", {"unit_head"}, refused="classification.refused", check=_DECIDE)
+LIST = acting.declare("classification.list", CONTENT_ROLES, refused="classification.refused")
 
 
 def propose_classification(rt: Runtime, staff_id: int, report_id: str, level: str, years: int | str,
@@ -148,19 +151,15 @@ def propose_classification(rt: Runtime, staff_id: int, report_id: str, level: st
     if errors:
         raise InvalidInput(errors, max=MAX_YEARS.get(level, 30))
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
         report = session.get(Report, report_id)
         if report is None:
             raise NotFound
-        if not can_handle_case(session, staff, report):
-            trail.record_refusal(session, staff.username, "classification.refused", report_id, act="propose")
-            raise NotAllowed
+        staff = acting.perform(session, staff_id, PROPOSE.name, report, report_id=report.id)
         change = ClassificationChange(report_id=report_id, level=level, years=years, reason=reason,
                                       proposed_by=staff.id)
         session.add(change)
         session.flush()
-        trail.record(session, staff.username, "classification.proposed", report_id, change=change.id,
-                     level=level, years=years)
+        acting.done(session, staff, PROPOSE.name, report_id, change=change.id, level=level, years=years)
         return change.id
 
 
@@ -168,17 +167,14 @@ def decide_classification(rt: Runtime, staff_id: int, change_id: int, approve: b
     """Approve (or refuse) a proposed classification: a unit head of the clue's unit, never the
     proposer. Returns the report id."""
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
         change = session.get(ClassificationChange, change_id)
         if change is None:
             raise NotFound
         report = session.get(Report, change.report_id)
         if report is None:
             raise NotFound
-        act = "approve" if approve else "refuse"
-        require_second_person(session, staff, report, requester_id=change.proposed_by,
-                              event="classification.refused", act=act, own=SelfApprovedClassification(),
-                              own_reason="own_proposal")
+        staff = acting.perform(session, staff_id, (APPROVE if approve else REFUSE).name,
+                               (report, change.proposed_by), report_id=report.id)
         if change.status != "pending":
             raise WrongState(N_("This proposal has been decided already."))
         change.status = "approved" if approve else "refused"
@@ -209,7 +205,7 @@ class ChangeView:
 def pending_changes(rt: Runtime, staff_id: int, report_id: str | None = None) -> list[ChangeView]:
     """Proposals the staff member may see: for clues they handle (or one clue)."""
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
+        staff = acting.perform(session, staff_id, LIST.name)
         query = (select(ClassificationChange, Report.registry_no, Staff.display_name)
                  .join(Report, Report.id == ClassificationChange.report_id)
                  .join(Staff, Staff.id == ClassificationChange.proposed_by)

@@ -23,8 +23,9 @@ from models.identities.tables import SealedIdentityRow
 from models.protection.unseal import (
     LEGAL_BASES,
     MAX_NOTE,
+    OPEN,
     OPEN_STATES,
-    UNIT_HEAD_ROLE,
+    WITHHOLD,
     NotApproved,
     RequestClosed,
     RequestDenied,
@@ -41,8 +42,8 @@ from models.protection.unseal import (
 from models.protection.unseal_tables import ResealedShare, UnsealRequest
 from models.reporting.intake import seal_message
 from models.reporting.tables import Report
-from models.staff import officer_keys
-from models.staff.tables import OfficerKey, Staff
+from models.staff import acting, officer_keys
+from models.staff.tables import OfficerKey
 from models.store.db import utcnow
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, WrongState
 from models.store.i18n import N_, translate
@@ -105,13 +106,12 @@ def _send_notice(rt: Runtime, cs: Session, req: UnsealRequest, now: datetime) ->
 def open_unsealed_identity(rt: Runtime, staff_id: int, request_id: str, password: str) -> OpenedIdentity:
     """The requester opens the identity with their sign-in password, within the window; audited."""
     settle(rt, UnsealRequest.id == request_id)
-    staff = acting_staff(rt, staff_id)
+    staff = acting_staff(rt, staff_id, None)
     with rt.stores.vault() as vs:
         req = locked_request(vs, request_id)
         if staff.id != req.requester_id:
             raise OnlyRequester
-        if staff.role != officer_keys.OFFICER_ROLE:
-            raise NotAllowed
+        acting.check(OPEN, vs, staff)
         state_errors: dict[str, ClueGuardError] = {
             "pending": NotApproved(), "denied": RequestDenied(), "expired": RequestExpired(),
             "closed": WindowClosed()}
@@ -149,9 +149,7 @@ def withhold_disclosure_notice(rt: Runtime, staff_id: int, request_id: str, reas
     """A unit head records why the reporter is not to be told of this unsealing (R10)."""
     reason = clean_text(reason, MAX_NOTE)
     with rt.stores.case() as cs:
-        staff = cs.get(Staff, staff_id)
-        if staff is None or not staff.active or staff.role != UNIT_HEAD_ROLE:
-            raise NotAllowed
+        staff = acting.actor_for(cs, staff_id, WITHHOLD.name)
     if not reason:
         raise InvalidInput({"reason": N_("Say why the reporter is not to be told.")})
     if len(reason) > MAX_NOTE:

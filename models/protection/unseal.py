@@ -30,7 +30,7 @@ from models.confidentiality.need_to_know import visible_cases
 from models.identities.tables import Custodian, IdentityShare, SealedIdentityRow
 from models.protection.unseal_tables import ResealedShare, UnsealAnswer, UnsealRequest
 from models.reporting.tables import Report
-from models.staff import officer_keys
+from models.staff import acting, officer_keys
 from models.staff.tables import Staff
 from models.store.db import utcnow
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
@@ -60,6 +60,14 @@ MAX_PURPOSE = 2000
 MAX_NOTE = 1000
 CUSTODIAN_ROLE = "custodian"
 UNIT_HEAD_ROLE = "unit_head"
+OFFICER_ROLE = officer_keys.OFFICER_ROLE
+# The acts of unsealing (R9, R10). ``audited_act`` audits every refusal (the acts span two stores).
+REQUEST = acting.declare("unseal.request", {OFFICER_ROLE}, refused="unseal.refused")
+APPROVE = acting.declare("unseal.approve", {CUSTODIAN_ROLE}, refused="unseal.refused")
+DENY = acting.declare("unseal.deny", {CUSTODIAN_ROLE}, refused="unseal.refused")
+VIEW = acting.declare("unseal.view", {OFFICER_ROLE, CUSTODIAN_ROLE, UNIT_HEAD_ROLE}, refused="unseal.refused")
+OPEN = acting.declare("unseal.open", {OFFICER_ROLE}, refused="unseal.refused")
+WITHHOLD = acting.declare("unseal.withhold", {UNIT_HEAD_ROLE}, refused="unseal.refused")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -205,12 +213,11 @@ def audited_act(act: str) -> Callable[[F], F]:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def acting_staff(rt: Runtime, staff_id: int) -> Staff:
+def acting_staff(rt: Runtime, staff_id: int, act: str | None) -> Staff:
+    """The active staff member whose role may do ``act`` (``audited_act`` audits a refusal); with
+    no act, any role (an answer checks the requester before the role, ``_answering_custodian``)."""
     with rt.stores.case() as cs:
-        staff = cs.get(Staff, staff_id)
-        if staff is None or not staff.active:
-            raise NotAllowed
-        return staff
+        return acting.actor_for(cs, staff_id, act)
 
 
 def locked_request(vs: Session, request_id: str) -> UnsealRequest:
@@ -292,8 +299,7 @@ def _answering_custodian(vs: Session, staff: Staff, req: UnsealRequest) -> Custo
     """Who may answer: never the requester (even holding custodian keys), only active custodians."""
     if staff.id == req.requester_id or staff.username == req.requester:
         raise RequesterCannotApprove
-    if staff.role != CUSTODIAN_ROLE:
-        raise NotAllowed
+    acting.check(APPROVE, vs, staff)
     custodian = vs.scalar(select(Custodian).where(Custodian.username == staff.username))
     if custodian is None or not custodian.active:
         raise NotACustodian
@@ -336,9 +342,10 @@ def request_unseal(rt: Runtime, staff_id: int, report_id: str, purpose: str, leg
                    legal_basis_other: str = "") -> str:
     """A protection officer asks to open a clue's identity, for a purpose and on a legal basis."""
     with rt.stores.case() as cs:
-        staff = cs.get(Staff, staff_id)
-        if staff is None or not staff.active or staff.role != officer_keys.OFFICER_ROLE:
-            raise NotAllowed(N_("Only protection officers can ask to unseal an identity."))
+        try:
+            staff = acting.actor_for(cs, staff_id, REQUEST.name)
+        except NotAllowed:
+            raise NotAllowed(N_("Only protection officers can ask to unseal an identity.")) from None
         report = load_case(cs, staff, report_id)
         if not report.identity_id:
             raise NoIdentity
@@ -389,7 +396,7 @@ def approve_unseal(rt: Runtime, staff_id: int, request_id: str, passphrase: str,
     """A custodian approves: their share is re-sealed to the requester; returns the request's state."""
     note = clean_text(note, MAX_NOTE)[:MAX_NOTE]
     settle(rt, UnsealRequest.id == request_id)
-    staff = acting_staff(rt, staff_id)
+    staff = acting_staff(rt, staff_id, None)
     with rt.stores.vault() as vs:
         req, custodian = _open_answer(vs, staff, request_id)
         share = vs.get(IdentityShare, (req.identity_id, custodian.id))
@@ -427,7 +434,7 @@ def deny_unseal(rt: Runtime, staff_id: int, request_id: str, note: str) -> str:
     if len(note) > MAX_NOTE:
         raise InvalidInput({"note": N_("The note is too long (at most 1000 characters).")})
     settle(rt, UnsealRequest.id == request_id)
-    staff = acting_staff(rt, staff_id)
+    staff = acting_staff(rt, staff_id, None)
     with rt.stores.vault() as vs:
         req, custodian = _open_answer(vs, staff, request_id)
         now = utcnow()
@@ -451,7 +458,7 @@ def deny_unseal(rt: Runtime, staff_id: int, request_id: str, note: str) -> str:
 def get_unseal_request(rt: Runtime, staff_id: int, request_id: str) -> RequestView:
     """One request for its requester, a custodian or a unit head who may read the clue."""
     settle(rt, UnsealRequest.id == request_id)
-    staff = acting_staff(rt, staff_id)
+    staff = acting_staff(rt, staff_id, VIEW.name)
     with rt.stores.vault() as vs:
         req = vs.get(UnsealRequest, request_id)
         if req is None:
@@ -467,7 +474,7 @@ def get_unseal_request(rt: Runtime, staff_id: int, request_id: str) -> RequestVi
 def list_unseal_requests(rt: Runtime, staff_id: int, report_id: str | None = None) -> list[RequestView]:
     """Requests this staff member deals with: custodians all, officers their own, unit heads their cases'."""
     expire_unseal_requests(rt)
-    staff = acting_staff(rt, staff_id)
+    staff = acting_staff(rt, staff_id, VIEW.name)
     with rt.stores.vault() as vs:
         query = select(UnsealRequest).order_by(UnsealRequest.created_at.desc())
         if report_id is not None:

@@ -10,6 +10,7 @@ from flask import Flask, render_template
 from flask_wtf import CSRFProtect
 from werkzeug.routing import IntegerConverter, Map
 
+from models.staff import acting
 from models.staff.accounts import CONTENT_ROLES
 from models.store.config import Config
 from models.store.keys import load_or_create_secret
@@ -75,9 +76,15 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
 
         signed_in = current_user if current_user.is_authenticated else None
         if signed_in is None:
-            return {"me": None, "role_labels": ROLE_LABELS, "nav_links": [], "waiting": {}}
+            return {"me": None, "role_labels": ROLE_LABELS, "nav_links": [], "waiting": {}, "may": lambda act: False}
         waiting = nav.waiting_counts(signed_in.role, signed_in.id)
-        return {"me": signed_in, "role_labels": ROLE_LABELS, "waiting": waiting,
+        role = signed_in.role
+
+        def may(act: str) -> bool:
+            """Which forms and links a template shows: the act's declared roles (the act still checks)."""
+            return acting.role_may(role, act)
+
+        return {"me": signed_in, "role_labels": ROLE_LABELS, "waiting": waiting, "may": may,
                 "nav_links": nav.links_for(signed_in.role, waiting, request.full_path.rstrip("?"))}
 
     @app.get("/")

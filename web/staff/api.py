@@ -19,10 +19,11 @@ from typing import Any, TypeVar, cast
 from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 
-from models.staff import accounts, sessions
+from models.staff import accounts, acting, sessions
 from models.staff.tables import Staff
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
 from web.shared import error_message, field_errors, get_runtime, guard_responses
+from web.staff.auth import DOOR_ACTS
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -83,8 +84,11 @@ def api_error(err: ClueGuardError) -> tuple[Any, int]:
     return jsonify(body), code
 
 
-def api_auth(*roles: str) -> Callable[[F], F]:
-    """Require a valid bearer token (and one of ``roles`` if given); sets ``g.staff``."""
+def api_auth(act: str | None = None) -> Callable[[F], F]:
+    """Require a valid bearer token (and a role that may do ``act``, if given: a refusal is audited,
+    R23); sets ``g.staff``."""
+    if act is not None:
+        DOOR_ACTS.add(act)  # every name must be a declared act: tests/test_acts.py checks them all
 
     def decorate(view: F) -> F:
         @wraps(view)
@@ -94,7 +98,8 @@ def api_auth(*roles: str) -> Callable[[F], F]:
                 return jsonify({"error": _("Sign in first.")}), 401
             if not accounts.pledge_current(staff):
                 return jsonify({"error": _("Accept the confidentiality undertaking first.")}), 403
-            if roles and staff.role not in roles:
+            if act is not None and not acting.admit(get_runtime(), staff.id, staff.role, act,
+                                                    endpoint=request.endpoint or ""):
                 return jsonify({"error": _("You are not allowed to do this.")}), 403
             g.staff = staff
             try:

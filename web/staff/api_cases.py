@@ -52,7 +52,7 @@ def _page_arg() -> int:
 
 
 @bp.get("/reports")
-@api_auth(*ROLES)
+@api_auth("clue.read")
 def list_reports() -> Any:
     """The inbox: clues this staff member may see, newest first."""
     category = request.args.get("category") or None
@@ -68,7 +68,7 @@ def list_reports() -> Any:
 
 
 @bp.get("/reports/<registry_no>")
-@api_auth(*ROLES)
+@api_auth("clue.read")
 def get_report(registry_no: str) -> Any:
     """One clue, decrypted, with its files and messages (the read is audited)."""
     rt = get_runtime()
@@ -88,7 +88,7 @@ def get_report(registry_no: str) -> Any:
 
 
 @bp.post("/reports/<registry_no>/messages")
-@api_auth(*ROLES)
+@api_auth("clue.reply")
 def post_message(registry_no: str) -> Any:
     """Send a message to the reporter (R6)."""
     rt = get_runtime()

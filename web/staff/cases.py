@@ -27,11 +27,10 @@ from models.protection.waiting import awaiting_assessment_filter
 from models.reporting.categories import CATEGORIES, SOURCES
 from models.reporting.files import Upload
 from models.reporting.tables import Report
-from models.staff.accounts import CONTENT_ROLES
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
 from models.store.i18n import N_
 from web.shared import current_locale, error_message, field_errors, get_runtime, no_store
-from web.staff.auth import me, require_role
+from web.staff.auth import me, require_act
 from web.staff.labels import CHANNEL_LABELS, STATE_LABELS, local_time, translated
 
 bp = Blueprint("cases", __name__)
@@ -93,7 +92,7 @@ def _risk_condition(value: str) -> ColumnElement[bool] | None:
 
 
 @bp.get("/cases")
-@require_role(*CONTENT_ROLES)
+@require_act("clue.read")
 def inbox() -> str:
     """The work queue: clues this staff member may see, searched, filtered and sorted (no JavaScript)."""
     args = request.args
@@ -188,14 +187,14 @@ def render_case(report_id: str, reply_text: str = "", errors: dict[str, str] | N
 
 
 @bp.get("/cases/<report_id>")
-@require_role(*CONTENT_ROLES)
+@require_act("clue.read")
 def case(report_id: str) -> Response:
     """One clue: its content, files and message thread, with a reply form (viewing is audited)."""
     return render_case(report_id)
 
 
 @bp.get("/cases/<report_id>/files/<attachment_id>")
-@require_role(*CONTENT_ROLES)
+@require_act("clue.read")
 def download(report_id: str, attachment_id: str) -> Response:
     """An evidence file, always as a download: never rendered inside the staff app."""
     try:
@@ -211,7 +210,7 @@ def download(report_id: str, attachment_id: str) -> Response:
 
 
 @bp.post("/cases/<report_id>/reply")
-@require_role(*CONTENT_ROLES)
+@require_act("clue.reply")
 def reply(report_id: str) -> WerkzeugResponse:
     """Send a message (and files) to the reporter, who reads it with their receipt code (R6)."""
     text = request.form.get("text", "")

@@ -54,7 +54,7 @@ def destroyed_answer(registry_no: str) -> tuple[Any, int]:
 
 
 @bp.post("/reports/<registry_no>/classification-changes")
-@api_auth(*ROLES)
+@api_auth("classification.propose")
 def propose(registry_no: str) -> Any:
     """Propose a level and period (or declassifying) for a clue (R19)."""
     data = json_body()
@@ -65,7 +65,7 @@ def propose(registry_no: str) -> Any:
 
 
 @bp.post("/classification-changes/<int:change_id>/<decision>")
-@api_auth("unit_head")
+@api_auth("classification.approve")
 def decide_classification(change_id: int, decision: str) -> Any:
     """Approve or refuse a proposed classification (not one's own)."""
     if decision not in ("approve", "refuse"):
@@ -75,7 +75,7 @@ def decide_classification(change_id: int, decision: str) -> Any:
 
 
 @bp.post("/reports/<registry_no>/borrow-requests")
-@api_auth(*ROLES)
+@api_auth("borrow.request")
 def borrow(registry_no: str) -> Any:
     """File a borrowing request (借阅单) for another unit's clue (R20)."""
     data = json_body()
@@ -85,7 +85,7 @@ def borrow(registry_no: str) -> Any:
 
 
 @bp.post("/borrow-requests/<request_id>/<decision>")
-@api_auth(*ROLES)
+@api_auth("borrow.return")
 def decide_borrowing(request_id: str, decision: str) -> Any:
     """The lending unit's head approves or refuses a borrowing request."""
     if decision not in ("approve", "refuse"):
@@ -96,7 +96,7 @@ def decide_borrowing(request_id: str, decision: str) -> Any:
 
 
 @bp.post("/reports/<registry_no>/exports")
-@api_auth(*ROLES)
+@api_auth("export.request")
 def request_export(registry_no: str) -> Any:
     """Ask for numbered PDF copies of the redacted clue (R21)."""
     data = json_body()
@@ -109,7 +109,7 @@ def request_export(registry_no: str) -> Any:
 
 
 @bp.post("/exports/<export_id>/<decision>")
-@api_auth("unit_head")
+@api_auth("export.approve")
 def decide_export(export_id: str, decision: str) -> Any:
     """A unit head of the clue's unit approves or refuses an export (not their own)."""
     if decision not in ("approve", "refuse"):
@@ -119,7 +119,7 @@ def decide_export(export_id: str, decision: str) -> Any:
 
 
 @bp.get("/exports/<export_id>/copies/<int:n>")
-@api_auth(*ROLES)
+@api_auth("export.print")
 def copy_pdf(export_id: str, n: int) -> Any:
     """Copy n as a PDF, for its holder only."""
     pdf = render_copy(get_runtime(), g.staff.id, export_id, n, str(get_locale() or "zh"))
@@ -127,7 +127,7 @@ def copy_pdf(export_id: str, n: int) -> Any:
 
 
 @bp.post("/reports/<registry_no>/destruction-requests")
-@api_auth("intake", "unit_head")
+@api_auth("destruction.request")
 def request_destruction(registry_no: str) -> Any:
     """Ask to destroy a clue whose handling is over (R22)."""
     data = json_body()
@@ -137,7 +137,7 @@ def request_destruction(registry_no: str) -> Any:
 
 
 @bp.post("/destruction-requests/<request_id>/approve")
-@api_auth("unit_head")
+@api_auth("destruction.approve")
 def approve_destruction(request_id: str) -> Any:
     """A unit head of the clue's unit approves a destruction (not their own request)."""
     destruction.approve_destruction(get_runtime(), g.staff.id, request_id)
@@ -145,7 +145,7 @@ def approve_destruction(request_id: str) -> Any:
 
 
 @bp.post("/destruction-requests/<request_id>/execute")
-@api_auth("intake", "unit_head")
+@api_auth("destruction.execute")
 def execute_destruction(request_id: str) -> Any:
     """Carry out an approved destruction before a witness (crypto-shredding)."""
     entry = destruction.execute_destruction(get_runtime(), g.staff.id, request_id, _text(json_body(), "witness"))

@@ -17,7 +17,7 @@ from models.reporting.intake import Person, Submission, submit_report
 from models.store.errors import ClueGuardError, InvalidInput
 from models.store.i18n import N_
 from web.shared import error_message, field_errors, get_runtime, no_store
-from web.staff.auth import me, require_role
+from web.staff.auth import me, require_act
 from web.staff.cases import bp, uploads_from_request
 from web.staff.labels import STAFF_SOURCE_CHANNEL
 
@@ -69,7 +69,7 @@ def _form_page(values: dict[str, Any], errors: dict[str, str], status: int = 200
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
-@require_role(*RECORDING_ROLES)
+@require_act("clue.record")
 def new_clue() -> Response:
     """Record a clue received by phone, letter, visit or referral; show its receipt once."""
     if request.method == "GET":

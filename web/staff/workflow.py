@@ -25,12 +25,13 @@ from models.cases.survey import SATISFACTION
 from models.cases.workflow import acting_staff
 from models.reporting.files import Upload
 from models.reporting.tables import Report
-from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
+from models.staff import acting
+from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
 from models.store.i18n import N_, translate
 from models.store.runtime import Runtime
 from web.shared import current_locale, error_message, field_errors, flash_error, get_runtime, no_store
 from web.staff import confirm
-from web.staff.auth import me, require_role
+from web.staff.auth import me, require_act
 from web.staff.cases import render_case
 
 bp = Blueprint("workflow", __name__)
@@ -173,7 +174,7 @@ def _back(report_id: str) -> Response:
 
 
 @bp.post("/cases/<report_id>/act/<act>")
-@require_role(*HANDLERS)
+@require_act("clue.handle")
 def act(report_id: str, act: str) -> Response:
     """Do one act of the clue's workflow from its case page (irreversible ones after a confirmation)."""
     if act not in ACTS:
@@ -181,13 +182,9 @@ def act(report_id: str, act: str) -> Response:
     rt = get_runtime()
     try:
         if act in confirm.CASE_ACTS and not confirm.confirmed(request.form):
-            # Check now that the clue is readable and the act allowed, so the page never offers what fails.
-            if act not in case_workflow(rt, me().id, report_id).acts:
-                raise WrongState(workflow.RULES[act].state_message)
+            # A dry run of the act's check, so the page never offers what fails.
+            number = workflow.dry_run(rt, me().id, report_id, act)
             params = _precheck(rt, act, request.form)
-            with rt.stores.case() as session:
-                report = session.get(Report, report_id)
-                number = report.registry_no if report else ""
             return confirm.confirmation_page(confirm.CASE_ACTS[act], request.path,
                                              url_for("cases.case", report_id=report_id) + "#workflow",
                                              request.form, no=number, **params)
@@ -215,14 +212,14 @@ def workflow_panel(report_id: str) -> CaseWorkflow | None:
 
 
 @bp.get("/cases/<report_id>/workflow")
-@require_role("intake", "unit_head", "protection_officer")
+@require_act("clue.read")
 def panel(report_id: str) -> Any:
     """The clue with its handling panel: the case page itself."""
     return render_case(report_id)
 
 
 @bp.get("/cases/record-files/<file_id>")
-@require_role("intake", "unit_head", "protection_officer")
+@require_act("clue.read")
 def record_file(file_id: str) -> Any:
     """Download a file attached to a check note, conclusion or feedback (access checked, audited)."""
     rt = get_runtime()
@@ -240,7 +237,7 @@ def record_file(file_id: str) -> Any:
 
 
 @bp.get("/transfers/<transfer_id>")
-@require_role(*HANDLERS)
+@require_act("transfer.package")
 def package(transfer_id: str) -> Any:
     """A transfer package, for printing and handing over (reading it is audited)."""
     try:
@@ -253,19 +250,20 @@ def package(transfer_id: str) -> Any:
 
 
 @bp.route("/authorities", methods=["GET", "POST"])
-@require_role("intake", "unit_head", "admin")
+@require_act("authority.list")
 def authorities() -> Any:
     """The managed list of receiving authorities (intake staff read it; managers change it)."""
     rt = get_runtime()
     errors: dict[str, str] = {}
-    can_manage = me().role in transfer.AUTHORITY_MANAGERS
-    if request.method == "POST" and not can_manage:
-        abort(403)
+    can_manage = acting.role_may(me().role, transfer.ADD_AUTHORITY.name)
     if request.method == "POST":
+        # The add act itself refuses (audited) whoever may not manage the list: one check, in models.
         try:
             transfer.add_authority(rt, me().id, request.form.get("name", ""), request.form.get("kind", ""))
         except InvalidInput as err:
             errors = field_errors(err.errors, err.params)
+        except NotAllowed:
+            abort(403)
         else:
             flash(_("The authority was added to the list."), "success")
             return redirect(url_for("workflow.authorities"))
@@ -275,7 +273,7 @@ def authorities() -> Any:
 
 
 @bp.post("/authorities/<int:authority_id>/retire")
-@require_role("unit_head", "admin")
+@require_act("authority.retire")
 def retire(authority_id: int) -> Response:
     """Take an authority off the list for new transfers."""
     try:

@@ -115,7 +115,7 @@ ACTS: dict[str, tuple[str, dict[str, Any], list[str], Call]] = {
 
 
 @bp.post("/cases/<report_id>/<act>")
-@api_auth(*HANDLERS)
+@api_auth("clue.handle")
 def workflow_act(report_id: str, act: str) -> Any:
     """Do one act of a clue's workflow; answers with the clue's new state."""
     if act not in ACTS:
@@ -126,7 +126,7 @@ def workflow_act(report_id: str, act: str) -> Any:
 
 
 @bp.get("/deadlines")
-@api_auth(*HANDLERS)
+@api_auth("deadline.board")
 def deadline_list() -> Any:
     """Due-soon and overdue transfers and feedback the caller may see (R18)."""
     items = deadlines.deadline_board(get_runtime(), g.staff.id)
@@ -141,7 +141,7 @@ def authority_list() -> Any:
 
 
 @bp.get("/statistics")
-@api_auth("unit_head")
+@api_auth("statistics.view")
 def statistics_view() -> Any:
     """Counts and times to transfer (unit heads only, R27)."""
     return jsonify(asdict(statistics.clue_statistics(get_runtime(), g.staff.id)))
