@@ -8,7 +8,9 @@ or narrowing an act's roles in models, or dropping a role from the table, fails 
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from models.audit.tables import AuditEvent
@@ -76,3 +78,24 @@ def assert_refusals_audited(rt: Runtime, table: dict[str, set[str]], staff_ids: 
         assert len(events) == before + 1, act
         assert events[-1].event == acting.ACTS[act].refused
         assert events[-1].detail == {"act": acting.ACTS[act].short, "reason": "role"}, act
+
+
+def matrix_tests(table: dict[str, set[str]], prefixes: tuple[str, ...], prefix: str) -> tuple[Any, Any, Any]:
+    """The three tests every domain's matrix runs against its ``table`` (assign them in the module)."""
+
+    def test_the_table_is_every_act_of_the_domain() -> None:
+        assert set(declared(prefixes)) == set(table)
+
+    @pytest.mark.parametrize(("act", "role"), role_cases(table))
+    def test_every_act_for_every_role(act: str, role: str) -> None:
+        declared(prefixes)
+        assert passes_role(act, role) == (role in table[act])
+        assert not passes_role(act, role, active=False)
+
+    def test_refusals_are_audited(staff_rt: Runtime, make_staff: Any) -> None:
+        people = {role: make_staff(f"{prefix}_{role}", role, unit=None if role in {"custodian", "auditor", "admin"}
+                                   else "第一科") for role in ROLES}
+        assert_refusals_audited(staff_rt, table, {r: p.id for r, p in people.items()},
+                                {r: p.username for r, p in people.items()})
+
+    return test_the_table_is_every_act_of_the_domain, test_every_act_for_every_role, test_refusals_are_audited

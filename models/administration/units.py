@@ -60,7 +60,3 @@ def add_unit(rt: Runtime, admin_id: int | None, name: str) -> int:
         trail.record(session, actor, "unit.added", None, unit=row.id)
         return row.id
 
-
-def unit_exists(rt: Runtime, name: str) -> bool:
-    with rt.stores.case() as session:
-        return session.scalar(select(Unit.id).where(Unit.name == name)) is not None

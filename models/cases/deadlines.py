@@ -8,7 +8,7 @@ A deadline day is still on time; the day after it, the item is overdue.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from models.staff import acting
 from models.staff.accounts import CONTENT_ROLES
 from models.staff.tables import Staff, Unit
 from models.store.config import Config
-from models.store.db import utcnow
+from models.store.db import as_utc, utcnow
 from models.store.i18n import N_
 from models.store.runtime import Runtime
 
@@ -45,9 +45,7 @@ def zone(config: Config) -> ZoneInfo:
 
 def local_date(config: Config, at: datetime) -> date:
     """The calendar date of an instant in the configured zone (naive datetimes are UTC)."""
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(zone(config)).date()
+    return as_utc(at).astimezone(zone(config)).date()
 
 
 def local_today(config: Config) -> date:

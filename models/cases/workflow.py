@@ -32,6 +32,7 @@ from models.store.db import utcnow
 from models.store.errors import InvalidInput, NotAllowed, NotFound, WrongState
 from models.store.i18n import N_
 from models.store.runtime import Runtime
+from models.store.text import clean_text
 
 STATE_LABELS = {
     "received": N_("Received"),
@@ -250,12 +251,7 @@ def begin(session: Session, staff_id: int, report_id: str, act: str) -> Context:
 
 
 def clean_note(text: str | None, field: str = "text", required: bool = True) -> str:
-    text = (text or "").replace("\x00", "").strip()
-    if required and not text:
-        raise InvalidInput({field: N_("Write the text.")})
-    if len(text) > MAX_NOTE:
-        raise InvalidInput({field: N_("The text is too long.")})
-    return text
+    return clean_text(text, field, MAX_NOTE, required)
 
 
 def _handler_for(session: Session, unit_id: int, handler_id: int) -> Staff:

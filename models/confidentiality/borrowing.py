@@ -24,10 +24,11 @@ from models.reporting.tables import Report
 from models.staff import acting
 from models.staff.accounts import CONTENT_ROLES
 from models.staff.tables import Staff
-from models.store.db import utcnow
+from models.store.db import as_utc, utcnow
 from models.store.errors import InvalidInput, NotAllowed, NotFound, WrongState
 from models.store.i18n import N_
 from models.store.runtime import Runtime
+from models.store.text import clean_text
 
 MAX_DAYS = 30
 MAX_REASON = 500
@@ -63,12 +64,7 @@ def clean_days(days: object, limit: int = MAX_DAYS) -> int:
 
 
 def clean_reason(reason: object, field: str = "reason") -> str:
-    text = str(reason or "").strip()
-    if not text:
-        raise InvalidInput({field: N_("Give a reason.")})
-    if len(text) > MAX_REASON:
-        raise InvalidInput({field: N_("The reason is too long.")})
-    return text
+    return clean_text(reason, field, MAX_REASON, N_("Give a reason."), N_("The reason is too long."))
 
 
 def request_borrowing(rt: Runtime, staff_id: int, report_id: str, reason: str, days: object) -> str:
@@ -145,8 +141,7 @@ class LoanView:
 
 def _status(row: BorrowRequest, now: datetime) -> str:
     if row.status == "approved" and row.ends_at is not None:
-        ends = row.ends_at if row.ends_at.tzinfo else row.ends_at.replace(tzinfo=now.tzinfo)
-        return "approved" if ends > now else "ended"
+        return "approved" if as_utc(row.ends_at) > now else "ended"
     return row.status
 
 

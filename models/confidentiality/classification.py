@@ -239,17 +239,17 @@ def review_list(session: Session, config: Config, report_filter: object | None =
     horizon = today + timedelta(days=REVIEW_DAYS)
     base = select(Classification, Report).join(Report, Report.id == Classification.report_id)
     if report_filter is not None:
-        base = base.where(report_filter)  # type: ignore[arg-type]
+        base = base.where(report_filter)  # type: ignore[arg-type]  # a SQL condition, typed object to keep SQLAlchemy out of callers
     items = []
     for row, report in session.execute(base.where(Classification.ends_on.is_not(None),
                                                   Classification.ends_on <= horizon,
                                                   Classification.level != DECLASSIFIED,
                                                   Report.state != "destroyed")):
         items.append(ReviewItem(report.id, report.registry_no, report.state, row.level, row.years,
-                                row.ends_on, "period"))  # type: ignore[arg-type]
+                                row.ends_on, "period"))  # type: ignore[arg-type]  # not None: filtered in the query
     for row, report in session.execute(base.where(Classification.retain_until.is_not(None),
                                                   Classification.retain_until <= horizon,
                                                   Report.state == "archived")):
         items.append(ReviewItem(report.id, report.registry_no, report.state, row.level, row.years,
-                                row.retain_until, "retention"))  # type: ignore[arg-type]
+                                row.retain_until, "retention"))  # type: ignore[arg-type]  # not None: filtered in the query
     return sorted(items, key=lambda i: (i.due, i.registry_no))

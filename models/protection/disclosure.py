@@ -34,8 +34,6 @@ from models.protection.unseal import (
     acting_staff,
     audit_request,
     audited_act,
-    aware,
-    clean_text,
     locked_request,
     settle,
 )
@@ -44,10 +42,11 @@ from models.reporting.intake import seal_message
 from models.reporting.tables import Report
 from models.staff import acting, officer_keys
 from models.staff.tables import OfficerKey
-from models.store.db import utcnow
+from models.store.db import as_utc, utcnow
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, WrongState
 from models.store.i18n import N_, translate
 from models.store.runtime import Runtime
+from models.store.text import tidy
 
 
 class OnlyRequester(NotAllowed):
@@ -141,13 +140,13 @@ def open_unsealed_identity(rt: Runtime, staff_id: int, request_id: str, password
                 _send_notice(rt, cs, req, now)
                 trail.record(cs, staff.username, "unseal.notice_sent", req.report_id, request=req.id)
         return OpenedIdentity(req.id, req.registry_no, fields, staff.username, staff.display_name, now,
-                              aware(req.window_ends_at or now))
+                              as_utc(req.window_ends_at or now))
 
 
 @audited_act("withhold")
 def withhold_disclosure_notice(rt: Runtime, staff_id: int, request_id: str, reason: str) -> None:
     """A unit head records why the reporter is not to be told of this unsealing (R10)."""
-    reason = clean_text(reason, MAX_NOTE)
+    reason = tidy(reason)
     with rt.stores.case() as cs:
         staff = acting.actor_for(cs, staff_id, WITHHOLD.name)
     if not reason:

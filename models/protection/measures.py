@@ -29,6 +29,7 @@ from models.store.db import utcnow
 from models.store.errors import InvalidInput
 from models.store.i18n import N_
 from models.store.runtime import Runtime
+from models.store.text import clean_text
 
 RISK_LEVELS = {
     "none": N_("No known risk"),
@@ -99,12 +100,7 @@ def _open_text(rt: Runtime, session: Session, report_id: str, key_id: str, blob:
 
 def _text(value: object, field: str, missing: str | None) -> str:
     """Clean free text; ``missing`` is the message if it must not be empty."""
-    text = (value if isinstance(value, str) else "").replace("\x00", "").strip()
-    if missing and not text:
-        raise InvalidInput({field: missing})
-    if len(text) > MAX_TEXT:
-        raise InvalidInput({field: N_("This protection note is too long.")})
-    return text
+    return clean_text(value, field, MAX_TEXT, missing or False, N_("This protection note is too long."))
 
 
 def set_risk(rt: Runtime, staff_id: int, report_id: str, level: str, reasons: str) -> None:

@@ -32,10 +32,11 @@ from models.protection.unseal_tables import ResealedShare, UnsealAnswer, UnsealR
 from models.reporting.tables import Report
 from models.staff import acting, officer_keys
 from models.staff.tables import Staff
-from models.store.db import utcnow
+from models.store.db import as_utc, utcnow
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
 from models.store.i18n import N_
 from models.store.runtime import Runtime
+from models.store.text import clean_text, tidy
 
 LEGAL_BASES = {
     "reporter_at_risk": N_("The reporter is at risk and needs protection"),
@@ -165,15 +166,6 @@ class Settled:
     destroyed: int
 
 
-def aware(at: datetime) -> datetime:
-    """SQLite gives datetimes back naive (they are UTC)."""
-    return at if at.tzinfo is not None else at.replace(tzinfo=utcnow().tzinfo)
-
-
-def clean_text(value: object, limit: int) -> str:
-    text = value if isinstance(value, str) else ""
-    return text.replace("\x00", "").strip()[: limit + 1]
-
 
 # --- refusals ------------------------------------------------------------------------------
 
@@ -265,13 +257,13 @@ def settle(rt: Runtime, where: ColumnElement[bool] | None = None, actor: str = "
             query = query.where(where)
         events: list[tuple[UnsealRequest, str, dict[str, object]]] = []
         for req in vs.scalars(query).all():
-            if req.state == "pending" and now >= aware(req.expires_at):
+            if req.state == "pending" and now >= as_utc(req.expires_at):
                 req.state, req.decided_at = "expired", now
                 # Approvals given before the time ran out left re-sealed shares: destroy them too.
                 gone = _destroy_shares(vs, req, now)
                 events.append((req, "unseal.expired", {"shares_destroyed": gone}))
                 expired += 1
-            elif req.state == "approved" and req.window_ends_at and now >= aware(req.window_ends_at):
+            elif req.state == "approved" and req.window_ends_at and now >= as_utc(req.window_ends_at):
                 req.state = "closed"
                 gone = _destroy_shares(vs, req, now)
                 events.append((req, "unseal.shares_destroyed", {"shares_destroyed": gone}))
@@ -350,7 +342,7 @@ def request_unseal(rt: Runtime, staff_id: int, report_id: str, purpose: str, leg
         if not report.identity_id:
             raise NoIdentity
         registry_no, identity_id, username = report.registry_no, report.identity_id, staff.username
-    purpose, other = clean_text(purpose, MAX_PURPOSE), clean_text(legal_basis_other, MAX_NOTE)
+    purpose, other = tidy(purpose), tidy(legal_basis_other)
     errors = {}
     if not purpose:
         errors["purpose"] = N_("State the purpose of the unsealing.")
@@ -394,7 +386,7 @@ def request_unseal(rt: Runtime, staff_id: int, report_id: str, purpose: str, leg
 @audited_act("approve")
 def approve_unseal(rt: Runtime, staff_id: int, request_id: str, passphrase: str, note: str = "") -> str:
     """A custodian approves: their share is re-sealed to the requester; returns the request's state."""
-    note = clean_text(note, MAX_NOTE)[:MAX_NOTE]
+    note = clean_text(note, "note", MAX_NOTE, too_long=N_("The note is too long (at most 1000 characters)."))
     settle(rt, UnsealRequest.id == request_id)
     staff = acting_staff(rt, staff_id, None)
     with rt.stores.vault() as vs:
@@ -428,11 +420,8 @@ def approve_unseal(rt: Runtime, staff_id: int, request_id: str, passphrase: str,
 @audited_act("deny")
 def deny_unseal(rt: Runtime, staff_id: int, request_id: str, note: str) -> str:
     """A custodian denies with a note; the request is denied once k approvals cannot be reached."""
-    note = clean_text(note, MAX_NOTE)
-    if not note:
-        raise InvalidInput({"note": N_("Say why you deny the request.")})
-    if len(note) > MAX_NOTE:
-        raise InvalidInput({"note": N_("The note is too long (at most 1000 characters).")})
+    note = clean_text(note, "note", MAX_NOTE, N_("Say why you deny the request."),
+                      N_("The note is too long (at most 1000 characters)."))
     settle(rt, UnsealRequest.id == request_id)
     staff = acting_staff(rt, staff_id, None)
     with rt.stores.vault() as vs:

@@ -10,13 +10,13 @@ refused with the same answer as a wrong password, without the password being che
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from models.staff.tables import SignInThrottle
-from models.store.db import utcnow
+from models.store.db import as_utc, utcnow
 
 # A counter with no failure for this long starts again from zero.
 FORGET_AFTER = timedelta(hours=12)
@@ -35,9 +35,6 @@ def delay(failures: int, free: int, cap_seconds: int) -> timedelta:
     return timedelta(seconds=min(2 ** min(failures - free, 30), cap_seconds))
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=utcnow().tzinfo)
-
 
 def wait_left(session: Session, username: str, address: str, free: int, cap_seconds: int) -> timedelta:
     """How long this (account, address) must still wait before its next attempt counts."""
@@ -46,7 +43,7 @@ def wait_left(session: Session, username: str, address: str, free: int, cap_seco
         row = session.get(SignInThrottle, key)
         if row is None:
             continue
-        last = _aware(row.last_failure_at)
+        last = as_utc(row.last_failure_at)
         if now - last > FORGET_AFTER:
             continue
         left = max(left, last + delay(row.failures, allowed, cap_seconds) - now)
@@ -60,7 +57,7 @@ def count_failure(session: Session, username: str, address: str) -> None:
         if row is None:
             session.add(SignInThrottle(key=key, failures=1, last_failure_at=now))
             continue
-        if now - _aware(row.last_failure_at) > FORGET_AFTER:
+        if now - as_utc(row.last_failure_at) > FORGET_AFTER:
             row.failures = 0
         row.failures += 1
         row.last_failure_at = now

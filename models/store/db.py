@@ -35,6 +35,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(at: datetime) -> datetime:
+    """An instant read from a store as an aware UTC datetime: SQLite hands datetimes back naive
+    (they are UTC), PostgreSQL aware. The one home of this fix."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
 def make_engine(url: str) -> Engine:
     """An engine with sane defaults for SQLite (WAL, foreign keys, waiting for locks) or PostgreSQL."""
     if url.startswith("sqlite"):

@@ -9,7 +9,7 @@ from models.reporting.tables import Report
 from models.staff import acting
 from models.staff.tables import Staff, Unit
 from models.store.errors import NotAllowed
-from tests.acts_matrix import ROLES, assert_refusals_audited, declared, passes_role, role_cases
+from tests.acts_matrix import declared, matrix_tests
 
 H, U = {"intake", "unit_head"}, {"unit_head"}
 C = {"intake", "unit_head", "protection_officer"}
@@ -31,17 +31,6 @@ DECISIONS = sorted(a for a in TABLE if a.split(".")[1] in {"approve", "refuse"} 
 FOUR_EYES = {(1, False): True, (1, True): False, (2, False): False, (2, True): False}
 
 
-def test_the_table_is_every_act_of_the_domain() -> None:
-    assert set(declared(PREFIXES)) == set(TABLE)
-
-
-@pytest.mark.parametrize(("act", "role"), role_cases(TABLE))
-def test_every_act_for_every_role(act: str, role: str) -> None:
-    declared(PREFIXES)
-    assert passes_role(act, role) == (role in TABLE[act])
-    assert not passes_role(act, role, active=False)
-
-
 @pytest.mark.parametrize(("unit", "asked"), sorted(FOUR_EYES))
 @pytest.mark.parametrize("act", DECISIONS)
 def test_every_decision_takes_a_second_person_of_the_clues_unit(act: str, unit: int, asked: bool) -> None:
@@ -57,8 +46,5 @@ def test_every_decision_takes_a_second_person_of_the_clues_unit(act: str, unit: 
         assert FOUR_EYES[(unit, asked)]
 
 
-def test_refusals_are_audited(staff_rt, make_staff) -> None:  # type: ignore[no-untyped-def]
-    people = {role: make_staff(f"conf_{role}", role, unit=None if role in {"custodian", "auditor", "admin"}
-                               else "第一科") for role in ROLES}
-    assert_refusals_audited(staff_rt, TABLE, {r: p.id for r, p in people.items()},
-                            {r: p.username for r, p in people.items()})
+test_the_table_is_every_act_of_the_domain, test_every_act_for_every_role, test_refusals_are_audited = (
+    matrix_tests(TABLE, PREFIXES, "conf"))

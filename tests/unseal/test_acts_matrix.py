@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.acts_matrix import ROLES, assert_refusals_audited, declared, passes_role, role_cases
+from tests.acts_matrix import matrix_tests
 
 OF, K, U = "protection_officer", "custodian", "unit_head"
 TABLE: dict[str, set[str]] = {
@@ -17,19 +15,5 @@ TABLE: dict[str, set[str]] = {
 PREFIXES = ("protection", "unseal", "custodian")
 
 
-def test_the_table_is_every_act_of_the_domain() -> None:
-    assert set(declared(PREFIXES)) == set(TABLE)
-
-
-@pytest.mark.parametrize(("act", "role"), role_cases(TABLE))
-def test_every_act_for_every_role(act: str, role: str) -> None:
-    declared(PREFIXES)
-    assert passes_role(act, role) == (role in TABLE[act])
-    assert not passes_role(act, role, active=False)
-
-
-def test_refusals_are_audited(staff_rt, make_staff) -> None:  # type: ignore[no-untyped-def]
-    people = {role: make_staff(f"prot_{role}", role, unit=None if role in {"custodian", "auditor", "admin"}
-                               else "第一科") for role in ROLES}
-    assert_refusals_audited(staff_rt, TABLE, {r: p.id for r, p in people.items()},
-                            {r: p.username for r, p in people.items()})
+test_the_table_is_every_act_of_the_domain, test_every_act_for_every_role, test_refusals_are_audited = (
+    matrix_tests(TABLE, PREFIXES, "prot"))

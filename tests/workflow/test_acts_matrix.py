@@ -13,7 +13,7 @@ from models.cases.tables import Escalation
 from models.staff import acting
 from models.staff.tables import Staff
 from models.store.errors import NotAllowed
-from tests.acts_matrix import ROLES, assert_refusals_audited, declared, passes_role, role_cases
+from tests.acts_matrix import declared, matrix_tests
 
 H, U = {"intake", "unit_head"}, {"unit_head"}
 C = {"intake", "unit_head", "protection_officer"}
@@ -35,17 +35,6 @@ TABLE: dict[str, set[str]] = {
 PREFIXES = ("clue", "authority", "deadline", "escalation", "redaction", "statistics", "transfer")
 
 
-def test_the_table_is_every_act_of_the_domain() -> None:
-    assert set(declared(PREFIXES)) == set(TABLE)
-
-
-@pytest.mark.parametrize(("act", "role"), role_cases(TABLE))
-def test_every_act_for_every_role(act: str, role: str) -> None:
-    declared(PREFIXES)
-    assert passes_role(act, role) == (role in TABLE[act])
-    assert not passes_role(act, role, active=False)
-
-
 @pytest.mark.parametrize(("unit", "allowed"), [(1, True), (2, False)])
 def test_an_escalation_is_decided_by_a_head_of_its_own_unit(unit: int, allowed: bool) -> None:
     declared(PREFIXES)
@@ -59,8 +48,5 @@ def test_an_escalation_is_decided_by_a_head_of_its_own_unit(unit: int, allowed: 
         assert allowed
 
 
-def test_refusals_are_audited(staff_rt, make_staff) -> None:  # type: ignore[no-untyped-def]
-    people = {role: make_staff(f"cases_{role}", role, unit=None if role in {"custodian", "auditor", "admin"}
-                               else "第一科") for role in ROLES}
-    assert_refusals_audited(staff_rt, TABLE, {r: p.id for r, p in people.items()},
-                            {r: p.username for r, p in people.items()})
+test_the_table_is_every_act_of_the_domain, test_every_act_for_every_role, test_refusals_are_audited = (
+    matrix_tests(TABLE, PREFIXES, "cases"))

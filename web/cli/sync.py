@@ -170,7 +170,7 @@ def status(ctx: click.Context) -> None:
         click.echo(line)
 
 
-class SyncServer(BaseApplication):  # type: ignore[misc]
+class SyncServer(BaseApplication):
     """The intake node's sync endpoint under gunicorn."""
 
     def __init__(self, config: Config, options: dict[str, Any]) -> None:

@@ -34,8 +34,8 @@ DB_INT_MAX = 2**31 - 1
 class DatabaseInt(IntegerConverter):
     """``<int:...>`` as the database can hold it: a larger number is no page (404), not a 500."""
 
-    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
-                 max: int | None = DB_INT_MAX, signed: bool = False) -> None:  # noqa: A002
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = DB_INT_MAX, signed: bool = False) -> None:
         super().__init__(map, fixed_digits, min, max, signed)
 
 

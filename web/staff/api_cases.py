@@ -6,7 +6,7 @@ audit trail (R23) apply unchanged. Reports are addressed by registry number.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import g, jsonify, request
@@ -16,6 +16,7 @@ from models.confidentiality.need_to_know import Destroyed
 from models.reporting.categories import CATEGORIES
 from models.reporting.tables import Report
 from models.staff.accounts import CONTENT_ROLES
+from models.store.db import as_utc
 from models.store.errors import InvalidInput
 from models.store.i18n import N_
 from web.shared import get_runtime
@@ -27,7 +28,7 @@ ROLES = tuple(sorted(CONTENT_ROLES))
 
 
 def _iso(at: datetime) -> str:
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).isoformat()
+    return as_utc(at).isoformat()
 
 
 def _summary(report: Report) -> dict[str, Any]:

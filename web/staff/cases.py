@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, NoReturn
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
@@ -27,6 +27,7 @@ from models.protection.waiting import awaiting_assessment_filter
 from models.reporting.categories import CATEGORIES, SOURCES
 from models.reporting.files import Upload
 from models.reporting.tables import Report
+from models.store.db import as_utc
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
 from models.store.i18n import N_
 from web.shared import current_locale, error_message, field_errors, get_runtime, no_store
@@ -149,7 +150,7 @@ class Entry:
 
 
 def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    return as_utc(at)
 
 
 def timeline(case: casework.CaseView, wf: CaseWorkflow | None) -> list[Entry]:

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from models.identities.sealing import IDENTITY_LABELS, vault_threshold
 from models.protection import custodian_lifecycle, disclosure, unseal
 from models.protection.unseal import LEGAL_BASES, NOTICE_LABELS, STATE_LABELS, RequestView
+from models.store.db import as_utc
 from models.store.errors import ClueGuardError
 from models.store.i18n import N_
 from web.shared import flash_error, get_runtime, no_store
@@ -37,7 +38,7 @@ def local_time(at: datetime | None) -> str:
     """A stored UTC time in the site's time zone, to the minute."""
     if at is None:
         return ""
-    return unseal.aware(at).astimezone(ZoneInfo(get_runtime().config.timezone)).strftime("%Y-%m-%d %H:%M")
+    return as_utc(at).astimezone(ZoneInfo(get_runtime().config.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 @bp.app_context_processor

@@ -170,7 +170,7 @@ def _back(report_id: str) -> Response:
     target = request.form.get("next", "")
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("cases.case", report_id=report_id)
-    return redirect(target.split("#")[0] + "#workflow")  # type: ignore[return-value]
+    return redirect(target.split("#")[0] + "#workflow")  # type: ignore[return-value]  # werkzeug's Response, not Flask's
 
 
 @bp.post("/cases/<report_id>/act/<act>")
@@ -280,7 +280,7 @@ def retire(authority_id: int) -> Response:
         transfer.retire_authority(get_runtime(), me().id, authority_id)
     except NotFound:
         abort(404)
-    return redirect(url_for("workflow.authorities"))  # type: ignore[return-value]
+    return redirect(url_for("workflow.authorities"))  # type: ignore[return-value]  # werkzeug's Response, not Flask's
 
 
 def register(app: Flask) -> None:

@@ -16,6 +16,7 @@ from models.store.runtime import Runtime
 from models.sync.exchange import answer_request, open_sync_runtime
 from models.sync.keys import SyncKeyError
 from models.sync.packets import SyncRefused
+from web.shared import RUNTIME_KEY
 
 log = logging.getLogger(__name__)
 # Down batches carry statuses and sealed replies only; far below this.
@@ -27,7 +28,7 @@ def create_sync_app(config: Config, rt: Runtime | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     runtime = rt or open_sync_runtime(config)
-    app.extensions["clueguard_runtime"] = runtime
+    app.extensions[RUNTIME_KEY] = runtime  # the key every app keeps its runtime under (web.shared)
 
     @app.post("/sync")
     def sync() -> Response:
