@@ -50,3 +50,19 @@ def test_an_escalation_is_decided_by_a_head_of_its_own_unit(unit: int, allowed: 
 
 test_the_table_is_every_act_of_the_domain, test_every_act_for_every_role, test_refusals_are_audited = (
     matrix_tests(TABLE, PREFIXES, "cases"))
+
+
+def test_managing_authorities_audits_a_refusal_now(staff_rt, make_staff) -> None:  # type: ignore[no-untyped-def]
+    """Issue 23: adding and retiring authorities refused without a trace before the act runner."""
+    from models.cases import transfer
+    from tests.acts_matrix import refusals
+
+    clerk = make_staff("auth_clerk", "intake")
+    head = make_staff("auth_head", "unit_head")
+    authority = transfer.add_authority(staff_rt, head.id, "某公安分局", "police")
+    with pytest.raises(NotAllowed):
+        transfer.add_authority(staff_rt, clerk.id, "某检察院", "procuratorate")
+    with pytest.raises(NotAllowed):
+        transfer.retire_authority(staff_rt, clerk.id, authority)
+    assert [(e.event, e.detail["act"], e.detail["reason"]) for e in refusals(staff_rt, "auth_clerk")] == [
+        ("authority.refused", "add", "role"), ("authority.refused", "retire", "role")]
