@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 import vault
 from models.audit import trail
+from models.cases.records import read_record_file
 from models.cases.waiting import mark_read
 from models.confidentiality.need_to_know import READ, check_access, visible_cases
 from models.reporting.files import Upload, check_uploads
@@ -97,6 +98,13 @@ def list_inbox(rt: Runtime, staff_id: int, *, category: str | None = None, state
         return InboxPage(list(rows), total, page, max(1, -(-total // PAGE_SIZE)))
 
 
+def registry_no_of(rt: Runtime, report_id: str) -> str | None:
+    """The registry number of a clue (None if there is none): a number to show, nothing more."""
+    with rt.stores.case() as session:
+        row = session.get(Report, report_id)
+        return row.registry_no if row else None
+
+
 def find_by_registry_no(rt: Runtime, registry_no: str) -> str:
     """The id of the report with this registry number (NotFound if none); callers then
     go through ``open_case`` or ``reply_to_reporter``, which check need-to-know (R20)."""
@@ -157,6 +165,17 @@ def open_attachment(rt: Runtime, staff_id: int, attachment_id: str,
         name, mime, data = unpack_file(vault.decrypt_blob(key, att.blob,
                                                           f"attachment/{report.id}/{att.id}"))
         trail.record(session, staff.username, "attachment.viewed", report.id, attachment=att.id)
+        return name, mime, data
+
+
+def open_record_file(rt: Runtime, staff_id: int, file_id: str) -> tuple[str, str, bytes]:
+    """A file of a check note, conclusion or feedback (name, type, bytes) for a staff member allowed
+    to read its clue; the read is audited. LookupError or NotFound if there is no such file."""
+    with rt.stores.case() as session:
+        report_id, name, mime, data = read_record_file(rt, session, file_id)
+        staff = acting(session, staff_id)
+        load_case(session, staff, report_id)
+        trail.record(session, staff.username, "record_file.viewed", report_id, file=file_id)
         return name, mime, data
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.audit import trail
-from models.confidentiality.need_to_know import can_handle_case, handles, second_person
+from models.confidentiality.need_to_know import can_handle_case, handles, second_person, visible_cases
 from models.confidentiality.tables import Classification, ClassificationChange
 from models.reporting.tables import Report
 from models.staff import acting
@@ -86,6 +86,25 @@ def level_of(session: Session, config: Config, report_id: str) -> Level:
     if row is None:
         return default_level(config)
     return Level(row.level, row.years, row.starts_on, row.ends_on)
+
+
+def marking_of(rt: Runtime, report_id: str, locale: str) -> str:
+    """The marking of one clue ("密级★期限") in ``locale``."""
+    with rt.stores.case() as session:
+        return marking_text(level_of(session, rt.config, report_id), locale)
+
+
+def page_marking(rt: Runtime, report_ids: Iterable[str], registry_nos: Iterable[str], locale: str) -> str:
+    """The marking of a page: the highest level among the clues it shows (by id or registry
+    number), else the default level."""
+    found, numbers = set(report_ids), set(registry_nos)
+    level = None
+    if found or numbers:
+        with rt.stores.case() as session:
+            if numbers:
+                found |= set(session.scalars(select(Report.id).where(Report.registry_no.in_(numbers))))
+            level = highest(session, rt.config, found)
+    return marking_text(level or default_level(rt.config), locale)
 
 
 def highest(session: Session, config: Config, report_ids: Iterable[str]) -> Level | None:
@@ -230,6 +249,13 @@ class ReviewItem:
     years: int
     due: date
     kind: str  # "period" (the period ends: declassify or extend) or "retention" (due for destruction)
+
+
+def review_for(rt: Runtime, staff_id: int) -> list[ReviewItem]:
+    """The review list (periods ending, retention run out) of the clues this staff member handles."""
+    with rt.stores.case() as session:
+        staff = acting.perform(session, staff_id, LIST.name)
+        return review_list(session, rt.config, visible_cases(staff))
 
 
 def review_list(session: Session, config: Config, report_filter: object | None = None,

@@ -265,6 +265,12 @@ def register_entries(session: Session) -> list[DestructionEntry]:
     return list(session.scalars(select(DestructionEntry).order_by(DestructionEntry.destroyed_at.desc())))
 
 
+def destruction_register(rt: Runtime) -> list[DestructionEntry]:
+    """The destruction register, newest first (public facts only, R22)."""
+    with rt.stores.case() as session:
+        return register_entries(session)
+
+
 def register_entry(rt: Runtime, registry_no: str) -> DestructionEntry | None:
     with rt.stores.case() as session:
         return session.scalar(select(DestructionEntry).where(DestructionEntry.registry_no == registry_no))

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 import vault
@@ -40,6 +40,14 @@ RISK_LEVELS = {
 }
 RANK = {level: i for i, level in enumerate(RISK_LEVELS)}
 HIGH_RISK = frozenset({"high", "imminent"})
+
+
+def risk_filter(value: str) -> ColumnElement[bool] | None:
+    """The inbox's filter by risk ("high", or one level) as a query condition; None if unknown."""
+    levels = HIGH_RISK if value == "high" else ({value} if value in RISK_LEVELS else set())
+    if not levels:
+        return None
+    return Report.id.in_(select(ProtectionCase.report_id).where(ProtectionCase.level.in_(levels)))
 OFFICER = "protection_officer"
 READERS = frozenset({OFFICER, "unit_head"})
 SET_RISK = acting.declare("protection.set_risk", {OFFICER}, refused="protection.refused", event="protection.risk_set")

@@ -14,19 +14,16 @@ from typing import Any, NoReturn
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from models.cases import casework
 from models.cases import inbox as inbox_model
 from models.cases.casefile import CaseWorkflow, case_workflow
 from models.cases.deadlines import KIND_LABELS, STATUS_LABELS
-from models.protection.measures import HIGH_RISK, RISK_LEVELS
-from models.protection.tables import ProtectionCase
+from models.protection.measures import risk_filter
 from models.protection.waiting import awaiting_assessment_filter
 from models.reporting.categories import CATEGORIES, SOURCES
 from models.reporting.files import Upload
-from models.reporting.tables import Report
 from models.store.db import as_utc
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
 from models.store.i18n import N_
@@ -85,13 +82,6 @@ def _date_arg(name: str) -> date | None:
         return None
 
 
-def _risk_condition(value: str) -> ColumnElement[bool] | None:
-    levels = HIGH_RISK if value == "high" else ({value} if value in RISK_LEVELS else set())
-    if not levels:
-        return None
-    return Report.id.in_(select(ProtectionCase.report_id).where(ProtectionCase.level.in_(levels)))
-
-
 @bp.get("/cases")
 @require_act("clue.read")
 def inbox() -> str:
@@ -105,7 +95,7 @@ def inbox() -> str:
     sort = args.get("sort", "") if args.get("sort", "") in inbox_model.SORTS else "newest"
     extra = []
     risk = args.get("risk", "")
-    if (condition := _risk_condition(risk)) is not None:
+    if (condition := risk_filter(risk)) is not None:
         extra.append(condition)
     else:
         risk = ""

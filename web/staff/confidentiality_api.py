@@ -37,10 +37,7 @@ def _text(data: dict[str, Any], name: str) -> str:
 
 def marking_of(report_id: str) -> str:
     """The marking of one clue in the caller's language (GET /reports/{registry_no} carries it)."""
-    rt = get_runtime()
-    with rt.stores.case() as session:
-        level = classification.level_of(session, rt.config, report_id)
-    return classification.marking_text(level, str(get_locale() or "zh"))
+    return classification.marking_of(get_runtime(), report_id, str(get_locale() or "zh"))
 
 
 def destroyed_answer(registry_no: str) -> tuple[Any, int]:

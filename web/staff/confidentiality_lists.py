@@ -12,10 +12,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from models.cases import casework
 from models.confidentiality import borrowing, copies, destruction, meetings
-from models.confidentiality.classification import Level, marking_text, review_list
-from models.confidentiality.need_to_know import visible_cases
+from models.confidentiality.classification import Level, marking_text, review_for
 from models.staff.accounts import CONTENT_ROLES
-from models.staff.tables import Staff
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
 from models.store.i18n import N_
 from web.shared import flash_error, get_runtime, no_store
@@ -81,12 +79,10 @@ def decide_borrowing(request_id: str) -> WerkzeugResponse:
 @require_act("classification.list")
 def review() -> Response:
     """Clues whose classification period ends within 90 days, and archives due for destruction."""
-    rt = get_runtime()
-    with rt.stores.case() as session:
-        staff = session.get(Staff, me().id)
-        if staff is None:
-            abort(403)
-        items = review_list(session, rt.config, visible_cases(staff))
+    try:
+        items = review_for(get_runtime(), me().id)
+    except NotAllowed:
+        abort(403)
     return no_store(Response(render_template("staff/confidentiality_review.html", items=items),
                              mimetype="text/html"))
 
@@ -105,9 +101,7 @@ def copy_list() -> Response:
 @require_act("destruction.register")
 def register() -> Response:
     """The destruction register (登记造册): public facts only, never content."""
-    rt = get_runtime()
-    with rt.stores.case() as session:
-        entries = destruction.register_entries(session)
+    entries = destruction.destruction_register(get_runtime())
     return no_store(Response(render_template("staff/destruction_register.html", entries=entries),
                              mimetype="text/html"))
 

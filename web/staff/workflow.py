@@ -13,18 +13,13 @@ from flask import Blueprint, Flask, Response, abort, flash, redirect, render_tem
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from models.audit import trail
 from models.cases import casework, transfer, workflow
 from models.cases.casefile import CaseWorkflow, case_workflow
-from models.cases.casework import load_case
 from models.cases.deadlines import KIND_LABELS, STATUS_LABELS
 from models.cases.escalation import DECISIONS
 from models.cases.inbox import registry_number
-from models.cases.records import read_record_file
 from models.cases.survey import SATISFACTION
-from models.cases.workflow import acting_staff
 from models.reporting.files import Upload
-from models.reporting.tables import Report
 from models.staff import acting
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
 from models.store.i18n import N_, translate
@@ -157,12 +152,10 @@ def _precheck(rt: Runtime, act: str, form: MultiDict[str, str]) -> dict[str, obj
             raise InvalidInput({"note": N_("Write the text.")})
         return {"reason": translate_msg(workflow.NOT_ACCEPTED_REASONS[reason])}
     if act == "merge":
-        target = _merge_target(rt, form)
-        with rt.stores.case() as session:
-            row = session.get(Report, target)
-            if row is None:
-                raise InvalidInput({"into": N_("Choose another clue that is still open.")})
-            return {"into": row.registry_no}
+        number = casework.registry_no_of(rt, _merge_target(rt, form))
+        if number is None:
+            raise InvalidInput({"into": N_("Choose another clue that is still open.")})
+        return {"into": number}
     return {}
 
 
@@ -222,13 +215,8 @@ def panel(report_id: str) -> Any:
 @require_act("clue.read")
 def record_file(file_id: str) -> Any:
     """Download a file attached to a check note, conclusion or feedback (access checked, audited)."""
-    rt = get_runtime()
     try:
-        with rt.stores.case() as session:
-            report_id, name, mime, data = read_record_file(rt, session, file_id)
-            staff = acting_staff(session, me().id)
-            load_case(session, staff, report_id)
-            trail.record(session, staff.username, "record_file.viewed", report_id, file=file_id)
+        name, mime, data = casework.open_record_file(get_runtime(), me().id, file_id)
     except (LookupError, NotFound):
         abort(404)
     except NotAllowed:
