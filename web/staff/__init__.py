@@ -18,8 +18,8 @@ from models.store.runtime import Runtime, open_runtime
 from web.serving import serve_under_load
 from web.shared import RUNTIME_KEY, STATIC_DIR, init_common
 
-# These modules add routes to api.bp and cases.bp at import: they must be imported before the
-# blueprints are registered on any app.
+# These modules add routes to api.bp at import: they must be imported before the blueprints are
+# registered on any app.
 from web.staff import api, api_cases, auth, cases, nav, new_clue, protection, unseal  # noqa: F401  isort: skip
 from web.staff import workflow_api as _workflow_api  # noqa: F401  isort: skip
 from web.staff import confidentiality_api as _confidentiality_api  # noqa: F401  isort: skip
@@ -105,6 +105,7 @@ def _register_areas(app: Flask) -> None:
     from web.staff import admin, audit_pages, confidentiality, confidentiality_lists, enroll, marking, units, workflow
 
     app.register_blueprint(cases.bp)
+    app.register_blueprint(new_clue.bp)
     workflow.register(app)
     app.register_blueprint(unseal.bp)
     app.register_blueprint(protection.bp)
