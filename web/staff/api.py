@@ -4,8 +4,9 @@ Tokens are random and stored only as their SHA-256 (``models.staff.sessions``): 
 derived from the password, die at sign-out (``DELETE /api/v1/session``, or the pages' sign-out),
 password change, reset and deactivation, and every call needs the pledge within the year (R30).
 
-Other modules add endpoints to ``bp`` with ``@bp.route`` plus ``@api_auth(roles)`` and describe
-them with ``register_openapi(paths, schemas)``; the document at ``/api/v1/openapi.json`` is
+Each API module has its own blueprint under ``API_PREFIX`` (registered by the factory),
+``@api_auth(act)`` on its views, and describes them with ``register_openapi(paths, schemas)``;
+the document at ``/api/v1/openapi.json`` is
 built from what was registered, so it cannot drift from a forgotten hand-written copy.
 """
 
@@ -25,7 +26,8 @@ from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFou
 from web.shared import error_message, field_errors, get_runtime, guard_responses
 from web.staff.auth import DOOR_ACTS
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+API_PREFIX = "/api/v1"
+bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 F = TypeVar("F", bound=Callable[..., Any])
 
 _PATHS: dict[str, dict[str, Any]] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from models.cases import casework
 from models.confidentiality.need_to_know import Destroyed
@@ -20,9 +20,12 @@ from models.store.db import as_utc
 from models.store.errors import InvalidInput
 from models.store.i18n import N_
 from web.shared import get_runtime
-from web.staff.api import BEARER, api_auth, bp, json_body, register_openapi
+from web.staff.api import API_PREFIX, BEARER, api_auth, json_body, register_openapi
 from web.staff.confidentiality_api import destroyed_answer, marking_of
 from web.staff.labels import STATE_LABELS
+
+# This module's own blueprint of the staff JSON API, registered by ``create_staff_app``.
+bp = Blueprint("api_cases", __name__, url_prefix=API_PREFIX)
 
 ROLES = tuple(sorted(CONTENT_ROLES))
 

@@ -37,7 +37,8 @@ login_manager.login_message = N_("Please sign in to see this page.")
 login_manager.login_message_category = "error"
 login_manager.localize_callback = _
 
-# Reachable without signing in (API endpoints do their own token check).
+# The staff JSON API's blueprints (bearer tokens, no cookies): they do their own token check.
+API_BLUEPRINTS = frozenset({"api", "api_cases", "api_workflow", "api_confidentiality", "api_unseal"})
 OPEN_ENDPOINTS = {"auth.login", "static", "api.create_session", "api.openapi", "enroll.start",
                   "enroll.complete"}
 # Reachable while signed in but before the yearly pledge.
@@ -111,7 +112,7 @@ def me() -> SignedIn:
 def guard() -> Response | None:
     """Deny by default: sign-in, then the pledge, before any other page."""
     endpoint = request.endpoint or ""
-    if endpoint in OPEN_ENDPOINTS or endpoint.startswith("api."):
+    if endpoint in OPEN_ENDPOINTS or endpoint.split(".", 1)[0] in API_BLUEPRINTS:
         return None
     if not current_user.is_authenticated:
         return cast(Response, login_manager.unauthorized())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, jsonify
+from flask import Blueprint, Response, g, jsonify
 from flask_babel import get_locale
 
 from models.cases import casework
@@ -16,7 +16,10 @@ from models.staff.accounts import CONTENT_ROLES
 from models.store.errors import InvalidInput
 from models.store.i18n import N_
 from web.shared import get_runtime, no_store
-from web.staff.api import BEARER, api_auth, bp, json_body, register_openapi
+from web.staff.api import API_PREFIX, BEARER, api_auth, json_body, register_openapi
+
+# This module's own blueprint of the staff JSON API, registered by ``create_staff_app``.
+bp = Blueprint("api_confidentiality", __name__, url_prefix=API_PREFIX)
 
 # The staff app's int converter stops at the database's INTEGER (web.staff.DatabaseInt).
 _ID = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}

@@ -21,12 +21,13 @@ from models.store.db import as_utc
 from models.store.errors import ClueGuardError
 from models.store.i18n import N_
 from web.shared import flash_error, get_runtime, no_store
-from web.staff.api import BEARER, api_auth, json_body, register_openapi
-from web.staff.api import bp as api_bp
+from web.staff.api import API_PREFIX, BEARER, api_auth, json_body, register_openapi
 from web.staff.auth import me, require_act
 from web.staff.nav import add_nav_link
 
 bp = Blueprint("unseal", __name__)
+# The unsealing part of the staff JSON API: this module's own blueprint too.
+api_bp = Blueprint("api_unseal", __name__, url_prefix=API_PREFIX)
 
 OFFICER, CUSTODIAN, UNIT_HEAD, ADMIN = "protection_officer", "custodian", "unit_head", "admin"
 READERS = (OFFICER, CUSTODIAN, UNIT_HEAD)

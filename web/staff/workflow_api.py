@@ -9,13 +9,16 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from flask import g, jsonify
+from flask import Blueprint, g, jsonify
 
 from models.cases import deadlines, statistics, transfer, workflow
 from models.store.errors import InvalidInput
 from models.store.i18n import N_
 from web.shared import get_runtime
-from web.staff.api import BEARER, api_auth, bp, json_body, register_openapi
+from web.staff.api import API_PREFIX, BEARER, api_auth, json_body, register_openapi
+
+# This module's own blueprint of the staff JSON API, registered by ``create_staff_app``.
+bp = Blueprint("api_workflow", __name__, url_prefix=API_PREFIX)
 
 HANDLERS = ("intake", "unit_head")
 
