@@ -72,7 +72,7 @@ async def stop_notices(update: Update, context: Context) -> None:
 
 def build_application(rt: Runtime, *, request: BaseRequest | None = None,
                       updates_request: BaseRequest | None = None,
-                      poll_seconds: float | None = POLL_SECONDS) -> Application:  # type: ignore[type-arg]
+                      poll_seconds: float | None = POLL_SECONDS) -> Application:
     """The bot for a public-side runtime; tests pass a recording ``request``."""
     cfg = rt.config
     if not cfg.telegram_token:

@@ -44,8 +44,6 @@ SLOTS = "slots"  # slot ("q" the current question, "lang", "cleanup") -> nonce
 TRAIL = "trail"  # message ids of the current /report, both ways, for deleting them afterwards
 PENDING_RECEIPT = "pending_receipt"
 CLEANUP = "cleanup"  # message ids of a submitted report, and the slot of the offer to delete them
-# Commands that work in any state; conversations leave them to their own handlers.
-GLOBAL_COMMANDS = ("help", "language", "start", "stopnotices")
 GLOBAL_COMMAND_PATTERN = r"^/(help|language|start|stopnotices)(@\w+)?(\s|$)"
 NONCE_LEN = 8
 NONCE_PATTERN = rf"^[0-9a-f]{{{NONCE_LEN}}}\|"

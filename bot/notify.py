@@ -82,7 +82,7 @@ async def unsubscribe_chat(context: Context, chat_id: int, report_id: str | None
                                    lambda rid, sealed: _is_chat(rt, rid, sealed, chat_id), report_id)
 
 
-async def send_reply_notices(application: Application) -> int:  # type: ignore[type-arg]
+async def send_reply_notices(application: Application) -> int:
     """Tell subscribed reporters that staff replied; returns how many were told."""
     rt = runtime_of(application)
     sent = 0

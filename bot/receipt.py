@@ -69,7 +69,7 @@ async def deliver_receipt(context: Context, chat_id: int) -> bool:
                      code=vault.format_receipt(pending["code"]))
     try:
         # Context types say ExtBot[None]; the application is built with AIORateLimiter (int args).
-        sent = await context.bot.send_message(chat_id, text, rate_limit_args=RECEIPT_RETRIES)  # type: ignore[arg-type]
+        sent = await context.bot.send_message(chat_id, text, rate_limit_args=RECEIPT_RETRIES)  # type: ignore[arg-type]  # PTB types rate_limit_args as its limiter's own dict type
     except RetryAfter as exc:
         log.warning("receipt not delivered (flood control); kept in memory, retrying")
         _retry_later(context, chat_id, _seconds(exc))

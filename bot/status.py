@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import unicodedata
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,7 @@ from bot.guards import TokenBucket
 from bot.notify import ALREADY, SUBSCRIBED, subscribe_chat, unsubscribe_chat
 from models.cases.survey import QUESTION, SATISFACTION, answer_survey
 from models.reporting.intake import STATUS_LABELS, ReporterStatus, reporter_status
+from models.store.db import as_utc
 from models.store.errors import ClueGuardError, ReceiptNotFound
 from models.store.i18n import N_, translate
 
@@ -80,8 +81,7 @@ async def check_receipt(update: Update, context: Context) -> ReporterStatus | No
 
 def local_time(context: Context, at: datetime) -> datetime:
     """A stored time (UTC; naive from SQLite) in the site's time zone."""
-    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-    return aware.astimezone(ZoneInfo(runtime(context).config.timezone))
+    return as_utc(at).astimezone(ZoneInfo(runtime(context).config.timezone))
 
 
 def status_texts(context: Context, status: ReporterStatus) -> list[str]:

@@ -44,6 +44,7 @@ def test_the_contracts_hold() -> None:
         ("models/reporting/intake.py", "from models.cases import workflow", "Domains in models/"),
         ("models/store/runtime.py", "from models.audit import trail", "Domains in models/"),
         ("models/cases/records.py", "from cryptography.hazmat.primitives import hashes", "Only the vault"),
+        ("web/staff/cases.py", "from sqlalchemy import select", "no web app imports SQLAlchemy"),
     ],
 )
 def test_a_forbidden_import_breaks_a_contract(tree: Path, module: str, line: str, contract: str) -> None:
@@ -57,3 +58,11 @@ def test_a_forbidden_import_breaks_a_contract(tree: Path, module: str, line: str
     assert result.returncode != 0
     broken = result.stdout.split("Broken contracts", 1)[-1]
     assert contract in broken, result.stdout
+
+
+def test_no_web_app_opens_a_database_session() -> None:
+    """Issue 23: the apps call models, which open sessions; lint-imports catches SQLAlchemy imports."""
+    for package in ("staff", "public", "sync"):
+        for path in (ROOT / "web" / package).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            assert "stores.case()" not in text and "stores.vault()" not in text, path

@@ -64,9 +64,9 @@ def test_a_trickled_upload_gets_408_by_its_deadline_without_a_proxy(config: Conf
     assert took < 8, took
 
 
-@pytest.mark.parametrize(("host", "hops", "warned"), [("0.0.0.0", 0, True), ("192.0.2.10", 0, True),  # noqa: S104
+@pytest.mark.parametrize(("host", "hops", "warned"), [("0.0.0.0", 0, True), ("192.0.2.10", 0, True),
                                                       ("::", 0, True), ("127.0.0.1", 0, False), ("::1", 0, False),
-                                                      ("localhost", 0, False), ("0.0.0.0", 1, False)])  # noqa: S104
+                                                      ("localhost", 0, False), ("0.0.0.0", 1, False)])
 def test_serve_warns_when_it_listens_beyond_loopback_without_a_proxy(tmp_path, monkeypatch, host, hops,
                                                                        warned) -> None:
     from click.testing import CliRunner

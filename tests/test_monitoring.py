@@ -152,9 +152,9 @@ def test_gunicorn_workers_counters_add_up(tmp_path) -> None:
     try:
         wait_for_port("127.0.0.1", port)
         for _ in range(12):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:  # noqa: S310 - our own test server
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:  # our own test server
                 assert response.status == 200
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as response:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as response:
             text = response.read().decode()
         workers = {p.name for p in (tmp_path / "metrics").glob("counter_*.db")}
     finally:

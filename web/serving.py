@@ -81,7 +81,7 @@ def serve_under_load(app: Flask, config: Config) -> HashingPool:
     app.before_request(_refuse_slow_body)
     app.teardown_request(_close_body)
     app.register_error_handler(408, _too_slow)
-    app.wsgi_app = BufferedBody(app.wsgi_app, config)  # type: ignore[method-assign]
+    app.wsgi_app = BufferedBody(app.wsgi_app, config)  # type: ignore[method-assign]  # Flask's documented way to wrap the WSGI app
     return pool
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.audit import trail
-from models.staff import accounts, enrollment, sessions
+from models.staff import accounts, acting, enrollment, sessions
 from models.staff.tables import AccountChange, Enrollment, Staff, Unit
 from models.store.db import utcnow
 from models.store.errors import InvalidInput, NotAllowed, NotFound, WrongState
@@ -31,6 +31,7 @@ from models.store.runtime import Runtime
 
 HEAD_ROLE = "unit_head"
 ADMIN_ROLE = "admin"
+DECIDE = acting.declare("staff.decide_change", {HEAD_ROLE}, refused="staff.change_refused")
 KINDS = ("role", "unit", "reset")
 # Roles outside the content roles: their accounts are created, reset and granted only with a
 # second administrator's approval (R29: no single person takes over another's account).

@@ -25,14 +25,15 @@ from models.protection import custodian_lifecycle
 from models.protection.unseal import OPEN_STATES as OPEN_UNSEAL_STATES
 from models.protection.unseal_tables import UnsealRequest
 from models.reporting.tables import Report
-from models.staff import accounts, officer_keys, sessions, throttle
+from models.staff import accounts, acting, officer_keys, sessions, throttle
 from models.staff.tables import Staff
-from models.store.db import utcnow
+from models.store.db import as_utc, utcnow
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
 from models.store.i18n import N_
 from models.store.runtime import Runtime
 
 ADMIN_ROLE = approvals.ADMIN_ROLE
+MANAGE = acting.declare("staff.manage", {ADMIN_ROLE}, refused="staff.admin_refused")
 OPERATOR = "cli"
 # A clue in any other state still needs its handler (R24: hand over before leaving).
 SETTLED_STATES = frozenset({"closed", "archived", "merged", "not_accepted", "destroyed"})
@@ -73,9 +74,6 @@ class StaffRow:
     pledge_accepted_at: datetime | None
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=utcnow().tzinfo)
-
 
 def _admin(session: Session, admin_id: int | None, act: str) -> str:
     """The acting administrator's name; anyone else is refused, and the refusal is audited.
@@ -113,7 +111,7 @@ def list_staff(rt: Runtime, admin_id: int | None) -> list[StaffRow]:
         rows = session.scalars(select(Staff).order_by(Staff.active.desc(), Staff.username)).all()
         slowed = throttle.slowed_accounts(session, rt.config.lockout_failures)
         return [StaffRow(s.id, s.username, s.display_name, s.role, s.unit.name if s.unit else "", s.active,
-                         (s.locked_until is not None and _aware(s.locked_until) > now)
+                         (s.locked_until is not None and as_utc(s.locked_until) > now)
                          or s.username.casefold() in slowed, s.pledge_accepted_at)
                 for s in rows]
 

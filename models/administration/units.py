@@ -14,12 +14,14 @@ from sqlalchemy import func, select
 
 from models.administration.staff_admin import _admin
 from models.audit import trail
+from models.staff import acting
 from models.staff.tables import Staff, Unit
 from models.store.errors import InvalidInput
 from models.store.i18n import N_
 from models.store.runtime import Runtime
 
 MAX_NAME = 200
+MANAGE = acting.declare("unit.manage", {"admin"}, refused="unit.refused")
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,3 @@ def add_unit(rt: Runtime, admin_id: int | None, name: str) -> int:
         trail.record(session, actor, "unit.added", None, unit=row.id)
         return row.id
 
-
-def unit_exists(rt: Runtime, name: str) -> bool:
-    with rt.stores.case() as session:
-        return session.scalar(select(Unit.id).where(Unit.name == name)) is not None

@@ -23,6 +23,9 @@ from models.audit.tables import AuditEvent, AuditHead
 from models.store.db import utcnow
 
 GENESIS = "0" * 64
+# Every refused act is audited under an event whose name ends so ("borrow.refused",
+# "clue.act_refused" …): the auditor's pages filter refusals by it.
+REFUSED = "refused"
 
 
 def _digest(prev_hash: str, event_id: int, at: datetime, actor: str, event: str,

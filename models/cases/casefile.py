@@ -14,7 +14,9 @@ from models.cases.records import RecordView, read_records
 from models.cases.survey import SurveyView, survey_of
 from models.cases.tables import Assignment, ClueTrack
 from models.cases.transfer import AuthorityInfo, TransferInfo, list_authorities, list_transfers
-from models.cases.workflow import HANDLING_ROLES, acting_staff, allowed_acts
+from models.cases.workflow import HANDLING_ROLES, allowed_acts
+from models.confidentiality.need_to_know import READ
+from models.staff import acting
 from models.staff.tables import Staff, Unit
 from models.store.runtime import Runtime
 
@@ -46,7 +48,7 @@ class CaseWorkflow:
 def case_workflow(rt: Runtime, staff_id: int, report_id: str) -> CaseWorkflow:
     """The handling of one clue as the staff member may see it; reading its records is audited."""
     with rt.stores.case() as session:
-        staff = acting_staff(session, staff_id)
+        staff = acting.perform(session, staff_id, READ.name, report_id=report_id)
         report = load_case(session, staff, report_id, read_only=True, what="records")
         track = session.get(ClueTrack, report.id)
         names = {s.id: s.display_name for s in session.scalars(select(Staff))}

@@ -11,17 +11,21 @@ from sqlalchemy.orm import Session
 
 import vault
 from models.audit import trail
+from models.cases.records import read_record_file
 from models.cases.waiting import mark_read
-from models.confidentiality.need_to_know import check_access, visible_cases
+from models.confidentiality.need_to_know import READ, check_access, visible_cases
 from models.reporting.files import Upload, check_uploads
 from models.reporting.intake import data_key_context, file_name_and_type, seal_message, unpack_file
 from models.reporting.tables import Attachment, DataKey, Message, Report
+from models.staff import acting as actor
+from models.staff.accounts import CONTENT_ROLES
 from models.staff.tables import Staff
-from models.store.errors import InvalidInput, NotAllowed, NotFound, WrongState
+from models.store.errors import InvalidInput, NotFound, WrongState
 from models.store.i18n import N_
 from models.store.runtime import Runtime
 
 PAGE_SIZE = 50
+REPLY = actor.declare("clue.reply", CONTENT_ROLES, refused="report.access_refused", event="message.sent")
 
 
 @dataclass(frozen=True)
@@ -60,15 +64,8 @@ class CaseView:
 
 
 def acting(session: Session, staff_id: int) -> Staff:
-    """The active staff member acting (NotAllowed otherwise)."""
-    return _actor(session, staff_id)
-
-
-def _actor(session: Session, staff_id: int) -> Staff:
-    staff = session.get(Staff, staff_id)
-    if staff is None or not staff.active:
-        raise NotAllowed
-    return staff
+    """The active staff member reading clues (a content role); a refusal is audited."""
+    return actor.perform(session, staff_id, READ.name)
 
 
 def load_case(session: Session, staff: Staff, report_id: str, *, read_only: bool = False,
@@ -86,7 +83,7 @@ def list_inbox(rt: Runtime, staff_id: int, *, category: str | None = None, state
                page: int = 1) -> InboxPage:
     """Clues this staff member may see, newest first, filtered by category and state."""
     with rt.stores.case() as session:
-        staff = _actor(session, staff_id)
+        staff = acting(session, staff_id)
         query = select(Report).where(visible_cases(staff))
         if category:
             query = query.where(Report.category == category)
@@ -99,6 +96,13 @@ def list_inbox(rt: Runtime, staff_id: int, *, category: str | None = None, state
             .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
         ).all()
         return InboxPage(list(rows), total, page, max(1, -(-total // PAGE_SIZE)))
+
+
+def registry_no_of(rt: Runtime, report_id: str) -> str | None:
+    """The registry number of a clue (None if there is none): a number to show, nothing more."""
+    with rt.stores.case() as session:
+        row = session.get(Report, report_id)
+        return row.registry_no if row else None
 
 
 def find_by_registry_no(rt: Runtime, registry_no: str) -> str:
@@ -120,7 +124,7 @@ def _data_keys(rt: Runtime, session: Session, report_id: str) -> dict[str, bytes
 def open_case(rt: Runtime, staff_id: int, report_id: str) -> CaseView:
     """Decrypt a clue, its file list and messages for a staff member allowed to read it."""
     with rt.stores.case() as session:
-        staff = _actor(session, staff_id)
+        staff = acting(session, staff_id)
         report = load_case(session, staff, report_id, read_only=True)
         keys = _data_keys(rt, session, report.id)
         clue = json.loads(vault.decrypt_blob(keys[report.data_key_id], report.content,
@@ -148,7 +152,7 @@ def open_attachment(rt: Runtime, staff_id: int, attachment_id: str,
     """One evidence file (name, type, bytes) for a staff member allowed to read its clue;
     ``report_id``, if given, must be the clue the file belongs to."""
     with rt.stores.case() as session:
-        staff = _actor(session, staff_id)
+        staff = acting(session, staff_id)
         att = session.get(Attachment, attachment_id)
         if att is None or (report_id is not None and att.report_id != report_id):
             raise NotFound
@@ -164,6 +168,17 @@ def open_attachment(rt: Runtime, staff_id: int, attachment_id: str,
         return name, mime, data
 
 
+def open_record_file(rt: Runtime, staff_id: int, file_id: str) -> tuple[str, str, bytes]:
+    """A file of a check note, conclusion or feedback (name, type, bytes) for a staff member allowed
+    to read its clue; the read is audited. LookupError or NotFound if there is no such file."""
+    with rt.stores.case() as session:
+        report_id, name, mime, data = read_record_file(rt, session, file_id)
+        staff = acting(session, staff_id)
+        load_case(session, staff, report_id)
+        trail.record(session, staff.username, "record_file.viewed", report_id, file=file_id)
+        return name, mime, data
+
+
 def reply_to_reporter(rt: Runtime, staff_id: int, report_id: str, text: str,
                       uploads: list[Upload] | None = None) -> str:
     """Send a message to the reporter (R6); returns the message id."""
@@ -174,7 +189,7 @@ def reply_to_reporter(rt: Runtime, staff_id: int, report_id: str, text: str,
         raise InvalidInput({"text": N_("The message is too long.")})
     files = check_uploads(uploads or [], rt.config)
     with rt.stores.case() as session:
-        staff = _actor(session, staff_id)
+        staff = acting(session, staff_id)
         report = load_case(session, staff, report_id)
         if report.state in {"destroyed"}:
             raise WrongState

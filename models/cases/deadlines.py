@@ -8,7 +8,7 @@ A deadline day is still on time; the day after it, the item is overdue.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,11 +19,11 @@ from models.audit import trail
 from models.cases.tables import ClueTrack, Escalation
 from models.confidentiality.need_to_know import visible_cases
 from models.reporting.tables import Report
+from models.staff import acting
 from models.staff.accounts import CONTENT_ROLES
 from models.staff.tables import Staff, Unit
 from models.store.config import Config
-from models.store.db import utcnow
-from models.store.errors import NotAllowed
+from models.store.db import as_utc, utcnow
 from models.store.i18n import N_
 from models.store.runtime import Runtime
 
@@ -31,6 +31,9 @@ TRANSFER_DAYS = 7
 FEEDBACK_DAYS = 5
 # Items this many days or fewer before their deadline count as "due soon".
 DUE_SOON_DAYS = 2
+# The deadline board (R18): who handles clues sees what is due.
+BOARD = acting.declare("deadline.board", {"intake", "unit_head"}, refused="deadline.refused")
+READ = acting.declare("deadline.read", CONTENT_ROLES, refused="deadline.refused")
 
 KIND_LABELS = {"transfer": N_("Transfer"), "feedback": N_("Feedback")}
 STATUS_LABELS = {"overdue": N_("Overdue"), "due_soon": N_("Due soon"), "pending": N_("Pending")}
@@ -42,9 +45,7 @@ def zone(config: Config) -> ZoneInfo:
 
 def local_date(config: Config, at: datetime) -> date:
     """The calendar date of an instant in the configured zone (naive datetimes are UTC)."""
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(zone(config)).date()
+    return as_utc(at).astimezone(zone(config)).date()
 
 
 def local_today(config: Config) -> date:
@@ -156,9 +157,7 @@ def deadline_board(rt: Runtime, staff_id: int | None = None, wanted: BoardFilter
     with rt.stores.case() as session:
         if staff_id is None:
             return _items(session, _board_query(today, wanted, limit=limit), today)
-        staff = session.get(Staff, staff_id)
-        if staff is None or not staff.active or staff.role not in CONTENT_ROLES:
-            raise NotAllowed
+        staff = acting.perform(session, staff_id, READ.name)
         query = _board_query(today, wanted, own_work(staff), limit).where(visible_cases(staff))
         return _items(session, query, today)
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from models.audit import trail
 from models.cases.records import seal_record
 from models.cases.tables import Escalation, EscalationDecision
-from models.cases.workflow import acting_staff, clean_note
+from models.cases.workflow import clean_note
 from models.reporting.tables import Report
+from models.staff import acting
 from models.staff.tables import Staff, Unit
 from models.store.errors import InvalidInput, NotAllowed, NotFound
 from models.store.i18n import N_
@@ -29,6 +31,19 @@ DECISIONS = {
     "talk": N_("Admonition talk (约谈)"),
     "accountability": N_("Accountability (问责)"),
 }
+
+
+
+
+def _head_of_its_unit(session: Session, staff: Staff, target: object) -> None:
+    escalation = cast(Escalation, target)
+    if staff.unit_id is None or staff.unit_id != escalation.unit_id:
+        raise NotAllowed(N_("Only a unit head of the clue's unit may do this."))
+
+
+DECIDE = acting.declare("escalation.decide", {"unit_head"}, refused="escalation.decision_refused",
+                        check=_head_of_its_unit, event="escalation.decided")
+LIST = acting.declare("escalation.list", {"intake", "unit_head"}, refused="escalation.refused")
 
 
 @dataclass(frozen=True)
@@ -51,14 +66,11 @@ def record_escalation_decision(rt: Runtime, staff_id: int, escalation_id: int, d
         raise InvalidInput({"decision": N_("Choose a decision.")})
     note = clean_note(note, "note")
     with rt.stores.case() as session:
-        staff = acting_staff(session, staff_id)
         escalation = session.get(Escalation, escalation_id)
         if escalation is None:
             raise NotFound
-        if staff.role != "unit_head" or staff.unit_id is None or staff.unit_id != escalation.unit_id:
-            trail.record_refusal(session, staff.username, "escalation.decision_refused", escalation.report_id,
-                                 escalation=escalation.id)
-            raise NotAllowed(N_("Only a unit head of the clue's unit may do this."))
+        staff = acting.perform(session, staff_id, DECIDE.name, escalation, report_id=escalation.report_id,
+                               escalation=escalation.id)
         record = seal_record(rt, session, escalation.report_id, "escalation_decision", staff.id,
                              {"text": note, "decision": decision, "escalation": escalation.id})
         row = EscalationDecision(escalation_id=escalation.id, report_id=escalation.report_id, decision=decision,
@@ -75,8 +87,8 @@ def list_decisions(rt: Runtime, staff_id: int, limit: int = 200) -> list[Decisio
     """Decisions on escalated items of this staff member's unit, newest first (unit heads and intake)."""
     handler, head = aliased(Staff), aliased(Staff)
     with rt.stores.case() as session:
-        staff = acting_staff(session, staff_id)
-        if staff.role not in {"intake", "unit_head"} or staff.unit_id is None:
+        staff = acting.perform(session, staff_id, LIST.name)
+        if staff.unit_id is None:
             return []
         rows = session.execute(
             select(EscalationDecision, Escalation.kind, Report.registry_no, Unit.name, handler.display_name,

@@ -16,12 +16,13 @@ from zoneinfo import ZoneInfo
 
 import vault
 from models.cases.redaction import apply_redactions, marks_of
-from models.cases.workflow import acting_staff
 from models.confidentiality.classification import level_of, marking_text
 from models.confidentiality.copies import issue_copy
+from models.confidentiality.need_to_know import READ
 from models.reporting.categories import CATEGORIES
 from models.reporting.intake import data_key_context
 from models.reporting.tables import DataKey, Report
+from models.staff import acting
 from models.store.errors import NotFound
 from models.store.i18n import N_, translate
 from models.store.runtime import Runtime
@@ -56,7 +57,7 @@ def render_copy(rt: Runtime, staff_id: int, export_id: str, n: int, locale: str 
     from weasyprint import HTML  # heavy import, only where a copy is printed
 
     with rt.stores.case() as session:
-        staff = acting_staff(session, staff_id)
+        staff = acting.perform(session, staff_id, READ.name)
         issued = issue_copy(session, staff, export_id, n)
         report = session.get(Report, issued.report_id)
         sealed = session.get(DataKey, report.data_key_id) if report else None

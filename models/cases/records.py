@@ -23,9 +23,6 @@ from models.reporting.tables import DataKey
 from models.staff.tables import Staff
 from models.store.runtime import Runtime
 
-RECORD_KINDS = ("check_note", "conclusion", "conclusion_returned", "approval", "transfer", "feedback",
-                "not_accepted", "merged", "reassigned", "escalation_decision")
-
 
 @dataclass(frozen=True)
 class RecordFileInfo:

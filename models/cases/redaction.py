@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 from models.audit import trail
 from models.cases.casework import open_case
 from models.cases.tables import RedactionMark
+from models.staff import acting
 from models.staff.tables import Staff
 from models.store.db import utcnow
-from models.store.errors import InvalidInput, NotAllowed, NotFound
+from models.store.errors import InvalidInput, NotFound
 from models.store.i18n import N_
 from models.store.runtime import Runtime
 
@@ -31,6 +32,10 @@ TEXT_FIELDS = ("description", "location", "occurred_on")
 PEOPLE_FIELDS = ("reported", "shielding")
 PERSON_PARTS = ("name", "unit", "position", "place")
 MARKERS = frozenset({"intake", "unit_head", "protection_officer"})
+MARK = acting.declare("redaction.mark", MARKERS, refused="redaction.refused")
+# What ``_marker`` is asked for: one act per function, all for the markers.
+for _act in ("redaction_marks", "mark_redaction", "remove_redaction", "redacted_clue"):
+    acting.declare(f"redaction.{_act}", MARKERS, refused="redaction.refused")
 
 
 @dataclass(frozen=True)
@@ -116,12 +121,7 @@ def _marks(rt: Runtime, report_id: str) -> list[Mark]:
 def _marker(rt: Runtime, staff_id: int, act: str, report_id: str | None = None) -> Staff:
     """The acting staff member if their role may mark redactions; a refusal is audited."""
     with rt.stores.case() as session:
-        staff = session.get(Staff, staff_id)
-        if staff is None or not staff.active or staff.role not in MARKERS:
-            trail.record_refusal(session, staff.username if staff else f"staff:{staff_id}",
-                                 "redaction.refused", report_id, act=act, reason="NotAllowed")
-            raise NotAllowed
-        return staff
+        return acting.perform(session, staff_id, f"redaction.{act}", report_id=report_id)
 
 
 def redaction_marks(rt: Runtime, staff_id: int, report_id: str) -> tuple[dict[str, Any], list[Mark]]:

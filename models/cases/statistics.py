@@ -15,14 +15,14 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from models.audit import trail
 from models.cases.deadlines import local_date
 from models.cases.tables import ClueTrack, Survey
-from models.cases.workflow import acting_staff
 from models.reporting.tables import Message, Report
+from models.staff import acting
 from models.staff.tables import Staff, Unit
 from models.store.config import Config
-from models.store.errors import NotAllowed
 from models.store.runtime import Runtime
 
 STATISTICS_ROLES = frozenset({"unit_head"})
+VIEW = acting.declare("statistics.view", STATISTICS_ROLES, refused="statistics.refused")
 
 
 @dataclass(frozen=True)
@@ -89,9 +89,7 @@ def clue_statistics(rt: Runtime, staff_id: int, wanted: StatsFilter | None = Non
     wanted = wanted or StatsFilter()
     where = wanted.conditions(rt.config)
     with rt.stores.case() as session:
-        staff = acting_staff(session, staff_id)
-        if staff.role not in STATISTICS_ROLES:
-            raise NotAllowed
+        staff = acting.perform(session, staff_id, VIEW.name)
         total = session.scalar(select(func.count()).select_from(Report).where(*where)) or 0
         units = session.execute(
             select(Unit.name, func.count()).select_from(Report).outerjoin(Unit, Unit.id == Report.unit_id)

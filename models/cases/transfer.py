@@ -25,13 +25,15 @@ from models.cases.deadlines import feedback_due, local_date, resolve_escalations
 from models.cases.records import read_records, seal_record
 from models.cases.redaction import apply_redactions, marks_of
 from models.cases.tables import Authority, Transfer
-from models.cases.workflow import Context, acting_staff, clean_note, run_act
+from models.cases.workflow import Context, clean_note, run_act
+from models.confidentiality.need_to_know import READ
 from models.reporting.files import Upload, check_uploads
 from models.reporting.intake import data_key_context, unpack_file
 from models.reporting.tables import Attachment, DataKey, Report
+from models.staff import acting
 from models.staff.tables import Staff, Unit
 from models.store.db import utcnow
-from models.store.errors import InvalidInput, NotAllowed, NotFound
+from models.store.errors import InvalidInput, NotFound
 from models.store.i18n import N_
 from models.store.runtime import Runtime
 
@@ -44,7 +46,14 @@ AUTHORITY_KINDS = {
     "other": N_("Other authority"),
 }
 AUTHORITY_MANAGERS = frozenset({"unit_head", "admin"})
+ADD_AUTHORITY = acting.declare("authority.add", AUTHORITY_MANAGERS, refused="authority.refused",
+                               event="authority.added")
+RETIRE_AUTHORITY = acting.declare("authority.retire", AUTHORITY_MANAGERS, refused="authority.refused",
+                                  event="authority.retired")
 MAX_EVIDENCE_ITEMS = 100
+LIST_AUTHORITIES = acting.declare("authority.list", {"intake", "unit_head", "admin"}, refused="authority.refused")
+PACKAGE = acting.declare("transfer.package", {"intake", "unit_head"}, refused="report.access_refused",
+                         event="transfer.package_viewed")
 
 
 @dataclass(frozen=True)
@@ -66,29 +75,25 @@ def add_authority(rt: Runtime, staff_id: int, name: str, kind: str) -> int:
     if errors:
         raise InvalidInput(errors)
     with rt.stores.case() as session:
-        staff = acting_staff(session, staff_id)
-        if staff.role not in AUTHORITY_MANAGERS:
-            raise NotAllowed
+        staff = acting.perform(session, staff_id, ADD_AUTHORITY.name)
         if session.scalar(select(Authority.id).where(Authority.name == name)) is not None:
             raise InvalidInput({"name": N_("This authority is already on the list.")})
         row = Authority(name=name, kind=kind, active=True)
         session.add(row)
         session.flush()
-        trail.record(session, staff.username, "authority.added", None, authority=row.id)
+        acting.done(session, staff, ADD_AUTHORITY.name, authority=row.id)
         return row.id
 
 
 def retire_authority(rt: Runtime, staff_id: int, authority_id: int) -> None:
     """Take an authority off the list for new transfers (past transfers keep pointing to it)."""
     with rt.stores.case() as session:
-        staff = acting_staff(session, staff_id)
-        if staff.role not in AUTHORITY_MANAGERS:
-            raise NotAllowed
+        staff = acting.perform(session, staff_id, RETIRE_AUTHORITY.name)
         row = session.get(Authority, authority_id)
         if row is None:
             raise NotFound
         row.active = False
-        trail.record(session, staff.username, "authority.retired", None, authority=row.id)
+        acting.done(session, staff, RETIRE_AUTHORITY.name, authority=row.id)
 
 
 def list_authorities(rt: Runtime, active_only: bool = True) -> list[AuthorityInfo]:
@@ -297,7 +302,7 @@ def transfer_package(rt: Runtime, staff_id: int, transfer_id: str) -> dict[str, 
         transfer = session.get(Transfer, transfer_id)
         if transfer is None:
             raise NotFound
-        staff = acting_staff(session, staff_id)
+        staff = acting.perform(session, staff_id, READ.name, report_id=transfer.report_id)
         report = load_case(session, staff, transfer.report_id)
         sealed = session.get(DataKey, transfer.data_key_id)
         if sealed is None:

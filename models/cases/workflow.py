@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,11 +26,13 @@ from models.confidentiality.classification import set_retention, start_period
 from models.confidentiality.need_to_know import owns_case
 from models.reporting.files import Upload, check_uploads
 from models.reporting.tables import Report
+from models.staff import acting
 from models.staff.tables import Staff, Unit
 from models.store.db import utcnow
 from models.store.errors import InvalidInput, NotAllowed, NotFound, WrongState
 from models.store.i18n import N_
 from models.store.runtime import Runtime
+from models.store.text import clean_text
 
 STATE_LABELS = {
     "received": N_("Received"),
@@ -112,6 +115,10 @@ RULES: dict[str, Rule] = {
     "merge": Rule(HANDLING_ROLES, SIDE_EXIT_STATES, N_("A clue can be merged only before it is concluded.")),
     "not_accept": Rule(HANDLING_ROLES, SIDE_EXIT_STATES, N_("A clue can be refused only before it is concluded.")),
 }
+# At the door of the case pages and the API: the roles that handle clues; each act is then checked.
+HANDLE = acting.declare("clue.handle", HANDLING_ROLES, refused="clue.act_refused")
+# Recording a clue received by phone, letter, visit or referral (R1).
+RECORD = acting.declare("clue.record", HANDLING_ROLES, refused="clue.act_refused")
 # R15 kinds that follow from where the clue came from, known before any conclusion is written.
 SOURCE_KINDS = frozenset({"letter_or_visit", "organ_referral", "superior_referral"})
 
@@ -157,19 +164,30 @@ def _extra_checks(act: str, staff: Staff, report: Report, track: ClueTrack | Non
             raise ApprovalRequired
 
 
+def _clue_check(act: str) -> acting.Check:
+    def check_target(session: Session, staff: Staff, target: object) -> None:
+        report, track = cast(tuple[Report, ClueTrack | None], target)
+        rule = RULES[act]
+        if rule.head_of_unit:
+            if staff.unit_id is None or staff.unit_id != report.unit_id:
+                raise NotAllowed(N_("Only a unit head of the clue's unit may do this."))
+        elif not owns_case(staff, report):
+            raise NotAllowed(N_("This clue belongs to another unit."))
+        if report.state not in rule.states:
+            raise WrongState(rule.state_message)
+        _extra_checks(act, staff, report, track)
+
+    return check_target
+
+
+# Each rule is an act of the runner (``models.staff.acting``): one declaration, one refusal event.
+ACTS = {name: acting.declare(f"clue.{name}", rule.roles, refused="clue.act_refused", check=_clue_check(name))
+        for name, rule in RULES.items()}
+
+
 def check(act: str, staff: Staff, report: Report, track: ClueTrack | None) -> None:
     """Raise NotAllowed or WrongState unless ``staff`` may do ``act`` to this clue now."""
-    rule = RULES[act]
-    if not staff.active or staff.role not in rule.roles:
-        raise NotAllowed
-    if rule.head_of_unit:
-        if staff.unit_id is None or staff.unit_id != report.unit_id:
-            raise NotAllowed(N_("Only a unit head of the clue's unit may do this."))
-    elif not owns_case(staff, report):
-        raise NotAllowed(N_("This clue belongs to another unit."))
-    if report.state not in rule.states:
-        raise WrongState(rule.state_message)
-    _extra_checks(act, staff, report, track)
+    acting.check(ACTS[act], cast(Session, None), staff, (report, track))
 
 
 def allowed_acts(staff: Staff, report: Report, track: ClueTrack | None) -> list[str]:
@@ -182,6 +200,19 @@ def allowed_acts(staff: Staff, report: Report, track: ClueTrack | None) -> list[
             continue
         allowed.append(act)
     return allowed
+
+
+def dry_run(rt: Runtime, staff_id: int, report_id: str, act: str) -> str:
+    """The act's check without doing it or recording anything: a confirmation page asks first, so it
+    never offers what would fail (the act itself checks again, and audits a refusal). Returns the
+    clue's registry number for the page."""
+    with rt.stores.case() as session:
+        report = session.get(Report, report_id)
+        staff = session.get(Staff, staff_id)
+        if report is None or staff is None:
+            raise NotFound
+        check(act, staff, report, session.get(ClueTrack, report.id))
+        return report.registry_no
 
 
 @dataclass
@@ -200,26 +231,18 @@ class Context:
                      to_state=to, **detail)
 
 
-def acting_staff(session: Session, staff_id: int) -> Staff:
-    staff = session.get(Staff, staff_id)
-    if staff is None or not staff.active:
-        raise NotAllowed
-    return staff
+def acting_staff(session: Session, staff_id: int, act: str = "clue.read") -> Staff:
+    """The active staff member who may do ``act`` (a declared act); a refusal is audited."""
+    return acting.perform(session, staff_id, act)
 
 
 def begin(session: Session, staff_id: int, report_id: str, act: str) -> Context:
     """Load actor and clue (locking the clue's row so two acts cannot race), then ``check``."""
-    staff = acting_staff(session, staff_id)
     report = session.scalar(select(Report).where(Report.id == report_id).with_for_update(of=Report))
     if report is None:
         raise NotFound
     track = session.get(ClueTrack, report.id)
-    try:
-        check(act, staff, report, track)
-    except (NotAllowed, WrongState) as err:
-        trail.record_refusal(session, staff.username, "clue.act_refused", report.id, act=act,
-                             reason=type(err).__name__)
-        raise
+    staff = acting.perform(session, staff_id, ACTS[act].name, (report, track), report_id=report.id)
     if track is None:
         track = ClueTrack(report_id=report.id, mandatory_kinds=[], gang_related=False, needs_transfer=False)
         session.add(track)
@@ -228,12 +251,7 @@ def begin(session: Session, staff_id: int, report_id: str, act: str) -> Context:
 
 
 def clean_note(text: str | None, field: str = "text", required: bool = True) -> str:
-    text = (text or "").replace("\x00", "").strip()
-    if required and not text:
-        raise InvalidInput({field: N_("Write the text.")})
-    if len(text) > MAX_NOTE:
-        raise InvalidInput({field: N_("The text is too long.")})
-    return text
+    return clean_text(text, field, MAX_NOTE, required)
 
 
 def _handler_for(session: Session, unit_id: int, handler_id: int) -> Staff:

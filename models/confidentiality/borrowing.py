@@ -12,20 +12,23 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models.audit import trail
-from models.confidentiality.need_to_know import can_handle_case, is_head_for, require_second_person
+from models.confidentiality.need_to_know import can_handle_case, is_head_for, second_person
 from models.confidentiality.tables import BorrowRead, BorrowRequest
 from models.reporting.tables import Report
+from models.staff import acting
 from models.staff.accounts import CONTENT_ROLES
 from models.staff.tables import Staff
-from models.store.db import utcnow
+from models.store.db import as_utc, utcnow
 from models.store.errors import InvalidInput, NotAllowed, NotFound, WrongState
 from models.store.i18n import N_
 from models.store.runtime import Runtime
+from models.store.text import clean_text
 
 MAX_DAYS = 30
 MAX_REASON = 500
@@ -35,11 +38,19 @@ class SelfApprovedLoan(NotAllowed):
     message = N_("A borrowing request must be decided by someone other than its requester.")
 
 
-def _staff(session: Session, staff_id: int) -> Staff:
-    staff = session.get(Staff, staff_id)
-    if staff is None or not staff.active:
+def _borrower_or_lender(session: Session, staff: Staff, target: object) -> None:
+    row, report = cast(tuple[BorrowRequest, Report], target)
+    if row.requester_id != staff.id and not is_head_for(session, staff, report):
         raise NotAllowed
-    return staff
+
+
+_DECIDE = second_person(SelfApprovedLoan, not_head=N_("Only a unit head of the lending unit may decide this."))
+REQUEST = acting.declare("borrow.request", CONTENT_ROLES, refused="borrow.refused", event="borrow.requested")
+APPROVE = acting.declare("borrow.approve", {"unit_head"}, refused="borrow.refused", check=_DECIDE)
+REFUSE = acting.declare("borrow.refuse", {"unit_head"}, refused="borrow.refused", check=_DECIDE)
+RETURN = acting.declare("borrow.return", CONTENT_ROLES, refused="borrow.refused", check=_borrower_or_lender,
+                        event="borrow.returned")
+LIST = acting.declare("borrow.list", CONTENT_ROLES, refused="borrow.refused")
 
 
 def clean_days(days: object, limit: int = MAX_DAYS) -> int:
@@ -53,31 +64,23 @@ def clean_days(days: object, limit: int = MAX_DAYS) -> int:
 
 
 def clean_reason(reason: object, field: str = "reason") -> str:
-    text = str(reason or "").strip()
-    if not text:
-        raise InvalidInput({field: N_("Give a reason.")})
-    if len(text) > MAX_REASON:
-        raise InvalidInput({field: N_("The reason is too long.")})
-    return text
+    return clean_text(reason, field, MAX_REASON, N_("Give a reason."), N_("The reason is too long."))
 
 
 def request_borrowing(rt: Runtime, staff_id: int, report_id: str, reason: str, days: object) -> str:
     """File a borrowing request for a clue of another unit; returns its id."""
     reason, n_days = clean_reason(reason), clean_days(days)
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
         report = session.get(Report, report_id)
         if report is None or report.state == "destroyed":
             raise NotFound
-        if staff.role not in CONTENT_ROLES:
-            trail.record_refusal(session, staff.username, "borrow.refused", report.id, act="request")
-            raise NotAllowed
+        staff = acting.perform(session, staff_id, REQUEST.name, report, report_id=report.id)
         if can_handle_case(session, staff, report):
             raise WrongState(N_("You can read this clue already; there is nothing to borrow."))
         row = BorrowRequest(id=str(uuid.uuid4()), report_id=report.id, requester_id=staff.id,
                             reason=reason, days=n_days)
         session.add(row)
-        trail.record(session, staff.username, "borrow.requested", report.id, request=row.id, days=n_days)
+        acting.done(session, staff, REQUEST.name, report.id, request=row.id, days=n_days)
         return row.id
 
 
@@ -87,17 +90,14 @@ def decide_borrowing(rt: Runtime, staff_id: int, request_id: str, approve: bool,
     if len(note) > MAX_REASON:
         raise InvalidInput({"note": N_("The note is too long.")})
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
         row = session.get(BorrowRequest, request_id)
         if row is None:
             raise NotFound
         report = session.get(Report, row.report_id)
         if report is None:
             raise NotFound
-        act = "approve" if approve else "refuse"
-        require_second_person(session, staff, report, requester_id=row.requester_id, event="borrow.refused",
-                              act=act, own=SelfApprovedLoan(),
-                              not_head=N_("Only a unit head of the lending unit may decide this."))
+        staff = acting.perform(session, staff_id, (APPROVE if approve else REFUSE).name,
+                               (report, row.requester_id), report_id=report.id)
         if row.status != "pending":
             raise WrongState(N_("This request has been decided already."))
         now = utcnow()
@@ -111,17 +111,15 @@ def decide_borrowing(rt: Runtime, staff_id: int, request_id: str, approve: bool,
 def return_borrowing(rt: Runtime, staff_id: int, request_id: str) -> None:
     """End a grant early: the borrower gives it back, or the lending unit's head withdraws it."""
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
         row = session.get(BorrowRequest, request_id)
         report = session.get(Report, row.report_id) if row else None
         if row is None or report is None:
             raise NotFound
-        if row.requester_id != staff.id and not is_head_for(session, staff, report):
-            raise NotAllowed
+        staff = acting.perform(session, staff_id, RETURN.name, (row, report), report_id=report.id)
         if row.status != "approved":
             raise WrongState(N_("This request gives no access to end."))
         row.status, row.ends_at = "returned", utcnow()
-        trail.record(session, staff.username, "borrow.returned", report.id, request=row.id)
+        acting.done(session, staff, RETURN.name, report.id, request=row.id)
 
 
 @dataclass(frozen=True)
@@ -143,15 +141,14 @@ class LoanView:
 
 def _status(row: BorrowRequest, now: datetime) -> str:
     if row.status == "approved" and row.ends_at is not None:
-        ends = row.ends_at if row.ends_at.tzinfo else row.ends_at.replace(tzinfo=now.tzinfo)
-        return "approved" if ends > now else "ended"
+        return "approved" if as_utc(row.ends_at) > now else "ended"
     return row.status
 
 
 def list_loans(rt: Runtime, staff_id: int) -> list[LoanView]:
     """One's own requests and, for a unit head, those for the clues of their unit (with reads)."""
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
+        staff = acting.perform(session, staff_id, LIST.name)
         now = utcnow()
         reads: dict[str, int] = {rid: n for rid, n in session.execute(
             select(BorrowRead.request_id, func.count()).group_by(BorrowRead.request_id))}

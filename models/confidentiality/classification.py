@@ -17,9 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.audit import trail
-from models.confidentiality.need_to_know import can_handle_case, require_second_person
+from models.confidentiality.need_to_know import can_handle_case, handles, second_person, visible_cases
 from models.confidentiality.tables import Classification, ClassificationChange
 from models.reporting.tables import Report
+from models.staff import acting
+from models.staff.accounts import CONTENT_ROLES
 from models.staff.tables import Staff
 from models.store.config import Config
 from models.store.db import utcnow
@@ -86,6 +88,25 @@ def level_of(session: Session, config: Config, report_id: str) -> Level:
     return Level(row.level, row.years, row.starts_on, row.ends_on)
 
 
+def marking_of(rt: Runtime, report_id: str, locale: str) -> str:
+    """The marking of one clue ("密级★期限") in ``locale``."""
+    with rt.stores.case() as session:
+        return marking_text(level_of(session, rt.config, report_id), locale)
+
+
+def page_marking(rt: Runtime, report_ids: Iterable[str], registry_nos: Iterable[str], locale: str) -> str:
+    """The marking of a page: the highest level among the clues it shows (by id or registry
+    number), else the default level."""
+    found, numbers = set(report_ids), set(registry_nos)
+    level = None
+    if found or numbers:
+        with rt.stores.case() as session:
+            if numbers:
+                found |= set(session.scalars(select(Report.id).where(Report.registry_no.in_(numbers))))
+            level = highest(session, rt.config, found)
+    return marking_text(level or default_level(rt.config), locale)
+
+
 def highest(session: Session, config: Config, report_ids: Iterable[str]) -> Level | None:
     """The highest level among these clues (a page listing several shows it), None if none."""
     ids = set(report_ids)
@@ -121,11 +142,12 @@ def set_retention(session: Session, config: Config, report_id: str, archived_on:
     row.retain_until = add_years(archived_on, config.archive_retention_years)
 
 
-def _staff(session: Session, staff_id: int) -> Staff:
-    staff = session.get(Staff, staff_id)
-    if staff is None or not staff.active:
-        raise NotAllowed
-    return staff
+_DECIDE = second_person(SelfApprovedClassification, "own_proposal")
+PROPOSE = acting.declare("classification.propose", CONTENT_ROLES, refused="classification.refused", check=handles,
+                         event="classification.proposed")
+APPROVE = acting.declare("classification.approve", {"unit_head"}, refused="classification.refused", check=_DECIDE)
+REFUSE = acting.declare("classification.refuse", {"unit_head"}, refused="classification.refused", check=_DECIDE)
+LIST = acting.declare("classification.list", CONTENT_ROLES, refused="classification.refused")
 
 
 def propose_classification(rt: Runtime, staff_id: int, report_id: str, level: str, years: int | str,
@@ -148,19 +170,15 @@ def propose_classification(rt: Runtime, staff_id: int, report_id: str, level: st
     if errors:
         raise InvalidInput(errors, max=MAX_YEARS.get(level, 30))
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
         report = session.get(Report, report_id)
         if report is None:
             raise NotFound
-        if not can_handle_case(session, staff, report):
-            trail.record_refusal(session, staff.username, "classification.refused", report_id, act="propose")
-            raise NotAllowed
+        staff = acting.perform(session, staff_id, PROPOSE.name, report, report_id=report.id)
         change = ClassificationChange(report_id=report_id, level=level, years=years, reason=reason,
                                       proposed_by=staff.id)
         session.add(change)
         session.flush()
-        trail.record(session, staff.username, "classification.proposed", report_id, change=change.id,
-                     level=level, years=years)
+        acting.done(session, staff, PROPOSE.name, report_id, change=change.id, level=level, years=years)
         return change.id
 
 
@@ -168,17 +186,14 @@ def decide_classification(rt: Runtime, staff_id: int, change_id: int, approve: b
     """Approve (or refuse) a proposed classification: a unit head of the clue's unit, never the
     proposer. Returns the report id."""
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
         change = session.get(ClassificationChange, change_id)
         if change is None:
             raise NotFound
         report = session.get(Report, change.report_id)
         if report is None:
             raise NotFound
-        act = "approve" if approve else "refuse"
-        require_second_person(session, staff, report, requester_id=change.proposed_by,
-                              event="classification.refused", act=act, own=SelfApprovedClassification(),
-                              own_reason="own_proposal")
+        staff = acting.perform(session, staff_id, (APPROVE if approve else REFUSE).name,
+                               (report, change.proposed_by), report_id=report.id)
         if change.status != "pending":
             raise WrongState(N_("This proposal has been decided already."))
         change.status = "approved" if approve else "refused"
@@ -209,7 +224,7 @@ class ChangeView:
 def pending_changes(rt: Runtime, staff_id: int, report_id: str | None = None) -> list[ChangeView]:
     """Proposals the staff member may see: for clues they handle (or one clue)."""
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
+        staff = acting.perform(session, staff_id, LIST.name)
         query = (select(ClassificationChange, Report.registry_no, Staff.display_name)
                  .join(Report, Report.id == ClassificationChange.report_id)
                  .join(Staff, Staff.id == ClassificationChange.proposed_by)
@@ -236,6 +251,13 @@ class ReviewItem:
     kind: str  # "period" (the period ends: declassify or extend) or "retention" (due for destruction)
 
 
+def review_for(rt: Runtime, staff_id: int) -> list[ReviewItem]:
+    """The review list (periods ending, retention run out) of the clues this staff member handles."""
+    with rt.stores.case() as session:
+        staff = acting.perform(session, staff_id, LIST.name)
+        return review_list(session, rt.config, visible_cases(staff))
+
+
 def review_list(session: Session, config: Config, report_filter: object | None = None,
                 today: date | None = None) -> list[ReviewItem]:
     """Clues whose period ends within 90 days, and archived clues whose retention has run out."""
@@ -243,17 +265,17 @@ def review_list(session: Session, config: Config, report_filter: object | None =
     horizon = today + timedelta(days=REVIEW_DAYS)
     base = select(Classification, Report).join(Report, Report.id == Classification.report_id)
     if report_filter is not None:
-        base = base.where(report_filter)  # type: ignore[arg-type]
+        base = base.where(report_filter)  # type: ignore[arg-type]  # a SQL condition, typed object to keep SQLAlchemy out of callers
     items = []
     for row, report in session.execute(base.where(Classification.ends_on.is_not(None),
                                                   Classification.ends_on <= horizon,
                                                   Classification.level != DECLASSIFIED,
                                                   Report.state != "destroyed")):
         items.append(ReviewItem(report.id, report.registry_no, report.state, row.level, row.years,
-                                row.ends_on, "period"))  # type: ignore[arg-type]
+                                row.ends_on, "period"))  # type: ignore[arg-type]  # not None: filtered in the query
     for row, report in session.execute(base.where(Classification.retain_until.is_not(None),
                                                   Classification.retain_until <= horizon,
                                                   Report.state == "archived")):
         items.append(ReviewItem(report.id, report.registry_no, report.state, row.level, row.years,
-                                row.retain_until, "retention"))  # type: ignore[arg-type]
+                                row.retain_until, "retention"))  # type: ignore[arg-type]  # not None: filtered in the query
     return sorted(items, key=lambda i: (i.due, i.registry_no))

@@ -25,11 +25,14 @@ from models.confidentiality.need_to_know import (
     Destroyed,
     active_loan,
     can_handle_case,
+    handles,
+    head_of_clue,
     is_head_for,
-    require_second_person,
+    second_person,
 )
 from models.confidentiality.tables import ExportCopy, ExportRequest
 from models.reporting.tables import Report
+from models.staff import acting
 from models.staff.accounts import CONTENT_ROLES
 from models.staff.tables import Staff
 from models.store.db import utcnow
@@ -81,11 +84,17 @@ def _check_holders(session: Session, actor: Staff, report: Report, people: list[
             raise HolderOutsideNeedToKnow(holder=holder.display_name or holder.username)
 
 
-def _staff(session: Session, staff_id: int) -> Staff:
-    staff = session.get(Staff, staff_id)
-    if staff is None or not staff.active:
-        raise NotAllowed
-    return staff
+# Handling the clue is needed: a loan never allows an export (R20).
+REQUEST = acting.declare("export.request", CONTENT_ROLES, refused="export.refused", check=handles,
+                         event="export.requested")
+APPROVE = acting.declare("export.approve", {"unit_head"}, refused="export.refused",
+                         check=second_person(SelfApprovedExport))
+REFUSE = acting.declare("export.refuse", {"unit_head"}, refused="export.refused",
+                        check=second_person(SelfApprovedExport))
+CLOSE = acting.declare("export.close", {"unit_head"}, refused="export.refused", check=head_of_clue)
+LIST = acting.declare("export.list", CONTENT_ROLES, refused="export.refused")
+# Producing a numbered copy: its holder only (``issue_copy`` checks which copy, audited there).
+PRINT = acting.declare("export.print", CONTENT_ROLES, refused="export.copy_refused")
 
 
 def _holders(session: Session, requester: Staff, copies: int, holders: list[str] | None) -> list[Staff]:
@@ -113,16 +122,12 @@ def request_export(rt: Runtime, staff_id: int, report_id: str, copies: object, r
         raise InvalidInput({"copies": N_("Choose 1 to %(max)s copies.")}, max=MAX_COPIES)
     reason = clean_reason(reason)
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
         report = session.get(Report, report_id)
         if report is None:
             raise NotFound
         if report.state == "destroyed":
             raise Destroyed
-        # Handling the clue is needed: a loan never allows an export (R20).
-        if not can_handle_case(session, staff, report):
-            trail.record_refusal(session, staff.username, "export.refused", report.id, act="request")
-            raise NotAllowed
+        staff = acting.perform(session, staff_id, REQUEST.name, report, report_id=report.id)
         people = _holders(session, staff, n, holders)
         _check_holders(session, staff, report, people, "request")
         row = ExportRequest(id=str(uuid.uuid4()), report_id=report.id, requester_id=staff.id, copies=n,
@@ -131,21 +136,19 @@ def request_export(rt: Runtime, staff_id: int, report_id: str, copies: object, r
         session.flush()
         for i, holder in enumerate(people, start=1):
             session.add(ExportCopy(export_id=row.id, n=i, holder_id=holder.id, status="awaiting"))
-        trail.record(session, staff.username, "export.requested", report.id, export=row.id, copies=n)
+        acting.done(session, staff, REQUEST.name, report.id, export=row.id, copies=n)
         return row.id
 
 
 def decide_export(rt: Runtime, staff_id: int, export_id: str, approve: bool) -> None:
     """Approve or refuse an export: a unit head of the clue's unit, not the requester."""
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
         row = session.get(ExportRequest, export_id)
         report = session.get(Report, row.report_id) if row else None
         if row is None or report is None:
             raise NotFound
-        act = "approve" if approve else "refuse"
-        require_second_person(session, staff, report, requester_id=row.requester_id, event="export.refused",
-                              act=act, own=SelfApprovedExport())
+        staff = acting.perform(session, staff_id, (APPROVE if approve else REFUSE).name,
+                               (report, row.requester_id), report_id=report.id)
         if row.status != "pending":
             raise WrongState(N_("This request has been decided already."))
         if approve:
@@ -215,15 +218,12 @@ def close_copy(rt: Runtime, staff_id: int, export_id: str, n: int, status: str) 
     if status not in CLOSED:
         raise InvalidInput({"status": N_("Choose returned or destroyed.")})
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
         row = session.get(ExportRequest, export_id)
         report = session.get(Report, row.report_id) if row else None
         copy = session.get(ExportCopy, (export_id, n))
         if row is None or report is None or copy is None:
             raise NotFound
-        if not is_head_for(session, staff, report):
-            trail.record_refusal(session, staff.username, "export.refused", report.id, act="close")
-            raise NotAllowed(N_("Only a unit head of the clue's unit may do this."))
+        staff = acting.perform(session, staff_id, CLOSE.name, report, report_id=report.id)
         if copy.status != "outstanding":
             raise WrongState(N_("This copy is not outstanding."))
         copy.status, copy.closed_by, copy.closed_at = status, staff.id, utcnow()
@@ -266,7 +266,7 @@ def list_copies(session: Session, where: ColumnElement[bool] | None = None,
 def copies_for(rt: Runtime, staff_id: int) -> list[CopyView]:
     """The copies a staff member holds or requested, and for a unit head those of their unit."""
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
+        staff = acting.perform(session, staff_id, LIST.name)
         out = []
         for view in list_copies(session):
             report = session.get(Report, view.report_id)

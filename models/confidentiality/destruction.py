@@ -16,6 +16,7 @@ import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,12 +24,14 @@ from sqlalchemy.orm import Session
 
 from models.audit import trail
 from models.confidentiality.classification import level_of
-from models.confidentiality.need_to_know import Destroyed, can_handle_case, is_head_for, require_second_person
+from models.confidentiality.need_to_know import Destroyed, can_handle_case, handles, is_head_for, second_person
 from models.confidentiality.tables import DestructionEntry, DestructionRequest
 from models.identities.sealing import delete_identity
 from models.identities.tables import IdentityShare, SealedIdentityRow
 from models.reporting.notifications import ReplySubscription
 from models.reporting.tables import DataKey, Report
+from models.staff import acting
+from models.staff.accounts import CONTENT_ROLES
 from models.staff.tables import Staff
 from models.store.db import CaseBase, Stores, VaultBase, utcnow
 from models.store.errors import InvalidInput, NotAllowed, NotFound, WrongState
@@ -52,11 +55,24 @@ class SelfApprovedDestruction(NotAllowed):
     message = N_("A destruction must be approved by someone other than its requester.")
 
 
-def _staff(session: Session, staff_id: int) -> Staff:
-    staff = session.get(Staff, staff_id)
-    if staff is None or not staff.active:
-        raise NotAllowed
-    return staff
+def _approved_and_handled(session: Session, staff: Staff, target: object) -> None:
+    row, report = cast(tuple[DestructionRequest, Report], target)
+    if row.status != "approved":
+        raise acting.because(NotAllowed(N_("A unit head must approve the destruction first.")), "not_approved")
+    handles(session, staff, report)
+
+
+REQUEST = acting.declare("destruction.request", REQUESTERS, refused="destruction.refused", check=handles,
+                         event="destruction.requested")
+APPROVE = acting.declare("destruction.approve", {"unit_head"}, refused="destruction.refused",
+                         check=second_person(SelfApprovedDestruction))
+REFUSE = acting.declare("destruction.refuse", {"unit_head"}, refused="destruction.refused",
+                        check=second_person(SelfApprovedDestruction))
+EXECUTE = acting.declare("destruction.execute", REQUESTERS, refused="destruction.refused",
+                         check=_approved_and_handled, event="destruction.executed")
+LIST = acting.declare("destruction.list", CONTENT_ROLES, refused="destruction.refused")
+# The register keeps public facts only: unit heads and the auditor read it (R22, R23).
+REGISTER = acting.declare("destruction.register", {"unit_head", "auditor"}, refused="destruction.refused")
 
 
 def request_destruction(rt: Runtime, staff_id: int, report_id: str, reason: str, note: str = "") -> str:
@@ -69,22 +85,18 @@ def request_destruction(rt: Runtime, staff_id: int, report_id: str, reason: str,
     if reason == "other" and not note:
         raise InvalidInput({"note": N_("Say why in the note.")})
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
         report = session.get(Report, report_id)
         if report is None:
             raise NotFound
         if report.state == "destroyed":
             raise Destroyed
-        if staff.role not in REQUESTERS or not can_handle_case(session, staff, report):
-            trail.record_refusal(session, staff.username, "destruction.refused", report.id, act="request")
-            raise NotAllowed
+        staff = acting.perform(session, staff_id, REQUEST.name, report, report_id=report.id)
         if report.state not in DESTROYABLE:
             raise WrongState(N_("Only an archived, refused or merged clue can be destroyed."))
         row = DestructionRequest(id=str(uuid.uuid4()), report_id=report.id, requester_id=staff.id,
                                  reason=reason, note=note)
         session.add(row)
-        trail.record(session, staff.username, "destruction.requested", report.id, request=row.id,
-                     reason=reason)
+        acting.done(session, staff, REQUEST.name, report.id, request=row.id, reason=reason)
         return row.id
 
 
@@ -100,11 +112,9 @@ def _load(session: Session, request_id: str) -> tuple[DestructionRequest, Report
 def approve_destruction(rt: Runtime, staff_id: int, request_id: str, approve: bool = True) -> None:
     """Approve (or refuse) a destruction: a unit head of the clue's unit, not the requester."""
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
         row, report = _load(session, request_id)
-        act = "approve" if approve else "refuse"
-        require_second_person(session, staff, report, requester_id=row.requester_id,
-                              event="destruction.refused", act=act, own=SelfApprovedDestruction())
+        staff = acting.perform(session, staff_id, (APPROVE if approve else REFUSE).name,
+                               (report, row.requester_id), report_id=report.id)
         if row.status != "pending":
             raise WrongState(N_("This request has been decided already."))
         row.status = "approved" if approve else "refused"
@@ -124,17 +134,10 @@ def execute_destruction(rt: Runtime, staff_id: int, request_id: str, witness: st
     if not witness:
         raise InvalidInput({"witness": N_("Name the witness (their user name).")})
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
         row, report = _load(session, request_id)
         if row.status == "executed" or report.state == "destroyed":
             raise Destroyed
-        if row.status != "approved":
-            trail.record_refusal(session, staff.username, "destruction.refused", report.id, act="execute",
-                                 reason="not_approved")
-            raise NotAllowed(N_("A unit head must approve the destruction first."))
-        if staff.role not in REQUESTERS or not can_handle_case(session, staff, report):
-            trail.record_refusal(session, staff.username, "destruction.refused", report.id, act="execute")
-            raise NotAllowed
+        staff = acting.perform(session, staff_id, EXECUTE.name, (row, report), report_id=report.id)
         seen = session.scalar(select(Staff).where(Staff.username == witness))
         if seen is None or not seen.active or seen.id == staff.id:
             raise InvalidInput({"witness": N_("The witness must be another active staff account.")})
@@ -166,7 +169,7 @@ def execute_destruction(rt: Runtime, staff_id: int, request_id: str, witness: st
         session.add(entry)
         row.status = "executed"
         session.flush()
-        trail.record(session, staff.username, "destruction.executed", report.id, request=row.id,
+        acting.done(session, staff, EXECUTE.name, report.id, request=row.id,
                      entry=entry.id, from_state=before, to_state="destroyed", witness=seen.username,
                      keys=keys)
         entry_id = entry.id
@@ -218,7 +221,7 @@ def _compact(engine: Engine, tables: list[str]) -> None:
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         for name in tables:
-            conn.execute(text(f"VACUUM FULL {name}"))  # noqa: S608  fixed table names
+            conn.execute(text(f"VACUUM FULL {name}"))
 
 
 @dataclass(frozen=True)
@@ -239,7 +242,7 @@ class RequestView:
 def destruction_requests(rt: Runtime, staff_id: int) -> list[RequestView]:
     """Open destruction requests of the clues this staff member handles."""
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
+        staff = acting.perform(session, staff_id, LIST.name)
         out = []
         for row, report, requester in session.execute(
                 select(DestructionRequest, Report, Staff.display_name)
@@ -260,6 +263,12 @@ def destruction_requests(rt: Runtime, staff_id: int) -> list[RequestView]:
 def register_entries(session: Session) -> list[DestructionEntry]:
     """The destruction register, newest first."""
     return list(session.scalars(select(DestructionEntry).order_by(DestructionEntry.destroyed_at.desc())))
+
+
+def destruction_register(rt: Runtime) -> list[DestructionEntry]:
+    """The destruction register, newest first (public facts only, R22)."""
+    with rt.stores.case() as session:
+        return register_entries(session)
 
 
 def register_entry(rt: Runtime, registry_no: str) -> DestructionEntry | None:

@@ -13,7 +13,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from models.confidentiality.classification import LEVELS, MAX_YEARS, RANK, highe
 from models.confidentiality.need_to_know import can_handle_case, in_intake_office
 from models.confidentiality.tables import Meeting, MeetingClue, MeetingGrant
 from models.reporting.tables import Report
+from models.staff import acting
 from models.staff.accounts import CONTENT_ROLES
 from models.staff.tables import Staff
 from models.store.db import utcnow
@@ -41,16 +42,30 @@ class NoMinutesGrant(NotAllowed):
     message = N_("Reading these minutes needs the office director's approval.")
 
 
-def _staff(session: Session, staff_id: int) -> Staff:
-    staff = session.get(Staff, staff_id)
-    if staff is None or not staff.active:
-        raise NotAllowed
-    return staff
-
-
 def is_office_director(staff: Staff) -> bool:
     """The office director (扫黑办主任): a unit head of the intake office."""
     return staff.active and staff.role == "unit_head" and in_intake_office(staff)
+
+
+def _in_intake_office(session: Session, staff: Staff, target: object) -> None:
+    if not in_intake_office(staff):
+        raise NotAllowed(N_("Minutes are recorded by the intake office."))
+
+
+def _director_not_requester(session: Session, staff: Staff, target: object) -> None:
+    if not is_office_director(staff) or cast(MeetingGrant, target).requester_id == staff.id:
+        raise NotAllowed(N_("Only the office director may decide this."))
+
+
+RECORD = acting.declare("meeting.record", CONTENT_ROLES, refused="meeting.refused", check=_in_intake_office,
+                        event="meeting.recorded")
+REQUEST = acting.declare("meeting.request", CONTENT_ROLES, refused="meeting.refused",
+                         event="meeting.read_requested")
+APPROVE = acting.declare("meeting.approve", {"unit_head"}, refused="meeting.refused", check=_director_not_requester)
+REFUSE = acting.declare("meeting.refuse", {"unit_head"}, refused="meeting.refused", check=_director_not_requester)
+# Reading minutes: the director, or a running grant (checked in ``read_minutes``, audited there).
+READ = acting.declare("meeting.read", CONTENT_ROLES, refused="meeting.read_refused", event="meeting.read")
+LIST = acting.declare("meeting.list", CONTENT_ROLES, refused="meeting.refused")
 
 
 def _context(meeting_id: str) -> str:
@@ -83,10 +98,7 @@ def record_meeting(rt: Runtime, staff_id: int, held_on: date | str, kind: str, a
     if errors or on is None:
         raise InvalidInput(errors or {"held_on": N_("Give the date as YYYY-MM-DD.")})
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
-        if staff.role not in CONTENT_ROLES or not in_intake_office(staff):
-            trail.record_refusal(session, staff.username, "meeting.refused", None, act="record")
-            raise NotAllowed(N_("Minutes are recorded by the intake office."))
+        staff = acting.perform(session, staff_id, RECORD.name)
         found = [session.get(Report, rid) for rid in dict.fromkeys(report_ids)]
         reports = [r for r in found if r is not None and r.state != "destroyed"]
         if len(reports) != len(found):
@@ -106,8 +118,7 @@ def record_meeting(rt: Runtime, staff_id: int, held_on: date | str, kind: str, a
         session.flush()
         for r in reports:
             session.add(MeetingClue(meeting_id=meeting_id, report_id=r.id))
-        trail.record(session, staff.username, "meeting.recorded", None, meeting=meeting_id,
-                     clues=len(reports), level=level)
+        acting.done(session, staff, RECORD.name, meeting=meeting_id, clues=len(reports), level=level)
         return meeting_id
 
 
@@ -137,7 +148,7 @@ def meetings_of_clue(session: Session, report_id: str) -> list[MeetingInfo]:
 def list_meetings(rt: Runtime, staff_id: int) -> list[MeetingInfo]:
     """Meetings on clues this staff member handles (all of them for the office director)."""
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
+        staff = acting.perform(session, staff_id, LIST.name)
         out = []
         for m in session.scalars(select(Meeting).order_by(Meeting.held_on.desc())):
             if not is_office_director(staff):
@@ -153,29 +164,23 @@ def request_minutes(rt: Runtime, staff_id: int, meeting_id: str, reason: str, da
     """Ask the office director for read access to a meeting's minutes; returns the grant's id."""
     reason, n_days = clean_reason(reason), clean_days(days)
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
         if session.get(Meeting, meeting_id) is None:
             raise NotFound
-        if staff.role not in CONTENT_ROLES:
-            raise NotAllowed
+        staff = acting.perform(session, staff_id, REQUEST.name, meeting=meeting_id)
         row = MeetingGrant(id=str(uuid.uuid4()), meeting_id=meeting_id, requester_id=staff.id,
                            reason=reason, days=n_days)
         session.add(row)
-        trail.record(session, staff.username, "meeting.read_requested", None, meeting=meeting_id, grant=row.id)
+        acting.done(session, staff, REQUEST.name, meeting=meeting_id, grant=row.id)
         return row.id
 
 
 def decide_minutes(rt: Runtime, staff_id: int, grant_id: str, approve: bool) -> None:
     """The office director approves or refuses a request to read minutes (not their own)."""
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
         row = session.get(MeetingGrant, grant_id)
         if row is None:
             raise NotFound
-        if not is_office_director(staff) or row.requester_id == staff.id:
-            trail.record_refusal(session, staff.username, "meeting.refused", None, act="decide",
-                                 grant=grant_id)
-            raise NotAllowed(N_("Only the office director may decide this."))
+        staff = acting.perform(session, staff_id, (APPROVE if approve else REFUSE).name, row, grant=grant_id)
         if row.status != "pending":
             raise WrongState(N_("This request has been decided already."))
         now = utcnow()
@@ -198,22 +203,20 @@ class Minutes:
 def read_minutes(rt: Runtime, staff_id: int, meeting_id: str) -> Minutes:
     """The minutes, for the office director or a holder of a running grant; the read is audited."""
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
         m = session.get(Meeting, meeting_id)
         if m is None:
             raise NotFound
+        staff = acting.perform(session, staff_id, READ.name, meeting=m.id)
         grant = None
         if not is_office_director(staff):
             grant = session.scalar(select(MeetingGrant).where(
                 MeetingGrant.meeting_id == m.id, MeetingGrant.requester_id == staff.id,
                 MeetingGrant.status == "approved", MeetingGrant.ends_at > utcnow()).limit(1))
             if grant is None:
-                trail.record_refusal(session, staff.username, "meeting.read_refused", None, meeting=m.id)
-                raise NoMinutesGrant
+                raise acting.refuse(session, staff, READ.name, NoMinutesGrant(), meeting=m.id)
         key = vault.open_data_key(m.sealed_key, rt.require_private(), _context(m.id))
         body: dict[str, Any] = json.loads(vault.decrypt_blob(key, m.minutes, _context(m.id)))
-        trail.record(session, staff.username, "meeting.read", None, meeting=m.id,
-                     grant=grant.id if grant else None)
+        acting.done(session, staff, READ.name, meeting=m.id, grant=grant.id if grant else None)
         return Minutes(_info(session, m), body["attendees"], body["decisions"], m.recorded_at)
 
 
@@ -231,7 +234,7 @@ class GrantView:
 def minutes_requests(rt: Runtime, staff_id: int) -> list[GrantView]:
     """Pending requests (for the office director) and one's own requests."""
     with rt.stores.case() as session:
-        staff = _staff(session, staff_id)
+        staff = acting.perform(session, staff_id, LIST.name)
         query = select(MeetingGrant, Staff.display_name).join(Staff, Staff.id == MeetingGrant.requester_id)
         if not is_office_director(staff):
             query = query.where(MeetingGrant.requester_id == staff.id)

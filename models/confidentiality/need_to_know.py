@@ -8,12 +8,15 @@ approved borrowing grant (借阅单), read-only, and every such read is recorded
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 from models.audit import trail
 from models.confidentiality.tables import BorrowRead, BorrowRequest, ProtectionAssignment
 from models.reporting.tables import Report
+from models.staff import acting
 from models.staff.accounts import CONTENT_ROLES
 from models.staff.tables import Staff
 from models.store.db import utcnow
@@ -21,6 +24,9 @@ from models.store.errors import NotAllowed, NotFound
 from models.store.i18n import N_
 
 OFFICER = "protection_officer"
+# Reading clues (their pages, files, records, lists): the content roles; which clue is then the
+# rule of ``check_access`` and ``visible_cases``.
+READ = acting.declare("clue.read", CONTENT_ROLES, refused="report.access_refused")
 
 
 class Destroyed(NotFound):
@@ -112,14 +118,28 @@ def is_head_for(session: Session, staff: Staff, report: Report) -> bool:
     return staff.unit_id == report.unit_id
 
 
-def require_second_person(session: Session, staff: Staff, report: Report, *, requester_id: int | None,
-                          event: str, act: str, own: Exception, own_reason: str = "own_request",
-                          not_head: str = N_("Only a unit head of the clue's unit may do this.")) -> None:
-    """The four-eyes rule of every confidentiality decision: a unit head of the clue's unit (the
-    lending unit, for a loan) who is not the one who asked. Each refusal is audited."""
-    if requester_id == staff.id:
-        trail.record_refusal(session, staff.username, event, report.id, act=act, reason=own_reason)
-        raise own
-    if not is_head_for(session, staff, report):
-        trail.record_refusal(session, staff.username, event, report.id, act=act, reason="not_unit_head")
-        raise NotAllowed(not_head)
+def handles(session: Session, staff: Staff, target: object) -> None:
+    """An act's check: ``staff`` handles the clue ``target`` (its unit, or its handler)."""
+    if not can_handle_case(session, staff, cast(Report, target)):
+        raise NotAllowed
+
+
+def head_of_clue(session: Session, staff: Staff, target: object) -> None:
+    """An act's check: a unit head of the clue ``target``'s unit."""
+    if not is_head_for(session, staff, cast(Report, target)):
+        raise NotAllowed(N_("Only a unit head of the clue's unit may do this."))
+
+
+def second_person(own: type[NotAllowed], own_reason: str = "own_request",
+                  not_head: str = N_("Only a unit head of the clue's unit may do this.")) -> acting.Check:
+    """The four-eyes check of every confidentiality decision, over a target (clue, requester id): a
+    unit head of the clue's unit (the lending unit, for a loan) who is not the one who asked."""
+
+    def check_target(session: Session, staff: Staff, target: object) -> None:
+        report, requester_id = cast(tuple[Report, int | None], target)
+        if requester_id == staff.id:
+            raise acting.because(own(), own_reason)
+        if not is_head_for(session, staff, report):
+            raise acting.because(NotAllowed(not_head), "not_unit_head")
+
+    return check_target

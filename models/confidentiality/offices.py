@@ -5,13 +5,17 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models.audit import trail
-from models.confidentiality.need_to_know import OFFICER, is_head_for
+from models.confidentiality.need_to_know import OFFICER, head_of_clue
 from models.confidentiality.tables import ProtectionAssignment
 from models.reporting.tables import Report
+from models.staff import acting
 from models.staff.tables import Staff, Unit
-from models.store.errors import InvalidInput, NotAllowed, NotFound
+from models.store.errors import InvalidInput, NotFound
 from models.store.i18n import N_
 from models.store.runtime import Runtime
+
+ASSIGN = acting.declare("protection.assign", {"unit_head"}, refused="protection.assign_refused", check=head_of_clue,
+                        event="protection.assigned")
 
 
 def set_intake_office(rt: Runtime, unit_name: str, actor: str = "cli") -> int:
@@ -37,16 +41,13 @@ def give_protection(rt: Runtime, staff_id: int, report_id: str, officer_username
     """A unit head gives the protection of a clue's reporter to a protection officer (who may then
     read the clue, R20)."""
     with rt.stores.case() as session:
-        head = session.get(Staff, staff_id)
         report = session.get(Report, report_id)
-        if report is None or head is None:
+        if report is None:
             raise NotFound
-        if not is_head_for(session, head, report):
-            trail.record_refusal(session, head.username, "protection.assign_refused", report.id)
-            raise NotAllowed(N_("Only a unit head of the clue's unit may do this."))
+        head = acting.perform(session, staff_id, ASSIGN.name, report, report_id=report.id)
         officer = session.scalar(select(Staff).where(Staff.username == officer_username.strip()))
         if officer is None or not officer.active or officer.role != OFFICER:
             raise InvalidInput({"officer": N_("Name an active protection officer.")})
         if session.get(ProtectionAssignment, (report.id, officer.id)) is None:
             session.add(ProtectionAssignment(report_id=report.id, officer_id=officer.id, given_by=head.id))
-        trail.record(session, head.username, "protection.assigned", report.id, officer=officer.username)
+        acting.done(session, head, ASSIGN.name, report.id, officer=officer.username)

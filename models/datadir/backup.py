@@ -68,7 +68,7 @@ def backup(config: Config, stores: Stores, dest: Path) -> BackupSummary:
         base.metadata.create_all(out)
         rows.update({f"{name}.{k}": v for k, v in _copy(engine, out, base.metadata).items()})
         out.dispose()
-        manifest["heads"][name] = _heads(engine)  # type: ignore[index]
+        manifest["heads"][name] = _heads(engine)  # type: ignore[index]  # manifest is a JSON dict built above
     shutil.copytree(config.keys_dir, dest / "keys")
     manifest["rows"] = rows
     (dest / "manifest.json").write_text(json.dumps(manifest, indent=1))

@@ -21,10 +21,15 @@ from models.identities.tables import Custodian, IdentityShare, SealedIdentityRow
 from models.protection.custodians import MIN_PASSPHRASE, require_custodian_accounts
 from models.protection.unseal import OPEN_STATES, WrongPassphrase
 from models.protection.unseal_tables import UnsealRequest
+from models.staff import acting
 from models.staff.tables import Staff
 from models.store.errors import ClueGuardError, InvalidInput, NotFound, WrongState
 from models.store.i18n import N_
 from models.store.runtime import Runtime
+
+# At the door of the pages; the acts themselves check the custodians' passphrases (R9).
+CHANGE_PASSPHRASE = acting.declare("custodian.passphrase", {"custodian"}, refused="custodian.refused")
+REDEAL = acting.declare("custodian.redeal", {"admin"}, refused="custodian.refused")
 
 
 class HoldsShares(WrongState):

@@ -23,8 +23,9 @@ from models.identities.tables import SealedIdentityRow
 from models.protection.unseal import (
     LEGAL_BASES,
     MAX_NOTE,
+    OPEN,
     OPEN_STATES,
-    UNIT_HEAD_ROLE,
+    WITHHOLD,
     NotApproved,
     RequestClosed,
     RequestDenied,
@@ -33,20 +34,19 @@ from models.protection.unseal import (
     acting_staff,
     audit_request,
     audited_act,
-    aware,
-    clean_text,
     locked_request,
     settle,
 )
 from models.protection.unseal_tables import ResealedShare, UnsealRequest
 from models.reporting.intake import seal_message
 from models.reporting.tables import Report
-from models.staff import officer_keys
-from models.staff.tables import OfficerKey, Staff
-from models.store.db import utcnow
+from models.staff import acting, officer_keys
+from models.staff.tables import OfficerKey
+from models.store.db import as_utc, utcnow
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, WrongState
 from models.store.i18n import N_, translate
 from models.store.runtime import Runtime
+from models.store.text import tidy
 
 
 class OnlyRequester(NotAllowed):
@@ -105,13 +105,12 @@ def _send_notice(rt: Runtime, cs: Session, req: UnsealRequest, now: datetime) ->
 def open_unsealed_identity(rt: Runtime, staff_id: int, request_id: str, password: str) -> OpenedIdentity:
     """The requester opens the identity with their sign-in password, within the window; audited."""
     settle(rt, UnsealRequest.id == request_id)
-    staff = acting_staff(rt, staff_id)
+    staff = acting_staff(rt, staff_id, None)
     with rt.stores.vault() as vs:
         req = locked_request(vs, request_id)
         if staff.id != req.requester_id:
             raise OnlyRequester
-        if staff.role != officer_keys.OFFICER_ROLE:
-            raise NotAllowed
+        acting.check(OPEN, vs, staff)
         state_errors: dict[str, ClueGuardError] = {
             "pending": NotApproved(), "denied": RequestDenied(), "expired": RequestExpired(),
             "closed": WindowClosed()}
@@ -141,17 +140,15 @@ def open_unsealed_identity(rt: Runtime, staff_id: int, request_id: str, password
                 _send_notice(rt, cs, req, now)
                 trail.record(cs, staff.username, "unseal.notice_sent", req.report_id, request=req.id)
         return OpenedIdentity(req.id, req.registry_no, fields, staff.username, staff.display_name, now,
-                              aware(req.window_ends_at or now))
+                              as_utc(req.window_ends_at or now))
 
 
 @audited_act("withhold")
 def withhold_disclosure_notice(rt: Runtime, staff_id: int, request_id: str, reason: str) -> None:
     """A unit head records why the reporter is not to be told of this unsealing (R10)."""
-    reason = clean_text(reason, MAX_NOTE)
+    reason = tidy(reason)
     with rt.stores.case() as cs:
-        staff = cs.get(Staff, staff_id)
-        if staff is None or not staff.active or staff.role != UNIT_HEAD_ROLE:
-            raise NotAllowed
+        staff = acting.actor_for(cs, staff_id, WITHHOLD.name)
     if not reason:
         raise InvalidInput({"reason": N_("Say why the reporter is not to be told.")})
     if len(reason) > MAX_NOTE:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 import vault
@@ -23,11 +23,13 @@ from models.confidentiality.need_to_know import visible_cases
 from models.protection.tables import ProtectionCase, ProtectionMeasure
 from models.reporting.intake import data_key_context
 from models.reporting.tables import DataKey, Report
+from models.staff import acting
 from models.staff.tables import Staff
 from models.store.db import utcnow
-from models.store.errors import InvalidInput, NotAllowed
+from models.store.errors import InvalidInput
 from models.store.i18n import N_
 from models.store.runtime import Runtime
+from models.store.text import clean_text
 
 RISK_LEVELS = {
     "none": N_("No known risk"),
@@ -38,8 +40,21 @@ RISK_LEVELS = {
 }
 RANK = {level: i for i, level in enumerate(RISK_LEVELS)}
 HIGH_RISK = frozenset({"high", "imminent"})
+
+
+def risk_filter(value: str) -> ColumnElement[bool] | None:
+    """The inbox's filter by risk ("high", or one level) as a query condition; None if unknown."""
+    levels = HIGH_RISK if value == "high" else ({value} if value in RISK_LEVELS else set())
+    if not levels:
+        return None
+    return Report.id.in_(select(ProtectionCase.report_id).where(ProtectionCase.level.in_(levels)))
 OFFICER = "protection_officer"
 READERS = frozenset({OFFICER, "unit_head"})
+SET_RISK = acting.declare("protection.set_risk", {OFFICER}, refused="protection.refused", event="protection.risk_set")
+RECORD_MEASURE = acting.declare("protection.record_measure", {OFFICER}, refused="protection.refused",
+                                event="protection.measure_recorded")
+VIEW = acting.declare("protection.protection_view", READERS, refused="protection.refused", event="protection.viewed")
+BOARD = acting.declare("protection.protection_board", READERS, refused="protection.refused")
 MAX_TEXT = 4000
 
 
@@ -74,16 +89,6 @@ class BoardRow:
     last_measure: date | None
 
 
-def _actor(session: Session, staff_id: int, roles: Iterable[str], act: str, report_id: str | None = None) -> Staff:
-    """The acting staff member if their role may do ``act``; a refusal is audited."""
-    staff = session.get(Staff, staff_id)
-    if staff is None or not staff.active or staff.role not in roles:
-        trail.record_refusal(session, staff.username if staff else f"staff:{staff_id}", "protection.refused",
-                             report_id, act=act, reason="NotAllowed")
-        raise NotAllowed
-    return staff
-
-
 def _seal_text(rt: Runtime, session: Session, report_id: str, text: str, kind: str) -> tuple[str, bytes]:
     """Encrypt one note under its own data key (sealed to the intake key); returns (key id, blob)."""
     key_id = str(uuid.uuid4())
@@ -103,12 +108,7 @@ def _open_text(rt: Runtime, session: Session, report_id: str, key_id: str, blob:
 
 def _text(value: object, field: str, missing: str | None) -> str:
     """Clean free text; ``missing`` is the message if it must not be empty."""
-    text = (value if isinstance(value, str) else "").replace("\x00", "").strip()
-    if missing and not text:
-        raise InvalidInput({field: missing})
-    if len(text) > MAX_TEXT:
-        raise InvalidInput({field: N_("This protection note is too long.")})
-    return text
+    return clean_text(value, field, MAX_TEXT, missing or False, N_("This protection note is too long."))
 
 
 def set_risk(rt: Runtime, staff_id: int, report_id: str, level: str, reasons: str) -> None:
@@ -117,7 +117,7 @@ def set_risk(rt: Runtime, staff_id: int, report_id: str, level: str, reasons: st
         raise InvalidInput({"level": N_("Choose a risk level.")})
     reasons = _text(reasons, "reasons", N_("Write the reasons for this risk level.") if level != "none" else None)
     with rt.stores.case() as session:
-        staff = _actor(session, staff_id, {OFFICER}, "set_risk", report_id)
+        staff = acting.perform(session, staff_id, SET_RISK.name, report_id=report_id)
         report = load_case(session, staff, report_id)
         row = session.get(ProtectionCase, report.id)
         previous = row.level if row else None
@@ -142,7 +142,7 @@ def record_measure(rt: Runtime, staff_id: int, report_id: str, what: str, taken_
     if taken_on > utcnow().date():
         raise InvalidInput({"taken_on": N_("The date cannot be in the future.")})
     with rt.stores.case() as session:
-        staff = _actor(session, staff_id, {OFFICER}, "record_measure", report_id)
+        staff = acting.perform(session, staff_id, RECORD_MEASURE.name, report_id=report_id)
         report = load_case(session, staff, report_id)
         measure_id = str(uuid.uuid4())
         key_id, blob = _seal_text(rt, session, report.id, what, "protection-measure")
@@ -155,7 +155,7 @@ def record_measure(rt: Runtime, staff_id: int, report_id: str, what: str, taken_
 def protection_view(rt: Runtime, staff_id: int, report_id: str) -> ProtectionView:
     """A clue's risk assessment and measures, decrypted for a protection officer or unit head."""
     with rt.stores.case() as session:
-        staff = _actor(session, staff_id, READERS, "protection_view", report_id)
+        staff = acting.perform(session, staff_id, VIEW.name, report_id=report_id)
         report = load_case(session, staff, report_id)
         row = session.get(ProtectionCase, report.id)
         names = {s.id: s.display_name for s in session.scalars(select(Staff))}
@@ -177,7 +177,7 @@ def protection_view(rt: Runtime, staff_id: int, report_id: str) -> ProtectionVie
 def protection_board(rt: Runtime, staff_id: int) -> list[BoardRow]:
     """Protection cases this officer may see, highest risk first, then the longest open."""
     with rt.stores.case() as session:
-        staff = _actor(session, staff_id, READERS, "protection_board")
+        staff = acting.perform(session, staff_id, BOARD.name)
         counts = (select(ProtectionMeasure.report_id, func.count().label("n"),
                          func.max(ProtectionMeasure.taken_on).label("last"))
                   .group_by(ProtectionMeasure.report_id).subquery())

@@ -30,12 +30,13 @@ from models.confidentiality.need_to_know import visible_cases
 from models.identities.tables import Custodian, IdentityShare, SealedIdentityRow
 from models.protection.unseal_tables import ResealedShare, UnsealAnswer, UnsealRequest
 from models.reporting.tables import Report
-from models.staff import officer_keys
+from models.staff import acting, officer_keys
 from models.staff.tables import Staff
-from models.store.db import utcnow
+from models.store.db import as_utc, utcnow
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
 from models.store.i18n import N_
 from models.store.runtime import Runtime
+from models.store.text import clean_text, tidy
 
 LEGAL_BASES = {
     "reporter_at_risk": N_("The reporter is at risk and needs protection"),
@@ -60,6 +61,14 @@ MAX_PURPOSE = 2000
 MAX_NOTE = 1000
 CUSTODIAN_ROLE = "custodian"
 UNIT_HEAD_ROLE = "unit_head"
+OFFICER_ROLE = officer_keys.OFFICER_ROLE
+# The acts of unsealing (R9, R10). ``audited_act`` audits every refusal (the acts span two stores).
+REQUEST = acting.declare("unseal.request", {OFFICER_ROLE}, refused="unseal.refused")
+APPROVE = acting.declare("unseal.approve", {CUSTODIAN_ROLE}, refused="unseal.refused")
+DENY = acting.declare("unseal.deny", {CUSTODIAN_ROLE}, refused="unseal.refused")
+VIEW = acting.declare("unseal.view", {OFFICER_ROLE, CUSTODIAN_ROLE, UNIT_HEAD_ROLE}, refused="unseal.refused")
+OPEN = acting.declare("unseal.open", {OFFICER_ROLE}, refused="unseal.refused")
+WITHHOLD = acting.declare("unseal.withhold", {UNIT_HEAD_ROLE}, refused="unseal.refused")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -157,15 +166,6 @@ class Settled:
     destroyed: int
 
 
-def aware(at: datetime) -> datetime:
-    """SQLite gives datetimes back naive (they are UTC)."""
-    return at if at.tzinfo is not None else at.replace(tzinfo=utcnow().tzinfo)
-
-
-def clean_text(value: object, limit: int) -> str:
-    text = value if isinstance(value, str) else ""
-    return text.replace("\x00", "").strip()[: limit + 1]
-
 
 # --- refusals ------------------------------------------------------------------------------
 
@@ -205,12 +205,11 @@ def audited_act(act: str) -> Callable[[F], F]:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def acting_staff(rt: Runtime, staff_id: int) -> Staff:
+def acting_staff(rt: Runtime, staff_id: int, act: str | None) -> Staff:
+    """The active staff member whose role may do ``act`` (``audited_act`` audits a refusal); with
+    no act, any role (an answer checks the requester before the role, ``_answering_custodian``)."""
     with rt.stores.case() as cs:
-        staff = cs.get(Staff, staff_id)
-        if staff is None or not staff.active:
-            raise NotAllowed
-        return staff
+        return acting.actor_for(cs, staff_id, act)
 
 
 def locked_request(vs: Session, request_id: str) -> UnsealRequest:
@@ -258,13 +257,13 @@ def settle(rt: Runtime, where: ColumnElement[bool] | None = None, actor: str = "
             query = query.where(where)
         events: list[tuple[UnsealRequest, str, dict[str, object]]] = []
         for req in vs.scalars(query).all():
-            if req.state == "pending" and now >= aware(req.expires_at):
+            if req.state == "pending" and now >= as_utc(req.expires_at):
                 req.state, req.decided_at = "expired", now
                 # Approvals given before the time ran out left re-sealed shares: destroy them too.
                 gone = _destroy_shares(vs, req, now)
                 events.append((req, "unseal.expired", {"shares_destroyed": gone}))
                 expired += 1
-            elif req.state == "approved" and req.window_ends_at and now >= aware(req.window_ends_at):
+            elif req.state == "approved" and req.window_ends_at and now >= as_utc(req.window_ends_at):
                 req.state = "closed"
                 gone = _destroy_shares(vs, req, now)
                 events.append((req, "unseal.shares_destroyed", {"shares_destroyed": gone}))
@@ -292,8 +291,7 @@ def _answering_custodian(vs: Session, staff: Staff, req: UnsealRequest) -> Custo
     """Who may answer: never the requester (even holding custodian keys), only active custodians."""
     if staff.id == req.requester_id or staff.username == req.requester:
         raise RequesterCannotApprove
-    if staff.role != CUSTODIAN_ROLE:
-        raise NotAllowed
+    acting.check(APPROVE, vs, staff)
     custodian = vs.scalar(select(Custodian).where(Custodian.username == staff.username))
     if custodian is None or not custodian.active:
         raise NotACustodian
@@ -336,14 +334,15 @@ def request_unseal(rt: Runtime, staff_id: int, report_id: str, purpose: str, leg
                    legal_basis_other: str = "") -> str:
     """A protection officer asks to open a clue's identity, for a purpose and on a legal basis."""
     with rt.stores.case() as cs:
-        staff = cs.get(Staff, staff_id)
-        if staff is None or not staff.active or staff.role != officer_keys.OFFICER_ROLE:
-            raise NotAllowed(N_("Only protection officers can ask to unseal an identity."))
+        try:
+            staff = acting.actor_for(cs, staff_id, REQUEST.name)
+        except NotAllowed:
+            raise NotAllowed(N_("Only protection officers can ask to unseal an identity.")) from None
         report = load_case(cs, staff, report_id)
         if not report.identity_id:
             raise NoIdentity
         registry_no, identity_id, username = report.registry_no, report.identity_id, staff.username
-    purpose, other = clean_text(purpose, MAX_PURPOSE), clean_text(legal_basis_other, MAX_NOTE)
+    purpose, other = tidy(purpose), tidy(legal_basis_other)
     errors = {}
     if not purpose:
         errors["purpose"] = N_("State the purpose of the unsealing.")
@@ -387,9 +386,9 @@ def request_unseal(rt: Runtime, staff_id: int, report_id: str, purpose: str, leg
 @audited_act("approve")
 def approve_unseal(rt: Runtime, staff_id: int, request_id: str, passphrase: str, note: str = "") -> str:
     """A custodian approves: their share is re-sealed to the requester; returns the request's state."""
-    note = clean_text(note, MAX_NOTE)[:MAX_NOTE]
+    note = clean_text(note, "note", MAX_NOTE, too_long=N_("The note is too long (at most 1000 characters)."))
     settle(rt, UnsealRequest.id == request_id)
-    staff = acting_staff(rt, staff_id)
+    staff = acting_staff(rt, staff_id, None)
     with rt.stores.vault() as vs:
         req, custodian = _open_answer(vs, staff, request_id)
         share = vs.get(IdentityShare, (req.identity_id, custodian.id))
@@ -421,13 +420,10 @@ def approve_unseal(rt: Runtime, staff_id: int, request_id: str, passphrase: str,
 @audited_act("deny")
 def deny_unseal(rt: Runtime, staff_id: int, request_id: str, note: str) -> str:
     """A custodian denies with a note; the request is denied once k approvals cannot be reached."""
-    note = clean_text(note, MAX_NOTE)
-    if not note:
-        raise InvalidInput({"note": N_("Say why you deny the request.")})
-    if len(note) > MAX_NOTE:
-        raise InvalidInput({"note": N_("The note is too long (at most 1000 characters).")})
+    note = clean_text(note, "note", MAX_NOTE, N_("Say why you deny the request."),
+                      N_("The note is too long (at most 1000 characters)."))
     settle(rt, UnsealRequest.id == request_id)
-    staff = acting_staff(rt, staff_id)
+    staff = acting_staff(rt, staff_id, None)
     with rt.stores.vault() as vs:
         req, custodian = _open_answer(vs, staff, request_id)
         now = utcnow()
@@ -451,7 +447,7 @@ def deny_unseal(rt: Runtime, staff_id: int, request_id: str, note: str) -> str:
 def get_unseal_request(rt: Runtime, staff_id: int, request_id: str) -> RequestView:
     """One request for its requester, a custodian or a unit head who may read the clue."""
     settle(rt, UnsealRequest.id == request_id)
-    staff = acting_staff(rt, staff_id)
+    staff = acting_staff(rt, staff_id, VIEW.name)
     with rt.stores.vault() as vs:
         req = vs.get(UnsealRequest, request_id)
         if req is None:
@@ -467,7 +463,7 @@ def get_unseal_request(rt: Runtime, staff_id: int, request_id: str) -> RequestVi
 def list_unseal_requests(rt: Runtime, staff_id: int, report_id: str | None = None) -> list[RequestView]:
     """Requests this staff member deals with: custodians all, officers their own, unit heads their cases'."""
     expire_unseal_requests(rt)
-    staff = acting_staff(rt, staff_id)
+    staff = acting_staff(rt, staff_id, VIEW.name)
     with rt.stores.vault() as vs:
         query = select(UnsealRequest).order_by(UnsealRequest.created_at.desc())
         if report_id is not None:

@@ -23,6 +23,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from models.store.db import as_utc
 from models.store.runtime import Runtime
 
 # How long the same receipt is shown again (reload, Back and resend); afterwards only the number.
@@ -78,5 +79,4 @@ def receipt_for_token(rt: Runtime, token: str) -> str:
 
 def within_window(at: datetime, now: datetime | None = None) -> bool:
     """Whether a submission made at ``at`` may still show its receipt again."""
-    at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-    return (now or datetime.now(UTC)) - at < RESEND_WINDOW
+    return (now or datetime.now(UTC)) - as_utc(at) < RESEND_WINDOW

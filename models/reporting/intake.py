@@ -119,10 +119,11 @@ STATUS_LABELS = {
 }
 
 
-def _clean_text(value: object, limit: int) -> str:
-    # A NUL or lone surrogate is kept here so that ``validate`` refuses it (models.store.text).
+def _clean_text(value: object) -> str:
+    # A NUL or lone surrogate is kept here so that ``validate`` refuses it (models.store.text); nothing
+    # is cut: ``validate`` refuses an over-long field, whichever front end sent it (issue 23).
     text = value if isinstance(value, str) else ""
-    return text.strip()[:limit]
+    return text.strip()
 
 
 def _unreadable(sub: Submission) -> dict[str, str]:
@@ -135,6 +136,21 @@ def _unreadable(sub: Submission) -> dict[str, str]:
     }
     return {name: UNREADABLE for name, values in groups.items()
             if not all(is_readable(v) for v in values if isinstance(v, str))}
+
+
+def too_long_parts(sub: Submission) -> dict[str, str]:
+    """The parts of people and of the identity over ``MAX_FIELD``, under the keys the web form shows
+    them by (``reported-0-name``, ``identity-phone``): refused, never cut (issue 23)."""
+    errors = {}
+    for group, people in (("reported", sub.reported), ("shielding", sub.shielding)):
+        for i, person in enumerate(people):
+            for part, value in vars(person).items():
+                if isinstance(value, str) and len(value) > MAX_FIELD:
+                    errors[f"{group}-{i}-{part}"] = N_("This field is too long.")
+    for key, value in (sub.identity or {}).items():
+        if isinstance(value, str) and len(value) > MAX_FIELD:
+            errors[f"identity-{key}"] = N_("This field is too long.")
+    return errors
 
 
 def validate(sub: Submission, max_chars: int) -> None:
@@ -157,6 +173,7 @@ def validate(sub: Submission, max_chars: int) -> None:
     for name, value in (("location", sub.location), ("occurred_on", sub.occurred_on)):
         if len(value) > MAX_FIELD:
             errors.setdefault(name, N_("This field is too long."))
+    errors.update({k: v for k, v in too_long_parts(sub).items() if k not in errors})
     if errors:
         raise InvalidInput(errors)
 
@@ -164,19 +181,19 @@ def validate(sub: Submission, max_chars: int) -> None:
 def normalise(sub: Submission, max_chars: int) -> Submission:
     """Trim text and drop empty people, so what is stored is what was meant."""
     def people(items: list[Person]) -> list[Person]:
-        cleaned = [Person(*(_clean_text(getattr(p, f), MAX_FIELD) for f in ("name", "unit", "position", "place")))
+        cleaned = [Person(*(_clean_text(getattr(p, f)) for f in ("name", "unit", "position", "place")))
                    for p in items]
         return [p for p in cleaned if p.as_dict()]
 
     identity = None
     if sub.identity is not None:
-        identity = {k: _clean_text(v, MAX_FIELD) for k, v in sub.identity.items() if v}
+        identity = {k: _clean_text(v) for k, v in sub.identity.items() if v}
     return Submission(
         category=sub.category,
-        description=_clean_text(sub.description, max_chars + 1),
+        description=_clean_text(sub.description),
         notice_accepted=bool(sub.notice_accepted),
-        location=_clean_text(sub.location, MAX_FIELD + 1),
-        occurred_on=_clean_text(sub.occurred_on, MAX_FIELD + 1),
+        location=_clean_text(sub.location),
+        occurred_on=_clean_text(sub.occurred_on),
         reported=people(sub.reported),
         shielding=people(sub.shielding),
         identity=identity,
@@ -405,7 +422,7 @@ def seal_message(rt: Runtime, session: Session, report: Report, direction: str, 
 
 def add_follow_up(rt: Runtime, code: str, text: str, uploads: list[Upload] | None = None) -> str:
     """The reporter answers or adds information or files (R5, R6); returns the registry number."""
-    text = _clean_text(text, rt.config.max_text_chars + 1)
+    text = _clean_text(text)
     uploads = uploads or []
     if not is_readable(text):
         raise InvalidInput({"text": UNREADABLE})

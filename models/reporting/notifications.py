@@ -127,16 +127,6 @@ def end_subscription(rt: Runtime, subscription_id: str) -> None:
         trail.record(session, "system", "notify.ended", report_id)
 
 
-def find_subscription(rt: Runtime, report_id: str, channel: str, same_address: SameAddress) -> str | None:
-    """The id of this report's subscription to the address ``same_address`` recognises, if any."""
-    with rt.stores.case() as session:
-        for sub in session.scalars(select(ReplySubscription).where(
-                ReplySubscription.report_id == report_id, ReplySubscription.channel == channel)):
-            if same_address(sub.sealed_address):
-                return sub.id
-    return None
-
-
 def unsubscribe_from_replies(rt: Runtime, channel: str, matches: Callable[[str, bytes], bool],
                              report_id: str | None = None) -> int:
     """The reporter asked to stop: end the subscriptions ``matches(report_id, sealed)`` recognises.

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from models.identities.sealing import delete_identity
 from models.identities.tables import SealedIdentityRow
 from models.reporting.tables import Report
-from models.store.db import Stores, utcnow
+from models.store.db import Stores, as_utc, utcnow
 
 
 def find_orphans(stores: Stores, older_than: timedelta = timedelta(minutes=10)) -> list[str]:
@@ -23,7 +23,7 @@ def find_orphans(stores: Stores, older_than: timedelta = timedelta(minutes=10)) 
         candidates = session.execute(
             select(SealedIdentityRow.id, SealedIdentityRow.created_at)
         ).all()
-    old = [i for i, at in candidates if (at.replace(tzinfo=cutoff.tzinfo) if at.tzinfo is None else at) < cutoff]
+    old = [i for i, at in candidates if as_utc(at) < cutoff]
     if not old:
         return []
     with stores.case() as session:

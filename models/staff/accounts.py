@@ -21,7 +21,7 @@ import vault
 from models.audit import trail
 from models.staff import officer_keys, secrets, sessions, throttle
 from models.staff.tables import Staff, Unit
-from models.store.db import utcnow
+from models.store.db import as_utc, utcnow
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
 from models.store.i18n import N_
 from models.store.runtime import Runtime
@@ -234,9 +234,7 @@ def pledge_current(staff: Staff) -> bool:
     accepted = staff.pledge_accepted_at
     if accepted is None:
         return False
-    if accepted.tzinfo is None:
-        accepted = accepted.replace(tzinfo=utcnow().tzinfo)
-    return utcnow() - accepted <= PLEDGE_VALID
+    return utcnow() - as_utc(accepted) <= PLEDGE_VALID
 
 
 def require_pledge(rt: Runtime, username: str, act: str) -> Staff:

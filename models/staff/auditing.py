@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from models.audit import checkpoint, mirror, receipt, trail
 from models.audit.tables import AuditCheckpoint, AuditEvent, AuditorKey
-from models.staff import accounts
+from models.staff import accounts, acting
 from models.staff.tables import Staff
 from models.store.db import utcnow
 from models.store.errors import InvalidInput, NotAllowed
@@ -24,6 +24,8 @@ from models.store.i18n import N_
 from models.store.runtime import Runtime
 
 AUDITOR_ROLE = "auditor"
+READ = acting.declare("audit.read", {AUDITOR_ROLE}, refused="audit.refused")
+SIGN = acting.declare("audit.sign", {AUDITOR_ROLE}, refused="audit.refused")
 PAGE_SIZE = 100
 
 
@@ -153,6 +155,7 @@ class TrailFilter:
     event: str = ""
     since: datetime | None = None
     until: datetime | None = None
+    refusals: bool = False  # only refused acts (every gate audits its refusals as "….refused", R23)
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,8 @@ def _query(f: TrailFilter) -> Select[AuditEvent]:
         q = q.where(AuditEvent.at >= f.since)
     if f.until:
         q = q.where(AuditEvent.at < f.until)
+    if f.refusals:
+        q = q.where(AuditEvent.event.endswith(trail.REFUSED, autoescape=True))
     return q
 
 
@@ -194,7 +199,8 @@ def read_trail(rt: Runtime, username: str, f: TrailFilter, before: int | None = 
             q = q.where(AuditEvent.id < before)
         rows = [_row(e) for e in session.scalars(q.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE))]
         trail.record(session, staff.username, "audit.read", None, actor_filter=f.actor or None,
-                     report_filter=f.report_id or None, event_filter=f.event or None)
+                     report_filter=f.report_id or None, event_filter=f.event or None,
+                     refusals_only=f.refusals or None)
         return rows
 
 
@@ -203,7 +209,8 @@ def export_trail(rt: Runtime, username: str, f: TrailFilter) -> Iterator[TrailRo
     with rt.stores.case() as session:
         staff = _auditor(session, username, "export")
         trail.record(session, staff.username, "audit.exported", None, actor_filter=f.actor or None,
-                     report_filter=f.report_id or None, event_filter=f.event or None)
+                     report_filter=f.report_id or None, event_filter=f.event or None,
+                     refusals_only=f.refusals or None)
     last = 0
     while True:
         with rt.stores.case() as session:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets as pysecrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import NoReturn
 
 import pyotp
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from models.audit import trail
 from models.staff import accounts, officer_keys, secrets, sessions
 from models.staff.tables import Enrollment, Staff
-from models.store.db import utcnow
+from models.store.db import as_utc, utcnow
 from models.store.errors import ClueGuardError
 from models.store.i18n import N_
 from models.store.runtime import Runtime
@@ -61,13 +61,10 @@ def issue_code(session: Session, staff: Staff, purpose: str, issued_to: str, *, 
     return code
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=utcnow().tzinfo)
-
 
 def _find(session: Session, username: str, code: str) -> tuple[Enrollment, Staff] | None:
     row = session.scalar(select(Enrollment).where(Enrollment.code_hash == _hash(code)))
-    if row is None or row.used_at is not None or _aware(row.expires_at) <= utcnow():
+    if row is None or row.used_at is not None or as_utc(row.expires_at) <= utcnow():
         return None
     staff = session.get(Staff, row.staff_id)
     if staff is None or staff.username != username or not staff.active:

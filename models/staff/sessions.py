@@ -11,19 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from models.audit import trail
 from models.staff.tables import ApiToken, Staff, WebSession
-from models.store.db import utcnow
+from models.store.db import as_utc, utcnow
 from models.store.runtime import Runtime
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=utcnow().tzinfo)
 
 
 def end_all_sessions(session: Session, staff: Staff, reason: str) -> None:
@@ -67,7 +63,7 @@ def token_staff(rt: Runtime, token: str) -> Staff | None:
         return None
     with rt.stores.case() as session:
         row = session.get(ApiToken, _token_hash(token))
-        if row is None or _aware(row.expires_at) <= utcnow():
+        if row is None or as_utc(row.expires_at) <= utcnow():
             return None
         staff = session.get(Staff, row.staff_id)
         if staff is None or not staff.active or staff.session_epoch != row.epoch:
@@ -75,17 +71,12 @@ def token_staff(rt: Runtime, token: str) -> Staff | None:
         return staff
 
 
-def revoke_token(rt: Runtime, token: str) -> None:
-    with rt.stores.case() as session:
-        session.execute(delete(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-
-
 # --- the web session store (used by web.staff.sessions when no Redis is configured) --------------
 
 def load_web_session(rt: Runtime, store_id: str) -> bytes | None:
     with rt.stores.case() as session:
         row = session.get(WebSession, store_id)
-        if row is None or _aware(row.expires_at) <= utcnow():
+        if row is None or as_utc(row.expires_at) <= utcnow():
             return None
         return row.data
 
@@ -117,7 +108,3 @@ def purge_expired(rt: Runtime) -> int:
             gone += len(stale)
         return gone
 
-
-def current_epoch(rt: Runtime, staff_id: int) -> int | None:
-    with rt.stores.case() as session:
-        return session.scalar(select(Staff.session_epoch).where(Staff.id == staff_id))

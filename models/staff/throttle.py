@@ -20,13 +20,13 @@ affected.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from models.staff.tables import SignInThrottle
-from models.store.db import utcnow
+from models.store.db import as_utc, utcnow
 
 # A counter with no failure for this long starts again from zero.
 FORGET_AFTER = timedelta(hours=12)
@@ -51,13 +51,10 @@ def delay(failures: int, free: int, cap_seconds: int) -> timedelta:
     return timedelta(seconds=min(2 ** min(failures - free, 30), cap_seconds))
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=utcnow().tzinfo)
-
 
 def _recent(session: Session, key: str) -> SignInThrottle | None:
     row = session.get(SignInThrottle, key)
-    if row is None or utcnow() - _aware(row.last_failure_at) > FORGET_AFTER:
+    if row is None or utcnow() - as_utc(row.last_failure_at) > FORGET_AFTER:
         return None
     return row
 
@@ -65,7 +62,7 @@ def _recent(session: Session, key: str) -> SignInThrottle | None:
 def _left(row: SignInThrottle | None, free: int, cap_seconds: int) -> timedelta:
     if row is None:
         return timedelta(0)
-    return max(timedelta(0), _aware(row.last_failure_at) + delay(row.failures, free, cap_seconds) - utcnow())
+    return max(timedelta(0), as_utc(row.last_failure_at) + delay(row.failures, free, cap_seconds) - utcnow())
 
 
 def wait_left(session: Session, username: str, address: str, free: int, cap_seconds: int,
@@ -87,7 +84,7 @@ def count_failure(session: Session, username: str, address: str, device: str | N
         if row is None:
             session.add(SignInThrottle(key=key, failures=1, last_failure_at=now))
             continue
-        if now - _aware(row.last_failure_at) > FORGET_AFTER:
+        if now - as_utc(row.last_failure_at) > FORGET_AFTER:
             row.failures = 0
         row.failures += 1
         row.last_failure_at = now

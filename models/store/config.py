@@ -96,7 +96,7 @@ class Config:
         return self.max_files * self.max_file_bytes + 1024 * 1024
 
     def with_changes(self, **changes: object) -> Config:
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)  # type: ignore[arg-type]  # field names checked by dataclasses.replace
 
 
 def _flag(value: str | None) -> bool:
@@ -146,4 +146,4 @@ def config_from_env(environ: dict[str, str] | None = None, **overrides: object) 
         "metrics_from": env.get("CLUEGUARD_METRICS_FROM") or "127.0.0.0/8,::1/128",
     }
     values.update(overrides)
-    return Config(**values)  # type: ignore[arg-type]
+    return Config(**values)  # type: ignore[arg-type]  # values built per field above

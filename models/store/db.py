@@ -60,6 +60,12 @@ def _create_owner_only(path: Path) -> None:
         return
 
 
+def as_utc(at: datetime) -> datetime:
+    """An instant read from a store as an aware UTC datetime: SQLite hands datetimes back naive
+    (they are UTC), PostgreSQL aware. The one home of this fix."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
 def make_engine(url: str) -> Engine:
     """An engine with sane defaults for SQLite (WAL, foreign keys, waiting for locks) or PostgreSQL."""
     if url.startswith("sqlite"):

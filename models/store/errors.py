@@ -9,6 +9,8 @@ class ClueGuardError(Exception):
     """Base class; ``message`` is a translatable msgid, ``params`` fill its placeholders."""
 
     message = N_("Something went wrong.")
+    # Why a refused act was refused, for the audit trail (``models.staff.acting``); else the class name.
+    audit_reason: str | None = None
 
     def __init__(self, message: str | None = None, **params: object) -> None:
         if message is not None:

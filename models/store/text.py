@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from models.store.errors import InvalidInput
 from models.store.i18n import N_
 
 UNREADABLE = N_("This text contains characters that could not be read. Please type it again.")
@@ -23,6 +24,24 @@ _NAME_JUNK = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2
 # normalising it must not cost more than the Argon2 run every lookup pays anyway.
 MAX_RECEIPT_INPUT = 200
 MAX_FILENAME = 120
+
+
+def tidy(value: object) -> str:
+    """Free text a staff member typed, as it is kept: a non-string is empty, a NUL is dropped, the
+    ends are stripped. Nothing is cut: a limit is checked by ``clean_text`` (or by the caller)."""
+    return (value if isinstance(value, str) else "").replace("\x00", "").strip()
+
+
+def clean_text(value: object, field: str, limit: int, required: bool | str = False,
+               too_long: str = N_("The text is too long.")) -> str:
+    """The one cleaner of staff free text (issue 23): ``tidy``, then refused — never cut — when over
+    ``limit``; when ``required`` (True, or the message to show), refused when empty."""
+    text = tidy(value)
+    if required and not text:
+        raise InvalidInput({field: required if isinstance(required, str) else N_("Write the text.")})
+    if len(text) > limit:
+        raise InvalidInput({field: too_long}, max=limit)
+    return text
 
 
 def is_readable(text: str) -> bool:

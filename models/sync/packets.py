@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import vault
+from models.store.db import as_utc
 
 MAGIC = b"CGSYNC1\n"
 VERSION = 1
@@ -71,9 +72,7 @@ def unb64(text: str | None) -> bytes | None:
 
 
 def iso(at: datetime) -> str:
-    if at.tzinfo is None:  # SQLite hands back naive UTC
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).isoformat()
+    return as_utc(at).astimezone(UTC).isoformat()
 
 
 def from_iso(text: str) -> datetime:

@@ -141,3 +141,19 @@ def test_unknown_api_path_is_json_404(client) -> None:
     resp = client.get("/api/v1/nothing")
     assert resp.status_code == 404
     conforms(resp.get_json(), "Error")
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"reported": [{"name": "钱" * 201}]}, "reported-0-name"),
+    ({"shielding": [{"name": "孙某", "unit": "局" * 201}]}, "shielding-0-unit"),
+    ({"identity": {"name": "张" * 201}}, "identity-name"),
+    ({"location": "某" * 201}, "location"),
+])
+def test_an_over_long_field_is_refused_with_a_message_never_cut(client, change, field) -> None:
+    """Issue 23: the API once cut people and identity to 200 characters; now, like the form and the
+    bot, it refuses, names the field and stores nothing."""
+    resp = client.post("/api/v1/reports?lang=en", json={**REPORT, **change})
+    assert resp.status_code == 400
+    body = resp.get_json()
+    assert body["fields"][field] == "This field is too long."
+    assert "receipt" not in body

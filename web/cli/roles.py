@@ -34,7 +34,7 @@ _options = [
 ]
 
 
-def _with_options(fn):  # type: ignore[no-untyped-def]
+def _with_options(fn):  # type: ignore[no-untyped-def]  # click's decorators are untyped
     for option in reversed(_options):
         fn = option(fn)
     return fn

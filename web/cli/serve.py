@@ -88,7 +88,7 @@ def gunicorn_options(kind: str, host: str, port: int, workers: int,
 NEWER_SETTINGS = frozenset({"control_socket_disable"})
 
 
-class ClueGuardServer(BaseApplication):  # type: ignore[misc]
+class ClueGuardServer(BaseApplication):
     """One ClueGuard app under gunicorn; every worker builds its own app (own database pools)."""
 
     def __init__(self, kind: str, config: Config, options: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 import click
 
@@ -41,7 +42,7 @@ def public_runtime(ctx: click.Context) -> Runtime:
     return _runtime(ctx, staff_side=False)
 
 
-def fail(err: ClueGuardError) -> None:
+def fail(err: ClueGuardError) -> NoReturn:
     """Print a workflow error in English on stderr and exit non-zero."""
     detail = ""
     if isinstance(err, InvalidInput):

@@ -204,7 +204,7 @@ def status(ctx: click.Context, as_json: bool, warn_lag: float, crit_lag: float,
     ctx.exit(verdict)
 
 
-class SyncServer(BaseApplication):  # type: ignore[misc]
+class SyncServer(BaseApplication):
     """The intake node's sync endpoint under gunicorn."""
 
     def __init__(self, config: Config, options: dict[str, Any]) -> None:

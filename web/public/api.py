@@ -8,7 +8,7 @@ way it is wrong. The same workflow functions as the web form do the real checkin
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -16,6 +16,7 @@ from flask import Blueprint, Response, jsonify, request
 from models.identities.sealing import IDENTITY_FIELDS
 from models.reporting import intake
 from models.reporting.categories import CATEGORIES
+from models.store.db import as_utc
 from models.store.errors import InvalidInput, ReceiptNotFound, ServiceUnavailable
 from models.store.i18n import N_, translate
 from web.public.forms import REPORTED_FIELDS, SHIELDING_FIELDS
@@ -123,7 +124,7 @@ def read_submission(data: dict[str, Any]) -> intake.Submission:
 
 def _utc(at: datetime) -> datetime:
     # SQLite hands back naive datetimes; they are UTC (models.db.utcnow).
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return as_utc(at)
 
 
 def _receipt(data: dict[str, Any]) -> str:

@@ -96,7 +96,7 @@ def create_public_app(config: Config, runtime: Runtime | None = None) -> Flask:
     # budget for everybody. Trust exactly as many X-Forwarded-For hops as there are proxies.
     hops = config.proxy_hops
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]  # Flask's documented way to wrap the WSGI app
     return app
 
 

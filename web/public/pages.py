@@ -20,6 +20,7 @@ from models.reporting.categories import CATEGORIES
 from models.reporting.files import ACCEPT, ACCEPTED_KINDS
 from models.reporting.received import ReporterFile
 from models.store.config import Config
+from models.store.db import as_utc
 from models.store.errors import InvalidInput, ReceiptNotFound, ServiceUnavailable
 from models.store.i18n import N_, translate
 from vault import format_receipt
@@ -88,7 +89,7 @@ def render_report_form(state: ReportForm, status: int = 200, message: str | None
 @bp.app_template_filter("local_time")
 def local_time(at: datetime) -> str:
     """A message time in the site's time zone, to the minute."""
-    at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    at = as_utc(at)
     return at.astimezone(ZoneInfo(get_runtime().config.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
@@ -157,7 +158,7 @@ def report() -> BaseResponse:
         return render_report_form(state, 503, error_message(err))
     # The window runs from the first filing, however often the form is sent again.
     filed = receipt.filed_at or datetime.now(UTC)
-    at = (filed if filed.tzinfo else filed.replace(tzinfo=UTC)).isoformat()
+    at = as_utc(filed).isoformat()
     session[SENT_KEY] = {"token": state.token if receipt.code else "", "no": receipt.registry_no, "at": at,
                          "repeated": receipt.repeated}
     return redirect(url_for("public.receipt"), 303)

@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from models.datadir.figures import site_figures
+from models.staff import acting
 from models.staff.accounts import CONTENT_ROLES
 from models.store.config import Config
 from models.store.keys import load_or_create_secret
@@ -20,12 +21,20 @@ from web.monitoring import database_check, install_monitoring, redis_check
 from web.serving import serve_under_load
 from web.shared import RUNTIME_KEY, STATIC_DIR, init_common
 
-# These modules add routes to api.bp and cases.bp at import: they must be imported before the
-# blueprints are registered on any app.
-from web.staff import api, api_cases, auth, cases, nav, new_clue, protection, unseal  # noqa: F401  isort: skip
-from web.staff import workflow_api as _workflow_api  # noqa: F401  isort: skip
-from web.staff import confidentiality_api as _confidentiality_api  # noqa: F401  isort: skip
-from web.staff import sessions
+# Each module owns its blueprint; the factory registers them all explicitly.
+from web.staff import (
+    api,
+    api_cases,
+    auth,
+    cases,
+    confidentiality_api,
+    nav,
+    new_clue,
+    protection,
+    sessions,
+    unseal,
+    workflow_api,
+)
 from web.staff.labels import ROLE_LABELS
 
 csrf = CSRFProtect()
@@ -36,8 +45,8 @@ DB_INT_MAX = 2**31 - 1
 class DatabaseInt(IntegerConverter):
     """``<int:...>`` as the database can hold it: a larger number is no page (404), not a 500."""
 
-    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
-                 max: int | None = DB_INT_MAX, signed: bool = False) -> None:  # noqa: A002
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = DB_INT_MAX, signed: bool = False) -> None:
         super().__init__(map, fixed_digits, min, max, signed)
 
 
@@ -70,9 +79,10 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
     auth.login_manager.init_app(app)
     app.before_request(auth.guard)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(api.bp)
     # The JSON API authenticates with bearer tokens, not cookies, so CSRF does not apply.
-    csrf.exempt(api.bp)
+    for api_bp in (api.bp, api_cases.bp, workflow_api.bp, confidentiality_api.bp, unseal.api_bp):
+        app.register_blueprint(api_bp)
+        csrf.exempt(api_bp)
     _register_areas(app)
     # Signing in runs Argon2id: in the hashing pool, so the pages of signed-in staff go on.
     serve_under_load(app, config)
@@ -89,9 +99,15 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
 
         signed_in = current_user if current_user.is_authenticated else None
         if signed_in is None:
-            return {"me": None, "role_labels": ROLE_LABELS, "nav_links": [], "waiting": {}}
+            return {"me": None, "role_labels": ROLE_LABELS, "nav_links": [], "waiting": {}, "may": lambda act: False}
         waiting = nav.waiting_counts(signed_in.role, signed_in.id)
-        return {"me": signed_in, "role_labels": ROLE_LABELS, "waiting": waiting,
+        role = signed_in.role
+
+        def may(act: str) -> bool:
+            """Which forms and links a template shows: the act's declared roles (the act still checks)."""
+            return acting.role_may(role, act)
+
+        return {"me": signed_in, "role_labels": ROLE_LABELS, "waiting": waiting, "may": may,
                 "nav_links": nav.links_for(signed_in.role, waiting, request.full_path.rstrip("?"))}
 
     @app.get("/")
@@ -112,6 +128,7 @@ def _register_areas(app: Flask) -> None:
     from web.staff import admin, audit_pages, confidentiality, confidentiality_lists, enroll, marking, units, workflow
 
     app.register_blueprint(cases.bp)
+    app.register_blueprint(new_clue.bp)
     workflow.register(app)
     app.register_blueprint(unseal.bp)
     app.register_blueprint(protection.bp)

@@ -21,7 +21,7 @@ from models.store.errors import ClueGuardError
 from models.store.i18n import N_
 from web.shared import error_message, flash_error, get_runtime, no_store
 from web.staff import confirm
-from web.staff.auth import me, require_role
+from web.staff.auth import me, require_act
 from web.staff.nav import add_nav_link
 
 bp = Blueprint("admin", __name__)
@@ -62,7 +62,7 @@ def _outcome_page(outcome: approvals.AccountOutcome, title: str, back: str) -> R
 
 
 @bp.get("/admin/staff")
-@require_role(ADMIN)
+@require_act("staff.manage")
 def staff_list() -> Any:
     """Every staff account, with deactivate, reactivate, unlock, reset, role and unit controls."""
     try:
@@ -74,7 +74,7 @@ def staff_list() -> Any:
 
 
 @bp.post("/admin/staff/<int:staff_id>/<act>")
-@require_role(ADMIN)
+@require_act("staff.manage")
 def staff_act(staff_id: int, act: str) -> Any:
     """Deactivate, reactivate, unlock or reset one account."""
     rt, form = get_runtime(), ActForm()
@@ -113,7 +113,7 @@ def staff_act(staff_id: int, act: str) -> Any:
 
 
 @bp.post("/admin/staff/<int:staff_id>/change/<what>")
-@require_role(ADMIN)
+@require_act("staff.manage")
 def staff_change(staff_id: int, what: str) -> Any:
     """Change an account's role or unit; a content role or a move waits for the unit head."""
     form = ChangeForm()
@@ -130,7 +130,7 @@ def staff_change(staff_id: int, what: str) -> Any:
 
 
 @bp.route("/admin/staff/new", methods=["GET", "POST"])
-@require_role(ADMIN)
+@require_act("staff.manage")
 def staff_new() -> Any:
     """Add an account: an enrollment code for the person, or a request to the unit head."""
     form = NewStaffForm()
@@ -155,7 +155,7 @@ def staff_new() -> Any:
 
 
 @bp.get("/account-changes")
-@require_role(HEAD)
+@require_act("staff.decide_change")
 def changes() -> Any:
     """Account changes waiting for this unit head's decision."""
     return render_template("staff/account_changes.html", rows=approvals.pending_for(get_runtime(), me().id),
@@ -163,14 +163,14 @@ def changes() -> Any:
 
 
 @bp.post("/account-changes/<int:change_id>/<decision>")
-@require_role(HEAD)
+@require_act("staff.decide_change")
 def decide_change(change_id: int, decision: str) -> Any:
     """Approve or deny one account change; an enrollment code is shown to the approver once."""
     return _decide(change_id, decision, "admin.changes")
 
 
 @bp.get("/admin/account-changes")
-@require_role(ADMIN)
+@require_act("staff.manage")
 def admin_changes() -> Any:
     """Every pending account change with who must decide it; another administrator's to decide here."""
     return render_template("staff/account_changes.html", rows=approvals.pending_changes(get_runtime(), me().id),
@@ -178,7 +178,7 @@ def admin_changes() -> Any:
 
 
 @bp.post("/admin/account-changes/<int:change_id>/<decision>")
-@require_role(ADMIN)
+@require_act("staff.manage")
 def admin_decide_change(change_id: int, decision: str) -> Any:
     """Another administrator approves or denies an auditor's, custodian's or administrator's account."""
     return _decide(change_id, decision, "admin.admin_changes")

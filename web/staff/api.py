@@ -4,8 +4,9 @@ Tokens are random and stored only as their SHA-256 (``models.staff.sessions``): 
 derived from the password, die at sign-out (``DELETE /api/v1/session``, or the pages' sign-out),
 password change, reset and deactivation, and every call needs the pledge within the year (R30).
 
-Other modules add endpoints to ``bp`` with ``@bp.route`` plus ``@api_auth(roles)`` and describe
-them with ``register_openapi(paths, schemas)``; the document at ``/api/v1/openapi.json`` is
+Each API module has its own blueprint under ``API_PREFIX`` (registered by the factory),
+``@api_auth(act)`` on its views, and describes them with ``register_openapi(paths, schemas)``;
+the document at ``/api/v1/openapi.json`` is
 built from what was registered, so it cannot drift from a forgotten hand-written copy.
 """
 
@@ -19,13 +20,15 @@ from typing import Any, TypeVar, cast
 from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 
-from models.staff import accounts, sessions
+from models.staff import accounts, acting, sessions
 from models.staff.tables import Staff
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
 from web.shared import error_message, field_errors, get_runtime, guard_responses
 from web.staff import devices
+from web.staff.auth import DOOR_ACTS
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+API_PREFIX = "/api/v1"
+bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 F = TypeVar("F", bound=Callable[..., Any])
 
 _PATHS: dict[str, dict[str, Any]] = {}
@@ -84,8 +87,11 @@ def api_error(err: ClueGuardError) -> tuple[Any, int]:
     return jsonify(body), code
 
 
-def api_auth(*roles: str) -> Callable[[F], F]:
-    """Require a valid bearer token (and one of ``roles`` if given); sets ``g.staff``."""
+def api_auth(act: str | None = None) -> Callable[[F], F]:
+    """Require a valid bearer token (and a role that may do ``act``, if given: a refusal is audited,
+    R23); sets ``g.staff``."""
+    if act is not None:
+        DOOR_ACTS.add(act)  # every name must be a declared act: tests/test_acts.py checks them all
 
     def decorate(view: F) -> F:
         @wraps(view)
@@ -95,7 +101,8 @@ def api_auth(*roles: str) -> Callable[[F], F]:
                 return jsonify({"error": _("Sign in first.")}), 401
             if not accounts.pledge_current(staff):
                 return jsonify({"error": _("Accept the confidentiality undertaking first.")}), 403
-            if roles and staff.role not in roles:
+            if act is not None and not acting.admit(get_runtime(), staff.id, staff.role, act,
+                                                    endpoint=request.endpoint or ""):
                 return jsonify({"error": _("You are not allowed to do this.")}), 403
             g.staff = staff
             try:

@@ -6,28 +6,32 @@ audit trail (R23) apply unchanged. Reports are addressed by registry number.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from models.cases import casework
 from models.confidentiality.need_to_know import Destroyed
 from models.reporting.categories import CATEGORIES
 from models.reporting.tables import Report
 from models.staff.accounts import CONTENT_ROLES
+from models.store.db import as_utc
 from models.store.errors import InvalidInput
 from models.store.i18n import N_
 from web.shared import get_runtime
-from web.staff.api import BEARER, api_auth, bp, json_body, register_openapi
+from web.staff.api import API_PREFIX, BEARER, api_auth, json_body, register_openapi
 from web.staff.confidentiality_api import destroyed_answer, marking_of
 from web.staff.labels import STATE_LABELS
+
+# This module's own blueprint of the staff JSON API, registered by ``create_staff_app``.
+bp = Blueprint("api_cases", __name__, url_prefix=API_PREFIX)
 
 ROLES = tuple(sorted(CONTENT_ROLES))
 
 
 def _iso(at: datetime) -> str:
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).isoformat()
+    return as_utc(at).isoformat()
 
 
 def _summary(report: Report) -> dict[str, Any]:
@@ -52,7 +56,7 @@ def _page_arg() -> int:
 
 
 @bp.get("/reports")
-@api_auth(*ROLES)
+@api_auth("clue.read")
 def list_reports() -> Any:
     """The inbox: clues this staff member may see, newest first."""
     category = request.args.get("category") or None
@@ -68,7 +72,7 @@ def list_reports() -> Any:
 
 
 @bp.get("/reports/<registry_no>")
-@api_auth(*ROLES)
+@api_auth("clue.read")
 def get_report(registry_no: str) -> Any:
     """One clue, decrypted, with its files and messages (the read is audited)."""
     rt = get_runtime()
@@ -88,7 +92,7 @@ def get_report(registry_no: str) -> Any:
 
 
 @bp.post("/reports/<registry_no>/messages")
-@api_auth(*ROLES)
+@api_auth("clue.reply")
 def post_message(registry_no: str) -> Any:
     """Send a message to the reporter (R6)."""
     rt = get_runtime()

@@ -23,7 +23,7 @@ from models.store import csvfile
 from models.store.errors import ClueGuardError
 from models.store.i18n import N_
 from web.shared import flash_error, get_runtime
-from web.staff.auth import me, require_role
+from web.staff.auth import me, require_act
 from web.staff.nav import add_nav_link
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -58,7 +58,8 @@ def _filter() -> auditing.TrailFilter | None:
         return None
     return auditing.TrailFilter(actor=args.get("actor", "")[:120], report_id=args.get("report", "")[:36],
                                 event=args.get("event", "")[:64], since=since,
-                                until=until + timedelta(days=1) if until else None)
+                                until=until + timedelta(days=1) if until else None,
+                                refusals=args.get("refusals") == "1")
 
 
 def _render(result: auditing.Verification | None = None, status: int = 200) -> Any:
@@ -71,14 +72,14 @@ def _render(result: auditing.Verification | None = None, status: int = 200) -> A
 
 
 @bp.get("")
-@require_role(AUDITOR)
+@require_act("audit.read")
 def trail() -> Any:
     """The trail, newest first, filtered by who, clue, event and time."""
     return _render()
 
 
 @bp.post("/verify")
-@require_role(AUDITOR)
+@require_act("audit.read")
 def verify() -> Any:
     """Verify the chain and every checkpoint; show the result and the latest checkpoint."""
     if not VerifyForm().validate_on_submit():
@@ -88,7 +89,7 @@ def verify() -> Any:
 
 
 @bp.post("/checkpoint")
-@require_role(AUDITOR)
+@require_act("audit.sign")
 def make_checkpoint() -> Any:
     """Sign the chain's current head with the auditor's passphrase-wrapped key."""
     form = PassphraseForm()
@@ -105,7 +106,7 @@ def make_checkpoint() -> Any:
 
 
 @bp.post("/key")
-@require_role(AUDITOR)
+@require_act("audit.sign")
 def create_key() -> Any:
     """Create the auditor's signing key, wrapped by a passphrase only they know."""
     form = NewKeyForm()
@@ -141,7 +142,7 @@ def _lines(rows: Iterator[auditing.TrailRow], fmt: str) -> Iterator[str]:
 
 
 @bp.get("/export.<fmt>")
-@require_role(AUDITOR)
+@require_act("audit.read")
 def export(fmt: str) -> Any:
     """The filtered trail as CSV or JSON lines (ids and event names only)."""
     f = _filter()

@@ -2,7 +2,8 @@
 
 The staff app is deny-by-default: ``guard`` runs before every request and lets through only the
 endpoints in ``OPEN_ENDPOINTS``; everything else needs a signed-in account that has taken the
-pledge within the year. Roles are checked by one decorator, ``require_role``. Sessions are
+pledge within the year. Roles are checked by one decorator, ``require_act``, which asks the act's
+declaration in models (``models.staff.acting``) and audits a refusal. Sessions are
 server-side (``web.staff.sessions``) and carry the account's session epoch: sign-out, a password
 change, a reset or deactivation ends every copy of them.
 """
@@ -22,7 +23,7 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from models.staff import accounts, sessions
+from models.staff import accounts, acting, sessions
 from models.staff.tables import Staff
 from models.store.errors import ClueGuardError, NotFound
 from models.store.i18n import N_
@@ -38,7 +39,8 @@ login_manager.login_message = N_("Please sign in to see this page.")
 login_manager.login_message_category = "error"
 login_manager.localize_callback = _
 
-# Reachable without signing in (API endpoints do their own token check).
+# The staff JSON API's blueprints (bearer tokens, no cookies): they do their own token check.
+API_BLUEPRINTS = frozenset({"api", "api_cases", "api_workflow", "api_confidentiality", "api_unseal"})
 OPEN_ENDPOINTS = {"auth.login", "static", "api.create_session", "api.openapi", "enroll.start",
                   "enroll.complete", *MONITORING_ENDPOINTS}
 # Reachable while signed in but before the yearly pledge.
@@ -47,6 +49,8 @@ PLEDGE_VALID = accounts.PLEDGE_VALID
 EPOCH_KEY = "cg_epoch"
 
 F = TypeVar("F", bound=Callable[..., Any])
+# The acts the views' doors name (``require_act``, ``api.api_auth``).
+DOOR_ACTS: set[str] = set()
 
 
 class SignedIn:
@@ -110,7 +114,7 @@ def me() -> SignedIn:
 def guard() -> Response | None:
     """Deny by default: sign-in, then the pledge, before any other page."""
     endpoint = request.endpoint or ""
-    if endpoint in OPEN_ENDPOINTS or endpoint.startswith("api."):
+    if endpoint in OPEN_ENDPOINTS or endpoint.split(".", 1)[0] in API_BLUEPRINTS:
         return None
     if not current_user.is_authenticated:
         return cast(Response, login_manager.unauthorized())
@@ -119,13 +123,15 @@ def guard() -> Response | None:
     return None
 
 
-def require_role(*roles: str) -> Callable[[F], F]:
-    """Only these roles may use the view; anyone else gets 403."""
+def require_act(name: str) -> Callable[[F], F]:
+    """Only the roles the act ``name`` declares (``models.staff.acting``) may use the view; anyone
+    else gets 403, and the refusal is audited (R23)."""
+    DOOR_ACTS.add(name)  # every name must be a declared act: tests/test_acts.py checks them all
 
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if me().role not in roles:
+            if not acting.admit(get_runtime(), me().id, me().role, name, endpoint=request.endpoint or ""):
                 abort(403)
             return view(*args, **kwargs)
 

@@ -9,29 +9,26 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, NoReturn
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from models.cases import casework
 from models.cases import inbox as inbox_model
 from models.cases.casefile import CaseWorkflow, case_workflow
 from models.cases.deadlines import KIND_LABELS, STATUS_LABELS
-from models.protection.measures import HIGH_RISK, RISK_LEVELS
-from models.protection.tables import ProtectionCase
+from models.protection.measures import risk_filter
 from models.protection.waiting import awaiting_assessment_filter
 from models.reporting.categories import CATEGORIES, SOURCES
 from models.reporting.files import Upload
-from models.reporting.tables import Report
-from models.staff.accounts import CONTENT_ROLES
+from models.store.db import as_utc
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
 from models.store.i18n import N_
 from web.shared import current_locale, error_message, field_errors, get_runtime, no_store
-from web.staff.auth import me, require_role
+from web.staff.auth import me, require_act
 from web.staff.labels import CHANNEL_LABELS, STATE_LABELS, local_time, translated
 
 bp = Blueprint("cases", __name__)
@@ -85,15 +82,8 @@ def _date_arg(name: str) -> date | None:
         return None
 
 
-def _risk_condition(value: str) -> ColumnElement[bool] | None:
-    levels = HIGH_RISK if value == "high" else ({value} if value in RISK_LEVELS else set())
-    if not levels:
-        return None
-    return Report.id.in_(select(ProtectionCase.report_id).where(ProtectionCase.level.in_(levels)))
-
-
 @bp.get("/cases")
-@require_role(*CONTENT_ROLES)
+@require_act("clue.read")
 def inbox() -> str:
     """The work queue: clues this staff member may see, searched, filtered and sorted (no JavaScript)."""
     args = request.args
@@ -105,7 +95,7 @@ def inbox() -> str:
     sort = args.get("sort", "") if args.get("sort", "") in inbox_model.SORTS else "newest"
     extra = []
     risk = args.get("risk", "")
-    if (condition := _risk_condition(risk)) is not None:
+    if (condition := risk_filter(risk)) is not None:
         extra.append(condition)
     else:
         risk = ""
@@ -150,7 +140,7 @@ class Entry:
 
 
 def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    return as_utc(at)
 
 
 def timeline(case: casework.CaseView, wf: CaseWorkflow | None) -> list[Entry]:
@@ -188,14 +178,14 @@ def render_case(report_id: str, reply_text: str = "", errors: dict[str, str] | N
 
 
 @bp.get("/cases/<report_id>")
-@require_role(*CONTENT_ROLES)
+@require_act("clue.read")
 def case(report_id: str) -> Response:
     """One clue: its content, files and message thread, with a reply form (viewing is audited)."""
     return render_case(report_id)
 
 
 @bp.get("/cases/<report_id>/files/<attachment_id>")
-@require_role(*CONTENT_ROLES)
+@require_act("clue.read")
 def download(report_id: str, attachment_id: str) -> Response:
     """An evidence file, always as a download: never rendered inside the staff app."""
     try:
@@ -211,7 +201,7 @@ def download(report_id: str, attachment_id: str) -> Response:
 
 
 @bp.post("/cases/<report_id>/reply")
-@require_role(*CONTENT_ROLES)
+@require_act("clue.reply")
 def reply(report_id: str) -> WerkzeugResponse:
     """Send a message (and files) to the reporter, who reads it with their receipt code (R6)."""
     text = request.form.get("text", "")

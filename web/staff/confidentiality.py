@@ -19,7 +19,7 @@ from models.staff.accounts import CONTENT_ROLES
 from models.store.errors import ClueGuardError, NotAllowed, NotFound
 from models.store.i18n import N_
 from web.shared import flash_error, get_runtime, no_store
-from web.staff.auth import me, require_role
+from web.staff.auth import me, require_act
 
 bp = Blueprint("confidentiality", __name__)
 ROLES = tuple(sorted(CONTENT_ROLES))
@@ -67,7 +67,7 @@ def classification_labels() -> dict[str, Any]:
 
 
 @bp.get("/cases/<report_id>/confidentiality")
-@require_role(*ROLES)
+@require_act("clue.read")
 def panel(report_id: str) -> Response:
     """A clue's classification, copies, destruction and meetings, with the acts one may do."""
     try:
@@ -79,7 +79,7 @@ def panel(report_id: str) -> Response:
 
 
 @bp.post("/cases/<report_id>/classification")
-@require_role(*ROLES)
+@require_act("classification.propose")
 def propose(report_id: str) -> WerkzeugResponse:
     """Propose a level and period (or declassifying) for the clue (定密审批, R19)."""
     f = request.form
@@ -89,7 +89,7 @@ def propose(report_id: str) -> WerkzeugResponse:
 
 
 @bp.post("/cases/<report_id>/classification/<int:change_id>")
-@require_role("unit_head")
+@require_act("classification.approve")
 def decide_classification(report_id: str, change_id: int) -> WerkzeugResponse:
     """Approve or refuse a proposed classification (never one's own)."""
     approve = request.form.get("decision") == "approve"
@@ -98,7 +98,7 @@ def decide_classification(report_id: str, change_id: int) -> WerkzeugResponse:
 
 
 @bp.post("/cases/<report_id>/exports")
-@require_role(*ROLES)
+@require_act("export.request")
 def request_export(report_id: str) -> WerkzeugResponse:
     """Ask for numbered PDF copies of the redacted clue (R21)."""
     f = request.form
@@ -109,7 +109,7 @@ def request_export(report_id: str) -> WerkzeugResponse:
 
 
 @bp.post("/cases/<report_id>/exports/<export_id>")
-@require_role("unit_head")
+@require_act("export.approve")
 def decide_export(report_id: str, export_id: str) -> WerkzeugResponse:
     """Approve or refuse an export request (never one's own)."""
     approve = request.form.get("decision") == "approve"
@@ -118,7 +118,7 @@ def decide_export(report_id: str, export_id: str) -> WerkzeugResponse:
 
 
 @bp.get("/exports/<export_id>/copies/<int:n>")
-@require_role(*ROLES)
+@require_act("export.print")
 def copy_pdf(export_id: str, n: int) -> Response | WerkzeugResponse:
     """Copy n as a PDF, for its holder only; producing it is registered and audited."""
     try:
@@ -134,7 +134,7 @@ def copy_pdf(export_id: str, n: int) -> Response | WerkzeugResponse:
 
 
 @bp.post("/cases/<report_id>/exports/<export_id>/copies/<int:n>")
-@require_role("unit_head")
+@require_act("export.close")
 def close_copy(report_id: str, export_id: str, n: int) -> WerkzeugResponse:
     """Mark a copy returned or destroyed (the recall, R21)."""
     status = request.form.get("status", "")
@@ -143,7 +143,7 @@ def close_copy(report_id: str, export_id: str, n: int) -> WerkzeugResponse:
 
 
 @bp.post("/cases/<report_id>/destruction")
-@require_role("intake", "unit_head")
+@require_act("destruction.request")
 def request_destruction(report_id: str) -> WerkzeugResponse:
     """Ask to destroy the clue (R22)."""
     f = request.form
@@ -153,7 +153,7 @@ def request_destruction(report_id: str) -> WerkzeugResponse:
 
 
 @bp.post("/cases/<report_id>/destruction/<request_id>")
-@require_role("unit_head")
+@require_act("destruction.approve")
 def decide_destruction(report_id: str, request_id: str) -> WerkzeugResponse:
     """Approve or refuse a destruction request (never one's own)."""
     approve = request.form.get("decision") == "approve"
@@ -162,7 +162,7 @@ def decide_destruction(report_id: str, request_id: str) -> WerkzeugResponse:
 
 
 @bp.post("/cases/<report_id>/destruction/<request_id>/execute")
-@require_role("intake", "unit_head")
+@require_act("destruction.execute")
 def execute_destruction(report_id: str, request_id: str) -> WerkzeugResponse:
     """Carry out an approved destruction before a witness: the clue is crypto-shredded."""
     witness = request.form.get("witness", "")
@@ -178,7 +178,7 @@ def execute_destruction(report_id: str, request_id: str) -> WerkzeugResponse:
 
 
 @bp.post("/cases/<report_id>/protection-officer")
-@require_role("unit_head")
+@require_act("protection.assign")
 def give_protection(report_id: str) -> WerkzeugResponse:
     """Give the protection of the clue's reporter to a protection officer (who may then read it)."""
     officer = request.form.get("officer", "")

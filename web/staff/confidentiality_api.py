@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, jsonify
+from flask import Blueprint, Response, g, jsonify
 from flask_babel import get_locale
 
 from models.cases import casework
@@ -16,7 +16,10 @@ from models.staff.accounts import CONTENT_ROLES
 from models.store.errors import InvalidInput
 from models.store.i18n import N_
 from web.shared import get_runtime, no_store
-from web.staff.api import BEARER, api_auth, bp, json_body, register_openapi
+from web.staff.api import API_PREFIX, BEARER, api_auth, json_body, register_openapi
+
+# This module's own blueprint of the staff JSON API, registered by ``create_staff_app``.
+bp = Blueprint("api_confidentiality", __name__, url_prefix=API_PREFIX)
 
 # The staff app's int converter stops at the database's INTEGER (web.staff.DatabaseInt).
 _ID = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
@@ -37,10 +40,7 @@ def _text(data: dict[str, Any], name: str) -> str:
 
 def marking_of(report_id: str) -> str:
     """The marking of one clue in the caller's language (GET /reports/{registry_no} carries it)."""
-    rt = get_runtime()
-    with rt.stores.case() as session:
-        level = classification.level_of(session, rt.config, report_id)
-    return classification.marking_text(level, str(get_locale() or "zh"))
+    return classification.marking_of(get_runtime(), report_id, str(get_locale() or "zh"))
 
 
 def destroyed_answer(registry_no: str) -> tuple[Any, int]:
@@ -54,7 +54,7 @@ def destroyed_answer(registry_no: str) -> tuple[Any, int]:
 
 
 @bp.post("/reports/<registry_no>/classification-changes")
-@api_auth(*ROLES)
+@api_auth("classification.propose")
 def propose(registry_no: str) -> Any:
     """Propose a level and period (or declassifying) for a clue (R19)."""
     data = json_body()
@@ -65,7 +65,7 @@ def propose(registry_no: str) -> Any:
 
 
 @bp.post("/classification-changes/<int:change_id>/<decision>")
-@api_auth("unit_head")
+@api_auth("classification.approve")
 def decide_classification(change_id: int, decision: str) -> Any:
     """Approve or refuse a proposed classification (not one's own)."""
     if decision not in ("approve", "refuse"):
@@ -75,7 +75,7 @@ def decide_classification(change_id: int, decision: str) -> Any:
 
 
 @bp.post("/reports/<registry_no>/borrow-requests")
-@api_auth(*ROLES)
+@api_auth("borrow.request")
 def borrow(registry_no: str) -> Any:
     """File a borrowing request (借阅单) for another unit's clue (R20)."""
     data = json_body()
@@ -85,7 +85,7 @@ def borrow(registry_no: str) -> Any:
 
 
 @bp.post("/borrow-requests/<request_id>/<decision>")
-@api_auth(*ROLES)
+@api_auth("borrow.return")
 def decide_borrowing(request_id: str, decision: str) -> Any:
     """The lending unit's head approves or refuses a borrowing request."""
     if decision not in ("approve", "refuse"):
@@ -96,7 +96,7 @@ def decide_borrowing(request_id: str, decision: str) -> Any:
 
 
 @bp.post("/reports/<registry_no>/exports")
-@api_auth(*ROLES)
+@api_auth("export.request")
 def request_export(registry_no: str) -> Any:
     """Ask for numbered PDF copies of the redacted clue (R21)."""
     data = json_body()
@@ -109,7 +109,7 @@ def request_export(registry_no: str) -> Any:
 
 
 @bp.post("/exports/<export_id>/<decision>")
-@api_auth("unit_head")
+@api_auth("export.approve")
 def decide_export(export_id: str, decision: str) -> Any:
     """A unit head of the clue's unit approves or refuses an export (not their own)."""
     if decision not in ("approve", "refuse"):
@@ -119,7 +119,7 @@ def decide_export(export_id: str, decision: str) -> Any:
 
 
 @bp.get("/exports/<export_id>/copies/<int:n>")
-@api_auth(*ROLES)
+@api_auth("export.print")
 def copy_pdf(export_id: str, n: int) -> Any:
     """Copy n as a PDF, for its holder only."""
     pdf = render_copy(get_runtime(), g.staff.id, export_id, n, str(get_locale() or "zh"))
@@ -127,7 +127,7 @@ def copy_pdf(export_id: str, n: int) -> Any:
 
 
 @bp.post("/reports/<registry_no>/destruction-requests")
-@api_auth("intake", "unit_head")
+@api_auth("destruction.request")
 def request_destruction(registry_no: str) -> Any:
     """Ask to destroy a clue whose handling is over (R22)."""
     data = json_body()
@@ -137,7 +137,7 @@ def request_destruction(registry_no: str) -> Any:
 
 
 @bp.post("/destruction-requests/<request_id>/approve")
-@api_auth("unit_head")
+@api_auth("destruction.approve")
 def approve_destruction(request_id: str) -> Any:
     """A unit head of the clue's unit approves a destruction (not their own request)."""
     destruction.approve_destruction(get_runtime(), g.staff.id, request_id)
@@ -145,7 +145,7 @@ def approve_destruction(request_id: str) -> Any:
 
 
 @bp.post("/destruction-requests/<request_id>/execute")
-@api_auth("intake", "unit_head")
+@api_auth("destruction.execute")
 def execute_destruction(request_id: str) -> Any:
     """Carry out an approved destruction before a witness (crypto-shredding)."""
     entry = destruction.execute_destruction(get_runtime(), g.staff.id, request_id, _text(json_body(), "witness"))

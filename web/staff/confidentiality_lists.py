@@ -12,14 +12,12 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from models.cases import casework
 from models.confidentiality import borrowing, copies, destruction, meetings
-from models.confidentiality.classification import Level, marking_text, review_list
-from models.confidentiality.need_to_know import visible_cases
+from models.confidentiality.classification import Level, marking_text, review_for
 from models.staff.accounts import CONTENT_ROLES
-from models.staff.tables import Staff
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
 from models.store.i18n import N_
 from web.shared import flash_error, get_runtime, no_store
-from web.staff.auth import me, require_role
+from web.staff.auth import me, require_act
 from web.staff.nav import add_nav_link
 
 bp = Blueprint("confidentiality_lists", __name__)
@@ -39,7 +37,7 @@ def _done(endpoint: str, act: Any, message: str, **values: Any) -> WerkzeugRespo
 
 
 @bp.get("/borrowing")
-@require_role(*ROLES)
+@require_act("borrow.list")
 def borrowing_list() -> Response:
     """One's borrowing requests and grants, and, for a unit head, those for their unit's clues."""
     loans = borrowing.list_loans(get_runtime(), me().id)
@@ -47,7 +45,7 @@ def borrowing_list() -> Response:
 
 
 @bp.post("/borrowing")
-@require_role(*ROLES)
+@require_act("borrow.request")
 def borrow() -> WerkzeugResponse:
     """File a borrowing request (借阅单) for a clue of another unit, by registry number."""
     f = request.form
@@ -64,7 +62,7 @@ def borrow() -> WerkzeugResponse:
 
 
 @bp.post("/borrowing/<request_id>")
-@require_role(*ROLES)
+@require_act("borrow.return")
 def decide_borrowing(request_id: str) -> WerkzeugResponse:
     """Approve, refuse or end a borrowing grant."""
     decision, note = request.form.get("decision", ""), request.form.get("note", "")
@@ -78,21 +76,19 @@ def decide_borrowing(request_id: str) -> WerkzeugResponse:
 
 
 @bp.get("/confidentiality/review")
-@require_role(*ROLES)
+@require_act("classification.list")
 def review() -> Response:
     """Clues whose classification period ends within 90 days, and archives due for destruction."""
-    rt = get_runtime()
-    with rt.stores.case() as session:
-        staff = session.get(Staff, me().id)
-        if staff is None:
-            abort(403)
-        items = review_list(session, rt.config, visible_cases(staff))
+    try:
+        items = review_for(get_runtime(), me().id)
+    except NotAllowed:
+        abort(403)
     return no_store(Response(render_template("staff/confidentiality_review.html", items=items),
                              mimetype="text/html"))
 
 
 @bp.get("/copies")
-@require_role(*ROLES)
+@require_act("export.list")
 def copy_list() -> Response:
     """The copies one holds or asked for; for a unit head, every copy of the unit's clues."""
     views = copies.copies_for(get_runtime(), me().id)
@@ -102,18 +98,16 @@ def copy_list() -> Response:
 
 
 @bp.get("/destruction/register")
-@require_role("unit_head", "auditor")
+@require_act("destruction.register")
 def register() -> Response:
     """The destruction register (登记造册): public facts only, never content."""
-    rt = get_runtime()
-    with rt.stores.case() as session:
-        entries = destruction.register_entries(session)
+    entries = destruction.destruction_register(get_runtime())
     return no_store(Response(render_template("staff/destruction_register.html", entries=entries),
                              mimetype="text/html"))
 
 
 @bp.get("/meetings")
-@require_role(*ROLES)
+@require_act("meeting.list")
 def meeting_list() -> Response:
     """Meetings on the clues one handles, requests to read minutes, and a form to record them."""
     rt, who = get_runtime(), me().id
@@ -123,7 +117,7 @@ def meeting_list() -> Response:
 
 
 @bp.post("/meetings")
-@require_role(*ROLES)
+@require_act("meeting.record")
 def record_meeting() -> WerkzeugResponse:
     """Record a meeting's minutes (the intake office), on clues named by registry number."""
     f = request.form
@@ -144,7 +138,7 @@ def record_meeting() -> WerkzeugResponse:
 
 
 @bp.get("/meetings/<meeting_id>")
-@require_role(*ROLES)
+@require_act("meeting.read")
 def minutes(meeting_id: str) -> Response:
     """A meeting's minutes: the office director, or a holder of a grant the director approved."""
     try:
@@ -163,7 +157,7 @@ def minutes(meeting_id: str) -> Response:
 
 
 @bp.post("/meetings/<meeting_id>/request")
-@require_role(*ROLES)
+@require_act("meeting.request")
 def request_minutes(meeting_id: str) -> WerkzeugResponse:
     """Ask the office director for read access to minutes."""
     f = request.form
@@ -174,7 +168,7 @@ def request_minutes(meeting_id: str) -> WerkzeugResponse:
 
 
 @bp.post("/meetings/grants/<grant_id>")
-@require_role("unit_head")
+@require_act("meeting.approve")
 def decide_minutes(grant_id: str) -> WerkzeugResponse:
     """The office director approves or refuses a request to read minutes."""
     approve = request.form.get("decision") == "approve"

@@ -15,7 +15,7 @@ from models.cases.escalation import DECISIONS, list_decisions, record_escalation
 from models.cases.inbox import filter_choices
 from models.store.errors import ClueGuardError, NotFound
 from web.shared import current_locale, flash_error, get_runtime
-from web.staff.auth import me, require_role
+from web.staff.auth import me, require_act
 from web.staff.cases import case_link_prefix
 from web.staff.labels import translated
 
@@ -31,7 +31,7 @@ def _id_arg(name: str) -> int | None:
 
 
 @bp.get("/deadlines")
-@require_role("intake", "unit_head")
+@require_act("deadline.board")
 def board() -> Any:
     """Every open deadline of the clues this staff member may see, earliest first, filterable."""
     status = request.args.get("status", "")
@@ -62,7 +62,7 @@ def board() -> Any:
 
 
 @bp.post("/escalations/<int:escalation_id>/decide")
-@require_role("unit_head")
+@require_act("escalation.decide")
 def decide(escalation_id: int) -> Any:
     """Record 通报, 约谈 or 问责 on an escalated item (R18); the clue's own unit head only."""
     try:

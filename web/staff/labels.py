@@ -7,12 +7,13 @@ sources have their labels in ``models.categories``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from datetime import timezone as fixed_zone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.cases import workflow
+from models.store.db import as_utc
 from models.store.i18n import N_, translate
 
 ROLE_LABELS: dict[str, str] = {
@@ -56,8 +57,7 @@ def local_time(at: datetime | None, timezone: str) -> str:
     """A stored time (UTC; SQLite hands it back naive) as 'YYYY-MM-DD HH:MM' in the site's zone."""
     if at is None:
         return ""
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
+    at = as_utc(at)
     return at.astimezone(site_zone(timezone)).strftime("%Y-%m-%d %H:%M")
 
 

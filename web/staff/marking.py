@@ -16,9 +16,8 @@ from typing import Any
 from flask import Flask, before_render_template
 from flask_babel import get_locale
 from jinja2 import Template
-from sqlalchemy import select
 
-from models.confidentiality.classification import default_level, highest, marking_text
+from models.confidentiality.classification import page_marking as classification_page_marking
 from models.reporting.tables import Report
 from web.shared import get_runtime
 
@@ -62,18 +61,10 @@ def clue_ids(context: dict[str, Any]) -> set[str]:
 
 def page_marking(context: dict[str, Any]) -> str:
     """The marking of a page: the highest level among the clues it shows, else the default."""
-    rt = get_runtime()
-    locale = str(get_locale() or "zh")
     ids = clue_ids(context)
-    level = None
-    if ids:
-        with rt.stores.case() as session:
-            numbers = {i.split(":", 1)[1] for i in ids if i.startswith("registry_no:")}
-            found = {i.removeprefix("report_id:") for i in ids if not i.startswith("registry_no:")}
-            if numbers:
-                found |= set(session.scalars(select(Report.id).where(Report.registry_no.in_(numbers))))
-            level = highest(session, rt.config, found)
-    return marking_text(level or default_level(rt.config), locale)
+    numbers = {i.split(":", 1)[1] for i in ids if i.startswith("registry_no:")}
+    found = {i.removeprefix("report_id:") for i in ids if not i.startswith("registry_no:")}
+    return classification_page_marking(get_runtime(), found, numbers, str(get_locale() or "zh"))
 
 
 def _set_marking(app: Flask, template: Template, context: dict[str, Any], **_extra: Any) -> None:

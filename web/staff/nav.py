@@ -46,7 +46,7 @@ NAV_LINKS: list[NavLink] = [
     NavLink("cases.inbox", N_("Awaiting risk assessment"), frozenset({"protection_officer"}),
             {"assessment": "waiting"}, "assessments"),
     NavLink("deadlines.board", N_("Deadlines"), HANDLERS, count="overdue"),
-    NavLink("cases.new_clue", N_("Record a clue"), HANDLERS),
+    NavLink("new_clue.new_clue", N_("Record a clue"), HANDLERS),
     NavLink("stats.overview", N_("Statistics"), frozenset({"unit_head"})),
     NavLink("workflow.authorities", N_("Authorities"), frozenset({"intake", "unit_head", "admin"})),
     NavLink("units.index", N_("Units"), frozenset({"admin"})),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, flash, render_template, request
+from flask import Blueprint, Response, flash, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from models.identities.sealing import IDENTITY_FIELDS, IDENTITY_LABELS
@@ -17,11 +17,12 @@ from models.reporting.intake import Person, Submission, submit_report
 from models.store.errors import ClueGuardError, InvalidInput
 from models.store.i18n import N_
 from web.shared import error_message, field_errors, get_runtime, no_store
-from web.staff.auth import me, require_role
-from web.staff.cases import bp, uploads_from_request
+from web.staff.auth import me, require_act
+from web.staff.cases import uploads_from_request
 from web.staff.labels import STAFF_SOURCE_CHANNEL
 
-RECORDING_ROLES = ("intake", "unit_head")
+# This module's own blueprint, registered by ``create_staff_app`` (it once added its route to cases.bp).
+bp = Blueprint("new_clue", __name__)
 # Rows a phone call usually needs; the check adds more people later through check notes.
 REPORTED_ROWS = 2
 SHIELDING_ROWS = 1
@@ -69,7 +70,7 @@ def _form_page(values: dict[str, Any], errors: dict[str, str], status: int = 200
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
-@require_role(*RECORDING_ROLES)
+@require_act("clue.record")
 def new_clue() -> Response:
     """Record a clue received by phone, letter, visit or referral; show its receipt once."""
     if request.method == "GET":

@@ -15,10 +15,11 @@ from werkzeug.wrappers import Response
 from models.cases import redaction
 from models.protection import measures, unseal
 from models.protection.measures import HIGH_RISK, RISK_LEVELS
+from models.staff import acting
 from models.store.errors import ClueGuardError
 from models.store.i18n import N_
 from web.shared import flash_error, get_runtime, no_store
-from web.staff.auth import me, require_role
+from web.staff.auth import me, require_act
 from web.staff.nav import add_nav_link
 
 bp = Blueprint("protection", __name__)
@@ -55,7 +56,7 @@ def _labels() -> dict[str, Any]:
 
 
 @bp.get("/protection")
-@require_role(*READERS)
+@require_act("protection.protection_board")
 def board() -> Any:
     """Protection cases, highest risk first, then the longest open."""
     rows = measures.protection_board(get_runtime(), me().id)
@@ -63,13 +64,13 @@ def board() -> Any:
 
 
 @bp.get("/cases/<report_id>/protection")
-@require_role(*MARKERS)
+@require_act("redaction.mark")
 def case(report_id: str) -> Any:
     """A clue's risk assessment, measures and redaction marks."""
     rt = get_runtime()
     view = None
     try:
-        if me().role in READERS:
+        if acting.role_may(me().role, measures.VIEW.name):
             view = measures.protection_view(rt, me().id, report_id)
         clue, marks = redaction.redaction_marks(rt, me().id, report_id)
     except ClueGuardError as err:
@@ -87,7 +88,7 @@ def _back(report_id: str) -> Response:
 
 
 @bp.post("/cases/<report_id>/protection/risk")
-@require_role(OFFICER)
+@require_act("protection.set_risk")
 def risk(report_id: str) -> Response:
     """Set the retaliation risk level with its reasons."""
     try:
@@ -101,7 +102,7 @@ def risk(report_id: str) -> Response:
 
 
 @bp.post("/cases/<report_id>/protection/measures")
-@require_role(OFFICER)
+@require_act("protection.record_measure")
 def measure(report_id: str) -> Response:
     """Record a protection measure taken."""
     try:
@@ -119,7 +120,7 @@ def measure(report_id: str) -> Response:
 
 
 @bp.post("/cases/<report_id>/redactions")
-@require_role(*MARKERS)
+@require_act("redaction.mark")
 def mark(report_id: str) -> Response:
     """Mark every occurrence of an exact passage of one field for redaction."""
     try:
@@ -133,7 +134,7 @@ def mark(report_id: str) -> Response:
 
 
 @bp.post("/cases/<report_id>/redactions/<mark_id>/remove")
-@require_role(*MARKERS)
+@require_act("redaction.mark")
 def unmark(report_id: str, mark_id: str) -> Response:
     """Take a redaction mark away."""
     try:

@@ -17,7 +17,7 @@ from models.reporting.categories import CATEGORIES, SOURCES
 from models.store import csvfile
 from models.store.i18n import N_, translate
 from web.shared import current_locale, get_runtime, no_store
-from web.staff.auth import me, require_role
+from web.staff.auth import me, require_act
 from web.staff.charts import bar_chart
 
 bp = Blueprint("stats", __name__)
@@ -62,7 +62,7 @@ def _query(wanted: StatsFilter) -> dict[str, str]:
 
 
 @bp.get("/stats")
-@require_role("unit_head")
+@require_act("statistics.view")
 def overview() -> Any:
     """Counts by category, state, source, unit and month; days from registration to transfer."""
     wanted = _filter()
@@ -74,7 +74,7 @@ def overview() -> Any:
 
 
 @bp.get("/stats.csv")
-@require_role("unit_head")
+@require_act("statistics.view")
 def export() -> Response:
     """The same figures as a CSV file (section, label, count); the export is audited."""
     wanted = _filter()

@@ -8,16 +8,15 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from models.administration import units
-from models.administration.staff_admin import ADMIN_ROLE
 from models.store.errors import InvalidInput
 from web.shared import field_errors, get_runtime
-from web.staff.auth import me, require_role
+from web.staff.auth import me, require_act
 
 bp = Blueprint("units", __name__)
 
 
 @bp.route("/admin/units", methods=["GET", "POST"])
-@require_role(ADMIN_ROLE)
+@require_act("unit.manage")
 def index() -> Any:
     """List the units and add one."""
     rt = get_runtime()

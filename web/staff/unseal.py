@@ -18,15 +18,17 @@ from models.identities.sealing import IDENTITY_LABELS, vault_threshold
 from models.protection import custodian_lifecycle, disclosure, unseal
 from models.protection.unseal import LEGAL_BASES, NOTICE_LABELS, STATE_LABELS, RequestView
 from models.reporting.cleaning.readable import OTHER, describe_removed
+from models.store.db import as_utc
 from models.store.errors import ClueGuardError
 from models.store.i18n import N_
 from web.shared import flash_error, get_runtime, no_store
-from web.staff.api import BEARER, api_auth, json_body, register_openapi
-from web.staff.api import bp as api_bp
-from web.staff.auth import me, require_role
+from web.staff.api import API_PREFIX, BEARER, api_auth, json_body, register_openapi
+from web.staff.auth import me, require_act
 from web.staff.nav import add_nav_link
 
 bp = Blueprint("unseal", __name__)
+# The unsealing part of the staff JSON API: this module's own blueprint too.
+api_bp = Blueprint("api_unseal", __name__, url_prefix=API_PREFIX)
 
 OFFICER, CUSTODIAN, UNIT_HEAD, ADMIN = "protection_officer", "custodian", "unit_head", "admin"
 READERS = (OFFICER, CUSTODIAN, UNIT_HEAD)
@@ -38,7 +40,7 @@ def local_time(at: datetime | None) -> str:
     """A stored UTC time in the site's time zone, to the minute."""
     if at is None:
         return ""
-    return unseal.aware(at).astimezone(ZoneInfo(get_runtime().config.timezone)).strftime("%Y-%m-%d %H:%M")
+    return as_utc(at).astimezone(ZoneInfo(get_runtime().config.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 @bp.app_context_processor
@@ -48,7 +50,7 @@ def _labels() -> dict[str, Any]:
 
 
 @bp.get("/unseal")
-@require_role(*READERS)
+@require_act("unseal.view")
 def index() -> Any:
     """Unseal requests: custodians see all, officers their own, unit heads those of their cases."""
     requests = unseal.list_unseal_requests(get_runtime(), me().id)
@@ -56,7 +58,7 @@ def index() -> Any:
 
 
 @bp.route("/cases/<report_id>/unseal", methods=["GET", "POST"])
-@require_role(OFFICER)
+@require_act("unseal.request")
 def new(report_id: str) -> Any:
     """A protection officer asks to open a clue's identity."""
     form = request.form
@@ -73,7 +75,7 @@ def new(report_id: str) -> Any:
 
 
 @bp.get("/unseal/<request_id>")
-@require_role(*READERS)
+@require_act("unseal.view")
 def detail(request_id: str) -> Any:
     """One request, with the forms its viewer may use."""
     try:
@@ -99,21 +101,21 @@ def _answer(request_id: str, act: str) -> Response:
 
 
 @bp.post("/unseal/<request_id>/approve")
-@require_role(CUSTODIAN)
+@require_act("unseal.approve")
 def approve(request_id: str) -> Response:
     """A custodian approves with their passphrase."""
     return _answer(request_id, "approve")
 
 
 @bp.post("/unseal/<request_id>/deny")
-@require_role(CUSTODIAN)
+@require_act("unseal.deny")
 def deny(request_id: str) -> Response:
     """A custodian denies with a note."""
     return _answer(request_id, "deny")
 
 
 @bp.post("/unseal/<request_id>/withhold")
-@require_role(UNIT_HEAD)
+@require_act("unseal.withhold")
 def withhold(request_id: str) -> Response:
     """A unit head records why the reporter is not to be told."""
     try:
@@ -126,7 +128,7 @@ def withhold(request_id: str) -> Response:
 
 
 @bp.post("/unseal/<request_id>/open")
-@require_role(OFFICER)
+@require_act("unseal.open")
 def open_identity(request_id: str) -> Any:
     """The requester opens the identity with their sign-in password: watermarked, never cached."""
     try:
@@ -140,7 +142,7 @@ def open_identity(request_id: str) -> Any:
 
 
 @bp.route("/vault/passphrase", methods=["GET", "POST"])
-@require_role(CUSTODIAN)
+@require_act("custodian.passphrase")
 def passphrase() -> Any:
     """A custodian changes their own passphrase."""
     form = request.form
@@ -165,7 +167,7 @@ def _pairs(names: str, secrets: str) -> dict[str, str]:
 
 
 @bp.route("/vault/redeal", methods=["GET", "POST"])
-@require_role(ADMIN)
+@require_act("custodian.redeal")
 def redeal() -> Any:
     """Re-deal every identity to a new custodian set or k; k current custodians type their passphrases."""
     rt = get_runtime()
@@ -207,7 +209,7 @@ def _request_json(req: RequestView) -> dict[str, Any]:
 
 
 @api_bp.post("/reports/<registry_no>/unseal-requests")
-@api_auth(OFFICER)
+@api_auth("unseal.request")
 def api_request(registry_no: str) -> Any:
     """File an unseal request for a clue named by its registry number."""
     data = json_body()
@@ -218,21 +220,21 @@ def api_request(registry_no: str) -> Any:
 
 
 @api_bp.get("/unseal-requests")
-@api_auth(*READERS)
+@api_auth("unseal.view")
 def api_list() -> Any:
     """The unseal requests the caller deals with."""
     return jsonify({"requests": [_request_json(r) for r in unseal.list_unseal_requests(get_runtime(), g.staff.id)]})
 
 
 @api_bp.get("/unseal-requests/<request_id>")
-@api_auth(*READERS)
+@api_auth("unseal.view")
 def api_get(request_id: str) -> Any:
     """One unseal request and its answers (never the identity)."""
     return jsonify(_request_json(unseal.get_unseal_request(get_runtime(), g.staff.id, request_id)))
 
 
 @api_bp.post("/unseal-requests/<request_id>/approve")
-@api_auth(CUSTODIAN)
+@api_auth("unseal.approve")
 def api_approve(request_id: str) -> Any:
     """A custodian approves with their passphrase."""
     data = json_body()
@@ -242,7 +244,7 @@ def api_approve(request_id: str) -> Any:
 
 
 @api_bp.post("/unseal-requests/<request_id>/deny")
-@api_auth(CUSTODIAN)
+@api_auth("unseal.deny")
 def api_deny(request_id: str) -> Any:
     """A custodian denies with a note."""
     data = json_body()
@@ -251,7 +253,7 @@ def api_deny(request_id: str) -> Any:
 
 
 @api_bp.post("/unseal-requests/<request_id>/withhold-notice")
-@api_auth(UNIT_HEAD)
+@api_auth("unseal.withhold")
 def api_withhold(request_id: str) -> Any:
     """A unit head records why the reporter is not to be told."""
     data = json_body()
@@ -260,7 +262,7 @@ def api_withhold(request_id: str) -> Any:
 
 
 @api_bp.post("/unseal-requests/<request_id>/open")
-@api_auth(OFFICER)
+@api_auth("unseal.open")
 def api_open(request_id: str) -> Any:
     """The requester opens the identity with their sign-in password (never cached; audited)."""
     data = json_body()

@@ -13,24 +13,20 @@ from flask import Blueprint, Flask, Response, abort, flash, redirect, render_tem
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from models.audit import trail
 from models.cases import casework, transfer, workflow
 from models.cases.casefile import CaseWorkflow, case_workflow
-from models.cases.casework import load_case
 from models.cases.deadlines import KIND_LABELS, STATUS_LABELS
 from models.cases.escalation import DECISIONS
 from models.cases.inbox import registry_number
-from models.cases.records import read_record_file
 from models.cases.survey import SATISFACTION
-from models.cases.workflow import acting_staff
 from models.reporting.files import Upload
-from models.reporting.tables import Report
-from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound, WrongState
+from models.staff import acting
+from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
 from models.store.i18n import N_, translate
 from models.store.runtime import Runtime
 from web.shared import current_locale, error_message, field_errors, flash_error, get_runtime, no_store
 from web.staff import confirm
-from web.staff.auth import me, require_role
+from web.staff.auth import me, require_act
 from web.staff.cases import render_case
 
 bp = Blueprint("workflow", __name__)
@@ -156,12 +152,10 @@ def _precheck(rt: Runtime, act: str, form: MultiDict[str, str]) -> dict[str, obj
             raise InvalidInput({"note": N_("Write the text.")})
         return {"reason": translate_msg(workflow.NOT_ACCEPTED_REASONS[reason])}
     if act == "merge":
-        target = _merge_target(rt, form)
-        with rt.stores.case() as session:
-            row = session.get(Report, target)
-            if row is None:
-                raise InvalidInput({"into": N_("Choose another clue that is still open.")})
-            return {"into": row.registry_no}
+        number = casework.registry_no_of(rt, _merge_target(rt, form))
+        if number is None:
+            raise InvalidInput({"into": N_("Choose another clue that is still open.")})
+        return {"into": number}
     return {}
 
 
@@ -169,11 +163,11 @@ def _back(report_id: str) -> Response:
     target = request.form.get("next", "")
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("cases.case", report_id=report_id)
-    return redirect(target.split("#")[0] + "#workflow")  # type: ignore[return-value]
+    return redirect(target.split("#")[0] + "#workflow")  # type: ignore[return-value]  # werkzeug's Response, not Flask's
 
 
 @bp.post("/cases/<report_id>/act/<act>")
-@require_role(*HANDLERS)
+@require_act("clue.handle")
 def act(report_id: str, act: str) -> Response:
     """Do one act of the clue's workflow from its case page (irreversible ones after a confirmation)."""
     if act not in ACTS:
@@ -181,13 +175,9 @@ def act(report_id: str, act: str) -> Response:
     rt = get_runtime()
     try:
         if act in confirm.CASE_ACTS and not confirm.confirmed(request.form):
-            # Check now that the clue is readable and the act allowed, so the page never offers what fails.
-            if act not in case_workflow(rt, me().id, report_id).acts:
-                raise WrongState(workflow.RULES[act].state_message)
+            # A dry run of the act's check, so the page never offers what fails.
+            number = workflow.dry_run(rt, me().id, report_id, act)
             params = _precheck(rt, act, request.form)
-            with rt.stores.case() as session:
-                report = session.get(Report, report_id)
-                number = report.registry_no if report else ""
             return confirm.confirmation_page(confirm.CASE_ACTS[act], request.path,
                                              url_for("cases.case", report_id=report_id) + "#workflow",
                                              request.form, no=number, **params)
@@ -215,23 +205,18 @@ def workflow_panel(report_id: str) -> CaseWorkflow | None:
 
 
 @bp.get("/cases/<report_id>/workflow")
-@require_role("intake", "unit_head", "protection_officer")
+@require_act("clue.read")
 def panel(report_id: str) -> Any:
     """The clue with its handling panel: the case page itself."""
     return render_case(report_id)
 
 
 @bp.get("/cases/record-files/<file_id>")
-@require_role("intake", "unit_head", "protection_officer")
+@require_act("clue.read")
 def record_file(file_id: str) -> Any:
     """Download a file attached to a check note, conclusion or feedback (access checked, audited)."""
-    rt = get_runtime()
     try:
-        with rt.stores.case() as session:
-            report_id, name, mime, data = read_record_file(rt, session, file_id)
-            staff = acting_staff(session, me().id)
-            load_case(session, staff, report_id)
-            trail.record(session, staff.username, "record_file.viewed", report_id, file=file_id)
+        name, mime, data = casework.open_record_file(get_runtime(), me().id, file_id)
     except (LookupError, NotFound):
         abort(404)
     except NotAllowed:
@@ -240,7 +225,7 @@ def record_file(file_id: str) -> Any:
 
 
 @bp.get("/transfers/<transfer_id>")
-@require_role(*HANDLERS)
+@require_act("transfer.package")
 def package(transfer_id: str) -> Any:
     """A transfer package, for printing and handing over (reading it is audited)."""
     try:
@@ -253,19 +238,20 @@ def package(transfer_id: str) -> Any:
 
 
 @bp.route("/authorities", methods=["GET", "POST"])
-@require_role("intake", "unit_head", "admin")
+@require_act("authority.list")
 def authorities() -> Any:
     """The managed list of receiving authorities (intake staff read it; managers change it)."""
     rt = get_runtime()
     errors: dict[str, str] = {}
-    can_manage = me().role in transfer.AUTHORITY_MANAGERS
-    if request.method == "POST" and not can_manage:
-        abort(403)
+    can_manage = acting.role_may(me().role, transfer.ADD_AUTHORITY.name)
     if request.method == "POST":
+        # The add act itself refuses (audited) whoever may not manage the list: one check, in models.
         try:
             transfer.add_authority(rt, me().id, request.form.get("name", ""), request.form.get("kind", ""))
         except InvalidInput as err:
             errors = field_errors(err.errors, err.params)
+        except NotAllowed:
+            abort(403)
         else:
             flash(_("The authority was added to the list."), "success")
             return redirect(url_for("workflow.authorities"))
@@ -275,14 +261,14 @@ def authorities() -> Any:
 
 
 @bp.post("/authorities/<int:authority_id>/retire")
-@require_role("unit_head", "admin")
+@require_act("authority.retire")
 def retire(authority_id: int) -> Response:
     """Take an authority off the list for new transfers."""
     try:
         transfer.retire_authority(get_runtime(), me().id, authority_id)
     except NotFound:
         abort(404)
-    return redirect(url_for("workflow.authorities"))  # type: ignore[return-value]
+    return redirect(url_for("workflow.authorities"))  # type: ignore[return-value]  # werkzeug's Response, not Flask's
 
 
 def register(app: Flask) -> None:

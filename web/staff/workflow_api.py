@@ -9,13 +9,16 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from flask import g, jsonify
+from flask import Blueprint, g, jsonify
 
 from models.cases import deadlines, statistics, transfer, workflow
 from models.store.errors import InvalidInput
 from models.store.i18n import N_
 from web.shared import get_runtime
-from web.staff.api import BEARER, api_auth, bp, json_body, register_openapi
+from web.staff.api import API_PREFIX, BEARER, api_auth, json_body, register_openapi
+
+# This module's own blueprint of the staff JSON API, registered by ``create_staff_app``.
+bp = Blueprint("api_workflow", __name__, url_prefix=API_PREFIX)
 
 HANDLERS = ("intake", "unit_head")
 
@@ -115,7 +118,7 @@ ACTS: dict[str, tuple[str, dict[str, Any], list[str], Call]] = {
 
 
 @bp.post("/cases/<report_id>/<act>")
-@api_auth(*HANDLERS)
+@api_auth("clue.handle")
 def workflow_act(report_id: str, act: str) -> Any:
     """Do one act of a clue's workflow; answers with the clue's new state."""
     if act not in ACTS:
@@ -126,7 +129,7 @@ def workflow_act(report_id: str, act: str) -> Any:
 
 
 @bp.get("/deadlines")
-@api_auth(*HANDLERS)
+@api_auth("deadline.board")
 def deadline_list() -> Any:
     """Due-soon and overdue transfers and feedback the caller may see (R18)."""
     items = deadlines.deadline_board(get_runtime(), g.staff.id)
@@ -141,7 +144,7 @@ def authority_list() -> Any:
 
 
 @bp.get("/statistics")
-@api_auth("unit_head")
+@api_auth("statistics.view")
 def statistics_view() -> Any:
     """Counts and times to transfer (unit heads only, R27)."""
     return jsonify(asdict(statistics.clue_statistics(get_runtime(), g.staff.id)))

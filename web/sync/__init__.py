@@ -19,6 +19,7 @@ from models.sync.exchange import answer_request, open_sync_runtime
 from models.sync.keys import SyncKeyError, load_own_private, load_peer_public
 from models.sync.packets import SyncRefused
 from web.monitoring import database_check, install_monitoring
+from web.shared import RUNTIME_KEY
 
 log = logging.getLogger(__name__)
 # Down batches carry statuses and sealed replies only; far below this.
@@ -40,7 +41,7 @@ def create_sync_app(config: Config, rt: Runtime | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     runtime = rt or open_sync_runtime(config)
-    app.extensions["clueguard_runtime"] = runtime
+    app.extensions[RUNTIME_KEY] = runtime  # the key every app keeps its runtime under (web.shared)
     install_monitoring(app, "sync", {"database": database_check(runtime), "keys": lambda: _paired(config)},
                        figures=lambda: site_figures(runtime), metrics_from=config.metrics_from)
 

@@ -63,7 +63,7 @@ def main() -> None:
         out.write(json.dumps({"ok": False, "reason": err.reason}).encode() + b"\n")
     except MemoryError:
         out.write(b'{"ok": false, "reason": "limit"}\n')
-    except Exception:  # noqa: BLE001 - a hostile file may break any parser; the answer is a refusal
+    except Exception:  # a hostile file may break any parser; the answer is a refusal
         out.write(b'{"ok": false, "reason": "unreadable"}\n')
     else:
         out.write(json.dumps({"ok": True, "removed": removed}, ensure_ascii=False).encode() + b"\n")

@@ -95,7 +95,7 @@ def clean_pdf(data: bytes) -> tuple[bytes, dict[str, str]]:
 def _xmp_summary(stream: object) -> str:
     try:
         raw = stream.read_bytes()  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - a broken stream is still removed; only its summary is lost
+    except Exception:  # a broken stream is still removed; only its summary is lost
         return "?"
     values = [f"{k.decode()}: {v.decode('utf-8', 'replace').strip()}" for k, v in _XML_VALUE.findall(raw)
               if v.strip()]

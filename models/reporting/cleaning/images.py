@@ -55,7 +55,7 @@ def _read_metadata(data: bytes) -> tuple[dict[str, str], int]:
             img.load()
     except CleaningFailed:
         raise
-    except Exception as exc:  # noqa: BLE001 - any failure of a decoder on a hostile file is a refusal
+    except Exception as exc:  # any failure of a decoder on a hostile file is a refusal
         raise CleaningFailed("unreadable") from exc
     return removed, orientation if 1 <= orientation <= 8 else 1
 
