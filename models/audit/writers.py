@@ -80,8 +80,9 @@ def trigger_sql(schema: str | None = None) -> list[str]:
     prefix = f'"{schema}".' if schema else ""
     pairs = ",\n            ".join(f"({_literal(w)}, {_literal(e)}, {_literal(a)})" for w, e, a in _pairs())
     # Every value below is our own constant or a quoted literal of this module's table.
-    function = f"""CREATE OR REPLACE FUNCTION {prefix}{FUNCTION}() RETURNS trigger LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp AS $fn$
+    function = (
+        f"CREATE OR REPLACE FUNCTION {prefix}{FUNCTION}() RETURNS trigger LANGUAGE plpgsql\n"  # noqa: S608  # nosec B608
+        f"""    SET search_path = pg_catalog, pg_temp AS $fn$
     DECLARE
       kind text;
     BEGIN
@@ -101,7 +102,8 @@ def trigger_sql(schema: str | None = None) -> list[str]:
         RETURN NEW;
       END IF;
       RAISE EXCEPTION '{REFUSED} (% writer, event %)', kind, NEW.event USING ERRCODE = 'insufficient_privilege';
-    END $fn$"""  # noqa: S608
+    END $fn$"""
+    )
     return [
         function,
         f"DROP TRIGGER IF EXISTS audit_events_writer ON {prefix}audit_events",
@@ -117,7 +119,7 @@ def register_sql(schema: str, roles: Mapping[str, str]) -> list[str]:
         if writer not in WRITERS:
             raise ValueError(f"not a writer: {writer!r}")
         # The schema and role name come from the operator's command line; quoted as literals.
-        out.append(f'INSERT INTO "{schema}".audit_writers (role_name, writer) '  # noqa: S608
+        out.append(f'INSERT INTO "{schema}".audit_writers (role_name, writer) '  # noqa: S608  # nosec B608
                    f"VALUES ({_literal(role)}, {_literal(writer)}) "
                    "ON CONFLICT (role_name) DO UPDATE SET writer = EXCLUDED.writer")
     return out

@@ -139,7 +139,7 @@ def drop_roles_sql(names: RoleNames, schemas: list[str], case_schema: str | None
     if case_schema:
         # _quote checks each name is plain (letters, digits, underscores) before it is a literal.
         roles = ", ".join("'" + _quote(names.name(role)).strip('"') + "'" for role in ROLES)
-        out.append(f"DELETE FROM {_quote(case_schema)}.audit_writers WHERE role_name IN ({roles})")  # noqa: S608
+        out.append(f"DELETE FROM {_quote(case_schema)}.audit_writers WHERE role_name IN ({roles})")  # noqa: S608  # nosec B608
     for role in ROLES:
         who = _quote(names.name(role))
         for schema in schemas:
