@@ -218,7 +218,7 @@ def test_bot_role_answers_the_survey(config: Config, role_stores, staff_rt: Runt
     from models.cases.survey import answer_survey
 
     rt = open_runtime(config, staff_side=False, stores=role_stores["bot"])
-    receipt = submit_report(rt, submission())
+    receipt = submit_report(rt, submission(channel="telegram"))  # the bot files as reporter:telegram
     _survey_for(staff_rt, receipt.registry_no)
     assert answer_survey(rt, receipt.code, "satisfied", "满意。") == receipt.registry_no
 
