@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.audit import trail
-from models.confidentiality.need_to_know import can_read_case, check_access, in_intake_office
+from models.confidentiality.need_to_know import Destroyed, can_read_case, in_intake_office
 from models.linking import index
 from models.linking.normalise import query_values
 from models.linking.tables import ClueToken
@@ -25,7 +25,7 @@ from models.reporting.tables import Report
 from models.staff import acting
 from models.staff.accounts import CONTENT_ROLES
 from models.staff.tables import Staff
-from models.store.errors import NotFound
+from models.store.errors import NotAllowed, NotFound
 from models.store.runtime import Runtime
 
 SEARCH = acting.declare("link.search", CONTENT_ROLES, refused="link.refused", event="link.searched")
@@ -108,7 +108,10 @@ def linked_clues(rt: Runtime, staff_id: int, report_id: str) -> Found:
         if report is None:
             raise NotFound
         staff = acting.perform(session, staff_id, LINKS.name, report_id=report_id)
-        check_access(session, staff, report, read_only=True, what="links")
+        if report.state == "destroyed":
+            raise Destroyed
+        if not can_read_case(session, staff, report):
+            raise acting.refuse(session, staff, LINKS.name, NotAllowed(), report_id)
         index.catch_up(rt, session)
         tokens = set(session.scalars(select(ClueToken.token).where(ClueToken.report_id == report_id)))
         shown, hidden = _split(session, staff, _hits(session, tokens, exclude=report_id))
