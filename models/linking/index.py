@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
 import vault
@@ -24,7 +24,9 @@ from models.reporting.tables import DataKey, Report
 from models.store.db import utcnow
 from models.store.runtime import Runtime
 
-BATCH = 500
+BATCH = 1000
+TOKENS = cast(Table, ClueToken.__table__)
+INDEXED = cast(Table, ClueIndexed.__table__)
 
 
 def index_key(rt: Runtime) -> bytes:
@@ -54,11 +56,11 @@ def _index_batch(session: Session, private: bytes, key: bytes, ids: list[str]) -
             tokens.append({"report_id": row.id, "kind": kind, "token": token})
     session.execute(delete(ClueToken).where(ClueToken.report_id.in_(ids)))
     if tokens:
-        session.execute(insert(ClueToken), tokens)
+        session.execute(TOKENS.insert(), tokens)  # Core, not the ORM's bulk path: faster
     now = utcnow()
     session.execute(delete(ClueIndexed).where(ClueIndexed.report_id.in_(ids)))
     # Every id is marked, also one without a readable key, so a rebuild never loops on it.
-    session.execute(insert(ClueIndexed), [{"report_id": report_id, "indexed_at": now} for report_id in ids])
+    session.execute(INDEXED.insert(), [{"report_id": report_id, "indexed_at": now} for report_id in ids])
     return len(ids)
 
 

@@ -100,8 +100,8 @@ def clue_values(clue: dict[str, Any]) -> set[tuple[str, str]]:
                 out.add(("organisation", unit))
             out.update(place_values(str(person.get("place") or "")))
             texts += [str(v) for v in person.values() if v]
-    for text in texts:
-        out.update(identifiers(text))
+    # One pass over every text field ("|" is neither a digit nor a gap, so no number spans two).
+    out.update(identifiers("|".join(texts)))
     return out
 
 
