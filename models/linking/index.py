@@ -25,6 +25,8 @@ from models.store.db import utcnow
 from models.store.runtime import Runtime
 
 BATCH = 1000
+# How far back a search's catch-up looks for clues not yet indexed (newest first).
+RECENT = 2000
 TOKENS = cast(Table, ClueToken.__table__)
 INDEXED = cast(Table, ClueIndexed.__table__)
 
@@ -70,17 +72,23 @@ def _pending(session: Session, limit: int) -> list[str]:
                                 .order_by(Report.id).limit(limit)))
 
 
-def index_clue(rt: Runtime, session: Session, report_id: str) -> None:
-    """(Re-)index one clue in the caller's transaction (a follow-up or a correction added people)."""
-    _index_batch(session, rt.require_private(), index_key(rt), [report_id])
+def index_clues(rt: Runtime, session: Session, report_ids: list[str]) -> None:
+    """(Re-)index these clues in the caller's transaction (imported on an internal node, say)."""
+    private, key = rt.require_private(), index_key(rt)
+    for start in range(0, len(report_ids), BATCH):
+        _index_batch(session, private, key, report_ids[start:start + BATCH])
 
 
 def catch_up(rt: Runtime, session: Session) -> int:
-    """Index every clue not indexed yet, in the caller's transaction; returns how many."""
-    private, key, total = rt.require_private(), index_key(rt), 0
-    while ids := _pending(session, BATCH):
-        total += _index_batch(session, private, key, ids)
-    return total
+    """Index the newest clues not indexed yet (the newest ``RECENT`` by arrival), in the caller's
+    transaction; returns how many. One small query through ``ix_reports_created`` when nothing
+    waits, whatever the store's size; older clues are ``rebuild``'s (after an upgrade, say)."""
+    newest = select(Report.id, Report.state).order_by(Report.created_at.desc()).limit(RECENT).subquery()
+    done = select(ClueIndexed.report_id).where(ClueIndexed.report_id == newest.c.id).exists()
+    ids = list(session.scalars(select(newest.c.id).where(newest.c.state != "destroyed", ~done)))
+    if ids:
+        index_clues(rt, session, ids)
+    return len(ids)
 
 
 def rebuild(rt: Runtime, *, fresh: bool = False, progress: Callable[[int, int], None] | None = None) -> int:

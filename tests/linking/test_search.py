@@ -156,3 +156,12 @@ def test_rebuild_is_resumable_and_fresh_starts_over(office: Office) -> None:
     with office.rt.stores.case() as session:
         assert session.scalar(select(func.count()).select_from(ClueToken)) == \
             len({(r, k) for r, k in session.execute(select(ClueToken.report_id, ClueToken.token))})
+
+
+def test_the_catch_up_looks_at_the_newest_clues_only(office: Office, monkeypatch: pytest.MonkeyPatch) -> None:
+    old = _naming(office)
+    new = _naming(office)
+    monkeypatch.setattr(index, "RECENT", 1)
+    assert [h.report_id for h in search.search(office.rt, office.clerk.id, OFFICIAL).hits] == [new]
+    assert index.rebuild(office.rt) == 1  # the older one waits for the rebuild
+    assert {h.report_id for h in search.search(office.rt, office.clerk.id, OFFICIAL).hits} == {old, new}
