@@ -165,3 +165,15 @@ def test_the_catch_up_looks_at_the_newest_clues_only(office: Office, monkeypatch
     assert [h.report_id for h in search.search(office.rt, office.clerk.id, OFFICIAL).hits] == [new]
     assert index.rebuild(office.rt) == 1  # the older one waits for the rebuild
     assert {h.report_id for h in search.search(office.rt, office.clerk.id, OFFICIAL).hits} == {old, new}
+
+
+def test_a_loan_makes_the_lent_clue_a_hit_and_its_return_hides_it_again(office: Office) -> None:
+    from models.confidentiality import borrowing
+
+    lent = _naming(office)
+    assert search.search(office.rt, office.other.id, OFFICIAL).hits == []
+    loan = borrowing.request_borrowing(office.rt, office.other.id, lent, "串并研判需要", 3)
+    borrowing.decide_borrowing(office.rt, office.head.id, loan, True)
+    assert [h.report_id for h in search.search(office.rt, office.other.id, OFFICIAL).hits] == [lent]
+    borrowing.return_borrowing(office.rt, office.other.id, loan)
+    assert search.search(office.rt, office.other.id, OFFICIAL).hits == []
