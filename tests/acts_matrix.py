@@ -28,7 +28,8 @@ DECLARING = ("models.cases.casework", "models.cases.deadlines", "models.cases.es
              "models.confidentiality.meetings", "models.confidentiality.offices",
              "models.protection.measures", "models.protection.unseal", "models.protection.disclosure",
              "models.protection.custodian_lifecycle", "models.administration.staff_admin",
-             "models.administration.approvals", "models.administration.units", "models.staff.auditing")
+             "models.administration.approvals", "models.administration.units", "models.staff.auditing",
+             "models.linking.search")
 
 
 def declared(prefixes: tuple[str, ...]) -> dict[str, frozenset[str]]:

@@ -5,6 +5,7 @@ is imported only in ``vault._seal``. Every failure to open something raises ``Va
 """
 
 from vault._seal import CLASSICAL, HYBRID
+from vault.blind import blind_token, index_key
 from vault.envelope import (
     decrypt_blob,
     encrypt_blob,
@@ -72,6 +73,7 @@ __all__ = [
     "UnlockedShare",
     "VaultConfigError",
     "VaultError",
+    "blind_token",
     "change_custodian_passphrase",
     "create_custodian_key",
     "create_keypair",
@@ -84,6 +86,7 @@ __all__ = [
     "encrypt_blob",
     "format_receipt",
     "generate_keypair",
+    "index_key",
     "key_fingerprint",
     "key_suite",
     "new_data_key",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import cast
 
-from sqlalchemy import Engine, delete, select, text
+from sqlalchemy import Engine, Table, delete, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -128,6 +128,13 @@ def _sealed_tables() -> list[str]:
             if "report_id" in t.c and "data_key_id" in t.c]
 
 
+def _derived_tables() -> list[Table]:
+    """Case-store tables derived from a clue's content (flagged ``derived_from_content``), such as
+    the blind index's tokens: found by their flag, since the tables that own them sit above us."""
+    return [t for t in CaseBase.metadata.sorted_tables
+            if "report_id" in t.c and t.info.get("derived_from_content")]
+
+
 def execute_destruction(rt: Runtime, staff_id: int, request_id: str, witness: str) -> int:
     """Carry out an approved destruction before a witness; returns the register entry's id."""
     witness = (witness or "").strip()
@@ -152,6 +159,9 @@ def execute_destruction(rt: Runtime, staff_id: int, request_id: str, witness: st
         for table in _sealed_tables():
             session.execute(delete(CaseBase.metadata.tables[table])
                             .where(CaseBase.metadata.tables[table].c.report_id == report.id))
+        # Rows derived from the content (the blind index of models/linking) go with it.
+        for derived in _derived_tables():
+            session.execute(delete(derived).where(derived.c.report_id == report.id))
         # The bot's sealed address of the reporter opens with the bot's key, not a data key.
         session.execute(delete(ReplySubscription).where(ReplySubscription.report_id == report.id))
         keys = len(session.scalars(select(DataKey.id).where(DataKey.report_id == report.id)).all())

@@ -19,6 +19,7 @@ def target_metadata(store: str) -> MetaData:
     from models.cases import tables as _cases  # noqa: F401
     from models.confidentiality import tables as _confidentiality  # noqa: F401
     from models.identities import tables as _identities  # noqa: F401
+    from models.linking import tables as _linking  # noqa: F401
     from models.protection import tables as _protection  # noqa: F401
     from models.protection import unseal_tables as _unseal  # noqa: F401
     from models.reporting import notifications as _notifications  # noqa: F401

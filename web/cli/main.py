@@ -181,6 +181,7 @@ def _register_commands() -> None:
     from web.cli.bench_evidence import evidence_bench
     from web.cli.bench_inbox import inbox_bench
     from web.cli.bench_served import served_bench
+    from web.cli.linking import index_group
     from web.cli.roles import roles_group
     from web.cli.serve import demo, serve, totp
     from web.cli.sync import sync_group
@@ -200,6 +201,7 @@ def _register_commands() -> None:
     main.add_command(demo)
     main.add_command(totp)
     main.add_command(sync_group)
+    main.add_command(index_group)
     for command in staff_cli.COMMANDS:
         staff.add_command(command)
     for command in vault_cli.COMMANDS:

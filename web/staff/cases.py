@@ -20,6 +20,7 @@ from models.cases import casework
 from models.cases import inbox as inbox_model
 from models.cases.casefile import CaseWorkflow, case_workflow
 from models.cases.deadlines import KIND_LABELS, STATUS_LABELS
+from models.linking import search as linking
 from models.protection.measures import risk_filter
 from models.protection.waiting import awaiting_assessment_filter
 from models.reporting.categories import CATEGORIES, SOURCES
@@ -33,6 +34,11 @@ from web.staff.labels import CHANNEL_LABELS, STATE_LABELS, local_time, translate
 
 bp = Blueprint("cases", __name__)
 SORT_LABELS = {"newest": N_("Newest first"), "oldest": N_("Oldest first"), "due": N_("Due date")}
+# What two clues share (the kind only, never the value: issue 24).
+SHARED_LABELS = {"official": N_("same official"), "person": N_("same person"), "surname": N_("same surname"),
+                 "organisation": N_("same unit or organisation"), "place": N_("same place"),
+                 "phone": N_("same phone number"), "plate": N_("same vehicle plate"),
+                 "id_number": N_("same ID-card number")}
 
 
 def refuse(err: ClueGuardError) -> NoReturn:
@@ -111,6 +117,10 @@ def inbox() -> str:
         sort=sort, page=_int_arg("page"), extra=tuple(extra))
     rt = get_runtime()
     page = inbox_model.list_work(rt, me().id, wanted)
+    # A name, unit, place or number is also looked up across every clue in the blind index
+    # (issue 24): the keyword scan above reads only the newest clues.
+    linked = (linking.search(rt, me().id, wanted.q)
+              if wanted.q.strip() and not inbox_model.registry_number(wanted.q) else None)
     filters = {k: str(v) for k, v in (
         ("q", wanted.q), ("category", category), ("state", state), ("unit", wanted.unit_id or ""),
         ("handler", handler or ""), ("due_before", due_before.isoformat() if due_before else ""),
@@ -120,7 +130,8 @@ def inbox() -> str:
     shown = {name: translated(locale, table) for name, table in (
         ("categories", CATEGORIES), ("sources", SOURCES), ("states", STATE_LABELS),
         ("due_kinds", KIND_LABELS), ("due", STATUS_LABELS))}
-    return render_template("staff/inbox.html", page=page, filters=filters, wanted=wanted, handler=handler,
+    return render_template("staff/inbox.html", page=page, linked=linked, shared=SHARED_LABELS,
+                           filters=filters, wanted=wanted, handler=handler,
                            choices=inbox_model.filter_choices(rt), sorts=SORT_LABELS, risk=risk,
                            category=category, state=state, shown=shown, case_link=case_link_prefix())
 
@@ -167,13 +178,18 @@ def render_case(report_id: str, reply_text: str = "", errors: dict[str, str] | N
         wf = case_workflow(rt, me().id, report_id)
     except (NotAllowed, NotFound):
         wf = None
+    try:
+        linked: linking.Found | None = linking.linked_clues(rt, me().id, report_id)
+    except (NotAllowed, NotFound):
+        linked = None
     by_message: dict[str | None, list[casework.FileInfo]] = defaultdict(list)
     for f in case.files:
         by_message[f.message_id].append(f)
     html = render_template("staff/case.html", case=case, report=case.report, clue=case.clue, wf=wf,
                            entries=timeline(case, wf), clue_files=by_message[None], message_files=by_message,
                            reply_text=reply_text, errors=errors or {}, act_errors=act_errors or {},
-                           act_failed=act_failed, act_values=act_values or {})
+                           act_failed=act_failed, act_values=act_values or {}, linked=linked,
+                           shared=SHARED_LABELS, case_link=case_link_prefix())
     return no_store(Response(html, status=status, mimetype="text/html"))
 
 

@@ -1,0 +1,112 @@
+"""Writing the blind index: one clue at a time as the staff side reads it, or all at once.
+
+The staff side (the only holder of the intake private key) opens each clue, normalises what it
+names (``models.linking.normalise``) and stores keyed tokens. ``catch_up`` indexes the clues not
+yet indexed (a search and the case page's links call it, so a clue is indexed when the staff side
+first looks across clues after it arrived: submitted, registered or imported); ``rebuild`` indexes
+every clue in batches, resumable, for an existing store or after a key change (``fresh``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, select
+from sqlalchemy.orm import Session
+
+import vault
+from models.linking.normalise import HASH_KIND, clue_values
+from models.linking.tables import ClueIndexed, ClueToken
+from models.reporting.intake import data_key_context
+from models.reporting.tables import DataKey, Report
+from models.store.db import utcnow
+from models.store.runtime import Runtime
+
+BATCH = 1000
+# How far back a search's catch-up looks for clues not yet indexed (newest first).
+RECENT = 2000
+TOKENS = cast(Table, ClueToken.__table__)
+INDEXED = cast(Table, ClueIndexed.__table__)
+
+
+def index_key(rt: Runtime) -> bytes:
+    """The blind-index key: only a process holding the intake private key can derive it."""
+    return vault.index_key(rt.require_private())
+
+
+def tokens_of(key: bytes, values: Iterable[tuple[str, str]]) -> set[tuple[str, bytes]]:
+    """(stored kind, token) for each (kind, value)."""
+    return {(kind, vault.blind_token(key, HASH_KIND[kind], value)) for kind, value in values}
+
+
+def _open(private: bytes, report: Any, sealed: bytes) -> dict[str, Any]:
+    data_key = vault.open_data_key(sealed, private, data_key_context(report.id, report.data_key_id))
+    clue = json.loads(vault.decrypt_blob(data_key, report.content, f"report/{report.id}"))
+    return clue if isinstance(clue, dict) else {}
+
+
+def _index_batch(session: Session, private: bytes, key: bytes, ids: list[str]) -> int:
+    rows = session.execute(
+        select(Report.id, Report.data_key_id, Report.content, DataKey.sealed)
+        .join(DataKey, DataKey.id == Report.data_key_id)
+        .where(Report.id.in_(ids), Report.state != "destroyed")).all()
+    tokens: list[dict[str, Any]] = []
+    for row in rows:
+        for kind, token in tokens_of(key, clue_values(_open(private, row, row.sealed))):
+            tokens.append({"report_id": row.id, "kind": kind, "token": token})
+    session.execute(delete(ClueToken).where(ClueToken.report_id.in_(ids)))
+    if tokens:
+        session.execute(TOKENS.insert(), tokens)  # Core, not the ORM's bulk path: faster
+    now = utcnow()
+    session.execute(delete(ClueIndexed).where(ClueIndexed.report_id.in_(ids)))
+    # Every id is marked, also one without a readable key, so a rebuild never loops on it.
+    session.execute(INDEXED.insert(), [{"report_id": report_id, "indexed_at": now} for report_id in ids])
+    return len(ids)
+
+
+def _pending(session: Session, limit: int) -> list[str]:
+    done = select(ClueIndexed.report_id).where(ClueIndexed.report_id == Report.id).exists()
+    return list(session.scalars(select(Report.id).where(Report.state != "destroyed", ~done)
+                                .order_by(Report.id).limit(limit)))
+
+
+def index_clues(rt: Runtime, session: Session, report_ids: list[str]) -> None:
+    """(Re-)index these clues in the caller's transaction (imported on an internal node, say)."""
+    private, key = rt.require_private(), index_key(rt)
+    for start in range(0, len(report_ids), BATCH):
+        _index_batch(session, private, key, report_ids[start:start + BATCH])
+
+
+def catch_up(rt: Runtime, session: Session) -> int:
+    """Index the newest clues not indexed yet (the newest ``RECENT`` by arrival), in the caller's
+    transaction; returns how many. One small query through ``ix_reports_created`` when nothing
+    waits, whatever the store's size; older clues are ``rebuild``'s (after an upgrade, say)."""
+    newest = select(Report.id, Report.state).order_by(Report.created_at.desc()).limit(RECENT).subquery()
+    done = select(ClueIndexed.report_id).where(ClueIndexed.report_id == newest.c.id).exists()
+    ids = list(session.scalars(select(newest.c.id).where(newest.c.state != "destroyed", ~done)))
+    if ids:
+        index_clues(rt, session, ids)
+    return len(ids)
+
+
+def rebuild(rt: Runtime, *, fresh: bool = False, progress: Callable[[int, int], None] | None = None) -> int:
+    """Index every clue not indexed yet, one committed batch at a time (stop and run again to resume);
+    ``fresh`` forgets the whole index first (after a change of the intake key)."""
+    private, key = rt.require_private(), index_key(rt)
+    with rt.stores.case() as session:
+        if fresh:
+            session.execute(delete(ClueToken))
+            session.execute(delete(ClueIndexed))
+        done = select(ClueIndexed.report_id).where(ClueIndexed.report_id == Report.id).exists()
+        total = len(session.scalars(select(Report.id).where(Report.state != "destroyed", ~done)).all())
+    count = 0
+    while True:
+        with rt.stores.case() as session:
+            ids = _pending(session, BATCH)
+            if not ids:
+                return count
+            count += _index_batch(session, private, key, ids)
+        if progress:
+            progress(count, total)
