@@ -166,7 +166,7 @@ def _signed_in(app: Any, rt: Runtime, username: str, secret: str) -> Any:
 def measure(config: Config, rt: Runtime, people: dict[str, Any], runs: int,
             explained: list[str] | None = None) -> list[tuple[str, float, float]]:
     """p50/p95 in milliseconds of the inbox and the deadline board, for a unit head and a clerk."""
-    from web.cli.bench_explain import explain, record_statements
+    from benchmarks.explain import explain, record_statements
     from web.staff import create_staff_app
 
     app = create_staff_app(config, rt)
@@ -248,7 +248,7 @@ def settle(engine: Engine) -> None:
 def inbox_bench(clues: int, runs: int, backends: tuple[str, ...], postgres_url: str,
                 json_path: Path | None, explain_path: Path | None = None) -> None:
     """Seed many clues and report p50/p95 times of the inbox and the deadline board."""
-    from web.cli.bench_report import Report, Row
+    from benchmarks.report import Report, Row
 
     report = Report()
     chosen = backends or (("sqlite", "postgres") if postgres_url else ("sqlite",))
