@@ -28,12 +28,13 @@ def _rows(path: Path) -> dict[str, dict[str, object]]:
     return {r["name"]: r for r in json.loads(path.read_text())["rows"]}
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_bench_inbox_signs_in_and_times_every_page(tmp_path: Path, backend: str) -> None:
+@pytest.mark.parametrize(("backend", "seed"), [("sqlite", "workflow"), ("postgres", "bulk")])
+def test_bench_inbox_signs_in_and_times_every_page(tmp_path: Path, backend: str, seed: str) -> None:
+    """Both seeds: through the workflow functions (what small stores get) and in bulk (large ones)."""
     if backend == "postgres" and not PG_URL:
         pytest.skip("CLUEGUARD_TEST_POSTGRES_URL is not set")
     out, explain = tmp_path / "perf.json", tmp_path / "explain.md"
-    args = ["bench", "inbox", "--clues", "120", "--runs", "3", "--backend", backend,
+    args = ["bench", "inbox", "--clues", "120", "--runs", "3", "--backend", backend, "--seed", seed,
             "--json", str(out), "--explain", str(explain)]
     if backend == "postgres":
         args += ["--postgres-url", PG_URL]
