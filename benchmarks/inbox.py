@@ -33,8 +33,9 @@ from models.cases.tables import ClueTrack
 from models.confidentiality.offices import set_intake_office
 from models.datadir.schema import upgrade_all
 from models.reporting.categories import CATEGORIES, SOURCES
-from models.reporting.intake import Submission, data_key_context, submit_report
+from models.reporting.intake import Submission, submit_report
 from models.reporting.registry import format_registry_no
+from models.reporting.sealed import data_key_context, report_context
 from models.reporting.tables import DataKey, RegistryCounter, Report
 from models.staff.accounts import accept_pledge, add_staff
 from models.staff.tables import Staff
@@ -189,7 +190,8 @@ def seed(rt: Runtime, count: int, seed_value: int = 5) -> dict[str, Any]:
                 "reg_seq": i + 1, "category": rng.choice(categories), "channel": "web",
                 "source": rng.choice(sources), "state": state, "confidential": False, "unit_id": unit,
                 "handler_id": rng.choice(handlers[unit]) if unit else None, "data_key_id": key_id,
-                "content": vault.encrypt_blob(data_key.key, b'{"description": "placeholder"}', f"report/{report_id}"),
+                "content": vault.encrypt_blob(data_key.key, b'{"description": "placeholder"}',
+                                              report_context(report_id)),
                 "receipt_lookup": None, "reporter_public_key": None, "identity_id": None,
                 "created_at": created, "updated_at": created,
             })
