@@ -13,15 +13,15 @@ run: $(STAMP) pdf-deps media-deps
 	$(BIN)/clueguard demo --data-dir demo-data
 
 test: $(STAMP) browser peers pdf-deps media-deps netns nginx systemd-analyze
-	$(BIN)/ruff check bot web vault models tests
+	$(BIN)/ruff check bot web vault models benchmarks tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/bandit -c pyproject.toml -q -r bot web vault models
+	$(BIN)/bandit -c pyproject.toml -q -r bot web vault models benchmarks
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot web vault models tests
-	$(BIN)/bandit -c pyproject.toml -q -r bot web vault models
+	$(BIN)/ruff check bot web vault models benchmarks tests
+	$(BIN)/bandit -c pyproject.toml -q -r bot web vault models benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -21,7 +21,7 @@ def _lint(tree: Path) -> subprocess.CompletedProcess[str]:
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the packages and the contracts, to break on purpose."""
     dst = tmp_path_factory.mktemp("arch")
-    for pkg in ("bot", "web", "vault", "models"):
+    for pkg in ("bot", "web", "vault", "models", "benchmarks"):
         shutil.copytree(ROOT / pkg, dst / pkg, ignore=shutil.ignore_patterns("__pycache__", "*.po", "*.mo"))
     shutil.copy(ROOT / "pyproject.toml", dst)
     return dst
@@ -45,6 +45,8 @@ def test_the_contracts_hold() -> None:
         ("models/store/runtime.py", "from models.audit import trail", "Domains in models/"),
         ("models/cases/records.py", "from cryptography.hazmat.primitives import hashes", "Only the vault"),
         ("web/staff/cases.py", "from sqlalchemy import select", "no web app imports SQLAlchemy"),
+        ("web/cli/main.py", "from benchmarks.cli import bench_group", "does not import the benchmarks"),
+        ("models/store/config.py", "import benchmarks.report", "does not import the benchmarks"),
     ],
 )
 def test_a_forbidden_import_breaks_a_contract(tree: Path, module: str, line: str, contract: str) -> None:

@@ -8,7 +8,10 @@ themselves are docs/performance.md's business.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,12 +28,13 @@ def _rows(path: Path) -> dict[str, dict[str, object]]:
     return {r["name"]: r for r in json.loads(path.read_text())["rows"]}
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_bench_inbox_signs_in_and_times_every_page(tmp_path: Path, backend: str) -> None:
+@pytest.mark.parametrize(("backend", "seed"), [("sqlite", "workflow"), ("postgres", "bulk")])
+def test_bench_inbox_signs_in_and_times_every_page(tmp_path: Path, backend: str, seed: str) -> None:
+    """Both seeds: through the workflow functions (what small stores get) and in bulk (large ones)."""
     if backend == "postgres" and not PG_URL:
         pytest.skip("CLUEGUARD_TEST_POSTGRES_URL is not set")
     out, explain = tmp_path / "perf.json", tmp_path / "explain.md"
-    args = ["bench", "inbox", "--clues", "120", "--runs", "3", "--backend", backend,
+    args = ["bench", "inbox", "--clues", "120", "--runs", "3", "--backend", backend, "--seed", seed,
             "--json", str(out), "--explain", str(explain)]
     if backend == "postgres":
         args += ["--postgres-url", PG_URL]
@@ -64,7 +68,7 @@ def test_bench_served_reaches_every_figure(tmp_path: Path) -> None:
 
 def test_bench_bot_walks_a_whole_report(tmp_path: Path) -> None:
     """The bot bench speaks the conversation as the bot now asks it (buttons carry a nonce)."""
-    from web.cli.bench_bot import PEERS
+    from benchmarks.bot import PEERS
 
     if shutil.which("node") is None or not (PEERS / "node_modules" / "telegram-test-api").is_dir():
         pytest.skip("the Bot API emulator needs Node.js and `make peers`")
@@ -91,8 +95,8 @@ def test_bench_evidence_cleans_a_video_and_a_photo(tmp_path: Path) -> None:
 def test_bench_served_through_nginx_as_the_public_role(tmp_path: Path) -> None:
     """The production layout (nginx, TLS, the public role): every request answered, and the ratio
     to Argon2id alone at once beside the bound."""
+    from benchmarks.layout import NGINX
     from tests.conftest import PG_URL
-    from web.cli.layout import NGINX
 
     if NGINX is None or not PG_URL:
         pytest.skip("needs Debian's nginx and CLUEGUARD_TEST_POSTGRES_URL")
@@ -112,3 +116,44 @@ def test_bench_served_through_nginx_as_the_public_role(tmp_path: Path) -> None:
 def test_bench_served_through_nginx_needs_postgres(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["bench", "served", "--nginx"], obj=Config(data_dir=tmp_path))
     assert result.exit_code == 2 and "--postgres-url" in result.output
+
+
+def test_bench_is_offered_only_where_the_benchmarks_package_is(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """An installed wheel has no benchmarks/ beside web/: no `bench` there, and nothing breaks."""
+    main_module = sys.modules["web.cli.main"]  # `web.cli.main` names the group: web/cli exports it
+    assert "bench" in CliRunner().invoke(main, ["--help"], obj=Config(data_dir=tmp_path)).output
+    monkeypatch.setattr(main_module, "CHECKOUT", tmp_path)
+    result = CliRunner().invoke(main, ["--help"], obj=Config(data_dir=tmp_path))
+    assert result.exit_code == 0 and " bench " not in result.output and " serve " in result.output
+    result = CliRunner().invoke(main, ["bench", "table", "x.json"], obj=Config(data_dir=tmp_path))
+    assert result.exit_code == 2 and "No such command 'bench'" in result.output
+
+
+def test_the_wheel_leaves_the_benchmarks_out() -> None:
+    """pyproject's package list, as setuptools reads it: the four packages, never benchmarks/."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    root = Path(__file__).resolve().parents[1]
+    include = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = find_packages(str(root), include=include)
+    assert "web.cli" in packages and "models.reporting" in packages
+    assert not [p for p in packages if p.split(".")[0] not in {"bot", "web", "vault", "models"}]
+
+
+def test_clueguard_starts_without_loading_the_benchmarks() -> None:
+    """Only `bench` (and the root --help, for its one line) imports the package."""
+    script = ("import sys; from web.cli.main import main; main(['totp', '--help'], standalone_mode=False); "
+              "print(sorted(m for m in sys.modules if m.split('.')[0] == 'benchmarks'))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1], env={**os.environ, "CLUEGUARD_DATA_DIR": "/x"})
+    assert out.stdout.strip().endswith("[]"), out.stdout
+
+
+def test_bench_bot_finds_the_emulator_where_it_is_told(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--peers / CLUEGUARD_BENCH_PEERS, not a path into tests/ worked out from the file's place."""
+    monkeypatch.setenv("CLUEGUARD_BENCH_PEERS", str(tmp_path))
+    result = CliRunner().invoke(main, ["bench", "bot", "--rounds", "1"], obj=Config(data_dir=tmp_path))
+    assert result.exit_code == 1 and "needs Node.js and `make peers`" in result.output

@@ -8,8 +8,8 @@ from xml.etree import ElementTree
 
 from click.testing import CliRunner
 
+from benchmarks.report import Report, Row, percentile
 from models.store.config import Config
-from web.cli.bench_report import Report, Row, percentile
 from web.cli.main import main
 
 

@@ -17,10 +17,10 @@ from dataclasses import replace
 import pytest
 
 import vault
+from benchmarks.served import CLUE, running_server
 from models.store.config import Config
 from models.store.db import Stores
 from tests.test_serving import _once
-from web.cli.bench_served import CLUE, running_server
 
 REDIS_URL = os.environ.get("CLUEGUARD_TEST_REDIS_URL", "")
 GUESSER, REPORTER = "198.51.100.66", "203.0.113.20"

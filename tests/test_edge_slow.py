@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.served import running_server
 from models.store.config import Config
 from models.store.db import Stores
-from web.cli.bench_served import running_server
 
 TRICKLE_BYTES = 12  # a byte every 2 s: 24 s at most
 

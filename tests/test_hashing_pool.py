@@ -16,10 +16,10 @@ from argon2 import PasswordHasher
 from flask import Flask
 
 import vault
+from benchmarks.served import CLUE
 from models.audit import trail
 from models.store.config import Config
 from models.store.runtime import Runtime
-from web.cli.bench_served import CLUE
 from web.public import create_public_app
 from web.serving import HASH_NICENESS, serve_under_load
 from web.shared import RUNTIME_KEY, get_runtime

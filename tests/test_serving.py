@@ -19,10 +19,10 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from benchmarks.served import CLUE, request, running_server
 from models.store.config import Config
 from models.store.db import Stores
 from tests.conftest import PG_URL
-from web.cli.bench_served import CLUE, request, running_server
 from web.cli.serve import DEFAULT_WORKERS
 
 REDIS_URL = os.environ.get("CLUEGUARD_TEST_REDIS_URL", "")

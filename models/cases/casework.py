@@ -15,7 +15,15 @@ from models.cases.records import read_record_file
 from models.cases.waiting import mark_read
 from models.confidentiality.need_to_know import READ, check_access, visible_cases
 from models.reporting.files import Upload, check_uploads
-from models.reporting.intake import data_key_context, file_name_and_type, seal_message, unpack_file
+from models.reporting.intake import seal_message
+from models.reporting.sealed import (
+    data_key_context,
+    file_context,
+    file_name_and_type,
+    message_context,
+    report_context,
+    unpack_file,
+)
 from models.reporting.tables import Attachment, DataKey, Message, Report
 from models.staff import acting as actor
 from models.staff.accounts import CONTENT_ROLES
@@ -128,17 +136,17 @@ def open_case(rt: Runtime, staff_id: int, report_id: str) -> CaseView:
         report = load_case(session, staff, report_id, read_only=True)
         keys = _data_keys(rt, session, report.id)
         clue = json.loads(vault.decrypt_blob(keys[report.data_key_id], report.content,
-                                             f"report/{report.id}"))
+                                             report_context(report.id)))
         files = []
         for att in session.scalars(select(Attachment).where(Attachment.report_id == report.id)
                                    .order_by(Attachment.created_at)):
-            name, mime = file_name_and_type(keys[att.data_key_id], att, f"attachment/{report.id}/{att.id}")
+            name, mime = file_name_and_type(keys[att.data_key_id], att, file_context(report.id, att.id))
             files.append(FileInfo(att.id, att.kind, att.size, name, mime, att.message_id))
         messages = []
         for msg in session.scalars(select(Message).where(Message.report_id == report.id)
                                    .order_by(Message.created_at)):
             body = json.loads(vault.decrypt_blob(keys[msg.data_key_id], msg.staff_box,
-                                                 f"message/{report.id}/{msg.id}"))
+                                                 message_context(report.id, msg.id)))
             author_row = session.get(Staff, msg.author_id) if msg.author_id else None
             author = author_row.display_name if author_row else None
             messages.append(CaseMessage(msg.id, msg.direction, author, body["text"], msg.created_at))
@@ -163,7 +171,7 @@ def open_attachment(rt: Runtime, staff_id: int, attachment_id: str,
         key = vault.open_data_key(sealed.sealed, rt.require_private(),
                                   data_key_context(report.id, sealed.id))
         name, mime, data = unpack_file(vault.decrypt_blob(key, att.blob,
-                                                          f"attachment/{report.id}/{att.id}"))
+                                                          file_context(report.id, att.id)))
         trail.record(session, staff.username, "attachment.viewed", report.id, attachment=att.id)
         return name, mime, data
 

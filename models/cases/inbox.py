@@ -28,8 +28,8 @@ from models.cases.deadlines import due_status, local_today
 from models.cases.tables import ClueTrack
 from models.cases.waiting import awaiting_approval_filter, overdue_filter, unread_for_me, unread_ids
 from models.confidentiality.need_to_know import visible_cases
-from models.reporting.intake import data_key_context
 from models.reporting.registry import format_registry_no
+from models.reporting.sealed import data_key_context, report_context
 from models.reporting.tables import DataKey, Report
 from models.staff.tables import Staff, Unit
 from models.store.runtime import Runtime
@@ -180,7 +180,7 @@ def _keyword_matches(rt: Runtime, session: Session, reports: list[Report], words
         if sealed is None:
             continue
         key = vault.open_data_key(sealed.sealed, private, data_key_context(r.id, sealed.id))
-        text = _searchable(json.loads(vault.decrypt_blob(key, r.content, f"report/{r.id}")))
+        text = _searchable(json.loads(vault.decrypt_blob(key, r.content, report_context(r.id))))
         if all(w in text for w in words):
             found.append(r)
     return found

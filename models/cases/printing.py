@@ -20,7 +20,7 @@ from models.confidentiality.classification import level_of, marking_text
 from models.confidentiality.copies import issue_copy
 from models.confidentiality.need_to_know import READ
 from models.reporting.categories import CATEGORIES
-from models.reporting.intake import data_key_context
+from models.reporting.sealed import data_key_context, report_context
 from models.reporting.tables import DataKey, Report
 from models.staff import acting
 from models.store.errors import NotFound
@@ -64,7 +64,7 @@ def render_copy(rt: Runtime, staff_id: int, export_id: str, n: int, locale: str 
         if report is None or sealed is None:
             raise NotFound
         key = vault.open_data_key(sealed.sealed, rt.require_private(), data_key_context(report.id, sealed.id))
-        clue = apply_redactions(json.loads(vault.decrypt_blob(key, report.content, f"report/{report.id}")),
+        clue = apply_redactions(json.loads(vault.decrypt_blob(key, report.content, report_context(report.id))),
                                 marks_of(session, report.id))
         marking = marking_text(level_of(session, rt.config, report.id), locale)
         received = report.created_at

@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session
 import vault
 from models.cases.tables import CaseRecord, RecordFile
 from models.reporting.files import CleanFile
-from models.reporting.intake import data_key_context, file_name_and_type, seal_file, unpack_file
+from models.reporting.sealed import (
+    data_key_context,
+    file_name_and_type,
+    record_context,
+    record_file_context,
+    seal_file,
+    unpack_file,
+)
 from models.reporting.tables import DataKey
 from models.staff.tables import Staff
 from models.store.runtime import Runtime
@@ -42,10 +49,6 @@ class RecordView:
     files: list[RecordFileInfo]
 
 
-def _context(report_id: str, record_id: str) -> str:
-    return f"record/{report_id}/{record_id}"
-
-
 def seal_record(rt: Runtime, session: Session, report_id: str, kind: str, author_id: int | None,
                 body: dict[str, Any], files: list[CleanFile] | None = None) -> CaseRecord:
     """Store one record (and its files) encrypted under a fresh data key sealed to the intake key."""
@@ -54,12 +57,12 @@ def seal_record(rt: Runtime, session: Session, report_id: str, kind: str, author
     session.add(DataKey(id=key_id, report_id=report_id, sealed=data_key.sealed))
     row = CaseRecord(id=record_id, report_id=report_id, kind=kind, author_id=author_id, data_key_id=key_id,
                      body=vault.encrypt_blob(data_key.key, json.dumps(body, ensure_ascii=False).encode(),
-                                             _context(report_id, record_id)))
+                                             record_context(report_id, record_id)))
     session.add(row)
     session.flush()
     for f in files or []:
         file_id = str(uuid.uuid4())
-        meta, blob = seal_file(data_key.key, f, f"record-file/{report_id}/{file_id}")
+        meta, blob = seal_file(data_key.key, f, record_file_context(report_id, file_id))
         session.add(RecordFile(id=file_id, record_id=record_id, report_id=report_id, data_key_id=key_id,
                                kind=f.kind, size=len(f.data), meta=meta, blob=blob))
     session.flush()
@@ -80,10 +83,10 @@ def read_records(rt: Runtime, session: Session, report_id: str) -> list[RecordVi
                            .order_by(CaseRecord.created_at, CaseRecord.id)).all()
     for row in rows:
         key = _open_key(rt, session, report_id, row.data_key_id)
-        body = json.loads(vault.decrypt_blob(key, row.body, _context(report_id, row.id)))
+        body = json.loads(vault.decrypt_blob(key, row.body, record_context(report_id, row.id)))
         files = []
         for f in session.scalars(select(RecordFile).where(RecordFile.record_id == row.id)):
-            name, mime = file_name_and_type(key, f, f"record-file/{report_id}/{f.id}")
+            name, mime = file_name_and_type(key, f, record_file_context(report_id, f.id))
             files.append(RecordFileInfo(f.id, name, mime, f.size))
         author = session.get(Staff, row.author_id) if row.author_id else None
         out.append(RecordView(row.id, row.kind, author.display_name if author else None, row.created_at,
@@ -97,5 +100,5 @@ def read_record_file(rt: Runtime, session: Session, file_id: str) -> tuple[str, 
     if row is None:
         raise LookupError("record file missing")
     key = _open_key(rt, session, row.report_id, row.data_key_id)
-    name, mime, data = unpack_file(vault.decrypt_blob(key, row.blob, f"record-file/{row.report_id}/{row.id}"))
+    name, mime, data = unpack_file(vault.decrypt_blob(key, row.blob, record_file_context(row.report_id, row.id)))
     return row.report_id, name, mime, data

@@ -28,7 +28,7 @@ from models.cases.tables import Authority, Transfer
 from models.cases.workflow import Context, clean_note, run_act
 from models.confidentiality.need_to_know import READ
 from models.reporting.files import Upload, check_uploads
-from models.reporting.intake import data_key_context, unpack_file
+from models.reporting.sealed import data_key_context, file_context, report_context, transfer_context, unpack_file
 from models.reporting.tables import Attachment, DataKey, Report
 from models.staff import acting
 from models.staff.tables import Staff, Unit
@@ -114,7 +114,7 @@ def _clue_for_package(rt: Runtime, session: Session, report: Report) -> tuple[di
     if sealed is None:
         raise NotFound
     key = vault.open_data_key(sealed.sealed, rt.require_private(), data_key_context(report.id, sealed.id))
-    clue = json.loads(vault.decrypt_blob(key, report.content, f"report/{report.id}"))
+    clue = json.loads(vault.decrypt_blob(key, report.content, report_context(report.id)))
     marks = marks_of(session, report.id)
     return apply_redactions(clue, marks), bool(marks)
 
@@ -129,7 +129,7 @@ def _evidence_files(rt: Runtime, session: Session, report: Report, attachment_id
         if sealed is None:
             raise NotFound
         key = vault.open_data_key(sealed.sealed, rt.require_private(), data_key_context(report.id, sealed.id))
-        name, mime, data = unpack_file(vault.decrypt_blob(key, att.blob, f"attachment/{report.id}/{att.id}"))
+        name, mime, data = unpack_file(vault.decrypt_blob(key, att.blob, file_context(report.id, att.id)))
         files.append({"id": att.id, "filename": name, "type": mime, "size": len(data),
                       "sha256": hashlib.sha256(data).hexdigest()})
     return files
@@ -175,7 +175,7 @@ def transfer_clue(rt: Runtime, staff_id: int, report_id: str, authority_id: int,
                              redacted=redacted, data_key_id=key_id,
                              package=vault.encrypt_blob(data_key.key,
                                                         json.dumps(package, ensure_ascii=False).encode(),
-                                                        f"transfer/{report.id}/{transfer_id}")))
+                                                        transfer_context(report.id, transfer_id))))
         on_time = track.transfer_due is None or local_date(rt.config, now) <= track.transfer_due
         if track.transferred_at is None:
             track.transferred_at = now
@@ -309,7 +309,7 @@ def transfer_package(rt: Runtime, staff_id: int, transfer_id: str) -> dict[str, 
             raise NotFound
         key = vault.open_data_key(sealed.sealed, rt.require_private(), data_key_context(report.id, sealed.id))
         package: dict[str, Any] = json.loads(vault.decrypt_blob(key, transfer.package,
-                                                                f"transfer/{report.id}/{transfer.id}"))
+                                                                transfer_context(report.id, transfer.id)))
         trail.record(session, staff.username, "transfer.package_viewed", report.id, transfer=transfer.id)
         return package
 

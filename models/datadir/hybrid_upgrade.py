@@ -35,7 +35,7 @@ from models.identities.tables import Custodian, IdentityShare, SealedIdentityRow
 from models.protection.custodian_lifecycle import RedealBlocked, RedealFailed
 from models.protection.unseal import OPEN_STATES, WrongPassphrase
 from models.protection.unseal_tables import UnsealRequest
-from models.reporting.intake import data_key_context
+from models.reporting.sealed import data_key_context
 from models.reporting.tables import DataKey
 from models.store import keys
 from models.store.errors import ClueGuardError, InvalidInput, WrongState

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 import vault
 from models.linking.normalise import HASH_KIND, clue_values
 from models.linking.tables import ClueIndexed, ClueToken
-from models.reporting.intake import data_key_context
+from models.reporting.sealed import data_key_context
 from models.reporting.tables import DataKey, Report
 from models.store.db import utcnow
 from models.store.runtime import Runtime

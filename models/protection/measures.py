@@ -21,7 +21,7 @@ from models.audit import trail
 from models.cases.casework import load_case
 from models.confidentiality.need_to_know import visible_cases
 from models.protection.tables import ProtectionCase, ProtectionMeasure
-from models.reporting.intake import data_key_context
+from models.reporting.sealed import data_key_context, measure_context
 from models.reporting.tables import DataKey, Report
 from models.staff import acting
 from models.staff.tables import Staff
@@ -95,7 +95,7 @@ def _seal_text(rt: Runtime, session: Session, report_id: str, text: str, kind: s
     data_key = vault.new_data_key(rt.intake_public, data_key_context(report_id, key_id))
     session.add(DataKey(id=key_id, report_id=report_id, sealed=data_key.sealed))
     body = json.dumps({"text": text}, ensure_ascii=False).encode()
-    return key_id, vault.encrypt_blob(data_key.key, body, f"{kind}/{report_id}/{key_id}")
+    return key_id, vault.encrypt_blob(data_key.key, body, measure_context(kind, report_id, key_id))
 
 
 def _open_text(rt: Runtime, session: Session, report_id: str, key_id: str, blob: bytes, kind: str) -> str:
@@ -103,7 +103,7 @@ def _open_text(rt: Runtime, session: Session, report_id: str, key_id: str, blob:
     if sealed is None:
         return ""
     key = vault.open_data_key(sealed.sealed, rt.require_private(), data_key_context(report_id, key_id))
-    return str(json.loads(vault.decrypt_blob(key, blob, f"{kind}/{report_id}/{key_id}"))["text"])
+    return str(json.loads(vault.decrypt_blob(key, blob, measure_context(kind, report_id, key_id)))["text"])
 
 
 def _text(value: object, field: str, missing: str | None) -> str:

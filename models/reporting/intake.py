@@ -1,8 +1,9 @@
 """Intake and follow-up: the one workflow every front end calls (web form, JSON API, bot, staff).
 
 Clue content, files and messages are encrypted at once to the intake key (the public side cannot
-read them back); the identity, if any, goes sealed into the vault store. A submission is stored
-whole or not at all: the vault is written first, and removed again if the case store fails.
+read them back; how, and under which contexts, is ``sealed``); the identity, if any, goes sealed
+into the vault store. A submission is stored whole or not at all: the vault is written first, and
+removed again if the case store fails.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -26,6 +26,14 @@ from models.reporting.categories import CATEGORIES, SOURCES
 from models.reporting.files import CleanFile, Upload, check_uploads
 from models.reporting.received import ReporterFile, reporter_files
 from models.reporting.registry import next_registry_no
+from models.reporting.sealed import (
+    data_key_context,
+    file_context,
+    message_context,
+    report_context,
+    reporter_file_context,
+    seal_file,
+)
 from models.reporting.tables import Attachment, DataKey, Message, Report
 from models.store.errors import InvalidInput, ReceiptNotFound
 from models.store.i18n import N_
@@ -217,56 +225,14 @@ def _clue_document(sub: Submission) -> bytes:
     ).encode()
 
 
-def pack_file(f: CleanFile) -> bytes:
-    header = json.dumps({"filename": f.filename, "mime": f.mime}, ensure_ascii=False).encode()
-    return len(header).to_bytes(4, "big") + header + f.data
-
-
-def seal_file(key: bytes, f: CleanFile, context: str) -> tuple[bytes, bytes]:
-    """(meta, blob) of a file under a data key: its name and type are also sealed on their own,
-    so a case page lists files without decrypting (or even loading) every file's bytes."""
-    header = json.dumps({"filename": f.filename, "mime": f.mime}, ensure_ascii=False).encode()
-    return vault.encrypt_blob(key, header, context + "/meta"), vault.encrypt_blob(key, pack_file(f), context)
-
-
-class StoredFile(Protocol):
-    """A row holding a sealed file (evidence attachment or record file); ``blob`` loads lazily."""
-
-    @property
-    def meta(self) -> bytes | None: ...
-
-    @property
-    def blob(self) -> bytes: ...
-
-
-def file_name_and_type(key: bytes, row: StoredFile, context: str) -> tuple[str, str]:
-    """A stored file's name and type; files stored before ``meta`` existed are decrypted whole."""
-    if row.meta is not None:
-        header = json.loads(vault.decrypt_blob(key, row.meta, context + "/meta"))
-        return header["filename"], header["mime"]
-    name, mime, _data = unpack_file(vault.decrypt_blob(key, row.blob, context))
-    return name, mime
-
-
-def unpack_file(raw: bytes) -> tuple[str, str, bytes]:
-    n = int.from_bytes(raw[:4], "big")
-    header = json.loads(raw[4 : 4 + n])
-    return header["filename"], header["mime"], raw[4 + n :]
-
-
-def data_key_context(report_id: str, key_id: str) -> str:
-    return f"{report_id}/{key_id}"
-
-
 def _add_files(session: Session, report_id: str, key_id: str, key: bytes, files: list[CleanFile],
                message_id: str | None = None, reporter_public: bytes | None = None) -> None:
     for f in files:
         att_id = str(uuid.uuid4())
-        context = f"attachment/{report_id}/{att_id}"
-        meta, blob = seal_file(key, f, context)
+        meta, blob = seal_file(key, f, file_context(report_id, att_id))
         # The reporter's own list of what arrived: name and type sealed to their receipt key.
         header = json.dumps({"filename": f.filename, "mime": f.mime}, ensure_ascii=False).encode()
-        reporter_meta = (vault.seal_to_reporter(reporter_public, header, context + "/reporter-meta")
+        reporter_meta = (vault.seal_to_reporter(reporter_public, header, reporter_file_context(report_id, att_id))
                          if reporter_public else None)
         session.add(Attachment(id=att_id, report_id=report_id, message_id=message_id, data_key_id=key_id,
                                kind=f.kind, size=len(f.data), meta=meta, blob=blob,
@@ -329,7 +295,7 @@ def submit_report(rt: Runtime, sub: Submission, actor: str | None = None, token:
                 id=report_id, registry_no=registry_no, reg_year=int(registry_no[:4]), reg_seq=seq,
                 category=sub.category, channel=sub.channel, source=sub.source, state="received",
                 confidential=identity_id is not None, data_key_id=key_id,
-                content=vault.encrypt_blob(data_key.key, _clue_document(sub), f"report/{report_id}"),
+                content=vault.encrypt_blob(data_key.key, _clue_document(sub), report_context(report_id)),
                 receipt_lookup=keys.lookup, reporter_public_key=keys.reporter_public,
                 identity_id=identity_id,
             ))
@@ -384,7 +350,7 @@ def reporter_status(rt: Runtime, code: str) -> ReporterStatus:
             if row.reporter_box is None:
                 continue
             body = json.loads(vault.open_as_reporter(private, row.reporter_box,
-                                                     f"message/{report.id}/{row.id}"))
+                                                     message_context(report.id, row.id)))
             messages.append(ReporterMessage(row.direction, body["text"], row.created_at,
                                             tuple(files.get(row.id, ()))))
         trail.record(session, "reporter", "report.status_viewed", report.id)
@@ -406,7 +372,7 @@ def seal_message(rt: Runtime, session: Session, report: Report, direction: str, 
     message_id, key_id = str(uuid.uuid4()), str(uuid.uuid4())
     data_key = vault.new_data_key(rt.intake_public, data_key_context(report.id, key_id))
     body = json.dumps({"text": text}, ensure_ascii=False).encode()
-    context = f"message/{report.id}/{message_id}"
+    context = message_context(report.id, message_id)
     row = Message(
         id=message_id, report_id=report.id, direction=direction, author_id=author_id,
         data_key_id=key_id, staff_box=vault.encrypt_blob(data_key.key, body, context),

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import vault
+from models.reporting.sealed import reporter_file_context
 from models.reporting.tables import Attachment
 
 
@@ -39,7 +40,7 @@ def reporter_files(session: Session, report_id: str, reporter_private: bytes) ->
         name, mime = "", kind
         if sealed is not None:
             header = json.loads(vault.open_as_reporter(reporter_private, sealed,
-                                                       f"attachment/{report_id}/{att_id}/reporter-meta"))
+                                                       reporter_file_context(report_id, att_id)))
             name, mime = header["filename"], header["mime"]
         found.setdefault(message_id, []).append(ReporterFile(name, size, mime))
     return found

@@ -21,9 +21,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from benchmarks.bot import find_button
 from models.cases import casework
 from models.reporting.tables import Report
-from web.cli.bench_bot import find_button
 
 PEERS = Path(__file__).resolve().parents[1] / "peers"
 ROOT = Path(__file__).resolve().parents[2]

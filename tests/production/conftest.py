@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 import pytest
 
+from benchmarks.layout import PUBLIC_HOST_KEYS, copy_keys
 from models.store.config import config_from_env
 from models.store.keys import load_or_create_secret
 from models.store.runtime import Runtime, open_runtime
 from tests.conftest import PASSWORD, PG_URL, StaffUser
 from tests.production.stack import NGINX, Databases, Stack, make_ca, new_prefix, start_nginx
 from tests.sync.procs import free_port, wait_for_port
-from web.cli.layout import PUBLIC_HOST_KEYS, copy_keys
 
 REDIS_URL = os.environ.get("CLUEGUARD_TEST_REDIS_URL", "")
 UNIT = "第一科"

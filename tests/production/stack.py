@@ -24,8 +24,7 @@ from typing import Any
 
 import httpx
 
-from tests.sync.procs import wait_for_port
-from web.cli.layout import (
+from benchmarks.layout import (
     CLUEGUARD,
     NGINX,
     THREADS,
@@ -37,6 +36,7 @@ from web.cli.layout import (
     process_env,
     write_nginx,
 )
+from tests.sync.procs import wait_for_port
 
 __all__ = ["CLUEGUARD", "NGINX", "Databases", "Stack", "make_ca", "new_prefix", "start_nginx"]
 

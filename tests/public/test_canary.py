@@ -11,7 +11,8 @@ import sqlite3
 from sqlalchemy import select, text
 
 import vault
-from models.reporting.intake import data_key_context, reporter_status
+from models.reporting.intake import reporter_status
+from models.reporting.sealed import data_key_context
 from models.reporting.tables import Attachment, DataKey, Message, Report
 from tests.public.conftest import Reporter, receipt_of
 

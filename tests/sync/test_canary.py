@@ -12,7 +12,7 @@ import vault
 from models.cases import casework
 from models.identities.tables import Custodian, IdentityShare
 from models.reporting import intake
-from models.reporting.intake import data_key_context
+from models.reporting.sealed import data_key_context
 from models.reporting.tables import DataKey, Message, Report
 from models.staff.tables import Staff
 from tests.conftest import submission

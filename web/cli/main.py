@@ -5,6 +5,8 @@ Subcommands live next to what they drive; this module wires them into one group.
 
 from __future__ import annotations
 
+import importlib
+import sys
 from pathlib import Path
 
 import click
@@ -20,8 +22,37 @@ from models.store.config import ROLES as ROLES_OF_NODES
 from models.store.errors import ClueGuardError
 from web.cli.support import fail, get_config, public_runtime, read_stdin_lines, staff_runtime
 
+# The source checkout, when web/ is run from one: benchmarks/ sits beside it there, never in the wheel.
+CHECKOUT = Path(__file__).resolve().parents[2]
 
-@click.group()
+
+def benchmarks_present() -> bool:
+    """Whether this ``clueguard`` runs from a source checkout that has the benchmarks package."""
+    return (CHECKOUT / "benchmarks" / "__init__.py").is_file()
+
+
+class _Commands(click.Group):
+    """The root group, plus ``bench`` where the benchmarks package is present (imported only when run).
+
+    Loaded by name through importlib, so that nothing of the product imports benchmarks (an
+    import-linter contract says so) and ``clueguard`` starts without its 1 100 lines.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        return sorted([*names, "bench"]) if benchmarks_present() else names
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name != "bench" or not benchmarks_present():
+            return super().get_command(ctx, cmd_name)
+        # An editable install's console script has the checkout's packages, not the checkout, on sys.path.
+        if str(CHECKOUT) not in sys.path:
+            sys.path.append(str(CHECKOUT))
+        group: click.Command = importlib.import_module("benchmarks.cli").bench_group
+        return group
+
+
+@click.group(cls=_Commands)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """ClueGuard: take in clue reports and keep reporters safe."""
@@ -176,21 +207,11 @@ def _register_commands() -> None:
     from web.cli import vault as vault_cli
     from web.cli import workflow as workflow_cli
     from web.cli.audit import audit_group
-    from web.cli.bench import bench_group
-    from web.cli.bench_bot import bot_bench
-    from web.cli.bench_evidence import evidence_bench
-    from web.cli.bench_inbox import inbox_bench
-    from web.cli.bench_served import served_bench
     from web.cli.linking import index_group
     from web.cli.roles import roles_group
     from web.cli.serve import demo, serve, totp
     from web.cli.sync import sync_group
 
-    bench_group.add_command(inbox_bench, "inbox")
-    bench_group.add_command(served_bench, "served")
-    bench_group.add_command(bot_bench, "bot")
-    bench_group.add_command(evidence_bench, "evidence")
-    main.add_command(bench_group)
     main.add_command(audit_group)
     main.add_command(bot_command, "bot")
     main.add_command(workflow_cli.deadlines)

@@ -24,12 +24,15 @@ from typing import Any
 import click
 
 import vault
+from benchmarks import CHECKOUT
+from benchmarks.report import JSON_OPTION, Report, Row
+from benchmarks.served import free_port
 from models.datadir.setup import init_site
 from models.store.config import Config
-from web.cli.bench_report import Report, Row
-from web.cli.bench_served import free_port
 
-PEERS = Path(__file__).resolve().parents[2] / "tests" / "peers"
+# The Bot API emulator's folder (`make peers` installs it): --peers or CLUEGUARD_BENCH_PEERS, else the
+# checkout's tests/peers beside this package.
+PEERS = CHECKOUT / "tests" / "peers"
 TOKEN = "777000:BENCH-TOKEN"  # noqa: S105 - the emulator's, not Telegram's # nosec B105
 CHAT = 4242
 USER = {"id": CHAT, "is_bot": False, "first_name": "Bench"}
@@ -119,15 +122,15 @@ def _process(args: list[str], **kwargs: Any) -> Iterator[subprocess.Popen[bytes]
             proc.stdout.close()
 
 
-def measure_bot(report: Report, rounds: int) -> None:
-    """Round trips of /start and of a whole anonymous report, through the emulator."""
+def measure_bot(report: Report, rounds: int, peers: Path = PEERS) -> None:
+    """Round trips of /start and of a whole anonymous report, through the emulator in ``peers``."""
     node = shutil.which("node")
-    if node is None or not (PEERS / "node_modules" / "telegram-test-api").is_dir():
+    if node is None or not (peers / "node_modules" / "telegram-test-api").is_dir():
         raise click.ClickException("the Bot API emulator needs Node.js and `make peers`")
     with tempfile.TemporaryDirectory() as tmp:
         config = Config(data_dir=Path(tmp), argon2=vault.PRODUCTION)
         init_site(config)
-        with _process([node, "telegram-emulator.js", str(free_port())], cwd=PEERS, stdout=subprocess.PIPE,
+        with _process([node, "telegram-emulator.js", str(free_port())], cwd=peers, stdout=subprocess.PIPE,
                       stderr=subprocess.DEVNULL) as emulator:
             line = emulator.stdout.readline().decode() if emulator.stdout else ""
             if not line.startswith("ready "):
@@ -178,9 +181,12 @@ def _one_report(reporter: Reporter) -> float:
 
 @click.command("bot")
 @click.option("--rounds", default=10, show_default=True)
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
-def bot_bench(rounds: int, json_path: Path | None) -> None:
+@click.option("--peers", type=click.Path(file_okay=False, path_type=Path), default=PEERS,
+              envvar="CLUEGUARD_BENCH_PEERS", show_default=True,
+              help="The folder where `make peers` installed the Bot API emulator.")
+@JSON_OPTION
+def bot_bench(rounds: int, json_path: Path | None, peers: Path = PEERS) -> None:
     """The bot's round trip through the local Bot API emulator (production Argon2id)."""
     report = Report()
-    measure_bot(report, rounds)
+    measure_bot(report, rounds, peers)
     report.write(json_path)

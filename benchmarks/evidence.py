@@ -15,9 +15,8 @@ from pathlib import Path
 import click
 from PIL import Image
 
+from benchmarks.report import JSON_OPTION, Report, Row, timed
 from models.reporting.cleaning.sandbox import bubblewrap, run_cleaner
-from web.cli.bench import JSON_OPTION, _timed
-from web.cli.bench_report import Report, Row
 
 VIDEO_TARGET_MS = 2000.0
 
@@ -51,14 +50,14 @@ def measure_evidence(report: Report, rounds: int, megabytes: int) -> None:
     video = make_video(megabytes)
     mb = round(len(video) / 2**20, 1)
     row = Row.of(f"clean a {mb} MB video (ffmpeg remux in the limited child)",
-                 _timed(lambda: run_cleaner(video, "video/mp4"), rounds))
+                 timed(lambda: run_cleaner(video, "video/mp4"), rounds))
     row.target, row.meets = f"≤ {VIDEO_TARGET_MS / 1000:.0f} s", row.p95_ms <= VIDEO_TARGET_MS
     row.ratio = round(row.p95_ms / VIDEO_TARGET_MS, 3)
     row.note = "bubblewrap" if bubblewrap() else "no bubblewrap: limits only"
     report.add(row)
     photo = make_photo()
     report.add(Row.of(f"clean a 12-megapixel photo ({len(photo) / 2**20:.1f} MB JPEG, no re-encoding)",
-                      _timed(lambda: run_cleaner(photo, "image/jpeg"), rounds)))
+                      timed(lambda: run_cleaner(photo, "image/jpeg"), rounds)))
 
 
 @click.command("evidence")

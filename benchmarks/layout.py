@@ -23,7 +23,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
 
-ROOT = Path(__file__).resolve().parents[2]
+from benchmarks import CHECKOUT
+
+ROOT = CHECKOUT
 DEPLOY = ROOT / "deploy"
 CLUEGUARD = str(Path(sys.executable).with_name("clueguard"))
 OPENSSL = shutil.which("openssl") or "openssl"

@@ -6,12 +6,27 @@ import json
 import os
 import platform
 import statistics
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
+
+JSON_OPTION = click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                           help="Add the figures to this JSON file.")
+
+
+def timed(fn: Callable[[], object], rounds: int) -> list[float]:
+    """Milliseconds of each of ``rounds`` calls of ``fn``."""
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
 
 
 def percentile(samples: list[float], q: float) -> float:

@@ -27,9 +27,9 @@ from pathlib import Path
 import click
 
 import vault
+from benchmarks.report import Report, Row
 from models.datadir.setup import init_site
 from models.store.config import Config
-from web.cli.bench_report import Report, Row
 from web.cli.serve import DEFAULT_THREADS, DEFAULT_WORKERS, cores, gunicorn_options, run_server
 
 CLUE = {"category": "usury", "description": "放贷人每天上门威胁，要求高额利息。" * 10, "notice_accepted": True,
@@ -230,9 +230,9 @@ def gunicorn_alone(config: Config, workers: int, threads: int) -> Served:
 
 def behind_nginx(postgres_url: str, redis_url: str | None, workers: int, threads: int, hash_slots: int,
                  base: Path) -> Served:
-    """The production layout (web/cli/layout.py): ``clueguard serve public`` with deploy/env/public.env
+    """The production layout (benchmarks/layout.py): ``clueguard serve public`` with deploy/env/public.env
     as the public role, behind Debian's nginx with deploy/nginx over TLS."""
-    from web.cli import layout
+    from benchmarks import layout
 
     @contextmanager
     def serve() -> Iterator[tuple[int, int, Connect]]:
@@ -356,7 +356,7 @@ def _served_once(report: Report, config: Config, clients: int, seconds: float, w
 def served_bench(clients: int, seconds: float, repeat: int, workers: int, threads: int, hash_slots: int,
                  postgres_url: str, via_nginx: bool, redis_url: str, json_path: Path | None) -> None:
     """Intake through gunicorn with concurrent clients, and cheap pages meanwhile (production Argon2id)."""
-    from web.cli.bench_inbox import bench_stores
+    from benchmarks.inbox import bench_stores
 
     if via_nginx and not postgres_url:
         raise click.UsageError("--nginx runs the production layout: give --postgres-url too")
