@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 import vault
 from models.linking.normalise import HASH_KIND, clue_values
 from models.linking.tables import ClueIndexed, ClueToken
-from models.reporting.sealed import data_key_context
+from models.reporting.sealed import data_key_context, report_context
 from models.reporting.tables import DataKey, Report
 from models.store.db import utcnow
 from models.store.runtime import Runtime
@@ -43,7 +43,7 @@ def tokens_of(key: bytes, values: Iterable[tuple[str, str]]) -> set[tuple[str, b
 
 def _open(private: bytes, report: Any, sealed: bytes) -> dict[str, Any]:
     data_key = vault.open_data_key(sealed, private, data_key_context(report.id, report.data_key_id))
-    clue = json.loads(vault.decrypt_blob(data_key, report.content, f"report/{report.id}"))
+    clue = json.loads(vault.decrypt_blob(data_key, report.content, report_context(report.id)))
     return clue if isinstance(clue, dict) else {}
 
 
