@@ -302,8 +302,10 @@ def test_admin_deactivate_and_reset_ask_first(office, sign_in, make_staff, name:
         waiting = approvals.pending_for(office.rt, office.head.id)
         assert [(c.username, c.kind) for c in waiting] == [("leaving", "reset")]
     else:
-        # Otherwise a one-time enrollment code, never a password (R29).
-        assert 'id="enrollment-code"' in html and len(events(office, "staff.password_reset")) == 1
+        # An account outside the content roles waits for another administrator, who gets the code:
+        # never the one who asked (R29: no single person takes over another's account).
+        assert 'id="pending"' in html and "enrollment-code" not in html
+        assert len(events(office, "staff.change_requested")) == 1 and events(office, "staff.password_reset") == []
 
 
 # --- the case page -----------------------------------------------------------------------------
