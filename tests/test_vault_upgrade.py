@@ -104,7 +104,9 @@ def _open_identity(stores: Stores, report_id: str, who: dict[str, str]) -> dict[
         custodians = {c.username: c for c in vs.scalars(select(Custodian))}
         shares = [vault.CustodianShare(custodians[n].id, vs.get(IdentityShare, (row.id, custodians[n].id)).sealed_share,
                                        custodians[n].wrapped_key, p) for n, p in who.items()]
-        return json.loads(vault.open_identity(row.ciphertext, report_id, shares))
+        fields = json.loads(vault.open_identity(row.ciphertext, report_id, shares))
+        fields.pop("addition_key", None)  # the key follow-ups seal their files' metadata to
+        return fields
 
 
 class Interrupted(Exception):

@@ -51,6 +51,8 @@ PUBLIC_VAULT = {
     "custodians": "SELECT",
     "sealed_identities": "INSERT",
     "identity_shares": "INSERT",
+    # A follow-up's removed metadata, sealed beside the identity (models/identities/sealing.py).
+    "identity_additions": "INSERT",
 }
 BOT_CASE = {**PUBLIC_CASE, "reply_subscriptions": "SELECT, INSERT, UPDATE, DELETE"}
 # Audit rows are evidence: nobody but the owner may change or remove them.

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 import vault
 from models.audit import trail
 from models.identities.sealing import THRESHOLD
-from models.identities.tables import Custodian, IdentityShare, SealedIdentityRow, VaultSetting
+from models.identities.tables import Custodian, IdentityAddition, IdentityShare, SealedIdentityRow, VaultSetting
 from models.reporting.tables import Attachment, DataKey, Message, Report
 from models.store.db import wipe_freed
 from models.store.keys import write_owner_only
@@ -167,6 +167,7 @@ def delete_identities(rt: Runtime, identity_ids: list[str]) -> None:
         return
     with rt.stores.vault() as vs:
         vs.execute(delete(IdentityShare).where(IdentityShare.identity_id.in_(identity_ids)))
+        vs.execute(delete(IdentityAddition).where(IdentityAddition.identity_id.in_(identity_ids)))
         vs.execute(delete(SealedIdentityRow).where(SealedIdentityRow.id.in_(identity_ids)))
 
 

@@ -97,3 +97,32 @@ def test_the_api_gives_the_same_readable_form(staff_app, public_rt, api_token, o
     text = opened.get_data(as_text=True)
     for raw in ("GPS.GPS", "IFDRational", '"gps"', '"make"'):
         assert raw not in text, raw
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_follow_ups_removed_metadata_is_sealed_beside_the_identity(staff_app, public_rt, sign_in, officer,
+                                                                     custodians, custodian_users) -> None:
+    """R7: a follow-up's files give away as much as the report's own; what was removed from them
+    is sealed to the identity's addition key and the officer reads it as file 2, 3 …"""
+    from models.audit.tables import AuditEvent
+    from models.identities.tables import IdentityAddition
+
+    receipt = intake.submit_report(public_rt, submission(identity=dict(IDENTITY),
+                                                         files=[Upload("IMG_0001.jpg", samples.sample("jpeg"))]))
+    intake.add_follow_up(public_rt, receipt.code, "补充材料。", [Upload("补充.docx", samples.sample("docx"))])
+    with public_rt.stores.vault() as vs:
+        [row] = vs.scalars(select(IdentityAddition)).all()
+        assert not any(c in row.sealed for c in samples.CANARIES)  # sealed, not stored as sent
+    html = _open_identity(staff_app, sign_in, officer, receipt.report_id, custodians, custodian_users, "")
+    second = html[html.index('id="removed-file-2"'):]
+    assert "补充.docx" in second and "CANARY" in second and "作者" in second
+    assert "addition_key" not in html
+    # Anonymous: there is no identity to seal it beside, so it is discarded (docs/evidence.md).
+    anonymous = intake.submit_report(public_rt, submission())
+    intake.add_follow_up(public_rt, anonymous.code, "补充。", [Upload("补充.docx", samples.sample("docx"))])
+    with public_rt.stores.vault() as vs:
+        assert len(vs.scalars(select(IdentityAddition)).all()) == 1
+    with public_rt.stores.case() as cs:
+        sealed = [e.detail.get("metadata_sealed") for e in cs.scalars(
+            select(AuditEvent).where(AuditEvent.event == "report.follow_up").order_by(AuditEvent.id))]
+    assert sealed == [True, False]
