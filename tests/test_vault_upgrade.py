@@ -104,7 +104,9 @@ def _open_identity(stores: Stores, report_id: str, who: dict[str, str]) -> dict[
         custodians = {c.username: c for c in vs.scalars(select(Custodian))}
         shares = [vault.CustodianShare(custodians[n].id, vs.get(IdentityShare, (row.id, custodians[n].id)).sealed_share,
                                        custodians[n].wrapped_key, p) for n, p in who.items()]
-        return json.loads(vault.open_identity(row.ciphertext, report_id, shares))
+        fields = json.loads(vault.open_identity(row.ciphertext, report_id, shares))
+        fields.pop("addition_key", None)  # the key follow-ups seal their files' metadata to
+        return fields
 
 
 class Interrupted(Exception):
@@ -253,3 +255,57 @@ def test_a_hybrid_store_refuses_a_classical_data_key(hybrid_site: OldSite) -> No
     with pytest.raises(vault.VaultError) as info:
         casework.open_case(staff, hybrid_site.clerk.id, report_id)
     assert str(info.value) == "cannot open"
+
+
+# --- the auditor's old Ed25519 key after the upgrade (R32 for checkpoints) ------------------
+
+def _cli(config: Config, *args: str, stdin: str = ""):  # type: ignore[no-untyped-def]
+    from web.cli.main import main
+
+    return CliRunner().invoke(main, list(args), obj=config, input=stdin)
+
+
+def _sign_checkpoint(config: Config):  # type: ignore[no-untyped-def]
+    return _cli(config, "audit", "checkpoint", "--auditor=auditor1", "--passphrase-stdin",
+                stdin="auditor passphrase!\n")
+
+
+def test_a_hybrid_store_refuses_to_sign_with_a_classical_auditor_key(old_site: OldSite, staff_rt: Runtime) -> None:
+    from models.staff.accounts import accept_pledge, find_staff
+
+    accept_pledge(staff_rt, find_staff(staff_rt, "auditor1").id)
+    before = _sign_checkpoint(old_site.config)
+    assert before.exit_code == 0, before.output  # a classical store: the Ed25519 key still signs
+    hybrid_upgrade.upgrade_store(staff_rt, KEEPERS)  # the auditor was not upgraded
+    refused = _sign_checkpoint(old_site.config)
+    assert refused.exit_code != 0
+    assert "Ed25519 only" in refused.output and "vault upgrade --auditor" in refused.output
+    with old_site.stores.case() as cs:
+        last = cs.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+        assert (last.event, last.detail["reason"]) == ("audit.checkpoint_refused", "ClassicalKey")
+    # The checkpoint signed before the upgrade still verifies: it was honest when it was made.
+    verified = _cli(old_site.config, "audit", "verify")
+    assert verified.exit_code == 0, verified.output
+    hybrid_upgrade.upgrade_store(staff_rt, KEEPERS, {"auditor1": "auditor passphrase!"})
+    assert _sign_checkpoint(old_site.config).exit_code == 0
+
+
+def test_verify_refuses_a_classical_checkpoint_made_after_the_upgrade(hybrid_site: OldSite) -> None:
+    """An old build, or anyone with the old key's passphrase, signs over the upgrade with Ed25519 alone."""
+    from models.audit import checkpoint
+    from models.audit.tables import AuditCheckpoint, AuditHead
+    from models.store.db import utcnow
+
+    with hybrid_site.stores.case() as cs:
+        key = current_key(cs, "auditor1")
+        assert vault.signing_key_suite(key.public_key) == vault.CLASSICAL
+        head = cs.get(AuditHead, 1)
+        cp = AuditCheckpoint(at=utcnow(), auditor="auditor1", fingerprint=key.fingerprint,
+                             last_id=head.last_id, last_hash=head.last_hash, signature=b"")
+        cp.signature = vault.sign_checkpoint(key.wrapped_key, "auditor passphrase!", checkpoint.PURPOSE,
+                                             checkpoint._message(cp))
+        assert vault.verify_checkpoint(key.public_key, checkpoint._message(cp), cp.signature)
+        cs.add(cp)
+    result = _cli(hybrid_site.config, "audit", "verify")
+    assert result.exit_code == 1
+    assert "signed by an Ed25519-only key after the store became hybrid" in result.output

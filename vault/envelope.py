@@ -57,6 +57,16 @@ def open_as_reporter(reporter_private: bytes, sealed: bytes, context: str) -> by
     return _seal.hpke_open(reporter_private, sealed, _seal.info("reporter", context))
 
 
+def seal_beside_identity(addition_public: bytes, plaintext: bytes, context: str) -> bytes:
+    """Seal something learnt after the identity (a follow-up file's removed metadata) to the key
+    pair whose private half is sealed inside the identity: it opens only where the identity does."""
+    return _seal.hpke_seal(addition_public, plaintext, _seal.info("identity-addition", context))
+
+
+def open_beside_identity(addition_private: bytes, sealed: bytes, context: str) -> bytes:
+    return _seal.hpke_open(addition_private, sealed, _seal.info("identity-addition", context))
+
+
 def generate_keypair() -> tuple[bytes, bytes]:
     """A new hybrid (ML-KEM-768 + X25519) key pair as (private, public) bytes."""
     private = _seal.generate_private()

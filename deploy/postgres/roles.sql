@@ -2,6 +2,7 @@
 CREATE ROLE "clueguard_public" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;
 CREATE ROLE "clueguard_bot" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;
 CREATE ROLE "clueguard_staff" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;
+CREATE ROLE "clueguard_sync" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;
 REVOKE ALL ON ALL TABLES IN SCHEMA "public" FROM "clueguard_public";
 GRANT USAGE ON SCHEMA "public" TO "clueguard_public";
 GRANT INSERT (id, at, actor, event, report_id, detail, prev_hash, hash) ON "public"."audit_events" TO "clueguard_public";
@@ -58,6 +59,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."case_records" TO "clueguard_st
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."classification_changes" TO "clueguard_staff";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."classifications" TO "clueguard_staff";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."clue_assignments" TO "clueguard_staff";
+GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."clue_indexed" TO "clueguard_staff";
+GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."clue_tokens" TO "clueguard_staff";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."clue_tracks" TO "clueguard_staff";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."data_keys" TO "clueguard_staff";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."destruction_requests" TO "clueguard_staff";
@@ -79,9 +82,23 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."case_record_files" TO "cluegua
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."escalation_decisions" TO "clueguard_staff";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."export_copies" TO "clueguard_staff";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "public" TO "clueguard_staff";
+REVOKE ALL ON ALL TABLES IN SCHEMA "public" FROM "clueguard_sync";
+GRANT USAGE ON SCHEMA "public" TO "clueguard_sync";
+GRANT INSERT (id, at, actor, event, report_id, detail, prev_hash, hash) ON "public"."audit_events" TO "clueguard_sync";
+GRANT SELECT, INSERT, UPDATE ON "public"."audit_head" TO "clueguard_sync";
+GRANT SELECT ON "public"."audit_writers" TO "clueguard_sync";
+GRANT SELECT, INSERT, UPDATE ON "public"."site_settings" TO "clueguard_sync";
+GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."sync_batches" TO "clueguard_sync";
+GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."sync_items" TO "clueguard_sync";
+GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."sync_streams" TO "clueguard_sync";
+GRANT SELECT, UPDATE (content, identity_id, state, updated_at) ON "public"."reports" TO "clueguard_sync";
+GRANT SELECT, DELETE ON "public"."data_keys" TO "clueguard_sync";
+GRANT SELECT, INSERT, UPDATE (staff_box) ON "public"."messages" TO "clueguard_sync";
+GRANT SELECT, UPDATE (blob, meta) ON "public"."attachments" TO "clueguard_sync";
 INSERT INTO "public".audit_writers (role_name, writer) VALUES ('clueguard_public', 'public') ON CONFLICT (role_name) DO UPDATE SET writer = EXCLUDED.writer;
 INSERT INTO "public".audit_writers (role_name, writer) VALUES ('clueguard_bot', 'bot') ON CONFLICT (role_name) DO UPDATE SET writer = EXCLUDED.writer;
 INSERT INTO "public".audit_writers (role_name, writer) VALUES ('clueguard_staff', 'staff') ON CONFLICT (role_name) DO UPDATE SET writer = EXCLUDED.writer;
+INSERT INTO "public".audit_writers (role_name, writer) VALUES ('clueguard_sync', 'sync') ON CONFLICT (role_name) DO UPDATE SET writer = EXCLUDED.writer;
 CREATE OR REPLACE FUNCTION "public".clueguard_audit_writer() RETURNS trigger LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp AS $fn$
     DECLARE
@@ -112,7 +129,12 @@ CREATE OR REPLACE FUNCTION "public".clueguard_audit_writer() RETURNS trigger LAN
             ('bot', 'report.submitted', 'reporter:telegram'),
             ('bot', 'notify.subscribed', 'reporter:telegram'),
             ('bot', 'notify.unsubscribed', 'reporter:telegram'),
-            ('bot', 'notify.ended', 'system')) THEN
+            ('bot', 'notify.ended', 'system'),
+            ('sync', 'sync.batch_formed', 'system:sync'),
+            ('sync', 'sync.acknowledged', 'system:sync'),
+            ('sync', 'sync.batch_applied', 'system:sync'),
+            ('sync', 'sync.status_received', 'system:sync'),
+            ('sync', 'sync.reply_received', 'system:sync')) THEN
         RETURN NEW;
       END IF;
       RAISE EXCEPTION 'audit events: this writer may not append them (% writer, event %)', kind, NEW.event USING ERRCODE = 'insufficient_privilege';
@@ -125,12 +147,14 @@ GRANT USAGE ON SCHEMA "public" TO "clueguard_public";
 GRANT SELECT ON "public"."custodians" TO "clueguard_public";
 GRANT INSERT ON "public"."sealed_identities" TO "clueguard_public";
 GRANT SELECT ON "public"."vault_settings" TO "clueguard_public";
+GRANT INSERT ON "public"."identity_additions" TO "clueguard_public";
 GRANT INSERT ON "public"."identity_shares" TO "clueguard_public";
 REVOKE ALL ON ALL TABLES IN SCHEMA "public" FROM "clueguard_bot";
 GRANT USAGE ON SCHEMA "public" TO "clueguard_bot";
 GRANT SELECT ON "public"."custodians" TO "clueguard_bot";
 GRANT INSERT ON "public"."sealed_identities" TO "clueguard_bot";
 GRANT SELECT ON "public"."vault_settings" TO "clueguard_bot";
+GRANT INSERT ON "public"."identity_additions" TO "clueguard_bot";
 GRANT INSERT ON "public"."identity_shares" TO "clueguard_bot";
 REVOKE ALL ON ALL TABLES IN SCHEMA "public" FROM "clueguard_staff";
 GRANT USAGE ON SCHEMA "public" TO "clueguard_staff";
@@ -139,7 +163,15 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."officer_keys" TO "clueguard_st
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."sealed_identities" TO "clueguard_staff";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."unseal_requests" TO "clueguard_staff";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."vault_settings" TO "clueguard_staff";
+GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."identity_additions" TO "clueguard_staff";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."identity_shares" TO "clueguard_staff";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."resealed_shares" TO "clueguard_staff";
 GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."unseal_answers" TO "clueguard_staff";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "public" TO "clueguard_staff";
+REVOKE ALL ON ALL TABLES IN SCHEMA "public" FROM "clueguard_sync";
+GRANT USAGE ON SCHEMA "public" TO "clueguard_sync";
+GRANT SELECT, INSERT, UPDATE (public_key, active) ON "public"."custodians" TO "clueguard_sync";
+GRANT SELECT, DELETE ON "public"."sealed_identities" TO "clueguard_sync";
+GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."vault_settings" TO "clueguard_sync";
+GRANT SELECT, DELETE ON "public"."identity_additions" TO "clueguard_sync";
+GRANT SELECT, DELETE ON "public"."identity_shares" TO "clueguard_sync";

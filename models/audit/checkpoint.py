@@ -8,6 +8,9 @@ that the chain still holds the signed hash at the signed position, so an edited,
 truncated or reordered stretch before a checkpoint is reported by the checkpoint it broke.
 A forger with database access could add a key of their own and sign a rewritten chain; the
 auditor therefore notes their key's fingerprint and ``verify`` accepts ``trusted`` fingerprints.
+Once the store is hybrid (R32), a checkpoint over the upgrade signed by an Ed25519-only key is
+refused, both when signing and when verifying: the old classical keys stay in the table (rows are
+append-only), but they no longer vouch for anything new.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from models.audit.tables import AuditCheckpoint, AuditEvent, AuditHead, AuditorK
 from models.store.db import utcnow
 from models.store.errors import ClueGuardError
 from models.store.i18n import N_
+from models.store.runtime import suite_in
 
 PURPOSE = "auditor-signing"
+UPGRADED = "vault.upgraded"
 
 
 class WrongPassphrase(ClueGuardError):
@@ -40,6 +45,13 @@ class ChainBroken(ClueGuardError):
     """The trail fails verification: a checkpoint would sign over the damage (``where``: the first problem)."""
 
     message = N_("The audit trail fails verification, so nothing was signed. First problem: %(where)s")
+
+
+class ClassicalKey(ClueGuardError):
+    """The store is hybrid and the auditor's newest key is Ed25519 alone (R32: no downgrade)."""
+
+    message = N_("This store is hybrid and your signing key is Ed25519 only, so nothing was signed. "
+                 "Get a hybrid key with `clueguard vault upgrade --auditor`.")
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,23 @@ def add_key(session: Session, username: str, passphrase: str, params: vault.Argo
     return key
 
 
+def hybrid_from(session: Session) -> int | None:
+    """The first event id a checkpoint must be hybrid-signed to cover; None while the store is classical.
+
+    The upgrade's own ``vault.upgraded`` event is the line: it sits in the chain, so moving it
+    breaks the chain. A store hybrid without one (a new site) has had hybrid keys from event 0.
+    """
+    if suite_in(session) != vault.HYBRID:
+        return None
+    first = session.scalar(select(AuditEvent.id).where(AuditEvent.event == UPGRADED)
+                           .order_by(AuditEvent.id).limit(1))
+    return first or 0
+
+
+def _classical_after_upgrade(line: int | None, key: AuditorKey, last_id: int) -> bool:
+    return line is not None and last_id >= line and vault.signing_key_suite(key.public_key) != vault.HYBRID
+
+
 def _message(cp: AuditCheckpoint) -> bytes:
     at = trail._normalise(cp.at).isoformat(timespec="microseconds")
     return f"{cp.last_id}|{cp.last_hash}|{at}|{cp.auditor}|{cp.fingerprint}".encode()
@@ -82,6 +111,8 @@ def sign_head(session: Session, username: str, passphrase: str) -> AuditCheckpoi
     if problems:
         raise ChainBroken(where=problems[0])
     last_id, last_hash = (head.last_id, head.last_hash) if head else (0, trail.GENESIS)
+    if _classical_after_upgrade(hybrid_from(session), key, last_id):
+        raise ClassicalKey
     cp = AuditCheckpoint(at=utcnow(), auditor=username, fingerprint=key.fingerprint, last_id=last_id,
                          last_hash=last_hash, signature=b"")
     try:
@@ -120,6 +151,7 @@ def verify_checkpoints(session: Session, trusted: Collection[str] = ()) -> list[
     """Check every checkpoint's signature and that the chain still holds what it signed."""
     problems: list[CheckpointProblem] = []
     keys = {k.fingerprint: k for k in session.scalars(select(AuditorKey))}
+    line = hybrid_from(session)
     for cp in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)):
         key = keys.get(cp.fingerprint)
         if key is None or vault.key_fingerprint(key.public_key) != cp.fingerprint:
@@ -127,6 +159,10 @@ def verify_checkpoints(session: Session, trusted: Collection[str] = ()) -> list[
             continue
         if trusted and cp.fingerprint not in trusted:
             problems.append(CheckpointProblem(cp.id, cp.last_id, "signed by a key that is not trusted"))
+        if _classical_after_upgrade(line, key, cp.last_id):
+            problems.append(CheckpointProblem(cp.id, cp.last_id,
+                                              "signed by an Ed25519-only key after the store became hybrid"))
+            continue
         if not vault.verify_checkpoint(key.public_key, _message(cp), cp.signature):
             problems.append(CheckpointProblem(cp.id, cp.last_id, "signature invalid"))
             continue

@@ -43,6 +43,10 @@ INTERNET_WRITERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "notify.unsubscribed": ("reporter:telegram",),
         "notify.ended": ("system",),
     },
+    # The intake node's sync endpoint (models/sync/intake_side.py, exchange.py).
+    "sync": {event: ("system:sync",) for event in (
+        "sync.batch_formed", "sync.acknowledged", "sync.batch_applied", "sync.status_received",
+        "sync.reply_received")},
 }
 STAFF = "staff"
 WRITERS = (*INTERNET_WRITERS, STAFF)

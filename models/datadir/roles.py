@@ -1,11 +1,16 @@
 """Least-privilege PostgreSQL roles for the two stores (the production layout, R26).
 
-Three login roles plus the owner that runs migrations:
+Four login roles plus the owner that runs migrations:
 - ``public``: the internet-facing app. Intake and follow-up only: it inserts reports, data
   keys, files, messages and audit events, reads the reporter-facing rows a receipt opens, and
   of the vault it inserts sealed identities (reading the custodians' *public* keys and the
   threshold it seals to). No staff table, no workflow table, no UPDATE or DELETE of audit rows.
 - ``bot``: what ``public`` may, plus the reply subscriptions it notifies reporters from.
+- ``sync``: the sync endpoint of a split deployment's intake node (``clueguard sync serve``):
+  it reads what goes up (reports, data keys, files, messages, sealed identities), blanks or
+  deletes it once the internal node acknowledged it, writes what comes down (statuses, sealed
+  replies, the custodians' public keys and threshold, the store's suite) and its own sync
+  tables, and appends its own audit events. No staff table, no UPDATE or DELETE of audit rows.
 - ``staff``: the staff app and the scheduled jobs: every row of both stores, but audit rows are
   append-only for it too (the hash chain's head row is updated as each event is appended).
 The owner (the migrating role) keeps DDL and is used by ``clueguard init``, backup and restore.
@@ -24,7 +29,7 @@ from dataclasses import dataclass
 from models.audit import writers
 from models.datadir.schema import target_metadata
 
-ROLES = ("public", "bot", "staff")
+ROLES = ("public", "bot", "staff", "sync")
 
 # What intake (submit_report, add_follow_up, reporter_status) touches in the case store.
 PUBLIC_CASE = {
@@ -51,8 +56,36 @@ PUBLIC_VAULT = {
     "custodians": "SELECT",
     "sealed_identities": "INSERT",
     "identity_shares": "INSERT",
+    # A follow-up's removed metadata, sealed beside the identity (models/identities/sealing.py).
+    "identity_additions": "INSERT",
 }
 BOT_CASE = {**PUBLIC_CASE, "reply_subscriptions": "SELECT, INSERT, UPDATE, DELETE"}
+# What the intake node's sync endpoint touches (models/sync/intake_side.py, exchange.py, health.py).
+SYNC_CASE = {
+    # The receipt salt (read on start), the store's suite (written when the site says hybrid).
+    "site_settings": "SELECT, INSERT, UPDATE",
+    # Up: read; after the acknowledgement the content and identity link go; down: the coarse state.
+    "reports": "SELECT, UPDATE (content, identity_id, state, updated_at)",
+    "data_keys": "SELECT, DELETE",
+    "attachments": "SELECT, UPDATE (blob, meta)",
+    # Up: the reporter's follow-ups (their staff copy blanked once acknowledged); down: replies.
+    "messages": "SELECT, INSERT, UPDATE (staff_box)",
+    "sync_streams": "SELECT, INSERT, UPDATE, DELETE",
+    "sync_batches": "SELECT, INSERT, UPDATE, DELETE",
+    "sync_items": "SELECT, INSERT, UPDATE, DELETE",
+    "audit_events": "INSERT",
+    "audit_writers": "SELECT",
+    "audit_head": "SELECT, INSERT, UPDATE",
+}
+SYNC_VAULT = {
+    # The custodians' public keys and the threshold come down with each site item.
+    "vault_settings": "SELECT, INSERT, UPDATE, DELETE",
+    "custodians": "SELECT, INSERT, UPDATE (public_key, active)",
+    # Sent up, then deleted once the internal node holds them.
+    "sealed_identities": "SELECT, DELETE",
+    "identity_shares": "SELECT, DELETE",
+    "identity_additions": "SELECT, DELETE",
+}
 # Audit rows are evidence: nobody but the owner may change or remove them.
 APPEND_ONLY = {"audit_events": "SELECT, INSERT", "audit_head": "SELECT, INSERT, UPDATE",
                "audit_checkpoints": "SELECT, INSERT", "auditor_keys": "SELECT, INSERT",
@@ -84,7 +117,8 @@ def table_grants(store: str, role: str) -> dict[str, str]:
         grants = {t: extra.get(t, ALL_ROWS) for t in tables}
     else:
         named = {("public", "case"): PUBLIC_CASE, ("public", "vault"): PUBLIC_VAULT,
-                 ("bot", "case"): BOT_CASE, ("bot", "vault"): PUBLIC_VAULT}[(role, store)]
+                 ("bot", "case"): BOT_CASE, ("bot", "vault"): PUBLIC_VAULT,
+                 ("sync", "case"): SYNC_CASE, ("sync", "vault"): SYNC_VAULT}[(role, store)]
         grants = {t: named[t] for t in tables if t in named}
     if "audit_events" in grants:
         grants["audit_events"] = grants["audit_events"].replace("INSERT", _audit_insert())

@@ -50,6 +50,18 @@ class SealedIdentityRow(VaultBase):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class IdentityAddition(VaultBase):
+    """Something learnt after the identity was sealed (a follow-up file's removed metadata), sealed
+    to the addition key held inside the identity: it opens only with the identity."""
+
+    __tablename__ = "identity_additions"
+
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    identity_id: Mapped[str] = mapped_column(ForeignKey("sealed_identities.id", ondelete="CASCADE"), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class IdentityShare(VaultBase):
     """One custodian's share of one identity key, HPKE-sealed to that custodian."""
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 import vault
 from models.audit import trail
 from models.cases.casework import load_case
+from models.identities.sealing import with_additions
 from models.identities.tables import SealedIdentityRow
 from models.protection.unseal import (
     LEGAL_BASES,
@@ -130,6 +131,7 @@ def open_unsealed_identity(rt: Runtime, staff_id: int, request_id: str, password
             raise CannotOpen
         try:
             fields = json.loads(vault.open_resealed(sealed.ciphertext, req.report_id, req.id, resealed, private))
+            fields = with_additions(vs, sealed.id, req.report_id, fields)
         except vault.VaultError:
             raise CannotOpen from None
         now = utcnow()

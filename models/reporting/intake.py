@@ -20,7 +20,13 @@ from sqlalchemy.orm import Session, lazyload
 
 import vault
 from models.audit import trail
-from models.identities.sealing import IDENTITY_FIELDS, delete_identity, store_identity
+from models.identities.sealing import (
+    IDENTITY_FIELDS,
+    delete_identity,
+    new_addition_key,
+    seal_addition,
+    store_identity,
+)
 from models.reporting import idempotency
 from models.reporting.categories import CATEGORIES, SOURCES
 from models.reporting.files import CleanFile, Upload, check_uploads
@@ -273,16 +279,16 @@ def submit_report(rt: Runtime, sub: Submission, actor: str | None = None, token:
     report_id, key_id = str(uuid.uuid4()), str(uuid.uuid4())
     data_key = vault.new_data_key(rt.intake_public, data_key_context(report_id, key_id))
 
-    identity_id = None
+    identity_id, addition_key = None, None
     if sub.identity is not None:
         # Metadata stripped from photos can identify the reporter: it is sealed with the
         # identity. An anonymous reporter gave no identity, so theirs is discarded (R2, R7).
         identity: dict[str, object] = {k: v for k, v in sub.identity.items() if k in IDENTITY_FIELDS
                                        or k.startswith("telegram_")}
-        metadata = {f"file{i + 1}": {"file_name": f.filename, **f.removed_metadata}
-                    for i, f in enumerate(files) if f.removed_metadata}
+        metadata = _removed_metadata(files)
         if metadata:
             identity["file_metadata"] = metadata
+        addition_key = new_addition_key(identity)
         identity_id = store_identity(rt.stores, report_id, identity)
 
     try:
@@ -298,6 +304,7 @@ def submit_report(rt: Runtime, sub: Submission, actor: str | None = None, token:
                 content=vault.encrypt_blob(data_key.key, _clue_document(sub), report_context(report_id)),
                 receipt_lookup=keys.lookup, reporter_public_key=keys.reporter_public,
                 identity_id=identity_id,
+                identity_addition_key=addition_key,
             ))
             session.flush()
             session.add(DataKey(id=key_id, report_id=report_id, sealed=data_key.sealed))
@@ -399,6 +406,22 @@ def add_follow_up(rt: Runtime, code: str, text: str, uploads: list[Upload] | Non
     files = check_uploads(uploads, rt.config)
     with rt.stores.case() as session:
         report, _keys = find_by_receipt(rt, session, code)
+        metadata = _removed_metadata(files)
+        # Sealed beside the identity, as at intake (R7); an anonymous report has no identity to
+        # seal it beside, so it is discarded. Sealed first: a failure after it leaves an addition
+        # nobody reads, never metadata lost from a follow-up that was stored.
+        sealed = bool(metadata and report.identity_id and report.identity_addition_key)
+        if sealed:
+            seal_addition(rt.stores, str(report.identity_id), report.id, bytes(report.identity_addition_key or b""),
+                          {"file_metadata": metadata})
         seal_message(rt, session, report, "reporter", text, files)
-        trail.record(session, "reporter", "report.follow_up", report.id, files=len(files))
+        trail.record(session, "reporter", "report.follow_up", report.id, files=len(files),
+                     metadata_sealed=sealed)
         return report.registry_no
+
+
+def _removed_metadata(files: list[CleanFile]) -> dict[str, dict[str, object]]:
+    """What cleaning removed, per file and with the name the reporter gave it (sealed, never shown
+    to the clerk)."""
+    return {f"file{i + 1}": {"file_name": f.filename, **f.removed_metadata}
+            for i, f in enumerate(files) if f.removed_metadata}

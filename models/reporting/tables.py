@@ -59,6 +59,10 @@ class Report(CaseBase):
     reporter_public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Points into the vault store; the identity itself never lands here.
     identity_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    # The public half of the key pair whose private half is sealed inside the identity: what a
+    # follow-up's files give away is sealed to it, beside the identity (R7). NULL: anonymous, or
+    # an identity sealed before the key existed.
+    identity_addition_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

@@ -85,7 +85,8 @@ def checkpoint_trail(rt: Runtime, username: str, passphrase: str) -> CheckpointI
         with rt.stores.case() as session:
             staff = _auditor(session, username, "checkpoint")
             return _info(checkpoint.sign_head(session, staff.username, passphrase))
-    except (checkpoint.WrongPassphrase, checkpoint.NoAuditorKey, checkpoint.ChainBroken) as err:
+    except (checkpoint.WrongPassphrase, checkpoint.NoAuditorKey, checkpoint.ChainBroken,
+            checkpoint.ClassicalKey) as err:
         with rt.stores.case() as session:
             trail.record(session, username, "audit.checkpoint_refused", None, reason=type(err).__name__)
         raise

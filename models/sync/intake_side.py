@@ -12,12 +12,12 @@ import logging
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 import vault
 from models.audit import trail
 from models.identities.sealing import THRESHOLD
-from models.identities.tables import Custodian, IdentityShare, SealedIdentityRow, VaultSetting
+from models.identities.tables import Custodian, IdentityAddition, IdentityShare, SealedIdentityRow, VaultSetting
 from models.reporting.tables import Attachment, DataKey, Message, Report
 from models.store.db import wipe_freed
 from models.store.keys import write_owner_only
@@ -59,6 +59,11 @@ def _identity(rt: Runtime, identity_id: str | None) -> dict[str, Any] | None:
                 "shares": {s.custodian_id: b64(s.sealed_share) for s in shares}}
 
 
+# A report's unit and handler are staff rows: the intake node's sync role may not read them
+# (models/datadir/roles.py), and nothing sent up needs them.
+_NO_STAFF = [lazyload("*")]
+
+
 def _submission(rt: Runtime, session: Session, r: Report) -> dict[str, Any]:
     files = session.scalars(select(Attachment).where(Attachment.report_id == r.id,
                                                      Attachment.message_id.is_(None))).all()
@@ -88,7 +93,7 @@ def _size(item: dict[str, Any]) -> int:
 def form_up_batch(rt: Runtime, session: Session, row: SyncStream) -> bytes | None:
     """The next batch of new submissions and follow-ups, or None if there is nothing new."""
     sent = select(SyncItem.ref_id).where(SyncItem.stream == UP, SyncItem.kind == "submission")
-    reports = session.scalars(select(Report).where(Report.id.not_in(sent))
+    reports = session.scalars(select(Report).options(*_NO_STAFF).where(Report.id.not_in(sent))
                               .order_by(Report.created_at, Report.id).limit(BATCH_ITEMS)).all()
     items: list[dict[str, Any]] = []
     total = 0
@@ -141,7 +146,7 @@ def purge_acknowledged(session: Session, seqs: list[int]) -> list[str]:
     items = session.scalars(select(SyncItem).where(SyncItem.stream == UP, SyncItem.seq.in_(seqs))).all()
     for item in items:
         if item.kind == "submission":
-            report = session.get(Report, item.ref_id)
+            report = session.get(Report, item.ref_id, options=_NO_STAFF)
             if report is None:
                 continue
             _blank_files(session, Attachment.report_id == report.id, Attachment.message_id.is_(None))
@@ -167,6 +172,7 @@ def delete_identities(rt: Runtime, identity_ids: list[str]) -> None:
         return
     with rt.stores.vault() as vs:
         vs.execute(delete(IdentityShare).where(IdentityShare.identity_id.in_(identity_ids)))
+        vs.execute(delete(IdentityAddition).where(IdentityAddition.identity_id.in_(identity_ids)))
         vs.execute(delete(SealedIdentityRow).where(SealedIdentityRow.id.in_(identity_ids)))
 
 
@@ -227,7 +233,7 @@ def apply_down_items(session: Session, batch: Batch) -> int:
     for item in batch.items:
         kind = item["kind"]
         if kind == "status":
-            report = session.get(Report, item["report_id"])
+            report = session.get(Report, item["report_id"], options=_NO_STAFF)
             if report is not None and item["status"] in STATE_OF_COARSE:
                 report.state = STATE_OF_COARSE[item["status"]]
                 trail.record(session, "system:sync", "sync.status_received", report.id, status=item["status"])
@@ -235,7 +241,7 @@ def apply_down_items(session: Session, batch: Batch) -> int:
         elif kind == "reply":
             reply = item["message"]
             seen = session.get(SyncItem, (DOWN, "reply", reply["id"]))
-            if seen is not None or session.get(Report, reply["report_id"]) is None:
+            if seen is not None or session.get(Report, reply["report_id"], options=_NO_STAFF) is None:
                 continue
             session.add(Message(id=reply["id"], report_id=reply["report_id"], direction="staff",
                                 data_key_id="", staff_box=b"", reporter_box=unb64(reply["reporter_box"]),

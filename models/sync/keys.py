@@ -88,6 +88,16 @@ def parse_key(text: str) -> bytes:
     return key
 
 
+def fingerprint(public: bytes) -> str:
+    """A short form of a sync public key that two operators can read to each other by voice.
+
+    SHA-256 of the key (with a label), 128 bits as 8 groups of 4 hex digits: a hybrid key is
+    3 976 hex digits, too long to compare aloud; matching fingerprints mean matching keys, since
+    a second key with the same 128 bits cannot be found.
+    """
+    return vault.key_fingerprint(public)
+
+
 def pair_with(config: Config, peer_public: bytes, replace: bool = False) -> Path:
     """Store the peer's public key; refuses to change an existing pairing unless told to."""
     path = config.keys_dir / PEER_PUBLIC

@@ -66,11 +66,11 @@ def test_an_intake_node_has_no_staff_side_whatever_the_settings_say(two) -> None
 
 def test_pair_export_import_status(two) -> None:
     tmp_path, a, b = two
-    key_a, key_b = a("sync", "key").output.strip(), b("sync", "key").output.strip()
+    key_a, key_b = a("sync", "key").stdout.strip(), b("sync", "key").stdout.strip()
     assert len(key_a) == 2 * (4 + 32 + 1952) and key_a != key_b  # hybrid: CGD1, Ed25519, ML-DSA-65 (R32)
-    assert a("sync", "pair", key_b).exit_code == 0
-    assert b("sync", "pair", key_a).exit_code == 0
-    assert a("sync", "pair", "not-hex").exit_code != 0
+    assert a("sync", "pair", "--yes", key_b).exit_code == 0
+    assert b("sync", "pair", "--yes", key_a).exit_code == 0
+    assert a("sync", "pair", "--yes", "not-hex").exit_code != 0
     out = b("sync", "export", str(tmp_path / "down"))
     assert out.exit_code == 0 and "down-000001.cgsync" in out.output
     imported = a("sync", "import", str(tmp_path / "down"))
@@ -102,24 +102,24 @@ def test_the_public_side_of_an_intake_node_waits_for_the_first_sync(two) -> None
 
 def test_a_rebuilt_intake_node_is_paired_again_and_syncs_from_batch_one(two) -> None:
     tmp_path, a, b = two
-    assert a("sync", "pair", b("sync", "key").output.strip()).exit_code == 0
-    assert b("sync", "pair", a("sync", "key").output.strip()).exit_code == 0
+    assert a("sync", "pair", "--yes", b("sync", "key").stdout.strip()).exit_code == 0
+    assert b("sync", "pair", "--yes", a("sync", "key").stdout.strip()).exit_code == 0
     assert b("sync", "export", str(tmp_path / "d1")).exit_code == 0
     assert a("sync", "import", str(tmp_path / "d1")).exit_code == 0
     new = _cli(Config(data_dir=tmp_path / "intake2", argon2=vault.CHEAP, role="intake"))
     assert new("init", "--role", "intake").exit_code == 0
-    assert new("sync", "pair", b("sync", "key").output.strip()).exit_code == 0
-    refused = b("sync", "pair", new("sync", "key").output.strip())
+    assert new("sync", "pair", "--yes", b("sync", "key").stdout.strip()).exit_code == 0
+    refused = b("sync", "pair", "--yes", new("sync", "key").stdout.strip())
     assert refused.exit_code != 0 and "--replace" in refused.output
-    replaced = b("sync", "pair", "--replace", new("sync", "key").output.strip())
+    replaced = b("sync", "pair", "--yes", "--replace", new("sync", "key").stdout.strip())
     assert replaced.exit_code == 0 and "start again at batch 1" in replaced.output
     assert "down-000001.cgsync" in b("sync", "export", str(tmp_path / "d2")).output
     assert new("sync", "import", str(tmp_path / "d2")).exit_code == 0
 
 
 def _paired(tmp_path: Path, a, b) -> None:  # type: ignore[no-untyped-def]
-    assert a("sync", "pair", b("sync", "key").output.strip()).exit_code == 0
-    assert b("sync", "pair", a("sync", "key").output.strip()).exit_code == 0
+    assert a("sync", "pair", "--yes", b("sync", "key").stdout.strip()).exit_code == 0
+    assert b("sync", "pair", "--yes", a("sync", "key").stdout.strip()).exit_code == 0
 
 
 def _one_clue_up(tmp_path: Path, a, b, name: str):  # type: ignore[no-untyped-def]
@@ -194,3 +194,25 @@ def test_overlapping_sync_runs_wait_their_turn_and_exit_0(two) -> None:
     assert second.exit_code == 0 and "skipped" in second.output
     alone = b("sync", "run", "--url", "http://127.0.0.1:9")
     assert alone.exit_code != 0 and "cannot reach" in alone.output
+
+
+def test_sync_key_shows_a_fingerprint_and_pair_checks_it(two) -> None:
+    """A hybrid key is 3 976 hex digits: operators compare the 32-digit fingerprint by voice."""
+    _tmp, a, b = two
+    shown = b("sync", "key")
+    key_b = shown.stdout.strip()
+    assert len(key_b) == 3976 and "fingerprint" not in shown.stdout  # stdout is the key alone
+    spoken = shown.stderr.split("fingerprint: ")[1].split()[0]
+    assert spoken == vault.key_fingerprint(bytes.fromhex(key_b)) and len(spoken.replace(":", "")) == 32
+    # The other operator reads a different fingerprint (a key swapped on the way): nothing paired.
+    other = a("sync", "key").stderr.split("fingerprint: ")[1].split()[0]
+    wrong = a("sync", "pair", "--fingerprint", other, key_b)
+    assert wrong.exit_code != 0 and "does not match" in wrong.output
+    tmp_peer = _tmp / "intake" / "keys" / "sync-peer.pub"
+    assert not tmp_peer.exists()
+    declined = a("sync", "pair", key_b, stdin="n\n")
+    assert declined.exit_code != 0 and spoken in declined.output and not tmp_peer.exists()
+    # Read aloud in groups, spaces or colons, any case: the same fingerprint pairs.
+    said = a("sync", "pair", "--fingerprint", spoken.upper().replace(":", " "), key_b)
+    assert said.exit_code == 0 and spoken in said.output and tmp_peer.exists()
+    assert b("sync", "pair", a("sync", "key").stdout.strip(), stdin="y\n").exit_code == 0

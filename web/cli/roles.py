@@ -23,7 +23,7 @@ def _statements(prefix: str, case_schema: str, vault_schema: str, create: bool) 
 
 @click.group("roles")
 def roles_group() -> None:
-    """Least-privilege PostgreSQL roles for the public app, the bot and the staff side."""
+    """Least-privilege PostgreSQL roles for the public app, the bot, the staff side and the sync endpoint."""
 
 
 _options = [
@@ -67,4 +67,4 @@ def roles_apply(ctx: click.Context, prefix: str, case_schema: str, vault_schema:
                     conn.execute(text(sql))
         finally:
             engine.dispose()
-    click.echo(f"roles {prefix}_public, {prefix}_bot, {prefix}_staff granted on both stores")
+    click.echo(f"roles {prefix}_public, {prefix}_bot, {prefix}_staff, {prefix}_sync granted on both stores")

@@ -30,7 +30,15 @@ from models.sync.exchange import (
 )
 from models.sync.files import SUFFIX, export_files, import_files
 from models.sync.health import Thresholds, sync_health
-from models.sync.keys import PEER_PUBLIC, SyncKeyError, load_own_public, load_peer_public, pair_with, parse_key
+from models.sync.keys import (
+    PEER_PUBLIC,
+    SyncKeyError,
+    fingerprint,
+    load_own_public,
+    load_peer_public,
+    pair_with,
+    parse_key,
+)
 from models.sync.packets import SyncRefused
 from web.cli.support import get_config, one_run_at_a_time
 
@@ -57,22 +65,40 @@ def sync_group() -> None:
 @sync_group.command("key")
 @click.pass_context
 def key(ctx: click.Context) -> None:
-    """Print this node's sync public key, to give to the other node's `sync pair`."""
+    """Print this node's sync public key, to give to the other node's `sync pair`, and its fingerprint."""
     try:
-        click.echo(load_own_public(get_config(ctx)).hex())
+        public = load_own_public(get_config(ctx))
     except SyncKeyError as err:
         raise click.ClickException(str(err)) from err
+    click.echo(public.hex())
+    # On stderr, so that stdout stays exactly the key `sync pair` takes.
+    click.echo(f"fingerprint: {fingerprint(public)} (read it to the other node's operator; "
+               "`sync pair` shows the same)", err=True)
 
 
 @sync_group.command("pair")
 @click.argument("peer_key")
 @click.option("--replace", is_flag=True, help="Replace an existing pairing.")
+@click.option("--fingerprint", "expected", help="The fingerprint the other node's `sync key` showed: "
+              "pair only if it matches (no question asked).")
+@click.option("--yes", is_flag=True, help="Do not ask to confirm the fingerprint (it is still printed).")
 @click.pass_context
-def pair(ctx: click.Context, peer_key: str, replace: bool) -> None:
-    """Trust PEER_KEY (the other node's `sync key`, compared by voice or on paper)."""
+def pair(ctx: click.Context, peer_key: str, replace: bool, expected: str | None, yes: bool) -> None:
+    """Trust PEER_KEY (the other node's `sync key`), once its fingerprint matches the other node's."""
     config = get_config(ctx)
     try:
         key = parse_key(peer_key)
+    except SyncKeyError as err:
+        raise click.ClickException(str(err)) from err
+    shown = fingerprint(key)
+    click.echo(f"fingerprint of the key given: {shown}")
+    if expected is not None:
+        if "".join(expected.lower().replace(":", " ").split()) != shown.replace(":", ""):
+            raise click.ClickException("the fingerprint does not match this key: nothing was paired "
+                                       "(was the key copied whole, from the right node?)")
+    elif not yes and not click.confirm("Does the other node's operator read this same fingerprint?"):
+        raise click.ClickException("not paired: the fingerprints must match")
+    try:
         before = load_peer_public(config) if (config.keys_dir / PEER_PUBLIC).exists() else None
         path = pair_with(config, key, replace)
     except SyncKeyError as err:

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from models.identities.sealing import IDENTITY_LABELS, vault_threshold
 from models.protection import custodian_lifecycle, disclosure, unseal
 from models.protection.unseal import LEGAL_BASES, NOTICE_LABELS, STATE_LABELS, RequestView
-from models.reporting.cleaning.readable import OTHER, describe_removed
+from models.reporting.cleaning.readable import OTHER, RemovedFile, describe_removed
 from models.store.db import as_utc
 from models.store.errors import ClueGuardError
 from models.store.i18n import N_
@@ -267,10 +267,21 @@ def api_open(request_id: str) -> Any:
     """The requester opens the identity with their sign-in password (never cached; audited)."""
     data = json_body()
     opened = disclosure.open_unsealed_identity(get_runtime(), g.staff.id, request_id, str(data.get("passphrase", "")))
-    response = jsonify({"identity": opened.fields, "request": opened.request_id, "viewed_by": opened.viewer,
+    identity = {k: v for k, v in opened.fields.items() if k != "file_metadata"}
+    removed = describe_removed(opened.fields.get("file_metadata"), get_runtime().config.timezone)
+    response = jsonify({"identity": identity, "removed_metadata": [_readable(f) for f in removed],
+                        "request": opened.request_id, "viewed_by": opened.viewer,
                         "viewed_at": opened.viewed_at.isoformat(),
                         "window_ends_at": opened.window_ends_at.isoformat()})
     return no_store(response)
+
+
+def _readable(removed: RemovedFile) -> dict[str, Any]:
+    """One file's removed details as the page shows them: labels in the asked language, never raw."""
+    return {"file": removed.number,
+            "details": [{"label": _(label), "value": value, "note": _(note) if note else ""}
+                        for label, value, note in removed.lines],
+            "other": removed.other}
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
@@ -322,8 +333,10 @@ register_openapi(
             "Open the identity (the requester, with their sign-in password, within the window)",
             _obj({"passphrase": _STR}, ["passphrase"]),
             ("200", "The identity", _obj({
-                "identity": {"$ref": "#/components/schemas/Identity"}, "request": _STR, "viewed_by": _STR,
-                "viewed_at": _STR, "window_ends_at": _STR}, ["identity"])))},
+                "identity": {"$ref": "#/components/schemas/Identity"},
+                "removed_metadata": {"type": "array", "items": {"$ref": "#/components/schemas/RemovedMetadata"}},
+                "request": _STR, "viewed_by": _STR,
+                "viewed_at": _STR, "window_ends_at": _STR}, ["identity", "removed_metadata"])))},
     },
     {
         "UnsealRequest": _obj({
@@ -334,6 +347,11 @@ register_openapi(
             "expires_at": _STR, "window_ends_at": {"type": ["string", "null"]}, "notice": _STR,
             "answers": {"type": "array", "items": _obj(
                 {"custodian": _STR, "decision": _STR, "note": _STR, "at": _STR}, [])}}, ["id", "state"]),
+        "RemovedMetadata": _obj({
+            "file": {"type": "integer"},
+            "details": {"type": "array", "items": _obj({"label": _STR, "value": _STR, "note": _STR},
+                                                         ["label", "value", "note"])},
+            "other": {"type": "array", "items": _STR}}, ["file", "details", "other"]),
         "Identity": {"type": "object", "additionalProperties": True, "properties": {
             "name": _STR, "phone": _STR, "id_number": _STR, "address": _STR, "contact": _STR}},
     },
