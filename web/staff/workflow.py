@@ -158,7 +158,8 @@ def _precheck(rt: Runtime, act: str, form: MultiDict[str, str]) -> dict[str, obj
         return {"into": number}
     if act == "transfer":
         # What the transfer itself refuses first, so the question is never asked in vain.
-        if not any(line.strip() for line in form.get("evidence", "").splitlines()) and not form.getlist("attachment_ids"):
+        listed = any(line.strip() for line in form.get("evidence", "").splitlines())
+        if not listed and not form.getlist("attachment_ids"):
             raise InvalidInput({"evidence": N_("List the evidence handed over.")})
         _date(form, "handling_deadline", required=False)
         chosen = _int(form, "authority_id")
