@@ -109,6 +109,9 @@ def test_reset_waits_for_the_unit_head_whose_page_shows_the_code_once(sign_in, m
     done = head_page.post(f"/account-changes/{change_id}/approve", page="/account-changes")
     assert done.status_code == 200 and "no-store" in done.headers["Cache-Control"]
     code = _shown(done.get_data(as_text=True), "enrollment-code")
+    # Issue #27 item 5: the page says where to enroll, and the sign-in page links it.
+    assert 'id="enroll-address">开户页面： <a href="/enroll">http://localhost/enroll</a>' in done.get_data(as_text=True)
+    assert '<a href="/enroll">凭开户码开户</a>' in staff_app.test_client().get("/login").get_data(as_text=True)
     assert _sign_in_form(staff_app.test_client(), clerk).status_code == 401
     page = staff_app.test_client()
     start = page.get("/enroll").get_data(as_text=True)
