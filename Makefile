@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Database tests run on SQLite and on this PostgreSQL (the machine and CI start it; trust auth).
 export CLUEGUARD_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# The rate-limit, session and served tests run on this Redis (db 15); without it they skip, and
+# `make test` would prove less than CI does.
+export CLUEGUARD_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PEERS := tests/peers/node_modules/.installed
 
 .PHONY: run test lint typecheck contracts install browser peers pdf-deps media-deps netns nginx systemd-analyze clean
@@ -44,16 +47,16 @@ browser:
 	@{ command -v chromium >/dev/null 2>&1 && dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || { \
 	  echo "installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	  $$SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 # WeasyPrint (controlled copies, R21) needs Pango and a font that has Chinese glyphs.
 pdf-deps:
 	@{ fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && ldconfig -p | grep -q libpangoft2-1.0; } || { \
 	  echo "installing Debian's Pango and Noto CJK fonts for the PDF copies"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
-	    libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk >/dev/null; }
+	  $$SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO \
+	    apt-get -o DPkg::Lock::Timeout=900 install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk >/dev/null; }
 
 # Evidence files are cleaned with ffmpeg (audio, video) inside bubblewrap; the tests read what is
 # left with exiftool. Other helpers may hold the dpkg lock: wait for it rather than fail.
@@ -69,7 +72,8 @@ media-deps:
 netns:
 	@if [ "$$(id -u)" = 0 ] && ! command -v nft >/dev/null 2>&1; then \
 	  echo "installing Debian's nftables and iproute2 for the split-deployment tests"; \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nftables iproute2 >/dev/null; } \
+	  { apt-get -o DPkg::Lock::Timeout=900 update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get -o DPkg::Lock::Timeout=900 install -y -qq nftables iproute2 >/dev/null; } \
 	  || echo "could not install nftables: the namespace tests will skip"; fi
 
 # `systemd-analyze verify` checks every unit in deploy/systemd (tests/test_deploy.py); Debian's

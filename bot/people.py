@@ -43,9 +43,18 @@ def parse_person(text: str, key: str) -> dict[str, str]:
     return {field: value for field, value in zip(fields, parts, strict=False) if value}
 
 
+SPACES = re.compile(r"[ \u3000]+")
+
+
 def parse_details(text: str, key: str, person: dict[str, str]) -> dict[str, str]:
-    """The unit, position (and place) for a person who was given by name only."""
+    """The unit, position (and place) for a person who was given by name only.
+
+    Here, unlike the name, a space also separates when nothing else does: "沙河村村委会 村主任" is a
+    unit and a position (issue #27 item 13). Too many spaced words stay one unit, as typed."""
     rest = FIELDS[key][1:]
+    spaced = SPACES.split(text.strip())
+    if not SEPARATOR.search(text.strip()) and 1 < len(spaced) <= len(rest):
+        text = "\n".join(spaced)
     parts = _parts(text, len(rest))
     return {**person, **{field: value for field, value in zip(rest, parts, strict=False) if value}}
 

@@ -57,10 +57,12 @@ def pending_person(context: Context) -> tuple[str, dict[str, str]]:
 
 async def prompt_details(update: Update, context: Context) -> None:
     key, person = pending_person(context)
-    msgid = (N_("What are the unit, position and place of %(name)s? Send them in one message, one per line or "
-                "separated by |, in that order; leave out what you do not know. Or press Skip.")
+    msgid = (N_("What are the unit, position and place of %(name)s? Send them in one message, in that order, one "
+                "per line or separated by | or spaces (沙河村村委会 村主任); leave out what you do not know. Or "
+                "press Skip.")
              if key == "reported" else
-             N_("What are the unit and position of %(name)s? One per line or separated by |. Or press Skip."))
+             N_("What are the unit and position of %(name)s? One per line or separated by | or a space "
+                "(沙河村村委会 村主任). Or press Skip."))
     await say(update, context, msgid, buttons(context, SKIP), name=person.get("name", ""))
 
 
@@ -167,8 +169,9 @@ def summary_lines(d: dict[str, Any], category_label: str) -> list[tuple[str, dic
         (N_("Category: %(category)s"), {"category": category_label}),
         (N_("People reported: %(n)s"), {"n": len(d.get("reported", []))}),
         (N_("Officials shielding them: %(n)s"), {"n": len(d.get("shielding", []))}),
-        (N_("Place: %(place)s"), {"place": d.get("place") or "-"}),
-        (N_("Time: %(time)s"), {"time": d.get("time") or "-"}),
+        # A place or time not given is left out rather than shown as "-" (issue #27 item 13).
+        *([(N_("Place: %(place)s"), {"place": d["place"]})] if d.get("place") else []),
+        *([(N_("Time: %(time)s"), {"time": d["time"]})] if d.get("time") else []),
         (N_("Files: %(n)s"), {"n": len(d.get("files", []))}),
         (N_("Confidential (your name will be sealed on submission)") if d.get("confidential")
          else N_("Anonymous"), {}),

@@ -169,3 +169,42 @@ def test_serve_runs_threaded_workers(tmp_path, monkeypatch: pytest.MonkeyPatch, 
     assert result.exit_code == 0, result.output
     [options] = calls
     assert (options["worker_class"], options["workers"], options["threads"]) == ("gthread", workers, threads)
+
+
+def _ended(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_ctrl_c_stops_the_server_at_once_without_killing_workers(config: Config, stores: Stores) -> None:
+    """Ctrl-C signals the master and its workers together; the workers leave it to the master,
+    whose one SIGQUIT each ends them, well before the graceful timeout's SIGKILL (issue #27 item 14)."""
+    import signal
+    import time
+
+    from web.cli.serve import STOP_GRACE_SECONDS
+
+    master: list[int] = []
+    with running_server("public", config, workers=2, threads=2, master=master):
+        [pid] = master
+        workers: list[int] = []
+        for _ in range(200):  # the second worker may boot after the first one listens
+            with open(f"/proc/{pid}/task/{pid}/children") as fh:
+                workers = [int(w) for w in fh.read().split()]
+            if len(workers) == 2:
+                break
+            time.sleep(0.05)
+        assert len(workers) == 2
+        started = time.monotonic()
+        os.kill(pid, signal.SIGINT)  # the terminal's SIGINT reaches the master and its workers
+        time.sleep(0.01)
+        for worker in workers:
+            os.kill(worker, signal.SIGINT)
+        while not _ended(pid) and time.monotonic() - started < STOP_GRACE_SECONDS + 5:
+            time.sleep(0.05)
+        took = time.monotonic() - started
+    assert took < STOP_GRACE_SECONDS / 2, f"stopping took {took:.1f} s"

@@ -152,6 +152,10 @@ def _extra_checks(act: str, staff: Staff, report: Report, track: ClueTrack | Non
             raise WrongState(N_("No approval is pending for this conclusion."))
         if track is not None and track.concluded_by == staff.id:
             raise SelfApproval
+    elif act == "return_conclusion":
+        # Once a unit head approved it, the conclusion stands (issue #27 item 10).
+        if track is not None and track.approved_at is not None:
+            raise WrongState(N_("The conclusion is already approved; it can no longer be returned."))
     elif act == "transfer":
         if track is None or not track.needs_transfer:
             raise WrongState(N_("The conclusion does not call for a transfer."))

@@ -80,18 +80,21 @@ class OpenedIdentity:
 
 
 def _notice_text(rt: Runtime, req: UnsealRequest, at: datetime) -> str:
-    """The disclosure notice, in Chinese and English (we do not know which the reporter reads)."""
+    """The disclosure notice in Chinese (the site's language; the page around it follows the
+    reporter's choice), ending with what the reporter can do next (issue #27 item 1)."""
     day = at.astimezone(ZoneInfo(rt.config.timezone)).date().isoformat()
-    parts = []
-    for locale in ("zh", "en"):
-        basis = translate(locale, LEGAL_BASES[req.legal_basis])
-        if req.legal_basis == "other":
-            basis = f"{basis}: {req.legal_basis_other}"
-        parts.append(translate(locale, N_(
-            "Notice: on %(date)s your identity was disclosed to the reporter protection office, "
-            "after the required custodians approved. Reason: %(basis)s. It stays confidential and "
-            "is used only for this purpose."), date=day, basis=basis))
-    return "\n\n".join(parts)
+    basis = translate("zh", LEGAL_BASES[req.legal_basis])
+    if req.legal_basis == "other":
+        basis = f"{basis}: {req.legal_basis_other}"
+    notice = translate("zh", N_(
+        "Notice: on %(date)s your identity was disclosed to the reporter protection office, "
+        "after the required custodians approved. Reason: %(basis)s. It stays confidential and "
+        "is used only for this purpose."), date=day, basis=basis)
+    return notice + "\n\n" + translate("zh", NOTICE_NEXT_STEP)
+
+
+NOTICE_NEXT_STEP = N_("If you have questions or fear retaliation, write to us below on this page: the reporter "
+                      "protection office reads it. If you are in danger now, call 110.")
 
 
 def _send_notice(rt: Runtime, cs: Session, req: UnsealRequest, now: datetime) -> None:

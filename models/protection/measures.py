@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
@@ -135,11 +136,18 @@ def set_risk(rt: Runtime, staff_id: int, report_id: str, level: str, reasons: st
                      previous=previous)
 
 
+def local_today(rt: Runtime) -> date:
+    """Today where the office is (CLUEGUARD_TIMEZONE), not on the server's UTC clock: a measure
+    taken at 00:58 Beijing time is dated that day (issue #27 item 9)."""
+    return utcnow().astimezone(ZoneInfo(rt.config.timezone)).date()
+
+
 def record_measure(rt: Runtime, staff_id: int, report_id: str, what: str, taken_on: date | None = None) -> str:
     """Log one protection measure: what was done, on which day, recorded by whom."""
     what = _text(what, "what", N_("Describe the protection measure."))
-    taken_on = taken_on or utcnow().date()
-    if taken_on > utcnow().date():
+    today = local_today(rt)
+    taken_on = taken_on or today
+    if taken_on > today:
         raise InvalidInput({"taken_on": N_("The date cannot be in the future.")})
     with rt.stores.case() as session:
         staff = acting.perform(session, staff_id, RECORD_MEASURE.name, report_id=report_id)

@@ -8,10 +8,10 @@ ids, event names and staff names only: never clue content or identity (R8).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, column, func, select, table
 from sqlalchemy.orm import Session
 
 from models.audit import checkpoint, mirror, receipt, trail
@@ -157,6 +157,7 @@ class TrailFilter:
     since: datetime | None = None
     until: datetime | None = None
     refusals: bool = False  # only refused acts (every gate audits its refusals as "….refused", R23)
+    registry_no: str = ""  # the clue as staff know it (2026-000009), rather than its internal id
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,12 @@ class TrailRow:
     report_id: str | None
     detail: dict[str, object]
     hash: str
+    registry_no: str | None = None
+
+
+# The case store's register, read by name: this domain sits below reporting (whose table it is),
+# and the auditor needs only the number a clue is known by.
+_REPORTS = table("reports", column("id"), column("registry_no"))
 
 
 def _query(f: TrailFilter) -> Select[AuditEvent]:
@@ -176,6 +183,9 @@ def _query(f: TrailFilter) -> Select[AuditEvent]:
         q = q.where(AuditEvent.actor == f.actor)
     if f.report_id:
         q = q.where(AuditEvent.report_id == f.report_id)
+    if f.registry_no:
+        q = q.where(AuditEvent.report_id.in_(
+            select(_REPORTS.c.id).where(_REPORTS.c.registry_no == f.registry_no).scalar_subquery()))
     if f.event:
         q = q.where(AuditEvent.event.startswith(f.event, autoescape=True))
     if f.since:
@@ -199,8 +209,14 @@ def read_trail(rt: Runtime, username: str, f: TrailFilter, before: int | None = 
         if before:
             q = q.where(AuditEvent.id < before)
         rows = [_row(e) for e in session.scalars(q.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE))]
+        ids = {r.report_id for r in rows if r.report_id}
+        numbers: dict[str, str] = {}
+        if ids:
+            found = session.execute(select(_REPORTS.c.id, _REPORTS.c.registry_no).where(_REPORTS.c.id.in_(ids)))
+            numbers = {str(report_id): str(number) for report_id, number in found}
+        rows = [replace(r, registry_no=numbers.get(r.report_id or "")) for r in rows]
         trail.record(session, staff.username, "audit.read", None, actor_filter=f.actor or None,
-                     report_filter=f.report_id or None, event_filter=f.event or None,
+                     report_filter=f.report_id or f.registry_no or None, event_filter=f.event or None,
                      refusals_only=f.refusals or None)
         return rows
 
@@ -210,7 +226,7 @@ def export_trail(rt: Runtime, username: str, f: TrailFilter) -> Iterator[TrailRo
     with rt.stores.case() as session:
         staff = _auditor(session, username, "export")
         trail.record(session, staff.username, "audit.exported", None, actor_filter=f.actor or None,
-                     report_filter=f.report_id or None, event_filter=f.event or None,
+                     report_filter=f.report_id or f.registry_no or None, event_filter=f.event or None,
                      refusals_only=f.refusals or None)
     last = 0
     while True:

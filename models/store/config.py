@@ -35,6 +35,10 @@ class Config:
     argon2: Argon2Params = PRODUCTION
     intake_key_passphrase: str | None = None
     timezone: str = "Asia/Shanghai"
+    # Told to reporters on every public page (issue #27 item 1): who runs the site, and within how
+    # many working days staff read a new report. Empty name: a generic description is shown.
+    operator_name: str = ""
+    reply_days: int = 7
     max_file_bytes: int = 20 * 1024 * 1024
     max_files: int = 8
     max_text_chars: int = 20_000
@@ -127,6 +131,8 @@ def config_from_env(environ: dict[str, str] | None = None, **overrides: object) 
         "onion_url": env.get("CLUEGUARD_ONION_URL", ""),
         "intake_key_passphrase": env.get("CLUEGUARD_INTAKE_KEY_PASSPHRASE") or None,
         "timezone": env.get("CLUEGUARD_TIMEZONE", "Asia/Shanghai"),
+        "operator_name": env.get("CLUEGUARD_OPERATOR_NAME", ""),
+        "reply_days": int(env.get("CLUEGUARD_REPLY_DAYS", "7") or 7),
         "secure_cookies": _flag(env.get("CLUEGUARD_SECURE_COOKIES")),
         "public_rate_limit": env.get("CLUEGUARD_PUBLIC_RATE_LIMIT") or "30 per minute",
         "receipt_rate_limit": env.get("CLUEGUARD_RECEIPT_RATE_LIMIT") or "10 per minute",

@@ -109,6 +109,9 @@ def test_reset_waits_for_the_unit_head_whose_page_shows_the_code_once(sign_in, m
     done = head_page.post(f"/account-changes/{change_id}/approve", page="/account-changes")
     assert done.status_code == 200 and "no-store" in done.headers["Cache-Control"]
     code = _shown(done.get_data(as_text=True), "enrollment-code")
+    # Issue #27 item 5: the page says where to enroll, and the sign-in page links it.
+    assert 'id="enroll-address">开户页面： <a href="/enroll">http://localhost/enroll</a>' in done.get_data(as_text=True)
+    assert '<a href="/enroll">凭开户码开户</a>' in staff_app.test_client().get("/login").get_data(as_text=True)
     assert _sign_in_form(staff_app.test_client(), clerk).status_code == 401
     page = staff_app.test_client()
     start = page.get("/enroll").get_data(as_text=True)
@@ -191,3 +194,21 @@ def test_resetting_an_officer_with_an_approved_request_asks_to_confirm(sign_in, 
     assert disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password).fields == IDENTITY
     done = client.post(f"/admin/staff/{officer.id}/reset", {"confirm": "y", "confirmed": "1"}, page="/admin/staff")
     assert done.status_code == 200 and "1 个未结束的解封申请已无法再打开" in done.get_data(as_text=True)
+
+
+def test_each_row_has_one_primary_action_a_marked_deactivate_and_a_unit_list(sign_in, make_staff, admin) -> None:
+    """Issue #27 item 12: one primary button per row; deactivate red and asking first; 调动 a labelled select."""
+    import re as _re
+
+    clerk = make_staff("clerk", "intake")
+    client = sign_in(admin)
+    html = client.get("/admin/staff").get_data(as_text=True)
+    row = html.split('id="staff-clerk"', 1)[1].split("</tr>", 1)[0]
+    classes = _re.findall(r'<button type="submit" id="[^"]*" class="([^"]*)"', row)
+    assert classes.count("") == 1 and classes.count("danger") == 1  # reset (primary), deactivate (danger)
+    assert 'id="deactivate-clerk" class="danger"' in row
+    assert f'<label for="unit-{clerk.id}">调往单位</label>' in row
+    unit_select = row.split(f'<select name="value" id="unit-{clerk.id}">', 1)[1].split("</select>", 1)[0]
+    assert '<option value="第一科" selected>' in unit_select and 'type="text"' not in row
+    asked = client.post(f"/admin/staff/{clerk.id}/deactivate", {}, page="/admin/staff")
+    assert asked.status_code == 200 and 'id="consequence"' in asked.get_data(as_text=True)

@@ -127,3 +127,27 @@ async def to_state_from(chat: Chat) -> None:
     await chat.say("描述。")
     for payload in ("done", "skip", "skip", "skip", "skip"):
         await chat.press(payload)
+
+
+@pytest.mark.parametrize(("key", "text", "details"), [
+    ("shielding", "沙河村村委会 村主任", {"unit": "沙河村村委会", "position": "村主任"}),
+    ("reported", "某砂石场　打手 某镇", {"unit": "某砂石场", "position": "打手", "place": "某镇"}),
+    ("shielding", "某县 公安局 治安大队", {"unit": "某县 公安局 治安大队"}),  # too many words: as typed
+    ("shielding", "某镇派出所 | 所长", {"unit": "某镇派出所", "position": "所长"}),
+])
+def test_a_space_separates_unit_and_position_when_nothing_else_does(key: str, text: str,
+                                                                   details: dict[str, str]) -> None:
+    """Issue #27 item 13: "沙河村村委会 村主任" is a unit and a position, not one unit."""
+    from bot.people import parse_details
+
+    assert parse_details(text, key, {"name": "李某"}) == {"name": "李某", **details}
+
+
+def test_the_summary_leaves_out_a_time_or_place_not_given() -> None:
+    """Issue #27 item 13: no "时间：-" when no time was given."""
+    from bot.report_prompts import summary_lines
+    from models.store.i18n import translate
+
+    lines = [translate("zh", m, **p) for m, p in summary_lines({"place": "某镇"}, "其他")]
+    assert "地点：某镇" in lines and not any(line.startswith("时间") for line in lines)
+    assert not any(line.endswith("-") for line in lines)

@@ -47,7 +47,8 @@ def approve_on_the_page(head: httpx.Client, report_id: str) -> None:
     page = head.get(f"/cases/{report_id}")
     found = CSRF.search(page.text)
     assert page.status_code == 200 and found
-    done = head.post(f"/cases/{report_id}/act/approve", data={"csrf_token": found.group(1), "note": "同意。"})
+    done = head.post(f"/cases/{report_id}/act/approve", data={"csrf_token": found.group(1), "note": "同意。",
+                                                                   "confirmed": "1"})
     assert done.status_code in (302, 303), done.status_code
 
 

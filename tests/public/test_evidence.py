@@ -25,8 +25,13 @@ def test_every_kind_reaches_the_clerk_without_a_canary(make_app, make_staff, sig
     reporter = Reporter(make_app(max_files=len(SAMPLES)).test_client())
     page = reporter.submit(files=[(sample(kind), NAMES[kind]) for kind in SAMPLES])
     assert page.status_code == 200, re.findall(r"field-error[^>]*>([^<]*)<", page.text)
+    from models.reporting.files import ALLOWED
+    from web.public.pages import FILE_KINDS
+
     for kind, (mime, _) in SAMPLES.items():
-        assert f"{NAMES[kind]} · " in page.text and mime in page.text, kind  # as sent: name and type
+        # As sent: the name and its readable kind (照片, 文档 …), never the technical type (issue #27 item 2).
+        shown = translate("zh", FILE_KINDS[ALLOWED[mime]])
+        assert f"{NAMES[kind]} · " in page.text and shown in page.text and mime not in page.text, kind
 
     registry_no, _code = receipt_of(page)
     clerk = make_staff("clerk", "intake")

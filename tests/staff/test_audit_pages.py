@@ -65,3 +65,20 @@ def test_export(auditor_page, fmt) -> None:
     assert "report.submitted" in body and "signin" not in body and "强占" not in body
     if fmt == "jsonl":
         assert json.loads(body.splitlines()[0])["event"] == "report.submitted"
+
+
+def test_the_auditor_follows_a_clue_by_its_registry_number_in_words(auditor_page, public_rt) -> None:
+    """Issue #27 item 3: search by registry number, readable event names, clue column by number,
+    verification as a sentence."""
+    second = intake.submit_report(public_rt, submission())
+    html = auditor_page.get(f"/audit?report={second.registry_no}").get_data(as_text=True)
+    rows = html.split('<table id="trail">', 1)[1]
+    assert rows.count("<tr>") == 2  # the header and the one submission of that clue
+    assert second.registry_no in rows and second.report_id not in rows
+    assert "举报 · 提交" in rows
+    everything = auditor_page.get("/audit").get_data(as_text=True)
+    assert "登录 · 成功" in everything and "线索（登记编号）" in everything
+    auditor_page.post("/audit/verify", {}, page="/audit")
+    after = auditor_page.get("/audit?event=audit.verified").get_data(as_text=True)
+    assert "审计记录 · 核验" in after and "审计日志完整" in after and "intact=True" not in after
+    assert "Sign-in · succeeded" in auditor_page.get("/audit?lang=en").get_data(as_text=True)

@@ -73,7 +73,10 @@ def test_the_reporter_is_told_on_the_status_page(public_rt, staff_rt, officer, c
     disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)
     [notice] = intake.reporter_status(public_rt, clue.code).messages
     assert notice.sender == "staff"
-    assert "身份" in notice.text and "保护" in notice.text and "at risk" in notice.text
+    assert "身份" in notice.text and "保护" in notice.text and "举报人面临危险" in notice.text
+    # Issue #27 item 1: no trailing English paragraph; a next step and the emergency number.
+    assert "Notice" not in notice.text and "identity" not in notice.text
+    assert "在本页" in notice.text and "110" in notice.text
     assert CANARY not in notice.text
     # Told once, not on every view.
     disclosure.open_unsealed_identity(staff_rt, officer.id, rid, officer.password)

@@ -163,6 +163,7 @@ def test_a_clerk_takes_a_phone_clue_from_intake_to_feedback(office, walk) -> Non
     w.page.fill("#evidence", "摊主询问笔录两份")
     w.page.fill("#handling-deadline", "2030-01-31")
     w.click("#act-transfer button")
+    w.click("#confirm button")  # it leaves the office: asked once more
     assert w.page.locator("#transfers").count() == 1
     jobs["transfer"] = w.job()
     w.page.fill("#feedback-1", "公安机关已立案侦查。")
@@ -193,6 +194,7 @@ def test_a_unit_head_approves_and_decides_on_an_escalation(office, walk) -> None
     w.click(f"text={_no(office, waiting)}")
     w.page.fill("#approve-note", "同意移送。")
     w.click("#act-approve button")
+    w.click("#confirm button")
     assert "您已审批通过该结论" in w.page.content()
     jobs["approve a conclusion"] = w.job()
     w.click("#escalation-banner a")

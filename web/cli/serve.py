@@ -79,10 +79,18 @@ def gunicorn_options(kind: str, host: str, port: int, workers: int,
         # Uploads of several evidence files take a while on a slow phone connection.
         "timeout": 120,
         "graceful_timeout": STOP_GRACE_SECONDS,
+        # Ctrl-C reaches the master and its workers at once (one process group). Workers leave
+        # SIGINT to the master, whose quick stop then sends each worker one SIGQUIT: a worker
+        # hit by both could hang in its exit until the master's SIGKILL (issue #27 item 14).
+        "post_worker_init": _leave_interrupt_to_master,
         # gunicorn >= 24 opens a control socket in $HOME by default: one more door, and two
         # masters on one machine (the demo) would fight over its path.
         "control_socket_disable": True,
     }
+
+def _leave_interrupt_to_master(_worker: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
 
 # Settings older gunicorn releases do not know; skipped there rather than failing.
 NEWER_SETTINGS = frozenset({"control_socket_disable"})

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from models.identities.sealing import vault_ready, vault_threshold
 from models.reporting import idempotency, intake
 from models.reporting.categories import CATEGORIES
-from models.reporting.files import ACCEPT, ACCEPTED_KINDS
+from models.reporting.files import ACCEPT, ACCEPTED_KINDS, ALLOWED
 from models.reporting.received import ReporterFile
 from models.store.config import Config
 from models.store.db import as_utc
@@ -97,6 +97,23 @@ def local_time(at: datetime) -> str:
 def file_size(n: int) -> str:
     """A file size a reporter can compare with the limit."""
     return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{max(1, round(n / 1024))} KB"
+
+
+# What a reporter calls each kind of file (issue #27 item 2): never a technical type like image/jpeg.
+FILE_KINDS = {"image": N_("Photo"), "video": N_("Video"), "audio": N_("Recording"), "document": N_("Document")}
+
+
+@bp.app_template_filter("file_kind")
+def file_kind(mime: str) -> str:
+    """The readable kind of a stored file (照片, 视频, 录音, 文档) for the receipt and status pages."""
+    return translate(current_locale(), FILE_KINDS.get(ALLOWED.get(mime, ""), N_("File")))
+
+
+@bp.app_context_processor
+def _site_facts() -> dict[str, object]:
+    """Who runs the site and how soon staff read a report, for every reporter page's footer."""
+    config = get_runtime().config
+    return {"config_operator": config.operator_name, "config_reply_days": config.reply_days}
 
 
 @bp.app_template_filter("dict_filled")

@@ -20,6 +20,14 @@ from web.shared import error_message, field_errors, get_runtime, no_store
 ALREADY_SENT = N_("This message had already been sent; it was not sent twice.")
 THANKS = N_("Thank you for your answer.")
 REPLIES_KEY = "replies"
+# What each status means for the reporter (issue #27 item 1), under the status on the page.
+STATUS_MEANINGS = {
+    "received": N_("Your report has arrived and waits to be read by staff."),
+    "handling": N_("Staff are checking your report. They may ask you questions here."),
+    "handed_on": N_("Your report was passed to the authority competent for it, which goes on with it."),
+    "closed": N_("Handling of your report has ended: it was checked and dealt with, or found not to be a "
+                 "matter for us. You can still read our messages here and send new information."),
+}
 _REMEMBERED = 20
 
 
@@ -34,7 +42,7 @@ def render_status(receipt: str, status: int = 200, *, reply: str = "", errors: d
         return no_store(make_response(body, 404))
     body = render_template(
         "status.html", found=found, receipt=receipt, reply=reply, message=message,
-        errors=field_errors(errors or {}, params), labels=intake.STATUS_LABELS,
+        errors=field_errors(errors or {}, params), labels=intake.STATUS_LABELS, meanings=STATUS_MEANINGS,
         limits=file_limits(rt.config), reply_token=idempotency.new_token(),
         survey_open=survey.survey_open(rt, found.report_id), satisfaction=survey.SATISFACTION,
     )

@@ -70,7 +70,8 @@ def staff_list() -> Any:
     except ClueGuardError as err:
         flash_error(err)
         rows = []
-    return render_template("staff/admin_staff.html", rows=rows, form=ActForm(), roles=ROLES)
+    return render_template("staff/admin_staff.html", rows=rows, form=ActForm(), roles=ROLES,
+                           units=units.list_units(get_runtime()))
 
 
 @bp.post("/admin/staff/<int:staff_id>/<act>")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +23,8 @@ from models.staff import auditing
 from models.store import csvfile
 from models.store.errors import ClueGuardError
 from models.store.i18n import N_
-from web.shared import flash_error, get_runtime
+from web.shared import current_locale, flash_error, get_runtime
+from web.staff.audit_labels import detail_text, event_label
 from web.staff.auth import me, require_act
 from web.staff.nav import add_nav_link
 
@@ -30,6 +32,19 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 AUDITOR = auditing.AUDITOR_ROLE
 add_nav_link("audit.trail", N_("Audit trail"), {AUDITOR})
 COLUMNS = ("id", "at", "actor", "event", "report_id", "detail", "hash")
+
+
+REGISTRY_NO = re.compile(r"\d{4}-[A-Za-z]{0,4}\d{1,9}")
+
+
+@bp.app_template_filter("event_label")
+def _event_label(event: str) -> str:
+    return event_label(current_locale(), event)
+
+
+@bp.app_template_filter("audit_detail")
+def _audit_detail(row: auditing.TrailRow) -> str:
+    return detail_text(current_locale(), row.event, row.detail)
 
 
 class PassphraseForm(FlaskForm):
@@ -56,7 +71,11 @@ def _filter() -> auditing.TrailFilter | None:
     except ValueError:
         flash(_("Write dates as YYYY-MM-DD."), "error")
         return None
-    return auditing.TrailFilter(actor=args.get("actor", "")[:120], report_id=args.get("report", "")[:36],
+    clue = args.get("report", "").strip()[:36]
+    # A registry number (2026-000009) is how staff know a clue; an internal id still works.
+    by_number = bool(REGISTRY_NO.fullmatch(clue))
+    return auditing.TrailFilter(actor=args.get("actor", "")[:120], report_id="" if by_number else clue,
+                                registry_no=clue if by_number else "",
                                 event=args.get("event", "")[:64], since=since,
                                 until=until + timedelta(days=1) if until else None,
                                 refusals=args.get("refusals") == "1")

@@ -50,6 +50,17 @@ CASE_ACTS: dict[str, Confirmation] = {
         N_("Clue %(no)s will be archived (归档) and kept for its retention period. It can no longer be handled. "
            "This cannot be undone."),
         N_("Yes, archive it")),
+    # Issue #27 item 10: a transfer sends the clue out of the office; an approval makes the
+    # conclusion final (it can no longer be returned).
+    "transfer": Confirmation(
+        N_("Transfer this clue?"),
+        N_("Clue %(no)s and its evidence list will be sent to %(authority)s: the package leaves the office and "
+           "cannot be called back."),
+        N_("Yes, transfer it")),
+    "approve": Confirmation(
+        N_("Approve this conclusion?"),
+        N_("The conclusion of clue %(no)s becomes final: it can no longer be returned for more checking."),
+        N_("Yes, approve it")),
 }
 
 # The administrator's acts on an account.

@@ -50,6 +50,24 @@ def unseal_requests_of(report_id: str) -> list[unseal.RequestView]:
     return unseal.list_unseal_requests(get_runtime(), me().id, report_id)
 
 
+# What the redaction tool calls each part of a clue (issue #27 item 8), never ``reported.0.name``.
+FIELD_LABELS = {"description": N_("What happened?"), "location": N_("Where"), "occurred_on": N_("When")}
+GROUP_LABELS = {"reported": N_("Who is reported"), "shielding": N_("Officials suspected of shielding them")}
+PART_LABELS = {"name": N_("Name"), "unit": N_("Unit"), "position": N_("Position"), "place": N_("Place")}
+
+
+@bp.app_template_filter("redaction_field")
+def redaction_field(field: str) -> str:
+    """``reported.0.name`` → "被举报人 1 · 姓名"; ``description`` → "主要事实"."""
+    if field in FIELD_LABELS:
+        return _(FIELD_LABELS[field])
+    group, _dot, rest = field.partition(".")
+    index, _dot, part = rest.partition(".")
+    if group in GROUP_LABELS and index.isdigit() and part in PART_LABELS:
+        return f"{_(GROUP_LABELS[group])} {int(index) + 1} · {_(PART_LABELS[part])}"
+    return field
+
+
 @bp.app_context_processor
 def _labels() -> dict[str, Any]:
     return {"risk_labels": RISK_LEVELS, "high_risk": HIGH_RISK}
@@ -79,7 +97,7 @@ def case(report_id: str) -> Any:
     response = make_response(render_template(
         "staff/protection_case.html", report_id=report_id, view=view, clue=clue, marks=marks,
         fields=redaction.redactable_fields(clue), field_text=redaction.field_text,
-        preview=redaction.apply_redactions(clue, marks), today=date.today().isoformat()))
+        preview=redaction.apply_redactions(clue, marks), today=measures.local_today(rt).isoformat()))
     return no_store(response)
 
 

@@ -156,6 +156,17 @@ def _precheck(rt: Runtime, act: str, form: MultiDict[str, str]) -> dict[str, obj
         if number is None:
             raise InvalidInput({"into": N_("Choose another clue that is still open.")})
         return {"into": number}
+    if act == "transfer":
+        # What the transfer itself refuses first, so the question is never asked in vain.
+        listed = any(line.strip() for line in form.get("evidence", "").splitlines())
+        if not listed and not form.getlist("attachment_ids"):
+            raise InvalidInput({"evidence": N_("List the evidence handed over.")})
+        _date(form, "handling_deadline", required=False)
+        chosen = _int(form, "authority_id")
+        names = [a.name for a in transfer.list_authorities(rt) if a.id == chosen]
+        if not names:
+            raise InvalidInput({"authority_id": N_("Choose an authority from the list.")})
+        return {"authority": names[0]}
     return {}
 
 

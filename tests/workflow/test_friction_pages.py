@@ -1,0 +1,81 @@
+"""Staff pages without friction (issue #27): each test names its item and reads the page as served."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from models.protection import measures
+from models.reporting import intake
+from tests.conftest import submission
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"
+
+
+def test_protection_page_links_back_waits_for_an_assessment_and_dates_in_the_sites_zone(office, sign_in) -> None:
+    """Item 9: a link back to the case; no risk level chosen until assessed; today in Beijing."""
+    receipt = intake.submit_report(office.rt, submission())
+    html = sign_in(office.officer).get(f"/cases/{receipt.report_id}/protection").get_data(as_text=True)
+    assert f'href="/cases/{receipt.report_id}" id="back-to-case"' in html
+    level = html.split('<select id="level" name="level" required>', 1)[1].split("</select>", 1)[0]
+    assert '<option value="" selected>尚未评估：请选择等级</option>' in level
+    assert "selected" not in level.split("</option>", 1)[1]
+    beijing_today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    assert f'name="taken_on" value="{beijing_today}"' in html
+
+
+def test_a_measure_at_0058_beijing_time_is_dated_that_day(office, monkeypatch) -> None:
+    """Item 9: 00:58 in Beijing is 16:58 UTC the day before; the measure is dated the Beijing day."""
+    night = datetime(2026, 12, 7, 16, 58, tzinfo=UTC)  # 2026-12-08 00:58 in Beijing
+    monkeypatch.setattr(measures, "utcnow", lambda: night)
+    assert measures.local_today(office.rt).isoformat() == "2026-12-08"
+    receipt = intake.submit_report(office.rt, submission())
+    measures.record_measure(office.rt, office.officer.id, receipt.report_id, "安排民警巡逻。",
+                            (night + timedelta(hours=8)).date())  # not "in the future"
+
+
+def test_the_redaction_tool_names_fields_in_words(office, sign_in) -> None:
+    """Item 8: 主要事实, 被举报人 1 · 姓名 — never description or reported.0.name."""
+    receipt = intake.submit_report(office.rt, submission())
+    html = sign_in(office.officer).get(f"/cases/{receipt.report_id}/protection").get_data(as_text=True)
+    field = html.split('<select id="field" name="field">', 1)[1].split("</select>", 1)[0]
+    assert '<option value="description">主要事实</option>' in field
+    assert '<option value="reported.0.name">被举报人 1 · 姓名</option>' in field
+    assert ">description<" not in field and ">reported.0.name<" not in field
+
+
+def _post(browser, report_id: str, act: str, **form: str):  # type: ignore[no-untyped-def]
+    return browser.post(f"/cases/{report_id}/act/{act}", form, page=f"/cases/{report_id}")
+
+
+def test_the_transfer_form_marks_what_is_required_and_both_acts_ask_first(office, sign_in) -> None:
+    """Item 10: required fields marked; transferring and approving ask for confirmation; no
+    "退回补充核查" once the head approved."""
+    report_id = office.concluded(gang=True, transfer=True, approve=False)
+    head = sign_in(office.head)
+    html = head.get(f"/cases/{report_id}").get_data(as_text=True)
+    assert "act-return_conclusion" in html  # before the approval it may still go back
+    asked = _post(head, report_id, "approve", note="同意移送。")
+    assert asked.status_code == 200 and "确认批准该结论" in asked.get_data(as_text=True)
+    assert office.track(report_id).approved_at is None  # nothing done yet
+    _post(head, report_id, "approve", note="同意移送。", confirmed="1")
+    assert office.track(report_id).approved_at is not None
+    html = head.get(f"/cases/{report_id}").get_data(as_text=True)
+    assert "act-return_conclusion" not in html and "退回补充核查" not in html
+
+    clerk = sign_in(office.clerk)
+    form = clerk.get(f"/cases/{report_id}").get_data(as_text=True).split('id="act-transfer"', 1)[1].split("</form>")[0]
+    assert "接收机关" in form and form.count("（必填") == 2
+    asked = _post(clerk, report_id, "transfer", authority_id=str(office.authority), evidence="询问笔录一份")
+    page = asked.get_data(as_text=True)
+    assert "确认移送该线索" in page and "某县公安局" in page and 'name="evidence" value="询问笔录一份"' in page
+    assert office.state(report_id) == "concluded"
+    empty = _post(clerk, report_id, "transfer", authority_id=str(office.authority), evidence="")
+    assert empty.status_code == 400 and office.state(report_id) == "concluded"  # refused before asking
+    _post(clerk, report_id, "transfer", authority_id=str(office.authority), evidence="询问笔录一份", confirmed="1")
+    assert office.state(report_id) == "transferred"
