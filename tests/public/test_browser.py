@@ -242,7 +242,8 @@ def test_tap_targets_axe_and_a_favicon_on_every_reporter_page(base_url, stored, 
         tab.open("/status")
         tab.page.fill("#receipt", code)
         tab.page.click("button[type=submit] >> nth=0")
-        assert tab.page.is_visible("#survey")
+        # The status page after the post: wait for it (a loaded machine may still show the form).
+        tab.page.wait_for_selector("#survey", state="visible", timeout=15_000)
         visited["status with the survey"] = [*small_targets(tab), *axe_violations(tab)]
         icon = tab.page.request.get(base_url + "/favicon.ico")
         assert icon.status == 200
