@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pyotp
 import pytest
@@ -34,6 +35,20 @@ from models.store.db import CaseBase, Stores, VaultBase
 from models.store.keys import generate_intake_key
 from models.store.runtime import Runtime, ensure_site_salt, open_runtime
 
+
+def _redis_per_worker() -> None:
+    """Give each pytest-xdist worker its own Redis database (gw0 the configured one, gw1 the one
+    below …), so that one worker's flush or spent rate-limit budget never reaches another's tests.
+    Runs at import, before any test module reads CLUEGUARD_TEST_REDIS_URL."""
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("CLUEGUARD_TEST_REDIS_URL", "")
+    if not url or not re.fullmatch(r"gw\d+", worker):
+        return
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    os.environ["CLUEGUARD_TEST_REDIS_URL"] = urlunsplit(parts._replace(path=f"/{(base - int(worker[2:])) % 16}"))
+
+
+_redis_per_worker()
 PG_URL = os.environ.get("CLUEGUARD_TEST_POSTGRES_URL", "")
 PASSWORD = "correct horse battery"
 TESTS_NETWORK_LIMIT = "10000 per minute"
