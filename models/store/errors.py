@@ -20,13 +20,16 @@ class ClueGuardError(Exception):
 
 
 class InvalidInput(ClueGuardError):
-    """Bad input; ``errors`` maps a field name to its msgid."""
+    """Bad input; ``errors`` maps a field name to its msgid, ``field_params`` (where given) a field
+    name to the placeholders of its own message (a field's length and limit)."""
 
     message = N_("Please correct the marked fields.")
 
-    def __init__(self, errors: dict[str, str], message: str | None = None, **params: object):
+    def __init__(self, errors: dict[str, str], message: str | None = None, *,
+                 field_params: dict[str, dict[str, object]] | None = None, **params: object):
         super().__init__(message, **params)
         self.errors = errors
+        self.field_params = field_params or {}
 
 
 class NotAllowed(ClueGuardError):
