@@ -11,6 +11,8 @@ class ClueGuardError(Exception):
     message = N_("Something went wrong.")
     # Why a refused act was refused, for the audit trail (``models.staff.acting``); else the class name.
     audit_reason: str | None = None
+    # True once the refusal is in the trail (``acting.perform`` audits its own), so no wrapper records it twice.
+    audited: bool = False
 
     def __init__(self, message: str | None = None, **params: object) -> None:
         if message is not None:
