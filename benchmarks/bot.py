@@ -16,10 +16,10 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import click
 
@@ -106,20 +106,63 @@ class Reporter:
         raise click.ClickException(f"the bot never answered {fragment!r}; it said {said}")
 
 
+# From the place to the summary: an anonymous report with no place, time or file. The bench and the
+# end-to-end tests (tests/bot/test_e2e.py, tests/production/test_bot.py) walk it alike.
+TO_SUMMARY = (("skip", "Where"), ("skip", "When"), ("skip", "evidence"), ("skip", "anonymously"),
+              ("anon", "staff reply"), ("notify:no", "诬告陷害"), ("accept", "check your report"))
+
+
+class Chat(Protocol):
+    """The reporter's side of a chat with the bot: ``Reporter`` here, the end-to-end tests' client."""
+
+    def say(self, text: str) -> None: ...
+
+    def command(self, name: str) -> None: ...
+
+    def press(self, payload: str) -> object: ...
+
+    def wait_for(self, fragment: str) -> str: ...
+
+
+def walk(chat: Chat, steps: Iterable[tuple[str, str]]) -> None:
+    """Press each button and wait for the answer that follows it."""
+    for data, expect in steps:
+        chat.press(data)
+        chat.wait_for(expect)
+
+
+def receipt_code(receipt: str) -> str:
+    """The 16 digits of the bot's receipt message."""
+    return "".join(ch for ch in receipt.split("Receipt code:")[1].split("\n")[0] if ch.isdigit())
+
+
+def status_of(chat: Chat, code: str) -> str:
+    """/status with a receipt code: the bot's answer, the report's status."""
+    chat.command("status")
+    chat.wait_for("receipt code")
+    chat.say(code)
+    return chat.wait_for("Report ")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """End a process we started (the bot, the emulator): politely, then for sure."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
 @contextmanager
 def _process(args: list[str], **kwargs: Any) -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen(args, **kwargs)  # noqa: S603 - our own interpreter and node, fixed arguments # nosec B603
     try:
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        stop(proc)
 
 
 def measure_bot(report: Report, rounds: int, peers: Path = PEERS) -> None:
@@ -168,11 +211,7 @@ def _one_report(reporter: Reporter) -> float:
     reporter.wait_for("Describe what happened")
     reporter.say("菜市场有人强收保护费。")
     reporter.wait_for("Added")
-    for data, expect in (("done", "Who are you reporting"), ("skip", "shielding"), ("skip", "Where"),
-                         ("skip", "When"), ("skip", "evidence"), ("skip", "anonymously"),
-                         ("anon", "staff reply"), ("notify:no", "诬告陷害"), ("accept", "check your report")):
-        reporter.press(data)
-        reporter.wait_for(expect)
+    walk(reporter, (("done", "Who are you reporting"), ("skip", "shielding"), *TO_SUMMARY))
     t0 = time.perf_counter()
     reporter.press("submit")
     reporter.wait_for("Receipt code")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from models.reporting.intake import MAX_FIELD, MAX_PEOPLE
+from models.reporting import limits
 from models.store.errors import InvalidInput
 from models.store.i18n import N_
 
@@ -18,25 +18,26 @@ SEPARATOR = re.compile(r"\s*(?:\r?\n|\||｜)\s*")
 REPORTED_FIELDS = ("name", "unit", "position", "place")
 SHIELDING_FIELDS = ("name", "unit", "position")
 FIELDS = {"reported": REPORTED_FIELDS, "shielding": SHIELDING_FIELDS}
-__all__ = ["FIELDS", "MAX_FIELD", "MAX_PEOPLE", "parse_details", "parse_person", "describe"]
+__all__ = ["FIELDS", "parse_details", "parse_person", "describe"]
 
 
-def _parts(text: str, at_most: int) -> list[str]:
+def _parts(text: str, fields: tuple[str, ...], key: str) -> list[str]:
+    """The message's parts, in field order; too many, or one over its limit (``limits``), is refused."""
     parts = [p.strip() for p in SEPARATOR.split(text.replace("\x00", "").strip())]
-    if len(parts) > at_most:
+    if len(parts) > len(fields):
         raise InvalidInput({"person": N_("Too many parts: at most %(n)s, one per line or separated by |. "
-                                         "Nothing was added; please send it again.")}, n=at_most)
-    for part in parts:
-        if len(part) > MAX_FIELD:
+                                         "Nothing was added; please send it again.")}, n=len(fields))
+    for field, part in zip(fields, parts, strict=False):
+        if problem := limits.check_field(f"{key}-{field}", part):
             raise InvalidInput({"person": N_("A part is too long: at most %(n)s characters each. Nothing was "
-                                             "added; please shorten it and send it again.")}, n=MAX_FIELD)
+                                             "added; please shorten it and send it again.")}, n=problem.max)
     return parts
 
 
 def parse_person(text: str, key: str) -> dict[str, str]:
     """A person from one message: the name first, then what the separators give (in field order)."""
     fields = FIELDS[key]
-    parts = _parts(text, len(fields))
+    parts = _parts(text, fields, key)
     if not parts[0]:
         raise InvalidInput({"person": N_("Start with the name or alias (or a description such as "
                                          "\"the tall man at the market\").")})
@@ -55,7 +56,7 @@ def parse_details(text: str, key: str, person: dict[str, str]) -> dict[str, str]
     spaced = SPACES.split(text.strip())
     if not SEPARATOR.search(text.strip()) and 1 < len(spaced) <= len(rest):
         text = "\n".join(spaced)
-    parts = _parts(text, len(rest))
+    parts = _parts(text, rest, key)
     return {**person, **{field: value for field, value in zip(rest, parts, strict=False) if value}}
 
 

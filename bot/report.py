@@ -38,7 +38,6 @@ from bot.common import (
     wipe,
 )
 from bot.files import ATTACHMENTS, has_attachment, take_file
-from bot.people import MAX_FIELD
 from bot.receipt import hand_over_receipt
 from bot.report_people import details, reported, review, shielding
 from bot.report_prompts import DONE
@@ -65,12 +64,15 @@ from bot.report_states import (
     too_long,
 )
 from bot.start import telegram_warning
+from models.reporting import limits
 from models.reporting.categories import CATEGORIES
 from models.reporting.intake import Person, Submission, submit_report
 from models.store.errors import ClueGuardError, ServiceUnavailable
 from models.store.i18n import N_
 
 __all__ = ["report_conversation", "resume"]
+# The description's messages, as one text.
+DESCRIPTION_JOIN = "\n\n"
 
 
 # --- one handler per state -------------------------------------------------------------------
@@ -119,19 +121,25 @@ async def description(update: Update, context: Context) -> int:
 
 
 def add_description(context: Context, text: str) -> bool:
-    """Append a part if the whole description stays within the limit (False: nothing added)."""
+    """Append a part if the whole description, as it will be sent, stays within the limit
+    (``models.reporting.limits``; False: nothing added)."""
     parts: list[str] = draft(context).setdefault("description", [])
-    if sum(len(p) + 2 for p in parts) + len(text) > runtime(context).config.max_text_chars:
+    whole = DESCRIPTION_JOIN.join([*parts, text])
+    if limits.check_field(limits.DESCRIPTION, whole, runtime(context).config.max_text_chars):
         return False
     parts.append(text)
     return True
 
 
+# Where each one-line answer goes in the submission, named as the web form names it (the limit's key).
+FIELD_OF = {"place": "location", "time": "occurred_on", "name": "identity-name", "phone": "identity-phone"}
+
+
 async def _one_line(update: Update, context: Context, key: str, state: int, next_state: int) -> int:
     if await answer_button(update) != "skip":
         text = short_text(update) or ""
-        if len(text) > MAX_FIELD:
-            await too_long(update, context)
+        if problem := limits.check_field(FIELD_OF[key], text):
+            await too_long(update, context, problem)
             return state
         draft(context)[key] = text
     return await ask(update, context, next_state)
@@ -192,8 +200,8 @@ async def phone(update: Update, context: Context) -> int:
             return PHONE
         draft(context)["phone"] = message.contact.phone_number
     elif (text := short_text(update)) and text != t(context, "Skip"):
-        if len(text) > MAX_FIELD:
-            await too_long(update, context)
+        if problem := limits.check_field(FIELD_OF["phone"], text):
+            await too_long(update, context, problem)
             return PHONE
         draft(context)["phone"] = text
     await say(update, context, N_("Phone number noted.") if draft(context).get("phone") else
@@ -231,7 +239,7 @@ def build_submission(d: dict[str, Any], update: Update) -> Submission:
                                     "telegram_name": user.full_name})
     return Submission(
         category=d.get("category", ""),
-        description="\n\n".join(d.get("description", [])),
+        description=DESCRIPTION_JOIN.join(d.get("description", [])),
         notice_accepted=bool(d.get("notice_accepted")),
         location=d.get("place", ""),
         occurred_on=d.get("time", ""),

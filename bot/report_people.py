@@ -7,9 +7,10 @@ from typing import Any
 from telegram import Update
 
 from bot.common import Context, answer_button, buttons, draft, error_text, go, say, say_text
-from bot.people import MAX_PEOPLE, describe, parse_details, parse_person
+from bot.people import describe, parse_details, parse_person
 from bot.report_prompts import DONE
 from bot.report_states import CONFIRM, DESCRIPTION, DETAILS, PLACE, REPORTED, REVIEW, SHIELDING, ask, short_text
+from models.reporting import limits
 from models.store.errors import InvalidInput
 
 
@@ -18,9 +19,9 @@ async def _people(update: Update, context: Context, key: str, state: int, next_s
         return await ask(update, context, next_state)
     d = draft(context)
     people: list[dict[str, str]] = d.setdefault(key, [])
-    if len(people) >= MAX_PEOPLE:
+    if len(people) >= limits.MAX_PEOPLE:
         await say(update, context, "At most %(n)s people can be listed; this one was not added. Press Done.",
-                  buttons(context, DONE), n=MAX_PEOPLE)
+                  buttons(context, DONE), n=limits.MAX_PEOPLE)
         return state
     try:
         person = parse_person(short_text(update) or "", key)

@@ -7,7 +7,8 @@ from typing import Any
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 
 from bot.common import Context, buttons, draft, runtime, say, say_text, t
-from bot.people import MAX_FIELD, MAX_PEOPLE, describe
+from bot.people import describe
+from models.reporting import limits
 from models.reporting.categories import CATEGORIES
 from models.store.i18n import N_
 
@@ -40,7 +41,7 @@ async def prompt_reported(update: Update, context: Context) -> None:
                                "the name or alias. You may put the unit, position and place on new lines (or "
                                "after |), or I will ask for them. At most %(n)s people, %(chars)s characters "
                                "per part. Press Done when finished, or Skip.",
-              buttons(context, DONE, SKIP), n=MAX_PEOPLE, chars=MAX_FIELD)
+              buttons(context, DONE, SKIP), n=limits.MAX_PEOPLE, chars=limits.MAX_FIELD)
 
 
 async def prompt_shielding(update: Update, context: Context) -> None:

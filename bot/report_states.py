@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 
 from bot.common import STATE, Context, draft, go, say
-from bot.people import MAX_FIELD
 from bot.report_prompts import (
     prompt_category,
     prompt_confirm,
@@ -25,6 +24,7 @@ from bot.report_prompts import (
     prompt_shielding,
     prompt_time,
 )
+from models.reporting.limits import TooLong
 
 (CATEGORY, DESCRIPTION, REPORTED, DETAILS, SHIELDING, PLACE, TIME, FILES, IDENTITY, NAME, PHONE, NOTIFY,
  NOTICE, CONFIRM, REVIEW) = range(15)
@@ -54,6 +54,7 @@ def short_text(update: Update) -> str | None:
     return message.text.strip() if message is not None and message.text else None
 
 
-async def too_long(update: Update, context: Context) -> None:
+async def too_long(update: Update, context: Context, problem: TooLong) -> None:
+    """Say that the answer is over its limit (``models.reporting.limits``); the state asks again."""
     await say(update, context, "This is too long (at most %(n)s characters). Nothing was kept; please shorten "
-                               "it and send it again.", n=MAX_FIELD)
+                               "it and send it again.", n=problem.max)

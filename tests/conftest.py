@@ -29,6 +29,7 @@ import vault
 from models.datadir.schema import upgrade_all
 from models.protection.custodians import run_ceremony
 from models.reporting.intake import Person, Submission
+from models.staff import auditing
 from models.staff.accounts import accept_pledge, add_staff
 from models.store.config import Config
 from models.store.db import CaseBase, Stores, VaultBase
@@ -167,6 +168,18 @@ def make_staff(staff_rt: Runtime):  # type: ignore[no-untyped-def]
         return StaffUser(acct.staff_id, username, role, PASSWORD, acct.totp_secret)
 
     return make
+
+
+AUDITOR_PASSPHRASE = "the auditor's own passphrase"
+
+
+@pytest.fixture
+def auditor(staff_rt: Runtime, make_staff) -> StaffUser:  # type: ignore[no-untyped-def]
+    """An auditor who accepted the undertaking and holds a signing key (``AUDITOR_PASSPHRASE``)."""
+    user = make_staff("auditor", "auditor", unit=None)
+    accept_pledge(staff_rt, user.id)
+    auditing.create_auditor_key(staff_rt, "auditor", AUDITOR_PASSPHRASE)
+    return user
 
 
 @pytest.fixture

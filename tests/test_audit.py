@@ -13,10 +13,9 @@ from models.audit import checkpoint, trail
 from models.audit.tables import AuditCheckpoint, AuditEvent, AuditHead, AuditorKey
 from models.reporting import intake
 from models.staff import accounts, auditing
+from tests.conftest import AUDITOR_PASSPHRASE as PASSPHRASE
 from tests.conftest import as_forger, submission
 from web.cli.main import main
-
-PASSPHRASE = "the auditor's own passphrase"
 
 
 @pytest.fixture
@@ -26,14 +25,6 @@ def chain(public_rt):
     with public_rt.stores.case() as session:
         trail.record(session, "tester", "test.event", None, note="plain")
     return public_rt
-
-
-@pytest.fixture
-def auditor(staff_rt, make_staff):  # type: ignore[no-untyped-def]
-    user = make_staff("auditor", "auditor", unit=None)
-    accounts.accept_pledge(staff_rt, user.id)
-    auditing.create_auditor_key(staff_rt, "auditor", PASSPHRASE)
-    return user
 
 
 def _problems(rt, trusted: frozenset[str] = frozenset()) -> list[str]:

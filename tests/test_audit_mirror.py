@@ -26,7 +26,7 @@ from models.reporting import intake
 from models.staff import auditing
 from models.store.runtime import Runtime, open_runtime
 from tests.conftest import as_forger, submission
-from tests.test_audit import PASSPHRASE, _rechain, _rows, auditor  # noqa: F401 (fixture)
+from tests.test_audit import PASSPHRASE, _rechain, _rows
 from web.cli.main import main
 
 # RFC 5424, section 6: HEADER SP STRUCTURED-DATA [SP MSG]
@@ -170,7 +170,7 @@ def test_a_rolled_back_act_is_not_mirrored(config, stores, udp) -> None:
     assert parse_frame(udp.frames(1)[0])["event"] == "test.kept"
 
 
-def test_checkpoints_are_mirrored(config, stores, staff_rt, auditor, udp) -> None:  # noqa: F811
+def test_checkpoints_are_mirrored(config, stores, staff_rt, auditor, udp) -> None:
     rt = _mirrored(config, stores, udp.url, None, staff=True)
     cp = auditing.checkpoint_trail(rt, "auditor", PASSPHRASE)
     frames = [parse_frame(f) for f in udp.frames(2)]

@@ -20,7 +20,7 @@ from models.audit import receipt, trail
 from models.audit.tables import AuditCheckpoint, AuditEvent, AuditHead, AuditorKey
 from models.staff import auditing
 from tests.conftest import as_forger
-from tests.test_audit import PASSPHRASE, _rechain, _rows, auditor, chain  # noqa: F401 (fixtures)
+from tests.test_audit import PASSPHRASE, _rechain, _rows, chain  # noqa: F401 (fixture)
 from web.cli.main import main
 
 

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from models.audit import checkpoint, trail, writers
 from models.audit.tables import AuditEvent
-from models.staff import accounts, auditing
+from models.staff import auditing
 from models.store.db import Stores
 from tests import test_roles
+from tests.conftest import AUDITOR_PASSPHRASE as PASSPHRASE
 from tests.conftest import PG_URL
 from web.cli.main import main
 
@@ -29,7 +30,6 @@ pytestmark = pytest.mark.postgres
 # This process's roles, made by ``clueguard roles apply`` (tests/test_roles.py).
 role_names = test_roles.role_names
 role_stores = test_roles.role_stores
-PASSPHRASE = "the auditor's own passphrase"
 
 
 def _append(stores: Stores, actor: str, event: str) -> AuditEvent:
@@ -132,14 +132,6 @@ def trigger_dropped(stores: Stores) -> Iterator[None]:
     yield
     with stores.case_engine.begin() as conn:
         conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_writer"))
-
-
-@pytest.fixture
-def auditor(staff_rt, make_staff):  # type: ignore[no-untyped-def]
-    user = make_staff("auditor", "auditor", unit=None)
-    accounts.accept_pledge(staff_rt, user.id)
-    auditing.create_auditor_key(staff_rt, "auditor", PASSPHRASE)
-    return user
 
 
 @pytest.mark.parametrize("backend", ["postgres"])

@@ -67,16 +67,18 @@ def error_message(err: ClueGuardError) -> str:
     return translate(current_locale(), err.message, **err.params)
 
 
-def field_errors(errors: dict[str, str], params: dict[str, object] | None = None) -> dict[str, str]:
+def field_errors(errors: dict[str, str], params: dict[str, object] | None = None,
+                 field_params: dict[str, dict[str, object]] | None = None) -> dict[str, str]:
+    """Each field's message in the user's language, with its own placeholders (a length) where given."""
     loc = current_locale()
-    return {k: translate(loc, v, **(params or {})) for k, v in errors.items()}
+    return {k: translate(loc, v, **{**(params or {}), **(field_params or {}).get(k, {})}) for k, v in errors.items()}
 
 
 def flash_error(err: ClueGuardError) -> None:
     """Flash a workflow error, and each field's message, in the user's language."""
     flash(error_message(err), "error")
     if isinstance(err, InvalidInput):
-        for message in field_errors(err.errors, err.params).values():
+        for message in field_errors(err.errors, err.params, err.field_params).values():
             flash(message, "error")
 
 

@@ -31,7 +31,6 @@ from models.store.runtime import Runtime
 
 HEAD_ROLE = "unit_head"
 ADMIN_ROLE = "admin"
-DECIDE = acting.declare("staff.decide_change", {HEAD_ROLE}, refused="staff.change_refused")
 KINDS = ("role", "unit", "reset")
 # Roles outside the content roles: their accounts are created, reset and granted only with a
 # second administrator's approval (R29: no single person takes over another's account).
@@ -54,6 +53,24 @@ class AlreadyDecided(WrongState):
 
 class NeedsUnit(InvalidInput):
     pass
+
+
+def _decides(session: Session, staff: Staff, change: AccountChange) -> None:
+    """Who decides this change (R29): the head of the unit concerned or, for an account outside the
+    content roles, another administrator; enrolled, pledged within the year, never on their own
+    request or account; and only while it waits."""
+    by_admins = change.approver_unit_id is None
+    if not (accounts.pledge_current(staff) and staff.password_hash and staff.id != change.staff_id
+            and staff.username != change.requested_by
+            and (staff.role == ADMIN_ROLE if by_admins
+                 else staff.role == HEAD_ROLE and staff.unit_id == change.approver_unit_id)):
+        raise NotTheOtherAdministrator() if by_admins else NotTheApprover()
+    if change.state != "pending":
+        raise AlreadyDecided
+
+
+DECIDE = acting.declare("staff.decide_change", {HEAD_ROLE, ADMIN_ROLE}, refused="staff.change_refused",
+                        check=_decides, denied=NotTheApprover)
 
 
 @dataclass(frozen=True)
@@ -205,22 +222,6 @@ def _enrolled_through_someone_else(session: Session, staff: Staff) -> bool:
     return shown_to is None or shown_to.role != HEAD_ROLE
 
 
-def _approver(session: Session, head_id: int, change: AccountChange, act: str) -> Staff:
-    """The head of the unit concerned or, for an account outside the content roles, another administrator."""
-    head = session.get(Staff, head_id)
-    by_admins = change.approver_unit_id is None
-    ok = (head is not None and head.active and accounts.pledge_current(head) and bool(head.password_hash)
-          and head.id != change.staff_id and head.username != change.requested_by
-          and (head.role == ADMIN_ROLE if by_admins
-               else head.role == HEAD_ROLE and head.unit_id == change.approver_unit_id))
-    if not ok or head is None:
-        err = NotTheOtherAdministrator() if by_admins else NotTheApprover()
-        trail.record_refusal(session, head.username if head else f"staff:{head_id}", "staff.change_refused",
-                             None, change=change.id, act=act, reason=type(err).__name__)
-        raise err
-    return head
-
-
 def _change(session: Session, change_id: int) -> AccountChange:
     change = session.scalar(select(AccountChange).where(AccountChange.id == change_id).with_for_update())
     if change is None:
@@ -232,9 +233,7 @@ def approve_change(rt: Runtime, head_id: int, change_id: int) -> AccountOutcome:
     """The unit head approves; a code for a new or reset account is returned to them, once."""
     with rt.stores.case() as session:
         change = _change(session, change_id)
-        head = _approver(session, head_id, change, "approve")
-        if change.state != "pending":
-            raise AlreadyDecided
+        head = acting.perform(session, head_id, DECIDE.name, change, change=change.id, decision="approve")
         staff = session.get(Staff, change.staff_id)
         if staff is None:
             raise NotFound
@@ -246,9 +245,7 @@ def deny_change(rt: Runtime, head_id: int, change_id: int) -> None:
     """The unit head refuses the change; nothing about the account changes."""
     with rt.stores.case() as session:
         change = _change(session, change_id)
-        head = _approver(session, head_id, change, "deny")
-        if change.state != "pending":
-            raise AlreadyDecided
+        head = acting.perform(session, head_id, DECIDE.name, change, change=change.id, decision="deny")
         change.state, change.decided_by, change.decided_at = "denied", head.username, utcnow()
         staff = session.get(Staff, change.staff_id)
         trail.record(session, head.username, "staff.change_denied", None, change=change.id,
@@ -272,7 +269,7 @@ def pending_changes(rt: Runtime, viewer_id: int) -> list[PendingRow]:
     seen by someone who can act (issue #27, item 6)."""
     with rt.stores.case() as session:
         viewer = session.get(Staff, viewer_id)
-        if viewer is None or not viewer.active or viewer.role not in (HEAD_ROLE, ADMIN_ROLE):
+        if viewer is None or not viewer.active or not acting.role_may(viewer.role, DECIDE.name):
             return []
         query = (select(AccountChange, Staff).join(Staff, Staff.id == AccountChange.staff_id)
                  .where(AccountChange.state == "pending").order_by(AccountChange.id))
@@ -286,8 +283,7 @@ def pending_changes(rt: Runtime, viewer_id: int) -> list[PendingRow]:
             by_admins = c.approver_unit_id is None
             decidable = (_admins(session, besides=(s.id,), besides_name=c.requested_by) if by_admins
                          else _heads(session, c.approver_unit_id)) > 0
-            mine = (viewer.id != s.id and viewer.username != c.requested_by
-                    and (viewer.role == ADMIN_ROLE if by_admins else viewer.role == HEAD_ROLE))
+            mine = acting.may(DECIDE.name, session, viewer, c)
             out.append(PendingRow(c.id, s.username, s.display_name, c.kind, c.role,
                                   units.get(c.unit_id or s.unit_id or 0, ""), c.requested_by, c.requested_at,
                                   "" if by_admins else units.get(c.approver_unit_id or 0, ""), decidable, mine))

@@ -33,7 +33,6 @@ from models.store.i18n import N_
 from models.store.runtime import Runtime
 
 ADMIN_ROLE = approvals.ADMIN_ROLE
-MANAGE = acting.declare("staff.manage", {ADMIN_ROLE}, refused="staff.admin_refused")
 OPERATOR = "cli"
 # A clue in any other state still needs its handler (R24: hand over before leaving).
 SETTLED_STATES = frozenset({"closed", "archived", "merged", "not_accepted", "destroyed"})
@@ -41,6 +40,10 @@ SETTLED_STATES = frozenset({"closed", "archived", "merged", "not_accepted", "des
 
 class AdminOnly(NotAllowed):
     message = N_("Only administrators can manage staff accounts.")
+
+
+# Every account act of an administrator (the step it was is in the refusal's ``step``).
+MANAGE = acting.declare("staff.manage", {ADMIN_ROLE}, refused="staff.admin_refused", denied=AdminOnly)
 
 
 class SelfDeactivation(NotAllowed):
@@ -75,20 +78,13 @@ class StaffRow:
 
 
 
-def _admin(session: Session, admin_id: int | None, act: str) -> str:
-    """The acting administrator's name; anyone else is refused, and the refusal is audited.
-
-    ``None`` is the operator at the staff server's console (``clueguard staff ...``), who holds
-    the keys anyway; the audit log names them ``cli``.
-    """
+def _admin(session: Session, admin_id: int | None, step: str) -> str:
+    """Who does an account act: an administrator, through the act runner (``MANAGE``: an inactive
+    account or another role is refused and audited), or ``None``, the operator at the staff server's
+    console (``clueguard staff ...``), who holds the keys anyway; the trail names them ``cli``."""
     if admin_id is None:
         return OPERATOR
-    actor = session.get(Staff, admin_id)
-    if actor is None or not actor.active or actor.role != ADMIN_ROLE:
-        trail.record_refusal(session, actor.username if actor else f"staff:{admin_id}", "staff.admin_refused",
-                             None, act=act, reason="AdminOnly")
-        raise AdminOnly
-    return actor.username
+    return acting.perform(session, admin_id, MANAGE.name, step=step).username
 
 
 def _target(session: Session, staff_id: int) -> Staff:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from models.administration.staff_admin import _admin
+from models.administration.staff_admin import OPERATOR, AdminOnly
 from models.audit import trail
 from models.staff import acting
 from models.staff.tables import Staff, Unit
@@ -21,7 +21,7 @@ from models.store.i18n import N_
 from models.store.runtime import Runtime
 
 MAX_NAME = 200
-MANAGE = acting.declare("unit.manage", {"admin"}, refused="unit.refused")
+MANAGE = acting.declare("unit.manage", {"admin"}, refused="unit.refused", denied=AdminOnly)
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def add_unit(rt: Runtime, admin_id: int | None, name: str) -> int:
     if not name or len(name) > MAX_NAME:
         raise InvalidInput({"name": N_("Give the unit's name (at most 200 characters).")})
     with rt.stores.case() as session:
-        actor = _admin(session, admin_id, "add_unit")
+        actor = OPERATOR if admin_id is None else acting.perform(session, admin_id, MANAGE.name).username
         key = unit_key(name)
         if any(unit_key(u) == key for u in session.scalars(select(Unit.name))):
             raise InvalidInput({"name": N_("This unit is already on the list.")})

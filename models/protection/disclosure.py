@@ -24,30 +24,30 @@ from models.identities.tables import SealedIdentityRow
 from models.protection.unseal import (
     LEGAL_BASES,
     MAX_NOTE,
-    OPEN,
+    OFFICER_ROLE,
     OPEN_STATES,
-    WITHHOLD,
+    UNIT_HEAD_ROLE,
     NotApproved,
     RequestClosed,
     RequestDenied,
     RequestExpired,
     WrongPassphrase,
-    acting_staff,
     audit_request,
     audited_act,
     locked_request,
+    perform,
     settle,
 )
 from models.protection.unseal_tables import ResealedShare, UnsealRequest
 from models.reporting.intake import seal_message
 from models.reporting.tables import Report
 from models.staff import acting, officer_keys
-from models.staff.tables import OfficerKey
+from models.staff.tables import OfficerKey, Staff
 from models.store.db import as_utc, utcnow
-from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, WrongState
+from models.store.errors import ClueGuardError, NotAllowed, WrongState
 from models.store.i18n import N_, translate
 from models.store.runtime import Runtime
-from models.store.text import tidy
+from models.store.text import clean_text
 
 
 class OnlyRequester(NotAllowed):
@@ -64,6 +64,28 @@ class NoticeAlreadySent(WrongState):
 
 class WindowClosed(WrongState):
     message = N_("The time to open this identity has passed; the re-sealed shares were destroyed.")
+
+
+def _openable(session: Session, staff: Staff, req: UnsealRequest) -> None:
+    """Only the requester opens, and only an approved request within its window."""
+    if staff.id != req.requester_id:
+        raise OnlyRequester
+    state_errors: dict[str, ClueGuardError] = {
+        "pending": NotApproved(), "denied": RequestDenied(), "expired": RequestExpired(), "closed": WindowClosed()}
+    if req.state in state_errors:
+        raise state_errors[req.state]
+
+
+def _withholdable(session: Session, staff: Staff, req: UnsealRequest) -> None:
+    """The notice is withheld only while it is due and the request still open."""
+    if req.notice != "due":
+        raise NoticeAlreadySent
+    if req.state not in OPEN_STATES:
+        raise RequestClosed
+
+
+OPEN = acting.declare("unseal.open", {OFFICER_ROLE}, refused="unseal.refused", check=_openable)
+WITHHOLD = acting.declare("unseal.withhold", {UNIT_HEAD_ROLE}, refused="unseal.refused", check=_withholdable)
 
 
 @dataclass(frozen=True)
@@ -109,17 +131,9 @@ def _send_notice(rt: Runtime, cs: Session, req: UnsealRequest, now: datetime) ->
 def open_unsealed_identity(rt: Runtime, staff_id: int, request_id: str, password: str) -> OpenedIdentity:
     """The requester opens the identity with their sign-in password, within the window; audited."""
     settle(rt, UnsealRequest.id == request_id)
-    staff = acting_staff(rt, staff_id, None)
     with rt.stores.vault() as vs:
         req = locked_request(vs, request_id)
-        if staff.id != req.requester_id:
-            raise OnlyRequester
-        acting.check(OPEN, vs, staff)
-        state_errors: dict[str, ClueGuardError] = {
-            "pending": NotApproved(), "denied": RequestDenied(), "expired": RequestExpired(),
-            "closed": WindowClosed()}
-        if req.state in state_errors:
-            raise state_errors[req.state]
+        staff = perform(rt, staff_id, OPEN.name, req)
         key = vs.get(OfficerKey, staff.id)
         if key is None:
             raise officer_keys.NoOfficerKey
@@ -151,20 +165,12 @@ def open_unsealed_identity(rt: Runtime, staff_id: int, request_id: str, password
 @audited_act("withhold")
 def withhold_disclosure_notice(rt: Runtime, staff_id: int, request_id: str, reason: str) -> None:
     """A unit head records why the reporter is not to be told of this unsealing (R10)."""
-    reason = tidy(reason)
-    with rt.stores.case() as cs:
-        staff = acting.actor_for(cs, staff_id, WITHHOLD.name)
-    if not reason:
-        raise InvalidInput({"reason": N_("Say why the reporter is not to be told.")})
-    if len(reason) > MAX_NOTE:
-        raise InvalidInput({"reason": N_("The note is too long (at most 1000 characters).")})
     with rt.stores.vault() as vs:
         req = locked_request(vs, request_id)
+        staff = perform(rt, staff_id, WITHHOLD.name, req)
+        reason = clean_text(reason, "reason", MAX_NOTE, N_("Say why the reporter is not to be told."),
+                            N_("The note is too long (at most 1000 characters)."))
         with rt.stores.case() as cs:
             load_case(cs, staff, req.report_id)
-        if req.notice != "due":
-            raise NoticeAlreadySent
-        if req.state not in OPEN_STATES:
-            raise RequestClosed
         req.notice, req.notice_reason, req.notice_by = "withheld", reason, staff.username
         audit_request(rt, staff.username, req, [("unseal.notice_withheld", {})])

@@ -62,13 +62,6 @@ MAX_NOTE = 1000
 CUSTODIAN_ROLE = "custodian"
 UNIT_HEAD_ROLE = "unit_head"
 OFFICER_ROLE = officer_keys.OFFICER_ROLE
-# The acts of unsealing (R9, R10). ``audited_act`` audits every refusal (the acts span two stores).
-REQUEST = acting.declare("unseal.request", {OFFICER_ROLE}, refused="unseal.refused")
-APPROVE = acting.declare("unseal.approve", {CUSTODIAN_ROLE}, refused="unseal.refused")
-DENY = acting.declare("unseal.deny", {CUSTODIAN_ROLE}, refused="unseal.refused")
-VIEW = acting.declare("unseal.view", {OFFICER_ROLE, CUSTODIAN_ROLE, UNIT_HEAD_ROLE}, refused="unseal.refused")
-OPEN = acting.declare("unseal.open", {OFFICER_ROLE}, refused="unseal.refused")
-WITHHOLD = acting.declare("unseal.withhold", {UNIT_HEAD_ROLE}, refused="unseal.refused")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -115,6 +108,39 @@ class RequestDenied(WrongState):
 
 class WrongPassphrase(NotAllowed):
     message = N_("The passphrase or password is wrong.")
+
+
+class OnlyOfficers(NotAllowed):
+    message = N_("Only protection officers can ask to unseal an identity.")
+
+
+def _answerable(session: Session, staff: Staff, req: UnsealRequest) -> None:
+    """Who may answer a request, and when: never its requester (even holding custodian keys), only
+    while it waits for answers."""
+    if staff.id == req.requester_id or staff.username == req.requester:
+        raise RequesterCannotApprove
+    if req.state == "expired":
+        raise RequestExpired
+    if req.state != "pending":
+        raise RequestClosed
+
+
+def _viewable(session: Session, staff: Staff, req: UnsealRequest) -> None:
+    """An officer sees their own requests only (a unit head's need-to-know is the clue's, in the act)."""
+    if req is not None and staff.role == OFFICER_ROLE and staff.id != req.requester_id:
+        raise NotAllowed
+
+
+# The acts of unsealing (R9, R10); opening and withholding the notice are in ``disclosure``. The runner
+# checks and audits the actor, the role and the request; ``audited_act`` audits what the act itself
+# refuses later (a share, a passphrase, the input), in a transaction of its own: the acts span two stores.
+REQUEST = acting.declare("unseal.request", {OFFICER_ROLE}, refused="unseal.refused", denied=OnlyOfficers)
+APPROVE = acting.declare("unseal.approve", {CUSTODIAN_ROLE}, refused="unseal.refused", check=_answerable,
+                         denied=NotACustodian)
+DENY = acting.declare("unseal.deny", {CUSTODIAN_ROLE}, refused="unseal.refused", check=_answerable,
+                      denied=NotACustodian)
+VIEW = acting.declare("unseal.view", {OFFICER_ROLE, CUSTODIAN_ROLE, UNIT_HEAD_ROLE}, refused="unseal.refused",
+                      check=_viewable)
 
 
 @dataclass(frozen=True)
@@ -186,7 +212,7 @@ def _record_refusal(rt: Runtime, staff_id: int, act: str, target: str, err: Clue
 
 
 def audited_act(act: str) -> Callable[[F], F]:
-    """Every refusal of this act (any workflow error) lands in the audit log, then propagates."""
+    """Every refusal of this act (any workflow error) lands in the audit log once, then propagates."""
 
     def decorate(fn: F) -> F:
         @wraps(fn)
@@ -194,7 +220,8 @@ def audited_act(act: str) -> Callable[[F], F]:
             try:
                 return fn(rt, staff_id, target, *args, **kwargs)
             except ClueGuardError as err:
-                _record_refusal(rt, staff_id, act, target, err)
+                if not err.audited:  # the runner's own refusals are in the trail already
+                    _record_refusal(rt, staff_id, act, target, err)
                 raise
 
         return cast(F, wrapped)
@@ -205,11 +232,11 @@ def audited_act(act: str) -> Callable[[F], F]:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def acting_staff(rt: Runtime, staff_id: int, act: str | None) -> Staff:
-    """The active staff member whose role may do ``act`` (``audited_act`` audits a refusal); with
-    no act, any role (an answer checks the requester before the role, ``_answering_custodian``)."""
+def perform(rt: Runtime, staff_id: int, name: str, req: UnsealRequest) -> Staff:
+    """The act runner on a request (``acting.perform``: actor, role, the request's own check), its
+    refusal audited in the case store while the vault store's transaction is still open."""
     with rt.stores.case() as cs:
-        return acting.actor_for(cs, staff_id, act)
+        return acting.perform(cs, staff_id, name, req, report_id=req.report_id, request=req.id)
 
 
 def locked_request(vs: Session, request_id: str) -> UnsealRequest:
@@ -280,32 +307,18 @@ def expire_unseal_requests(rt: Runtime, actor: str = "system") -> Settled:
     return settle(rt, actor=actor)
 
 
-def _check_answerable(req: UnsealRequest) -> None:
-    if req.state == "expired":
-        raise RequestExpired
-    if req.state != "pending":
-        raise RequestClosed
-
-
-def _answering_custodian(vs: Session, staff: Staff, req: UnsealRequest) -> Custodian:
-    """Who may answer: never the requester (even holding custodian keys), only active custodians."""
-    if staff.id == req.requester_id or staff.username == req.requester:
-        raise RequesterCannotApprove
-    acting.check(APPROVE, vs, staff)
+def _open_answer(rt: Runtime, vs: Session, staff_id: int, request_id: str, name: str
+                 ) -> tuple[Staff, UnsealRequest, Custodian]:
+    """Lock a request for a custodian's one answer: the act (``APPROVE`` or ``DENY``) on the request,
+    the custodian's own active key, no answer yet."""
+    req = locked_request(vs, request_id)
+    staff = perform(rt, staff_id, name, req)
     custodian = vs.scalar(select(Custodian).where(Custodian.username == staff.username))
     if custodian is None or not custodian.active:
         raise NotACustodian
-    return custodian
-
-
-def _open_answer(vs: Session, staff: Staff, request_id: str) -> tuple[UnsealRequest, Custodian]:
-    """Lock a request for a custodian's one answer: who they are, that it is open, not answered yet."""
-    req = locked_request(vs, request_id)
-    custodian = _answering_custodian(vs, staff, req)
-    _check_answerable(req)
     if vs.get(UnsealAnswer, (req.id, custodian.id)) is not None:
         raise AlreadyAnswered
-    return req, custodian
+    return staff, req, custodian
 
 
 def _eligible_custodians(vs: Session, req: UnsealRequest) -> set[str]:
@@ -334,10 +347,7 @@ def request_unseal(rt: Runtime, staff_id: int, report_id: str, purpose: str, leg
                    legal_basis_other: str = "") -> str:
     """A protection officer asks to open a clue's identity, for a purpose and on a legal basis."""
     with rt.stores.case() as cs:
-        try:
-            staff = acting.actor_for(cs, staff_id, REQUEST.name)
-        except NotAllowed:
-            raise NotAllowed(N_("Only protection officers can ask to unseal an identity.")) from None
+        staff = acting.perform(cs, staff_id, REQUEST.name, report_id=report_id)
         report = load_case(cs, staff, report_id)
         if not report.identity_id:
             raise NoIdentity
@@ -388,9 +398,8 @@ def approve_unseal(rt: Runtime, staff_id: int, request_id: str, passphrase: str,
     """A custodian approves: their share is re-sealed to the requester; returns the request's state."""
     note = clean_text(note, "note", MAX_NOTE, too_long=N_("The note is too long (at most 1000 characters)."))
     settle(rt, UnsealRequest.id == request_id)
-    staff = acting_staff(rt, staff_id, None)
     with rt.stores.vault() as vs:
-        req, custodian = _open_answer(vs, staff, request_id)
+        staff, req, custodian = _open_answer(rt, vs, staff_id, request_id, APPROVE.name)
         share = vs.get(IdentityShare, (req.identity_id, custodian.id))
         if share is None:
             raise NoShare
@@ -423,9 +432,8 @@ def deny_unseal(rt: Runtime, staff_id: int, request_id: str, note: str) -> str:
     note = clean_text(note, "note", MAX_NOTE, N_("Say why you deny the request."),
                       N_("The note is too long (at most 1000 characters)."))
     settle(rt, UnsealRequest.id == request_id)
-    staff = acting_staff(rt, staff_id, None)
     with rt.stores.vault() as vs:
-        req, custodian = _open_answer(vs, staff, request_id)
+        staff, req, custodian = _open_answer(rt, vs, staff_id, request_id, DENY.name)
         now = utcnow()
         vs.add(UnsealAnswer(request_id=req.id, custodian_id=custodian.id, custodian=staff.username,
                             decision="deny", note=note, at=now))
@@ -447,31 +455,28 @@ def deny_unseal(rt: Runtime, staff_id: int, request_id: str, note: str) -> str:
 def get_unseal_request(rt: Runtime, staff_id: int, request_id: str) -> RequestView:
     """One request for its requester, a custodian or a unit head who may read the clue."""
     settle(rt, UnsealRequest.id == request_id)
-    staff = acting_staff(rt, staff_id, VIEW.name)
     with rt.stores.vault() as vs:
         req = vs.get(UnsealRequest, request_id)
         if req is None:
             raise NotFound
+        staff = perform(rt, staff_id, VIEW.name, req)
         if staff.role == UNIT_HEAD_ROLE:
             with rt.stores.case() as cs:
                 load_case(cs, staff, req.report_id)
-        elif staff.id != req.requester_id and staff.role != CUSTODIAN_ROLE:
-            raise NotAllowed
         return _view(vs, req)
 
 
 def list_unseal_requests(rt: Runtime, staff_id: int, report_id: str | None = None) -> list[RequestView]:
     """Requests this staff member deals with: custodians all, officers their own, unit heads their cases'."""
     expire_unseal_requests(rt)
-    staff = acting_staff(rt, staff_id, VIEW.name)
+    with rt.stores.case() as cs:
+        staff = acting.perform(cs, staff_id, VIEW.name, report_id=report_id)
     with rt.stores.vault() as vs:
         query = select(UnsealRequest).order_by(UnsealRequest.created_at.desc())
         if report_id is not None:
             query = query.where(UnsealRequest.report_id == report_id)
         if staff.role == officer_keys.OFFICER_ROLE:
             query = query.where(UnsealRequest.requester_id == staff.id)
-        elif staff.role not in (CUSTODIAN_ROLE, UNIT_HEAD_ROLE):
-            raise NotAllowed
         views = [_view(vs, r) for r in vs.scalars(query.limit(500))]
     if staff.role == UNIT_HEAD_ROLE and views:
         with rt.stores.case() as cs:

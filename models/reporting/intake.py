@@ -27,7 +27,7 @@ from models.identities.sealing import (
     seal_addition,
     store_identity,
 )
-from models.reporting import idempotency
+from models.reporting import idempotency, limits
 from models.reporting.categories import CATEGORIES, SOURCES
 from models.reporting.files import CleanFile, Upload, check_uploads
 from models.reporting.received import ReporterFile, reporter_files
@@ -45,9 +45,6 @@ from models.store.errors import InvalidInput, ReceiptNotFound
 from models.store.i18n import N_
 from models.store.runtime import Runtime
 from models.store.text import UNREADABLE, digits, is_readable
-
-MAX_PEOPLE = 20
-MAX_FIELD = 200
 
 
 @dataclass
@@ -152,44 +149,37 @@ def _unreadable(sub: Submission) -> dict[str, str]:
             if not all(is_readable(v) for v in values if isinstance(v, str))}
 
 
-def too_long_parts(sub: Submission) -> dict[str, str]:
-    """The parts of people and of the identity over ``MAX_FIELD``, under the keys the web form shows
-    them by (``reported-0-name``, ``identity-phone``): refused, never cut (issue 23)."""
-    errors = {}
+def fields_of(sub: Submission) -> dict[str, str]:
+    """The submission's texts by the names the web form gives its fields (``location``,
+    ``reported-0-name``, ``identity-phone``): what ``limits`` checks, and where a front end shows it."""
+    fields = {"description": sub.description, "location": sub.location, "occurred_on": sub.occurred_on}
     for group, people in (("reported", sub.reported), ("shielding", sub.shielding)):
-        for i, person in enumerate(people):
-            for part, value in vars(person).items():
-                if isinstance(value, str) and len(value) > MAX_FIELD:
-                    errors[f"{group}-{i}-{part}"] = N_("This field is too long.")
-    for key, value in (sub.identity or {}).items():
-        if isinstance(value, str) and len(value) > MAX_FIELD:
-            errors[f"identity-{key}"] = N_("This field is too long.")
-    return errors
+        fields |= {f"{group}-{i}-{part}": value for i, person in enumerate(people)
+                   for part, value in vars(person).items()}
+    fields |= {f"identity-{key}": value for key, value in (sub.identity or {}).items()}
+    return fields
 
 
 def validate(sub: Submission, max_chars: int) -> None:
-    """Check a submission; every problem is reported at once, per field (R3, R4)."""
+    """Check a submission; every problem is reported at once, per field (R3, R4). A field over its
+    limit (``limits``) is refused, never cut, whichever front end sent it (issue 23)."""
     errors = _unreadable(sub)  # kept first: unreadable text is the message its field shows
     if sub.category not in CATEGORIES:
         errors.setdefault("category", N_("Choose a category."))
     if not sub.description.strip():
         errors.setdefault("description", N_("Describe what happened."))
-    elif len(sub.description) > max_chars:
-        errors.setdefault("description", N_("The description is too long."))
     if not sub.notice_accepted:
         errors["notice_accepted"] = N_("Please confirm that you have read the notice.")
-    if len(sub.reported) > MAX_PEOPLE or len(sub.shielding) > MAX_PEOPLE:
+    if len(sub.reported) > limits.MAX_PEOPLE or len(sub.shielding) > limits.MAX_PEOPLE:
         errors["reported"] = N_("Too many people listed.")
     if sub.source not in SOURCES:
         errors["source"] = N_("Choose where the clue came from.")
     if sub.identity is not None and not any(str(v).strip() for v in sub.identity.values()):
         errors["identity"] = N_("Give at least one way to identify or reach you, or report anonymously.")
-    for name, value in (("location", sub.location), ("occurred_on", sub.occurred_on)):
-        if len(value) > MAX_FIELD:
-            errors.setdefault(name, N_("This field is too long."))
-    errors.update({k: v for k, v in too_long_parts(sub).items() if k not in errors})
+    over = {name: p for name, p in limits.too_long(fields_of(sub), max_chars).items() if name not in errors}
+    errors |= {name: p.message for name, p in over.items()}
     if errors:
-        raise InvalidInput(errors)
+        raise InvalidInput(errors, field_params={name: p.params for name, p in over.items()})
 
 
 def normalise(sub: Submission, max_chars: int) -> Submission:

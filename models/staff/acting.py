@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.audit import trail
@@ -44,6 +45,9 @@ class Act:
     refused: str  # the audit event of a refusal, e.g. "borrow.refused"
     check: Check | None = None
     event: str | None = None  # the audit event of the act itself, when ``done`` writes it
+    # The named error a role outside ``roles`` (or an inactive account) gets: its message is what the
+    # person reads; the trail says "role" (or "inactive") whatever the class.
+    denied: type[NotAllowed] = RoleRefused
 
     @property
     def short(self) -> str:
@@ -55,9 +59,9 @@ ACTS: dict[str, Act] = {}
 
 
 def declare(name: str, roles: Iterable[str], *, refused: str, check: Check | None = None,
-            event: str | None = None) -> Act:
+            event: str | None = None, denied: type[NotAllowed] = RoleRefused) -> Act:
     """Declare an act once; a second declaration of the same name is a programming error."""
-    act = Act(name, frozenset(roles), refused, check, event)
+    act = Act(name, frozenset(roles), refused, check, event, denied)
     if name in ACTS and ACTS[name] != act:
         raise ValueError(f"act {name} is declared twice")
     ACTS[name] = act
@@ -85,31 +89,25 @@ def audit_refusal(session: Session, who: str, act: Act, reason: str, report_id: 
     trail.record_refusal(session, who, act.refused, report_id, act=act.short, reason=reason, **detail)
 
 
+def audited(err: ClueGuardError) -> ClueGuardError:
+    """``err``, marked as already in the trail (a wrapper that audits what an act raises skips it)."""
+    err.audited = True
+    return err
+
+
 def active_actor(session: Session, staff_id: int, act: Act, report_id: str | None = None) -> Staff:
     """The active staff member ``staff_id``; an unknown or deactivated account is refused (audited)."""
     staff = session.get(Staff, staff_id)
     if staff is None or not staff.active:
         audit_refusal(session, staff.username if staff else f"staff:{staff_id}", act, "inactive", report_id)
-        raise NotAllowed
-    return staff
-
-
-def actor_for(session: Session, staff_id: int, name: str | None) -> Staff:
-    """The active actor whose role may do ``name``, refusals raised but not recorded here: for acts
-    whose own wrapper audits every refusal in a transaction of its own (unsealing spans two stores,
-    ``models.protection.unseal.audited_act``)."""
-    staff = session.get(Staff, staff_id)
-    if staff is None or not staff.active:
-        raise NotAllowed
-    if name is not None:
-        check(ACTS[name], session, staff)
+        raise audited(act.denied())
     return staff
 
 
 def check(act: Act, session: Session, staff: Staff, target: object = None) -> None:
     """Raise unless ``staff`` may do ``act`` to ``target`` now; records nothing."""
     if not staff.active or staff.role not in act.roles:
-        raise RoleRefused
+        raise because(act.denied(), "role")
     if act.check is not None:
         act.check(session, staff, target)
 
@@ -143,8 +141,20 @@ def perform(session: Session, staff_id: int, name: str, target: object = None, *
         check(act, session, staff, target)
     except (NotAllowed, WrongState) as err:
         audit_refusal(session, staff.username, act, reason_of(err), report_id, **detail)
+        audited(err)
         raise
     return staff
+
+
+def perform_by_name(session: Session, username: str, name: str, target: object = None, *,
+                    report_id: str | None = None, **detail: object) -> Staff:
+    """``perform`` for an actor known by user name (the auditor's console, ``clueguard audit …``)."""
+    staff_id = session.scalar(select(Staff.id).where(Staff.username == username))
+    if staff_id is None:
+        act = ACTS[name]
+        audit_refusal(session, username[:80] or "anonymous", act, "inactive", report_id, **detail)
+        raise audited(act.denied())
+    return perform(session, staff_id, name, target, report_id=report_id, **detail)
 
 
 def refuse(session: Session, staff: Staff | str, name: str, err: ClueGuardError,
@@ -153,7 +163,7 @@ def refuse(session: Session, staff: Staff | str, name: str, err: ClueGuardError,
     input); returns the error for the caller to raise."""
     who = staff if isinstance(staff, str) else staff.username
     audit_refusal(session, who, ACTS[name], reason_of(err), report_id, **detail)
-    return err
+    return audited(err)
 
 
 def done(session: Session, staff: Staff, name: str, report_id: str | None = None, **detail: object) -> None:

@@ -24,8 +24,6 @@ from models.store.i18n import N_
 from models.store.runtime import Runtime
 
 AUDITOR_ROLE = "auditor"
-READ = acting.declare("audit.read", {AUDITOR_ROLE}, refused="audit.refused")
-SIGN = acting.declare("audit.sign", {AUDITOR_ROLE}, refused="audit.refused")
 PAGE_SIZE = 100
 
 
@@ -33,13 +31,16 @@ class AuditorOnly(NotAllowed):
     message = N_("Only an auditor who accepted the confidentiality undertaking within the year can do this.")
 
 
-def _auditor(session: Session, username: str, act: str) -> Staff:
-    staff = session.scalar(select(Staff).where(Staff.username == username))
-    if staff is None or not staff.active or staff.role != AUDITOR_ROLE or not accounts.pledge_current(staff):
-        trail.record_refusal(session, username[:80] or "anonymous", "audit.refused", None, act=act,
-                             reason="AuditorOnly")
-        raise AuditorOnly
-    return staff
+def _pledged(session: Session, staff: Staff, target: object) -> None:
+    """The auditor's undertaking, accepted within the year (R30), whether at the pages or the console."""
+    if not accounts.pledge_current(staff):
+        raise acting.because(AuditorOnly(), "pledge")
+
+
+# Reading (the trail, its export, its verification) and signing (a key, a checkpoint); each step
+# is named in a refusal's ``step``.
+READ = acting.declare("audit.read", {AUDITOR_ROLE}, refused="audit.refused", check=_pledged, denied=AuditorOnly)
+SIGN = acting.declare("audit.sign", {AUDITOR_ROLE}, refused="audit.refused", check=_pledged, denied=AuditorOnly)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def create_auditor_key(rt: Runtime, username: str, passphrase: str) -> KeyInfo:
     if len(passphrase) < accounts.MIN_PASSWORD:
         raise InvalidInput({"passphrase": N_("The passphrase must have at least 10 characters.")})
     with rt.stores.case() as session:
-        staff = _auditor(session, username, "create_key")
+        staff = acting.perform_by_name(session, username, SIGN.name, step="create_key")
         key = checkpoint.add_key(session, staff.username, passphrase, rt.config.argon2)
         return KeyInfo(key.username, key.fingerprint, key.created_at)
 
@@ -83,7 +84,7 @@ def checkpoint_trail(rt: Runtime, username: str, passphrase: str) -> CheckpointI
     """Sign the chain's current head with the auditor's key (a wrong passphrase is audited)."""
     try:
         with rt.stores.case() as session:
-            staff = _auditor(session, username, "checkpoint")
+            staff = acting.perform_by_name(session, username, SIGN.name, step="checkpoint")
             return _info(checkpoint.sign_head(session, staff.username, passphrase))
     except (checkpoint.WrongPassphrase, checkpoint.NoAuditorKey, checkpoint.ChainBroken,
             checkpoint.ClassicalKey) as err:
@@ -97,7 +98,7 @@ def checkpoint_with_receipt(rt: Runtime, username: str, passphrase: str,
     """Hold the store against the auditor's last receipt, sign a checkpoint, and give the new receipt."""
     if previous is not None:
         with rt.stores.case() as session:
-            _auditor(session, username, "checkpoint")
+            acting.perform_by_name(session, username, SIGN.name, step="checkpoint")
             found = receipt.problems(session, previous)
             if found:
                 trail.record_refusal(session, username, "audit.checkpoint_refused",
@@ -142,7 +143,7 @@ def verify_everything(session: Session, trusted: Collection[str] = (),
 def verify_trail(rt: Runtime, username: str, trusted: Collection[str] = ()) -> Verification:
     """The auditor's verify button: the result is itself an audited event."""
     with rt.stores.case() as session:
-        staff = _auditor(session, username, "verify")
+        staff = acting.perform_by_name(session, username, READ.name, step="verify")
         result = verify_everything(session, trusted)
         trail.record(session, staff.username, "audit.verified", None, intact=result.intact,
                      problems=len(result.problems))
@@ -204,7 +205,7 @@ def _row(e: AuditEvent) -> TrailRow:
 def read_trail(rt: Runtime, username: str, f: TrailFilter, before: int | None = None) -> list[TrailRow]:
     """One page of events, newest first, matching the filter; the reading is audited."""
     with rt.stores.case() as session:
-        staff = _auditor(session, username, "read")
+        staff = acting.perform_by_name(session, username, READ.name, step="read")
         q = _query(f)
         if before:
             q = q.where(AuditEvent.id < before)
@@ -224,7 +225,7 @@ def read_trail(rt: Runtime, username: str, f: TrailFilter, before: int | None = 
 def export_trail(rt: Runtime, username: str, f: TrailFilter) -> Iterator[TrailRow]:
     """Every matching event, oldest first, for a CSV or JSON-lines export; the export is audited."""
     with rt.stores.case() as session:
-        staff = _auditor(session, username, "export")
+        staff = acting.perform_by_name(session, username, READ.name, step="export")
         trail.record(session, staff.username, "audit.exported", None, actor_filter=f.actor or None,
                      report_filter=f.report_id or f.registry_no or None, event_filter=f.event or None,
                      refusals_only=f.refusals or None)

@@ -11,6 +11,8 @@ class ClueGuardError(Exception):
     message = N_("Something went wrong.")
     # Why a refused act was refused, for the audit trail (``models.staff.acting``); else the class name.
     audit_reason: str | None = None
+    # True once the refusal is in the trail (``acting.perform`` audits its own), so no wrapper records it twice.
+    audited: bool = False
 
     def __init__(self, message: str | None = None, **params: object) -> None:
         if message is not None:
@@ -20,13 +22,16 @@ class ClueGuardError(Exception):
 
 
 class InvalidInput(ClueGuardError):
-    """Bad input; ``errors`` maps a field name to its msgid."""
+    """Bad input; ``errors`` maps a field name to its msgid, ``field_params`` (where given) a field
+    name to the placeholders of its own message (a field's length and limit)."""
 
     message = N_("Please correct the marked fields.")
 
-    def __init__(self, errors: dict[str, str], message: str | None = None, **params: object):
+    def __init__(self, errors: dict[str, str], message: str | None = None, *,
+                 field_params: dict[str, dict[str, object]] | None = None, **params: object):
         super().__init__(message, **params)
         self.errors = errors
+        self.field_params = field_params or {}
 
 
 class NotAllowed(ClueGuardError):

@@ -59,7 +59,7 @@ def test_only_administrators_may_manage_accounts(staff_rt, make_staff, events, r
         ACTS[act](staff_rt, actor.id, target.id)
     assert accounts.get_staff(staff_rt, target.id).active
     last = events()[-1]
-    assert (last.event, last.actor, last.detail["reason"]) == ("staff.admin_refused", "someone", "AdminOnly")
+    assert (last.event, last.actor, last.detail["reason"]) == ("staff.admin_refused", "someone", "role")
 
 
 def test_a_deactivated_administrator_may_not_act(staff_rt, make_staff, admin) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot.people import parse_person
 from models.cases import casework
-from models.reporting.intake import MAX_FIELD, MAX_PEOPLE
+from models.reporting.limits import MAX_FIELD, MAX_PEOPLE
 from models.reporting.tables import Report
 from models.store.errors import InvalidInput
 from tests.bot.conftest import Chat

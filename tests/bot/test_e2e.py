@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from benchmarks.bot import find_button
+from benchmarks.bot import TO_SUMMARY, find_button, receipt_code, status_of, stop, walk
+from benchmarks.served import free_port
 from models.cases import casework
 from models.reporting.tables import Report
 
@@ -33,23 +33,6 @@ USER = {"id": CHAT_ID, "is_bot": False, "first_name": "E2E"}
 DEADLINE = 30.0  # seconds to wait for an answer before failing (not a timing assertion)
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    if proc.stdout is not None:
-        proc.stdout.close()
 
 
 @pytest.fixture
@@ -173,11 +156,7 @@ def test_report_then_status_shows_staff_reply(client, bot_process, staff_rt, mak
     client.wait_for("no longer active")
     client.say("外号“黑狗”的男子，负责收过路费")
     client.wait_for("unit, position and place of 外号“黑狗”的男子，负责收过路费")
-    for data, expect in (("skip", "Added: 外号"), ("done", "shielding"), ("skip", "Where"),
-                         ("skip", "When"), ("skip", "evidence"), ("skip", "anonymously"),
-                         ("anon", "staff reply"), ("notify:no", "诬告陷害"), ("accept", "check your report")):
-        client.press(data)
-        client.wait_for(expect)
+    walk(client, (("skip", "Added: 外号"), ("done", "shielding"), *TO_SUMMARY))
     # Telegram refuses the receipt once with a 429: the bot waits retry_after and sends it again.
     client.fail_next("sendMessage", "Receipt code", error_code=429, retry_after=1)
     submit = client.press("submit")
@@ -185,13 +164,10 @@ def test_report_then_status_shows_staff_reply(client, bot_process, staff_rt, mak
     assert [r["error_code"] for r in client.refused()] == [429]
     client.tap(*submit)  # Submit again: nothing is submitted twice
     client.wait_for("no longer active")
-    code = "".join(ch for ch in receipt.split("Receipt code:")[1].split("\n")[0] if ch.isdigit())
+    code = receipt_code(receipt)
     assert len(code) == 16
 
-    client.command("status")
-    client.wait_for("receipt code")
-    client.say(code)
-    assert "Received" in client.wait_for("Report ")
+    assert "Received" in status_of(client, code)
     client.wait_for("What next")
     client.press("close")
     client.wait_for("Done.")

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.bot.test_e2e import PEERS, TOKEN, Client, stop
+from benchmarks.bot import TO_SUMMARY, receipt_code, status_of, stop, walk
+from tests.bot.test_e2e import PEERS, TOKEN, Client
 from tests.production.stack import CLUEGUARD, Stack
 from tests.sync.procs import free_port
 
@@ -54,19 +55,12 @@ def test_a_reporter_on_telegram(stack: Stack, emulator: str) -> None:
         client.wait_for("Who are you reporting")
         client.say("外号“黑狗”的男子")
         client.wait_for("unit, position and place")
-        for data, expect in (("skip", "Added: 外号"), ("done", "shielding"), ("skip", "Where"),
-                             ("skip", "When"), ("skip", "evidence"), ("skip", "anonymously"),
-                             ("anon", "staff reply"), ("notify:no", "诬告陷害"), ("accept", "check your report")):
-            client.press(data)
-            client.wait_for(expect)
+        walk(client, (("skip", "Added: 外号"), ("done", "shielding"), *TO_SUMMARY))
         client.press("submit")
         receipt = client.wait_for("Receipt code")
-        code = "".join(ch for ch in receipt.split("Receipt code:")[1].split("\n")[0] if ch.isdigit())
+        code = receipt_code(receipt)
         assert len(code) == 16
-        client.command("status")
-        client.wait_for("receipt code")
-        client.say(code)
-        assert "Received" in client.wait_for("Report ")
+        assert "Received" in status_of(client, code)
     finally:
         client.http.close()
         bot.stop()

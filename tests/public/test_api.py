@@ -155,5 +155,6 @@ def test_an_over_long_field_is_refused_with_a_message_never_cut(client, change, 
     resp = client.post("/api/v1/reports?lang=en", json={**REPORT, **change})
     assert resp.status_code == 400
     body = resp.get_json()
-    assert body["fields"][field] == "This field is too long."
+    assert body["fields"][field] == ("This has 201 characters; at most 200 are allowed. Nothing was cut: shorten it "
+                                     "and send again.")
     assert "receipt" not in body

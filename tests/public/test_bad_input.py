@@ -9,9 +9,10 @@ import re
 import pytest
 
 from models.reporting.files import NOT_ACCEPTED, REFUSALS
+from models.reporting.limits import TOO_LONG
 from models.store.i18n import translate
 from tests.public.conftest import Reporter, csrf_token, file_part, post_multipart, report_form
-from web.public.forms import BAD_DATE, TOO_LONG
+from web.public.forms import BAD_DATE
 
 from .helpers import PDF, jpeg_with_gps
 

@@ -110,8 +110,9 @@ def set_up_pair(intake: Config, internal: Config) -> None:
     pair_with(internal, load_own_public(intake))
 
 
-@pytest.fixture
-def nodes(tmp_path: Path, backend: str, config: Config, request: pytest.FixtureRequest) -> Iterator[Nodes]:
+def open_pair(tmp_path: Path, backend: str, config: Config, request: pytest.FixtureRequest) -> Nodes:
+    """Two paired nodes as a site starts: three custodians (2 of 3), a clerk of the intake office,
+    and the intake node's sync endpoint; ``close_pair`` when done."""
     internal = config.with_changes(role="internal")
     intake = make_intake_config(tmp_path, backend, request)
     set_up_pair(intake, internal)
@@ -129,9 +130,19 @@ def nodes(tmp_path: Path, backend: str, config: Config, request: pytest.FixtureR
     set_intake_office(staff_rt, "第一科")  # new clues belong to the intake office (R20)
     intake_sync = open_sync_runtime(intake)
     app = create_sync_app(intake, intake_sync)
-    yield Nodes(intake, internal, intake_sync, internal_sync, app.test_client(), clerk.staff_id)
-    intake_sync.stores.dispose()
-    internal_sync.stores.dispose()
+    return Nodes(intake, internal, intake_sync, internal_sync, app.test_client(), clerk.staff_id)
+
+
+def close_pair(nodes: Nodes) -> None:
+    nodes.intake_sync.stores.dispose()
+    nodes.internal_sync.stores.dispose()
+
+
+@pytest.fixture
+def nodes(tmp_path: Path, backend: str, config: Config, request: pytest.FixtureRequest) -> Iterator[Nodes]:
+    pair = open_pair(tmp_path, backend, config, request)
+    yield pair
+    close_pair(pair)
 
 
 Sender = Callable[[bytes], bytes]

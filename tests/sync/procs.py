@@ -18,6 +18,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from benchmarks.served import free_port
+
 CLUEGUARD = str(Path(sys.executable).with_name("clueguard"))
 READY_SECONDS = 60
 
@@ -27,12 +29,6 @@ def node_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLUEGUARD_")}
     env["CLUEGUARD_DATA_DIR"] = str(data_dir)
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for_port(host: str, port: int, prefix: list[str] | None = None) -> None:

@@ -12,22 +12,15 @@ from sqlalchemy import select
 
 import vault
 from models.cases import casework
-from models.confidentiality.offices import set_intake_office
 from models.datadir import hybrid_upgrade
-from models.datadir.setup import init_site
 from models.identities.tables import Custodian, IdentityShare
-from models.protection.custodians import run_ceremony
 from models.reporting import intake
 from models.reporting.tables import DataKey
-from models.staff.accounts import add_staff
 from models.store.config import Config
-from models.store.db import Stores
 from models.store.keys import load_intake_public
-from models.store.runtime import open_runtime, stored_suite
-from models.sync.exchange import open_sync_runtime
-from tests.conftest import PASSWORD, _truncate, submission
-from tests.sync.conftest import KEEPERS, Nodes, make_intake_config, set_up_pair
-from web.sync import create_sync_app
+from models.store.runtime import stored_suite
+from tests.conftest import submission
+from tests.sync.conftest import KEEPERS, Nodes, close_pair, open_pair
 
 
 def _legacy_receipt_keys(code: str, salt: bytes, params: vault.Argon2Params) -> vault.ReceiptKeys:
@@ -47,31 +40,13 @@ def old_nodes(tmp_path: Path, backend: str, config: Config, request: pytest.Fixt
         before.setattr(vault._seal, "generate_private", vault._seal.generate_classical_private)
         before.setattr(vault._seal, "hybrid_signing_generate", vault._seal.ed25519_generate)
         before.setattr(vault, "derive_receipt_keys", _legacy_receipt_keys)
-        internal = config.with_changes(role="internal")
-        intake_config = make_intake_config(tmp_path, backend, request)
-        set_up_pair(intake_config, internal)
-        if backend == "postgres":
-            s = Stores(intake_config.database_url, intake_config.vault_url)
-            _truncate(s)
-            s.dispose()
-            init_site(intake_config)
-        internal_sync = open_sync_runtime(internal)
-        staff_rt = open_runtime(internal, staff_side=True, stores=internal_sync.stores)
-        for name in KEEPERS:
-            add_staff(staff_rt, name, "custodian", None, PASSWORD)
-        run_ceremony(staff_rt, 2, list(KEEPERS.items()))
-        clerk = add_staff(staff_rt, "clerk", "intake", "第一科", PASSWORD)
-        set_intake_office(staff_rt, "第一科")
-        intake_sync = open_sync_runtime(intake_config)
-        nodes = Nodes(intake_config, internal, intake_sync, internal_sync,
-                      create_sync_app(intake_config, intake_sync).test_client(), clerk.staff_id)
+        nodes = open_pair(tmp_path, backend, config, request)
         nodes.sync()
         receipt = intake.submit_report(nodes.public(), submission(identity={"name": "升级前"}))
         nodes.sync()
-        assert vault.key_suite(load_intake_public(intake_config)) == vault.CLASSICAL
+        assert vault.key_suite(load_intake_public(nodes.intake)) == vault.CLASSICAL
     yield nodes, receipt
-    intake_sync.stores.dispose()
-    internal_sync.stores.dispose()
+    close_pair(nodes)
 
 
 def test_the_intake_node_receives_the_new_keys_and_seals_hybrid(old_nodes: tuple[Nodes, intake.Receipt]) -> None:

@@ -14,6 +14,7 @@ from models.audit.tables import AuditEvent
 from models.protection import custodian_lifecycle, disclosure, unseal
 from models.protection.unseal_tables import ResealedShare, UnsealRequest
 from models.reporting import intake
+from models.staff import acting
 from models.staff.tables import Staff
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed
 from tests.unseal.conftest import CANARY, IDENTITY, approve_by, file_request
@@ -219,7 +220,7 @@ def _set_role(rt, username: str, role: str) -> None:
 
 REFUSALS = {
     "k-1 approvals": (_k_minus_one, unseal.NotApproved),
-    "requester approves": (_requester_approves, unseal.RequesterCannotApprove),
+    "requester approves": (_requester_approves, unseal.NotACustodian),  # an officer's role answers nothing
     "requester holding custodian keys": (_requester_holding_custodian_keys, unseal.RequesterCannotApprove),
     "second answer": (_second_answer, unseal.AlreadyAnswered),
     "wrong role requests": (_wrong_role_requests, NotAllowed),
@@ -257,7 +258,7 @@ def test_every_refusal_is_a_clear_error_and_audited(case, staff_rt, public_rt, o
     assert info.value.message  # a translatable sentence, shown to the user
     refused = [e for e in _events(staff_rt)[before:] if e.event == "unseal.refused"]
     assert len(refused) == 1
-    assert refused[0].detail["reason"] == type(info.value).__name__
+    assert refused[0].detail["reason"] == acting.reason_of(info.value)  # "role", or the error's name
 
 
 def test_expiry_and_window_cleanup_destroy_reseal_shares(staff_rt, officer, clue, keepers, custodians) -> None:

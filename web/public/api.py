@@ -42,16 +42,23 @@ class ApiError(Exception):
     """A request the API refuses, with its status, msgid and per-field msgids."""
 
     def __init__(self, status: int, message: str, fields: dict[str, str] | None = None,
-                 params: dict[str, object] | None = None) -> None:
+                 params: dict[str, object] | None = None,
+                 field_params: dict[str, dict[str, object]] | None = None) -> None:
         super().__init__(message)
         self.status, self.message, self.fields, self.params = status, message, fields or {}, params or {}
+        self.field_params = field_params or {}
+
+    @classmethod
+    def refusing(cls, err: InvalidInput) -> ApiError:
+        """A 400 naming each refused field with its message (and its length and limit, if too long)."""
+        return cls(400, err.message, err.errors, err.params, err.field_params)
 
 
 @bp.errorhandler(ApiError)
 def api_error(err: ApiError) -> tuple[Response, int]:
     """Translate a refused request into ``{error, fields}``."""
     body = {"error": translate(current_locale(), err.message, **err.params),
-            "fields": field_errors(err.fields, err.params)}
+            "fields": field_errors(err.fields, err.params, err.field_params)}
     return jsonify(body), err.status
 
 
@@ -153,7 +160,7 @@ def submit_report() -> tuple[Response, int]:
     try:
         receipt = intake.submit_report(get_runtime(), sub)
     except InvalidInput as err:
-        raise ApiError(400, err.message, err.errors, err.params) from None
+        raise ApiError.refusing(err) from None
     except ServiceUnavailable as err:
         raise ApiError(503, err.message, params=err.params) from None
     return no_store(jsonify(registry_no=receipt.registry_no, receipt=receipt.code)), 201
@@ -188,6 +195,6 @@ def add_message() -> tuple[Response, int]:
     except ReceiptNotFound as err:
         raise ApiError(404, err.message) from None
     except InvalidInput as err:
-        raise ApiError(400, err.message, err.errors, err.params) from None
+        raise ApiError.refusing(err) from None
     return no_store(jsonify(registry_no=registry_no)), 201
 

@@ -2,8 +2,9 @@
 
 Rules live in ``models.reporting.intake``; this module only turns form fields into a
 ``Submission`` and keeps every value (files included, see ``kept_files``) so a page shown again
-shows the reporter exactly what they gave. Length limits are checked here, before intake, so
-that nothing is ever cut short: a text over its limit is refused and shown back whole.
+shows the reporter exactly what they gave. Lengths are checked by the one rule
+(``models.reporting.limits``), before intake, so that every field's problem shows at once; nothing
+is ever cut short: a text over its limit is refused and shown back whole.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from urllib.parse import unquote_to_bytes
 from flask import Request
 
 from models.identities.sealing import IDENTITY_FIELDS
-from models.reporting import idempotency
+from models.reporting import idempotency, intake, limits
 from models.reporting.files import Upload
-from models.reporting.intake import MAX_FIELD, MAX_PEOPLE, Person, Submission
+from models.reporting.intake import Person, Submission
 from models.store.i18n import N_
 from models.store.text import is_readable
 
@@ -28,7 +29,6 @@ SHOWN_ROWS = {"reported": 4, "shielding": 3}
 WHEN_CHOICES = ("today", "week", "month", "earlier", "date")
 UNREADABLE = N_("This text contains characters that could not be read. Please type it again.")
 FILES_AGAIN = N_("For your safety, files are not kept when the form is shown again: please attach them again.")
-TOO_LONG = N_("This has %(n)s characters; at most %(max)s are allowed. Nothing was cut: shorten it and send again.")
 BAD_DATE = N_("Choose a date that is not in the future.")
 
 # The error key (the field message the page shows) of each posted field the form reads, by the
@@ -96,19 +96,13 @@ class ReportForm:
             channel="web",
         )
 
-    def check_limits(self, max_chars: int, today: date) -> None:
-        """Refuse, never cut: each text over its limit gets an error and stays as typed."""
-        fields: list[tuple[str, str, int]] = [("description", self.description, max_chars),
-                                              ("location", self.location, MAX_FIELD)]
-        for group in ("reported", "shielding"):
-            rows: list[dict[str, str]] = getattr(self, group)
-            fields += [(f"{group}-{i}-{f}", v, MAX_FIELD) for i, row in enumerate(rows) for f, v in row.items()]
-        if self.mode == "confidential":
-            fields += [(f"identity-{f}", v, MAX_FIELD) for f, v in self.identity.items()]
-        for name, value, limit in fields:
-            if len(value.strip()) > limit:
-                self.errors.setdefault(name, TOO_LONG)
-                self.field_params[name] = {"n": len(value.strip()), "max": limit}
+    def check(self, max_chars: int, today: date) -> None:
+        """Mark every field over its limit (the one rule, ``models.reporting.limits``: refused, never
+        cut, the text kept as typed) and a date that is not a past day."""
+        for name, problem in limits.too_long(intake.fields_of(self.submission(today)), max_chars).items():
+            key = "when" if name == "occurred_on" else name
+            self.errors.setdefault(key, problem.message)
+            self.field_params[key] = problem.params
         if self.when == "date":
             try:
                 ok = date.fromisoformat(self.when_date) <= today
@@ -119,13 +113,13 @@ class ReportForm:
 
 
 def _rows(req: Request, group: str, fields: tuple[str, ...]) -> list[dict[str, str]]:
-    """The posted person rows (at least the shown ones, at most ``MAX_PEOPLE``)."""
+    """The posted person rows (at least the shown ones, at most ``limits.MAX_PEOPLE``)."""
     form = req.form
     try:
         count = int(form.get(f"{group}_rows", SHOWN_ROWS[group]))
     except ValueError:
         count = SHOWN_ROWS[group]
-    count = max(SHOWN_ROWS[group], min(count, MAX_PEOPLE))
+    count = max(SHOWN_ROWS[group], min(count, limits.MAX_PEOPLE))
     return [{f: form.get(f"{group}-{i}-{f}", "") for f in fields} for i in range(count)]
 
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from models.identities.sealing import IDENTITY_FIELDS
 from models.reporting.categories import CATEGORIES
-from models.reporting.intake import COARSE_STATUS, MAX_FIELD, MAX_PEOPLE
+from models.reporting.intake import COARSE_STATUS
+from models.reporting.limits import MAX_FIELD, MAX_PEOPLE
 
 API_VERSION = "1.0.0"
 # Text is refused if it holds a NUL (models.store.text); required text needs a visible character.

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, make_response, redirect, render_template,
 from werkzeug.wrappers import Response as BaseResponse
 
 from models.identities.sealing import vault_ready, vault_threshold
-from models.reporting import idempotency, intake
+from models.reporting import idempotency, intake, limits
 from models.reporting.categories import CATEGORIES
 from models.reporting.files import ACCEPT, ACCEPTED_KINDS, ALLOWED
 from models.reporting.received import ReporterFile
@@ -79,7 +79,7 @@ def render_report_form(state: ReportForm, status: int = 200, message: str | None
     body = render_template(
         "report.html", form=state, errors=errors, categories=CATEGORIES, message=message,
         limits=file_limits(rt.config), files_again=state.files_dropped and KEPT_LOST, kept=kept,
-        max_field=intake.MAX_FIELD, max_chars=rt.config.max_text_chars, when_choices=WHEN_CHOICES,
+        max_field=limits.MAX_FIELD, max_chars=rt.config.max_text_chars, when_choices=WHEN_CHOICES,
         when_labels=WHEN_LABELS, today=_today().date().isoformat(),
         just_sent=sent if sent and idempotency.within_window(datetime.fromisoformat(sent["at"])) else None,
     )
@@ -161,13 +161,14 @@ def report() -> BaseResponse:
         # The language switch (a button of this form): show it again, nothing checked or stored.
         return render_report_form(state)
     today = _today().date()
-    state.check_limits(get_runtime().config.max_text_chars, today)
+    state.check(get_runtime().config.max_text_chars, today)
     if state.errors:
         return render_report_form(state, 400, _top_message(state))
     try:
         receipt = intake.submit_report(get_runtime(), state.submission(today), token=state.token)
     except InvalidInput as err:
         state.errors, state.error_params = dict(err.errors), err.params
+        state.field_params = dict(err.field_params)
         if "files" in err.errors:
             state.files, state.files_dropped = [], True
         return render_report_form(state, 400, _top_message(state))
