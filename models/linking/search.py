@@ -10,7 +10,7 @@ searcher may read is flagged to the auditor (``link.search_flagged``: who, which
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -35,6 +35,11 @@ LINKS = acting.declare("link.links", CONTENT_ROLES, refused="link.refused")
 MAX_HITS = 200
 # What two clues share, as the case page says it (kind only, never the value).
 SHARED = ("official", "person", "surname", "organisation", "place", "phone", "plate", "id_number")
+# What makes another clue a possible duplicate (R14's merge): the same named person or official, or
+# the same number, plate or ID card. A shared place, unit or surname alone is a link, not a repeat.
+DUPLICATE_KINDS = frozenset({"person", "official", "phone", "plate", "id_number"})
+# A clue already merged or refused takes nothing in (``workflow.merge_clue`` refuses it).
+CLOSED = frozenset({"merged", "not_accepted"})
 
 
 # The columns a hit needs: never the content, never the joined unit and handler rows.
@@ -129,3 +134,15 @@ def linked_clues(rt: Runtime, staff_id: int, report_id: str) -> Found:
         tokens = set(session.scalars(select(ClueToken.token).where(ClueToken.report_id == report_id)))
         shown, hidden = _split(session, staff, _hits(session, tokens, exclude=report_id))
         return Found(shown[:MAX_HITS], len(hidden) if is_office_director(staff) else None)
+
+
+def duplicates(found: Found) -> list[Hit]:
+    """The linked clues that may repeat this one (``DUPLICATE_KINDS``), each with only those kinds;
+    ``found`` holds readable clues only, so an unreadable one is never shown nor counted here."""
+    return [replace(h, kinds=tuple(k for k in h.kinds if k in DUPLICATE_KINDS)) for h in found.hits
+            if DUPLICATE_KINDS.intersection(h.kinds) and h.state not in CLOSED]
+
+
+def possible_duplicates(rt: Runtime, staff_id: int, report_id: str) -> list[Hit]:
+    """The readable open clues sharing a person, official or identifier with this one (R14, R20)."""
+    return duplicates(linked_clues(rt, staff_id, report_id))

@@ -182,6 +182,9 @@ def render_case(report_id: str, reply_text: str = "", errors: dict[str, str] | N
         linked: linking.Found | None = linking.linked_clues(rt, me().id, report_id)
     except (NotAllowed, NotFound):
         linked = None
+    # R14: before and right after registration, the readable clues this one may repeat, to merge.
+    hint = wf is not None and bool({"register", "merge"} & set(wf.acts))
+    duplicates = linking.duplicates(linked) if linked is not None and hint else []
     by_message: dict[str | None, list[casework.FileInfo]] = defaultdict(list)
     for f in case.files:
         by_message[f.message_id].append(f)
@@ -189,6 +192,7 @@ def render_case(report_id: str, reply_text: str = "", errors: dict[str, str] | N
                            entries=timeline(case, wf), clue_files=by_message[None], message_files=by_message,
                            reply_text=reply_text, errors=errors or {}, act_errors=act_errors or {},
                            act_failed=act_failed, act_values=act_values or {}, linked=linked,
+                           duplicates=duplicates, duplicate_hint=hint,
                            shared=SHARED_LABELS, case_link=case_link_prefix())
     return no_store(Response(html, status=status, mimetype="text/html"))
 
