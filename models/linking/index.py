@@ -41,7 +41,8 @@ def tokens_of(key: bytes, values: Iterable[tuple[str, str]]) -> set[tuple[str, b
     return {(kind, vault.blind_token(key, HASH_KIND[kind], value)) for kind, value in values}
 
 
-def _open(private: bytes, report: Any, sealed: bytes) -> dict[str, Any]:
+def open_clue(private: bytes, report: Any, sealed: bytes) -> dict[str, Any]:
+    """The clue as submitted (a row with id, data_key_id, content), opened on the staff side."""
     data_key = vault.open_data_key(sealed, private, data_key_context(report.id, report.data_key_id))
     clue = json.loads(vault.decrypt_blob(data_key, report.content, report_context(report.id)))
     return clue if isinstance(clue, dict) else {}
@@ -54,7 +55,7 @@ def _index_batch(session: Session, private: bytes, key: bytes, ids: list[str]) -
         .where(Report.id.in_(ids), Report.state != "destroyed")).all()
     tokens: list[dict[str, Any]] = []
     for row in rows:
-        for kind, token in tokens_of(key, clue_values(_open(private, row, row.sealed))):
+        for kind, token in tokens_of(key, clue_values(open_clue(private, row, row.sealed))):
             tokens.append({"report_id": row.id, "kind": kind, "token": token})
     session.execute(delete(ClueToken).where(ClueToken.report_id.in_(ids)))
     if tokens:
