@@ -34,7 +34,7 @@ SEARCH = acting.declare("link.search", CONTENT_ROLES, refused="link.refused", ev
 LINKS = acting.declare("link.links", CONTENT_ROLES, refused="link.refused")
 MAX_HITS = 200
 # What two clues share, as the case page says it (kind only, never the value).
-SHARED = ("official", "person", "surname", "organisation", "place", "phone", "plate", "id_number")
+SHARED = ("official", "person", "alias", "surname", "organisation", "place", "phone", "plate", "id_number")
 # What makes another clue a possible duplicate (R14's merge): the same named person or official, or
 # the same number, plate or ID card. A shared place, unit or surname alone is a link, not a repeat.
 DUPLICATE_KINDS = frozenset({"person", "official", "phone", "plate", "id_number"})

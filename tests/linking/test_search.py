@@ -177,3 +177,16 @@ def test_a_loan_makes_the_lent_clue_a_hit_and_its_return_hides_it_again(office: 
     assert [h.report_id for h in search.search(office.rt, office.other.id, OFFICIAL).hits] == [lent]
     borrowing.return_borrowing(office.rt, office.other.id, loan)
     assert search.search(office.rt, office.other.id, OFFICIAL).hits == []
+
+
+def test_a_nickname_links_its_forms_and_says_so(office: Office) -> None:
+    first = office.registered(reported=[Person(name="老三")], shielding=[], location="")
+    second = office.registered(reported=[Person(name="三哥")], shielding=[], location="")
+    office.registered(reported=[Person(name="小王")], shielding=[], location="")
+    lao_wang = office.registered(reported=[Person(name="老王")], shielding=[], location="")
+    assert {h.report_id for h in search.search(office.rt, office.clerk.id, "三儿").hits} == {first, second}
+    assert [(h.report_id, h.kinds) for h in search.linked_clues(office.rt, office.clerk.id, first).hits] == \
+        [(second, ("alias",))]
+    assert search.linked_clues(office.rt, office.clerk.id, lao_wang).hits == []
+    # A shared nickname is a link, not a possible duplicate: too weak to suggest a merge.
+    assert search.possible_duplicates(office.rt, office.clerk.id, first) == []

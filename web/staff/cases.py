@@ -35,7 +35,8 @@ from web.staff.labels import CHANNEL_LABELS, STATE_LABELS, local_time, translate
 bp = Blueprint("cases", __name__)
 SORT_LABELS = {"newest": N_("Newest first"), "oldest": N_("Oldest first"), "due": N_("Due date")}
 # What two clues share (the kind only, never the value: issue 24).
-SHARED_LABELS = {"official": N_("same official"), "person": N_("same person"), "surname": N_("same surname"),
+SHARED_LABELS = {"official": N_("same official"), "person": N_("same person"), "alias": N_("same nickname"),
+                 "surname": N_("same surname"),
                  "organisation": N_("same unit or organisation"), "place": N_("same place"),
                  "phone": N_("same phone number"), "plate": N_("same vehicle plate"),
                  "id_number": N_("same ID-card number")}
