@@ -66,7 +66,7 @@ def is_office_director(staff: Staff) -> bool:
     return staff.role == "unit_head" and staff.active and in_intake_office(staff)
 
 
-def _hits(session: Session, tokens: set[bytes], exclude: str | None = None) -> dict[str, set[str]]:
+def matching(session: Session, tokens: set[bytes], exclude: str | None = None) -> dict[str, set[str]]:
     """report id -> kinds matched (by the other clue's row), destroyed clues left out."""
     found: dict[str, set[str]] = defaultdict(set)
     if not tokens:
@@ -79,7 +79,7 @@ def _hits(session: Session, tokens: set[bytes], exclude: str | None = None) -> d
     return found
 
 
-def _split(session: Session, staff: Staff, found: dict[str, set[str]]) -> tuple[list[Hit], list[str]]:
+def readable_split(session: Session, staff: Staff, found: dict[str, set[str]]) -> tuple[list[Hit], list[str]]:
     """The hits ``staff`` may read (newest first), and the ids of those they may not: the rule of
     ``can_read_case`` (handles it, or an approved loan), with the loans read in one query."""
     shown, hidden = [], []
@@ -109,7 +109,7 @@ def search(rt: Runtime, staff_id: int, text: str) -> Found:
         index.catch_up(rt, session)
         key = index.index_key(rt)
         tokens = {tok for _kind, tok in index.tokens_of(key, query_values(text[:200]))}
-        shown, hidden = _split(session, staff, _hits(session, tokens))
+        shown, hidden = readable_split(session, staff, matching(session, tokens))
         acting.done(session, staff, SEARCH.name, None, hits=len(shown))
         if hidden and not shown:
             # The protector in the office checking whether he has been named: who and which clues.
@@ -132,7 +132,7 @@ def linked_clues(rt: Runtime, staff_id: int, report_id: str) -> Found:
             raise acting.refuse(session, staff, LINKS.name, NotAllowed(), report_id)
         index.catch_up(rt, session)
         tokens = set(session.scalars(select(ClueToken.token).where(ClueToken.report_id == report_id)))
-        shown, hidden = _split(session, staff, _hits(session, tokens, exclude=report_id))
+        shown, hidden = readable_split(session, staff, matching(session, tokens, exclude=report_id))
         return Found(shown[:MAX_HITS], len(hidden) if is_office_director(staff) else None)
 
 
