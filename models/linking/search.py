@@ -4,7 +4,7 @@ A hit the searcher may not read is never listed, nor counted for them. The head 
 office (the office director) alone learns how many hits lie in other units ("N linked clues in
 other units") and can ask to borrow them (R20). Every search is audited without its words
 (``link.searched``, with the number of hits shown); a search whose hits all lie outside what the
-searcher may read is flagged to the auditor (``link.search_flagged``: who, which clues).
+searcher may read is flagged to the auditor instead (``link.search_flagged``: who, which clues).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from models.store.errors import NotAllowed, NotFound
 from models.store.runtime import Runtime
 
 SEARCH = acting.declare("link.search", CONTENT_ROLES, refused="link.refused", event="link.searched")
+# A search whose hits all lie outside what the searcher may read: recorded instead of link.searched.
+FLAGGED = "link.search_flagged"
 LINKS = acting.declare("link.links", CONTENT_ROLES, refused="link.refused")
 MAX_HITS = 200
 # What two clues share, as the case page says it (kind only, never the value).
@@ -110,11 +112,13 @@ def search(rt: Runtime, staff_id: int, text: str) -> Found:
         key = index.index_key(rt)
         tokens = {tok for _kind, tok in index.tokens_of(key, query_values(text[:200]))}
         shown, hidden = readable_split(session, staff, matching(session, tokens))
-        acting.done(session, staff, SEARCH.name, None, hits=len(shown))
         if hidden and not shown:
             # The protector in the office checking whether he has been named: who and which clues.
-            trail.record(session, staff.username, "link.search_flagged", None, clues=" ".join(hidden[:50]),
+            # One event a search either way (each costs the audit chain's lock): this one says it all.
+            trail.record(session, staff.username, FLAGGED, None, hits=0, clues=" ".join(hidden[:50]),
                          hidden=len(hidden))
+        else:
+            acting.done(session, staff, SEARCH.name, None, hits=len(shown))
         elsewhere = len(hidden) if is_office_director(staff) else None
         return Found(shown[:MAX_HITS], elsewhere)
 
