@@ -112,9 +112,14 @@ def seed_real(rt: Runtime, people: dict[str, int], count: int, seed_value: int =
     return ids
 
 
-def seed_bulk(rt: Runtime, start: int, count: int, rng: random.Random, vocab: dict[int, Vocabulary]) -> None:
-    """``count`` more clues written straight into the reports and index tables (see the docstring)."""
+def seed_bulk(rt: Runtime, start: int, count: int, rng: random.Random, vocab: dict[int, Vocabulary],
+              largest: int) -> None:
+    """``count`` more clues written straight into the reports and index tables (see the docstring).
+
+    Their dates rise with their order over two years up to a day ago (``largest`` clues in all), as
+    a store in service appends them: the newest clues lie together, as the catch-up finds them."""
     now = datetime.now(UTC)
+    step = timedelta(days=2 * 365) / max(largest, 1)
     year = now.year - 1  # their registry numbers never meet the intake's own (this year's)
     engine = rt.stores.case_engine
     done = 0
@@ -123,7 +128,7 @@ def seed_bulk(rt: Runtime, start: int, count: int, rng: random.Random, vocab: di
         reports, indexed, tokens = [], [], []
         for i in range(start + done, start + done + n):
             report_id = str(uuid.uuid4())
-            created = now - timedelta(days=1, minutes=rng.randrange(0, 2 * 365 * 24 * 60))
+            created = now - timedelta(days=1) - step * (largest - i)
             reports.append((report_id, format_registry_no(year, i + 1), year, i + 1, "usury", "web", "public",
                             "archived", False, None, None, str(uuid.uuid4()), b"placeholder", created, created))
             indexed.append((report_id, now))
@@ -245,7 +250,7 @@ def linking_bench(sizes: str, real: int, runs: int, backend: str | None, postgre
                            round(seconds * 1000 / indexed, 2), rate_per_s=round(indexed / seconds, 1)))
             have, p95s = real, {}
             for size in wanted:
-                seed_bulk(rt, have, size - have, rng, vocab)
+                seed_bulk(rt, have, size - have, rng, vocab, wanted[-1])
                 have = size
                 settle(stores.case_engine)
                 p95s[size] = _search_rows(report, rt, people, size, runs)
