@@ -1,6 +1,7 @@
-"""The overview of connected clues for unit heads (issue 24 item 5): the people and officials named
-in more than one clue the head may read, with their clues and a graph of who is named with whom,
-drawn on the server as SVG. Every rule (need-to-know, the audit) lives in ``models.linking.overview``."""
+"""Connecting clues across units (issue 24): the overview for unit heads — the people and officials
+named in more than one clue the head may read, with their clues and a graph of who is named with
+whom, drawn on the server as SVG — and the office director's request to borrow the linked clues he
+may only count. Every rule (need-to-know, the audit) lives in ``models.linking``."""
 
 from __future__ import annotations
 
