@@ -163,9 +163,11 @@ def _register_commands() -> None:
     from benchmarks.bot import bot_bench
     from benchmarks.evidence import evidence_bench
     from benchmarks.inbox import inbox_bench
+    from benchmarks.linking import linking_bench
     from benchmarks.served import served_bench
 
     bench_group.add_command(inbox_bench, "inbox")
+    bench_group.add_command(linking_bench, "linking")
     bench_group.add_command(served_bench, "served")
     bench_group.add_command(bot_bench, "bot")
     bench_group.add_command(evidence_bench, "evidence")

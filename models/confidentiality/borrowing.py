@@ -84,6 +84,32 @@ def request_borrowing(rt: Runtime, staff_id: int, report_id: str, reason: str, d
         return row.id
 
 
+def file_blind_requests(session: Session, staff: Staff, report_ids: list[str], reason: str, days: int) -> int:
+    """File one request per clue, blind (issue 24): each goes to its own unit's head as any other,
+    but its requester (the office director, who knows only a count) is not shown which clue it
+    names until it is approved. A clue already asked for and not refused is not asked for again.
+    In the caller's transaction (its act has checked the actor); returns how many were filed."""
+    asked = set(session.scalars(select(BorrowRequest.report_id).where(
+        BorrowRequest.requester_id == staff.id, BorrowRequest.report_id.in_(report_ids),
+        BorrowRequest.status.in_(("pending", "approved")))))
+    filed = 0
+    for report_id in sorted(set(report_ids) - asked):
+        row = BorrowRequest(id=str(uuid.uuid4()), report_id=report_id, requester_id=staff.id, reason=reason,
+                            days=days, blind=True)
+        session.add(row)
+        trail.record(session, staff.username, REQUEST.event or "", report_id, request=row.id, days=days, blind=True)
+        filed += 1
+    return filed
+
+
+def blind_waiting(rt: Runtime, staff_id: int) -> int:
+    """How many of one's blind requests wait for a decision (the only thing shown of them)."""
+    with rt.stores.case() as session:
+        return session.scalar(select(func.count()).select_from(BorrowRequest).where(
+            BorrowRequest.requester_id == staff_id, BorrowRequest.blind.is_(True),
+            BorrowRequest.status == "pending")) or 0
+
+
 def decide_borrowing(rt: Runtime, staff_id: int, request_id: str, approve: bool, note: str = "") -> None:
     """Approve or refuse a borrowing request: a unit head of the lending unit, not the requester."""
     note = (note or "").strip()
@@ -165,6 +191,8 @@ def list_loans(rt: Runtime, staff_id: int) -> list[LoanView]:
             head = is_head_for(session, staff, report)
             if row.requester_id != staff.id and not head:
                 continue
+            if row.blind and row.requester_id == staff.id and row.status != "approved" and not head:
+                continue  # asked from a count: which clue it names shows once it is lent
             out.append(LoanView(row.id, report.id, report.registry_no, requester, row.reason, row.days,
                                 _status(row, now), row.requested_at, row.ends_at, row.note,
                                 reads.get(row.id, 0), row.requester_id == staff.id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.store.db import CaseBase, utcnow
@@ -76,6 +76,9 @@ class BorrowRequest(CaseBase):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     note: Mapped[str] = mapped_column(String(500), default="")
     ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Filed by the office director from a count of linked clues (issue 24): until it is approved
+    # its requester is not shown which clue it names (``borrowing.file_blind_requests``).
+    blind: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class BorrowRead(CaseBase):

@@ -10,10 +10,11 @@ every clue in batches, resumable, for an existing store or after a key change (`
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Engine, Table, delete, select
 from sqlalchemy.orm import Session
 
 import vault
@@ -41,26 +42,31 @@ def tokens_of(key: bytes, values: Iterable[tuple[str, str]]) -> set[tuple[str, b
     return {(kind, vault.blind_token(key, HASH_KIND[kind], value)) for kind, value in values}
 
 
-def _open(private: bytes, report: Any, sealed: bytes) -> dict[str, Any]:
+def open_clue(private: bytes, report: Any, sealed: bytes) -> dict[str, Any]:
+    """The clue as submitted (a row with id, data_key_id, content), opened on the staff side."""
     data_key = vault.open_data_key(sealed, private, data_key_context(report.id, report.data_key_id))
     clue = json.loads(vault.decrypt_blob(data_key, report.content, report_context(report.id)))
     return clue if isinstance(clue, dict) else {}
 
 
-def _index_batch(session: Session, private: bytes, key: bytes, ids: list[str]) -> int:
+def _index_batch(session: Session, private: bytes, key: bytes, ids: list[str], new: bool = False) -> int:
+    """Index these clues; ``new``: none of them has rows yet (the catch-up's, found unmarked), so
+    there is nothing to delete first."""
     rows = session.execute(
         select(Report.id, Report.data_key_id, Report.content, DataKey.sealed)
         .join(DataKey, DataKey.id == Report.data_key_id)
         .where(Report.id.in_(ids), Report.state != "destroyed")).all()
     tokens: list[dict[str, Any]] = []
     for row in rows:
-        for kind, token in tokens_of(key, clue_values(_open(private, row, row.sealed))):
+        for kind, token in tokens_of(key, clue_values(open_clue(private, row, row.sealed))):
             tokens.append({"report_id": row.id, "kind": kind, "token": token})
-    session.execute(delete(ClueToken).where(ClueToken.report_id.in_(ids)))
+    if not new:
+        session.execute(delete(ClueToken).where(ClueToken.report_id.in_(ids)))
     if tokens:
         session.execute(TOKENS.insert(), tokens)  # Core, not the ORM's bulk path: faster
     now = utcnow()
-    session.execute(delete(ClueIndexed).where(ClueIndexed.report_id.in_(ids)))
+    if not new:
+        session.execute(delete(ClueIndexed).where(ClueIndexed.report_id.in_(ids)))
     # Every id is marked, also one without a readable key, so a rebuild never loops on it.
     session.execute(INDEXED.insert(), [{"report_id": report_id, "indexed_at": now} for report_id in ids])
     return len(ids)
@@ -72,22 +78,45 @@ def _pending(session: Session, limit: int) -> list[str]:
                                 .order_by(Report.id).limit(limit)))
 
 
-def index_clues(rt: Runtime, session: Session, report_ids: list[str]) -> None:
+def index_clues(rt: Runtime, session: Session, report_ids: list[str], new: bool = False) -> None:
     """(Re-)index these clues in the caller's transaction (imported on an internal node, say)."""
     private, key = rt.require_private(), index_key(rt)
     for start in range(0, len(report_ids), BATCH):
-        _index_batch(session, private, key, report_ids[start:start + BATCH])
+        _index_batch(session, private, key, report_ids[start:start + BATCH], new)
+
+
+# Per database, the clues this process has seen marked indexed: a search's catch-up then asks the
+# index only about the newest clues it has not seen yet (usually none), instead of probing
+# ``clue_indexed`` 2 000 times a search. Only committed marks are remembered; ``rebuild --fresh``
+# forgets them; a destroyed clue leaves the window by its state. Bounded: forgotten whole when full.
+_SEEN: weakref.WeakKeyDictionary[Engine, set[str]] = weakref.WeakKeyDictionary()
+SEEN_MAX = 50_000
+
+
+def _seen(session: Session) -> set[str]:
+    engine = session.get_bind()
+    if not isinstance(engine, Engine):
+        engine = engine.engine
+    return _SEEN.setdefault(engine, set())
 
 
 def catch_up(rt: Runtime, session: Session) -> int:
     """Index the newest clues not indexed yet (the newest ``RECENT`` by arrival), in the caller's
     transaction; returns how many. One small query through ``ix_reports_created`` when nothing
     waits, whatever the store's size; older clues are ``rebuild``'s (after an upgrade, say)."""
-    newest = select(Report.id, Report.state).order_by(Report.created_at.desc()).limit(RECENT).subquery()
-    done = select(ClueIndexed.report_id).where(ClueIndexed.report_id == newest.c.id).exists()
-    ids = list(session.scalars(select(newest.c.id).where(newest.c.state != "destroyed", ~done)))
+    seen = _seen(session)
+    newest = session.execute(select(Report.id, Report.state).order_by(Report.created_at.desc()).limit(RECENT))
+    unseen = [report_id for report_id, state in newest if state != "destroyed" and report_id not in seen]
+    if not unseen:
+        return 0
+    marked = set(session.scalars(select(ClueIndexed.report_id).where(ClueIndexed.report_id.in_(unseen))))
+    if len(seen) + len(marked) > SEEN_MAX:
+        seen.clear()
+    seen.update(marked)  # committed already; those indexed below are seen at the next look
+    ids = [report_id for report_id in unseen if report_id not in marked]
     if ids:
-        index_clues(rt, session, ids)
+        # Unmarked means never indexed or forgotten by --fresh (which deletes the tokens too).
+        index_clues(rt, session, ids, new=True)
     return len(ids)
 
 
@@ -97,6 +126,7 @@ def rebuild(rt: Runtime, *, fresh: bool = False, progress: Callable[[int, int], 
     private, key = rt.require_private(), index_key(rt)
     with rt.stores.case() as session:
         if fresh:
+            _seen(session).clear()
             session.execute(delete(ClueToken))
             session.execute(delete(ClueIndexed))
         done = select(ClueIndexed.report_id).where(ClueIndexed.report_id == Report.id).exists()

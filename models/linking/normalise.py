@@ -19,14 +19,23 @@ import opencc
 
 # The kind a token is keyed under: a reported person and a shielding official with the same name
 # are the same name; the kind stored with the row says in which role the clue named them.
-HASH_KIND = {"person": "name", "official": "name", "surname": "surname", "organisation": "org",
-             "place": "place", "phone": "phone", "plate": "plate", "id_number": "id"}
+HASH_KIND = {"person": "name", "official": "name", "surname": "surname", "alias": "alias",
+             "organisation": "org", "place": "place", "phone": "phone", "plate": "plate", "id_number": "id"}
 PLACEHOLDER = re.compile(r"^(.{1,2}?)[某xX*＊○〇]+$")
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 PLATE = re.compile(rf"[{PROVINCES}][A-Z][\s·.\-]?[A-Z0-9]{{5,6}}(?![A-Z0-9])")
 PLATE_GAP = re.compile(r"[\s·.\-]")
+# Nicknames (docs/linking.md, "Nicknames"): a two-character name made of a prefix or suffix of
+# address and one character. A birth-order nickname, 老三 = 三哥 = 三儿, is one alias of the ordinal;
+# any other (老王, 小王, 龙哥, 阿强) is an alias of itself: 老王 is not 小王, and never 王建国.
+NICKNAME = re.compile(r"^(?:([老小阿])(\w)|(\w)([哥姐爷儿]))$")
+ORDINALS = "二三四五六七八九十幺"
+ORDINAL_FORMS = {"老", "哥", "儿"}
+# Words of address that name nobody in particular ("the boss", "big brother"): no token at all.
+NOBODY = frozenset({"老大", "大哥", "大姐", "老板", "老总", "小弟", "大佬", "老公", "老婆", "老爷", "小哥",
+                    "小姐", "阿姨", "大爷", "老哥", "老姐"})
 # A place or unit left unnamed (某县, 某村委会) links nothing.
 UNNAMED = "某"
 ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dX](?![\dX])")
@@ -58,8 +67,24 @@ def name_values(name: str, kind: str) -> Iterator[tuple[str, str]]:
             yield "surname", surname
         return
     value = simplify(raw)
-    if value:
+    if value in NOBODY:
+        return
+    alias = nickname(value)
+    if alias:
+        yield "alias", alias
+    elif value:
         yield kind, value
+
+
+def nickname(value: str) -> str | None:
+    """The alias a simplified name is indexed by, if it is a nickname (老三 and 三哥 give "三行")."""
+    found = NICKNAME.match(value)
+    if not found:
+        return None
+    prefix, char = found.group(1) or found.group(4), found.group(2) or found.group(3)
+    if char in ORDINALS and prefix in ORDINAL_FORMS:
+        return f"{char}行"  # 排行第三: the birth order, whichever form of address
+    return value
 
 
 def place_values(place: str) -> Iterator[tuple[str, str]]:

@@ -4,13 +4,13 @@ A hit the searcher may not read is never listed, nor counted for them. The head 
 office (the office director) alone learns how many hits lie in other units ("N linked clues in
 other units") and can ask to borrow them (R20). Every search is audited without its words
 (``link.searched``, with the number of hits shown); a search whose hits all lie outside what the
-searcher may read is flagged to the auditor (``link.search_flagged``: who, which clues).
+searcher may read is flagged to the auditor instead (``link.search_flagged``: who, which clues).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -31,10 +31,17 @@ from models.store.errors import NotAllowed, NotFound
 from models.store.runtime import Runtime
 
 SEARCH = acting.declare("link.search", CONTENT_ROLES, refused="link.refused", event="link.searched")
+# A search whose hits all lie outside what the searcher may read: recorded instead of link.searched.
+FLAGGED = "link.search_flagged"
 LINKS = acting.declare("link.links", CONTENT_ROLES, refused="link.refused")
 MAX_HITS = 200
 # What two clues share, as the case page says it (kind only, never the value).
-SHARED = ("official", "person", "surname", "organisation", "place", "phone", "plate", "id_number")
+SHARED = ("official", "person", "alias", "surname", "organisation", "place", "phone", "plate", "id_number")
+# What makes another clue a possible duplicate (R14's merge): the same named person or official, or
+# the same number, plate or ID card. A shared place, unit or surname alone is a link, not a repeat.
+DUPLICATE_KINDS = frozenset({"person", "official", "phone", "plate", "id_number"})
+# A clue already merged or refused takes nothing in (``workflow.merge_clue`` refuses it).
+CLOSED = frozenset({"merged", "not_accepted"})
 
 
 # The columns a hit needs: never the content, never the joined unit and handler rows.
@@ -61,7 +68,7 @@ def is_office_director(staff: Staff) -> bool:
     return staff.role == "unit_head" and staff.active and in_intake_office(staff)
 
 
-def _hits(session: Session, tokens: set[bytes], exclude: str | None = None) -> dict[str, set[str]]:
+def matching(session: Session, tokens: set[bytes], exclude: str | None = None) -> dict[str, set[str]]:
     """report id -> kinds matched (by the other clue's row), destroyed clues left out."""
     found: dict[str, set[str]] = defaultdict(set)
     if not tokens:
@@ -74,7 +81,7 @@ def _hits(session: Session, tokens: set[bytes], exclude: str | None = None) -> d
     return found
 
 
-def _split(session: Session, staff: Staff, found: dict[str, set[str]]) -> tuple[list[Hit], list[str]]:
+def readable_split(session: Session, staff: Staff, found: dict[str, set[str]]) -> tuple[list[Hit], list[str]]:
     """The hits ``staff`` may read (newest first), and the ids of those they may not: the rule of
     ``can_read_case`` (handles it, or an approved loan), with the loans read in one query."""
     shown, hidden = [], []
@@ -104,12 +111,14 @@ def search(rt: Runtime, staff_id: int, text: str) -> Found:
         index.catch_up(rt, session)
         key = index.index_key(rt)
         tokens = {tok for _kind, tok in index.tokens_of(key, query_values(text[:200]))}
-        shown, hidden = _split(session, staff, _hits(session, tokens))
-        acting.done(session, staff, SEARCH.name, None, hits=len(shown))
+        shown, hidden = readable_split(session, staff, matching(session, tokens))
         if hidden and not shown:
             # The protector in the office checking whether he has been named: who and which clues.
-            trail.record(session, staff.username, "link.search_flagged", None, clues=" ".join(hidden[:50]),
+            # One event a search either way (each costs the audit chain's lock): this one says it all.
+            trail.record(session, staff.username, FLAGGED, None, hits=0, clues=" ".join(hidden[:50]),
                          hidden=len(hidden))
+        else:
+            acting.done(session, staff, SEARCH.name, None, hits=len(shown))
         elsewhere = len(hidden) if is_office_director(staff) else None
         return Found(shown[:MAX_HITS], elsewhere)
 
@@ -127,5 +136,17 @@ def linked_clues(rt: Runtime, staff_id: int, report_id: str) -> Found:
             raise acting.refuse(session, staff, LINKS.name, NotAllowed(), report_id)
         index.catch_up(rt, session)
         tokens = set(session.scalars(select(ClueToken.token).where(ClueToken.report_id == report_id)))
-        shown, hidden = _split(session, staff, _hits(session, tokens, exclude=report_id))
+        shown, hidden = readable_split(session, staff, matching(session, tokens, exclude=report_id))
         return Found(shown[:MAX_HITS], len(hidden) if is_office_director(staff) else None)
+
+
+def duplicates(found: Found) -> list[Hit]:
+    """The linked clues that may repeat this one (``DUPLICATE_KINDS``), each with only those kinds;
+    ``found`` holds readable clues only, so an unreadable one is never shown nor counted here."""
+    return [replace(h, kinds=tuple(k for k in h.kinds if k in DUPLICATE_KINDS)) for h in found.hits
+            if DUPLICATE_KINDS.intersection(h.kinds) and h.state not in CLOSED]
+
+
+def possible_duplicates(rt: Runtime, staff_id: int, report_id: str) -> list[Hit]:
+    """The readable open clues sharing a person, official or identifier with this one (R14, R20)."""
+    return duplicates(linked_clues(rt, staff_id, report_id))

@@ -30,7 +30,7 @@ class ClueToken(CaseBase):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
-    # person, official, surname, organisation, place, phone, plate, id_number
+    # person, official, alias, surname, organisation, place, phone, plate, id_number
     kind: Mapped[str] = mapped_column(String(16))
     token: Mapped[bytes] = mapped_column(LargeBinary(16))
 

@@ -51,3 +51,35 @@ def test_unnamed_places_and_units_link_nothing() -> None:
     values = clue_values({"location": "某县某村", "reported": [{"name": "张三", "unit": "某村委会", "place": "某村"}]})
     assert values == {("person", "张三")}
     assert ("plate", "粤b12345") in set(identifiers("粤Ｂ·12345"))
+
+
+def test_birth_order_nicknames_are_one_alias() -> None:
+    same = {v for written in ("老三", "三哥", "三儿", "老 三") for v in name_values(written, "person")}
+    assert same == {("alias", "三行")}
+    assert set(name_values("老五", "official")) == set(name_values("五哥", "person")) == {("alias", "五行")}
+    # A nickname is never a person's or official's name: it cannot link to 张三 or to a real 三行.
+    assert ("alias", "三行") not in set(name_values("张三", "person"))
+    assert set(name_values("三行", "person")) == {("person", "三行")}
+
+
+def test_other_forms_of_address_are_aliases_of_themselves() -> None:
+    # 小三 is also slang for a mistress and 三姐 a sister: neither is folded into the ordinal.
+    assert set(name_values("小三", "person")) == {("alias", "小三")}
+    assert set(name_values("三姐", "person")) == {("alias", "三姐")}
+    # 老王 and 小王 are an elder and a younger man of one surname: two people, not one.
+    assert set(name_values("老王", "person")) == {("alias", "老王")}
+    assert set(name_values("小王", "person")) == {("alias", "小王")}
+    assert set(name_values("老王", "person")).isdisjoint(name_values("小王", "person"))
+    assert set(name_values("王建国", "person")) == {("person", "王建国")}
+    assert set(name_values("龍哥", "official")) == {("alias", "龙哥")}  # traditional, as everywhere
+
+
+def test_words_of_address_that_name_nobody_give_no_token() -> None:
+    for word in ("老大", "大哥", "老板", "老总"):
+        assert set(name_values(word, "person")) == set(), word
+
+
+def test_a_search_for_a_nickname_finds_its_other_forms() -> None:
+    assert ("alias", "三行") in query_values("三儿")
+    clue = clue_values({"reported": [{"name": "三哥"}], "shielding": []})
+    assert ("alias", "三行") in clue

@@ -50,10 +50,10 @@ def test_another_units_clerk_finds_nothing_sees_no_count_and_is_flagged(office: 
     first, second = _naming(office), _naming(office, description="又一次，电话13800138000。")
     found = search.search(office.rt, office.other.id, OFFICIAL)
     assert found.hits == [] and found.elsewhere is None
-    searched = _events(office, "link.searched")[-1]
-    assert searched.actor == "other" and searched.detail["hits"] == 0
+    # One event for the search, the flag: who, which clues, no hit shown.
+    assert _events(office, "link.searched") == []
     flagged = _events(office, "link.search_flagged")
-    assert len(flagged) == 1 and flagged[0].actor == "other"
+    assert len(flagged) == 1 and flagged[0].actor == "other" and flagged[0].detail["hits"] == 0
     assert set(flagged[0].detail["clues"].split()) == {first, second}
     # Never the words searched for, in any event of the trail.
     with office.rt.stores.case() as session:
@@ -177,3 +177,16 @@ def test_a_loan_makes_the_lent_clue_a_hit_and_its_return_hides_it_again(office: 
     assert [h.report_id for h in search.search(office.rt, office.other.id, OFFICIAL).hits] == [lent]
     borrowing.return_borrowing(office.rt, office.other.id, loan)
     assert search.search(office.rt, office.other.id, OFFICIAL).hits == []
+
+
+def test_a_nickname_links_its_forms_and_says_so(office: Office) -> None:
+    first = office.registered(reported=[Person(name="老三")], shielding=[], location="")
+    second = office.registered(reported=[Person(name="三哥")], shielding=[], location="")
+    office.registered(reported=[Person(name="小王")], shielding=[], location="")
+    lao_wang = office.registered(reported=[Person(name="老王")], shielding=[], location="")
+    assert {h.report_id for h in search.search(office.rt, office.clerk.id, "三儿").hits} == {first, second}
+    assert [(h.report_id, h.kinds) for h in search.linked_clues(office.rt, office.clerk.id, first).hits] == \
+        [(second, ("alias",))]
+    assert search.linked_clues(office.rt, office.clerk.id, lao_wang).hits == []
+    # A shared nickname is a link, not a possible duplicate: too weak to suggest a merge.
+    assert search.possible_duplicates(office.rt, office.clerk.id, first) == []

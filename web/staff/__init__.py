@@ -125,7 +125,17 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
 
 def _register_areas(app: Flask) -> None:
     """Blueprints of the staff areas (cases, workflow, protection ...)."""
-    from web.staff import admin, audit_pages, confidentiality, confidentiality_lists, enroll, marking, units, workflow
+    from web.staff import (
+        admin,
+        audit_pages,
+        confidentiality,
+        confidentiality_lists,
+        enroll,
+        linking,
+        marking,
+        units,
+        workflow,
+    )
 
     app.register_blueprint(cases.bp)
     app.register_blueprint(new_clue.bp)
@@ -139,3 +149,4 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(enroll.bp)
     app.register_blueprint(audit_pages.bp)
     app.register_blueprint(units.bp)
+    app.register_blueprint(linking.bp)

@@ -11,7 +11,8 @@ DOMAINS: dict[str, str] = {
     "attachment": N_("Attachment"), "audit": N_("Audit trail"), "authority": N_("Competent authority"),
     "borrow": N_("Borrowing"), "classification": N_("Classification"), "cli": N_("Console"),
     "clue": N_("Clue"), "custodian": N_("Custodian"), "deadline": N_("Deadline"),
-    "destruction": N_("Destruction"), "escalation": N_("Escalation"), "export": N_("Controlled copy"),
+    "destruction": N_("Destruction"), "link": N_("Connecting clues (across units)"),
+    "escalation": N_("Escalation"), "export": N_("Controlled copy"),
     "meeting": N_("Meeting minutes"), "message": N_("Message"), "notify": N_("Reminders"),
     "officer_key": N_("Protection officer's key"), "protection": N_("Reporter protection"),
     "record_file": N_("Case record file"), "redaction": N_("Redaction"), "report": N_("Report"),
@@ -52,7 +53,8 @@ ACTIONS: dict[str, str] = {label.replace(" ", "_"): label for label in PLAIN_ACT
     "resend_ignored": N_("repeated sending ignored"), "status_viewed": N_("status viewed by the reporter"),
     "admin_refused": N_("refused"), "enrollment_issued": N_("enrollment code issued"),
     "pledge_accepted": N_("undertaking accepted"), "redeal_refused": N_("new dealing refused"),
-    "redealt": N_("shares dealt anew"),
+    "redealt": N_("shares dealt anew"), "search_flagged": N_("search flagged (no hit readable)"),
+    "overview_viewed": N_("overview viewed"), "borrow_asked": N_("asked to borrow linked clues"),
 }
 
 

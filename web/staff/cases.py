@@ -35,7 +35,8 @@ from web.staff.labels import CHANNEL_LABELS, STATE_LABELS, local_time, translate
 bp = Blueprint("cases", __name__)
 SORT_LABELS = {"newest": N_("Newest first"), "oldest": N_("Oldest first"), "due": N_("Due date")}
 # What two clues share (the kind only, never the value: issue 24).
-SHARED_LABELS = {"official": N_("same official"), "person": N_("same person"), "surname": N_("same surname"),
+SHARED_LABELS = {"official": N_("same official"), "person": N_("same person"), "alias": N_("same nickname"),
+                 "surname": N_("same surname"),
                  "organisation": N_("same unit or organisation"), "place": N_("same place"),
                  "phone": N_("same phone number"), "plate": N_("same vehicle plate"),
                  "id_number": N_("same ID-card number")}
@@ -182,6 +183,9 @@ def render_case(report_id: str, reply_text: str = "", errors: dict[str, str] | N
         linked: linking.Found | None = linking.linked_clues(rt, me().id, report_id)
     except (NotAllowed, NotFound):
         linked = None
+    # R14: before and right after registration, the readable clues this one may repeat, to merge.
+    hint = wf is not None and bool({"register", "merge"} & set(wf.acts))
+    duplicates = linking.duplicates(linked) if linked is not None and hint else []
     by_message: dict[str | None, list[casework.FileInfo]] = defaultdict(list)
     for f in case.files:
         by_message[f.message_id].append(f)
@@ -189,6 +193,7 @@ def render_case(report_id: str, reply_text: str = "", errors: dict[str, str] | N
                            entries=timeline(case, wf), clue_files=by_message[None], message_files=by_message,
                            reply_text=reply_text, errors=errors or {}, act_errors=act_errors or {},
                            act_failed=act_failed, act_values=act_values or {}, linked=linked,
+                           duplicates=duplicates, duplicate_hint=hint,
                            shared=SHARED_LABELS, case_link=case_link_prefix())
     return no_store(Response(html, status=status, mimetype="text/html"))
 

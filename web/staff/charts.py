@@ -58,3 +58,36 @@ def bar_chart(title: str, rows: list[tuple[str, float]], unit: str = "") -> Mark
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every piece of text above is escaped # nosec B704
+
+
+NODE_R = 7
+GRAPH_SIZE = 560
+
+
+def network_chart(title: str, names: list[str], pairs: list[tuple[int, int, int]]) -> Markup:
+    """Who is named with whom: the names on a circle, a line for each pair named in the same clue
+    (thicker for more clues), most named first from the top; an inline SVG element."""
+    import math
+
+    size, n = GRAPH_SIZE, max(len(names), 1)
+    centre, radius = size / 2, size / 2 - 110
+    at = [(round(centre + radius * math.sin(2 * math.pi * i / n), 1),
+           round(centre - radius * math.cos(2 * math.pi * i / n), 1)) for i in range(len(names))]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart network" role="img" width="{size}" '
+        f'height="{size}" viewBox="0 0 {size} {size}" font-family=\'{FONTS}\' font-size="{FONT_PX}">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i, j, weight in pairs:
+        (x1, y1), (x2, y2) = at[i], at[j]
+        parts.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#888" '
+                     f'stroke-width="{min(1 + weight, 6)}"><title>{escape(names[i])} · {escape(names[j])}: '
+                     f'{weight}</title></line>')
+    for (x, y), name in zip(at, names, strict=True):
+        anchor = "start" if x > centre + 1 else "end" if x < centre - 1 else "middle"
+        dx = 10 if anchor == "start" else -10 if anchor == "end" else 0
+        dy = 4 if anchor != "middle" else (-12 if y < centre else 22)
+        parts.append(f'<circle cx="{x}" cy="{y}" r="{NODE_R}" fill="#a61b1b"/>'
+                     f'<text x="{x + dx}" y="{y + dy}" text-anchor="{anchor}">{escape(fit(name, 100))}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every piece of text above is escaped # nosec B704

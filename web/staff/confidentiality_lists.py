@@ -41,7 +41,9 @@ def _done(endpoint: str, act: Any, message: str, **values: Any) -> WerkzeugRespo
 def borrowing_list() -> Response:
     """One's borrowing requests and grants, and, for a unit head, those for their unit's clues."""
     loans = borrowing.list_loans(get_runtime(), me().id)
-    return no_store(Response(render_template("staff/borrowing.html", loans=loans), mimetype="text/html"))
+    blind = borrowing.blind_waiting(get_runtime(), me().id)
+    return no_store(Response(render_template("staff/borrowing.html", loans=loans, blind=blind),
+                             mimetype="text/html"))
 
 
 @bp.post("/borrowing")

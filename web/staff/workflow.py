@@ -19,6 +19,7 @@ from models.cases.deadlines import KIND_LABELS, STATUS_LABELS
 from models.cases.escalation import DECISIONS
 from models.cases.inbox import registry_number
 from models.cases.survey import SATISFACTION
+from models.linking import search as linking
 from models.reporting.files import Upload
 from models.staff import acting
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
@@ -204,7 +205,20 @@ def act(report_id: str, act: str) -> Response:
         flash_error(err)
     else:
         flash(translate_msg(DONE[act]), "success")
+        if act == "register":
+            _duplicate_hint(rt, report_id)
     return _back(report_id)
+
+
+def _duplicate_hint(rt: Runtime, report_id: str) -> None:
+    """At registration, say how many readable clues this one may repeat (R14: never merged by itself)."""
+    try:
+        count = len(linking.possible_duplicates(rt, me().id, report_id))
+    except (NotAllowed, NotFound):
+        return
+    if count:
+        flash(_("This clue may repeat %(n)s other clues: see Possible duplicates to merge it.", n=count),
+              "warning")
 
 
 def workflow_panel(report_id: str) -> CaseWorkflow | None:
