@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from sqlalchemy import Engine, Table, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import vault
@@ -114,9 +115,16 @@ def catch_up(rt: Runtime, session: Session) -> int:
         seen.clear()
     seen.update(marked)  # committed already; those indexed below are seen at the next look
     ids = [report_id for report_id in unseen if report_id not in marked]
-    if ids:
+    if not ids:
+        return 0
+    try:
         # Unmarked means never indexed or forgotten by --fresh (which deletes the tokens too).
-        index_clues(rt, session, ids, new=True)
+        with session.begin_nested():
+            index_clues(rt, session, ids, new=True)
+    except IntegrityError:
+        # Another worker indexed them between our look and our insert (two searches at once on
+        # PostgreSQL; SQLite's BEGIN IMMEDIATE serialises them): its rows stand, ours are undone.
+        return 0
     return len(ids)
 
 

@@ -190,3 +190,22 @@ def test_a_nickname_links_its_forms_and_says_so(office: Office) -> None:
     assert search.linked_clues(office.rt, office.clerk.id, lao_wang).hits == []
     # A shared nickname is a link, not a possible duplicate: too weak to suggest a merge.
     assert search.possible_duplicates(office.rt, office.clerk.id, first) == []
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_two_searches_catching_up_one_new_clue_at_once_both_answer(office: Office,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL two workers' searches can both find a new clue unindexed (SQLite's BEGIN
+    IMMEDIATE serialises them): the one that loses the race answers from the other's rows."""
+    clue = _naming(office)
+    real = index.index_clues
+
+    def raced(rt, session, ids, new=False):  # type: ignore[no-untyped-def]
+        with rt.stores.case() as other:  # the other worker's search commits first
+            real(rt, other, ids, new)
+        real(rt, session, ids, new)
+
+    monkeypatch.setattr(index, "index_clues", raced)
+    assert [h.report_id for h in search.search(office.rt, office.clerk.id, OFFICIAL).hits] == [clue]
+    with office.rt.stores.case() as session:
+        assert session.scalar(select(func.count()).select_from(ClueIndexed)) == 1
