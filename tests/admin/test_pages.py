@@ -9,6 +9,7 @@ import pyotp
 import pytest
 import time_machine
 
+from models.administration import staff_admin
 from models.cases import workflow
 from models.protection import disclosure, unseal
 from models.reporting import intake
@@ -165,6 +166,19 @@ def test_adding_an_account_shows_the_code_to_the_second_administrator_only(sign_
     assert content.status_code == 200 and 'id="enrollment-code"' not in content.get_data(as_text=True)
     again = client.post("/admin/staff/new", {"username": "newbie", "role": "intake"})
     assert again.status_code == 400 and "已被使用" in again.get_data(as_text=True)
+
+
+def test_the_start_page_counts_the_account_changes_waiting_for_me(sign_in, admin, make_staff, staff_rt) -> None:
+    """The second administrator and the unit head find what waits for them from their start page."""
+    second, head = make_staff("root2", "admin", unit=None), make_staff("head", "unit_head")
+    staff_admin.add_staff_account(staff_rt, admin.id, "auditor9", "auditor", None)
+    staff_admin.add_staff_account(staff_rt, admin.id, "clerk9", "intake", "第一科")
+    start = sign_in(second).get("/").get_data(as_text=True)
+    assert re.search(r'<li><a href="/admin/account-changes">账户审批</a> <span class="count">1</span></li>', start)
+    inbox = sign_in(head).get("/cases").get_data(as_text=True)
+    assert re.search(r'<a href="/account-changes">账户审批 <span class="count" data-count="1">', inbox)
+    # The one who asked decides neither, so nothing waits for him.
+    assert 'class="count"' not in sign_in(admin).get("/").get_data(as_text=True)
 
 
 def test_everyone_changes_their_own_password(sign_in, make_staff, staff_app, staff_rt) -> None:

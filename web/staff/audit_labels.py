@@ -12,6 +12,7 @@ DOMAINS: dict[str, str] = {
     "borrow": N_("Borrowing"), "classification": N_("Classification"), "cli": N_("Console"),
     "clue": N_("Clue"), "custodian": N_("Custodian"), "deadline": N_("Deadline"),
     "destruction": N_("Destruction"), "escalation": N_("Escalation"), "export": N_("Controlled copy"),
+    "link": N_("Connecting clues"),
     "meeting": N_("Meeting minutes"), "message": N_("Message"), "notify": N_("Reminders"),
     "officer_key": N_("Protection officer's key"), "protection": N_("Reporter protection"),
     "record_file": N_("Case record file"), "redaction": N_("Redaction"), "report": N_("Report"),
@@ -48,7 +49,8 @@ ACTIONS: dict[str, str] = {
     "removed": N_("removed"), "follow_up": N_("follow-up from the reporter"),
     "redacted_rendered": N_("redacted copy shown"), "resend_ignored": N_("repeated sending ignored"),
     "status_viewed": N_("status viewed by the reporter"), "submitted": N_("submitted"),
-    "searched": N_("searched"), "admin_refused": N_("refused"), "change_denied": N_("change denied"),
+    "searched": N_("searched"), "search_flagged": N_("search flagged: every hit unreadable"),
+    "admin_refused": N_("refused"), "change_denied": N_("change denied"),
     "change_refused": N_("change refused"), "change_requested": N_("change requested"),
     "deactivated": N_("deactivated"), "deactivation_refused": N_("deactivation refused"),
     "enrolled": N_("enrolled"), "enrollment_failed": N_("enrollment failed"),
@@ -76,9 +78,12 @@ def event_label(locale: str, event: str) -> str:
 
 
 def detail_text(locale: str, event: str, detail: dict[str, object]) -> str:
-    """A verification reads as a sentence; other details stay ``key=value`` (ids, counts)."""
+    """A verification and a flagged search read as a sentence; other details stay ``key=value``."""
     if event == "audit.verified" and "intact" in detail:
         if detail["intact"]:
             return translate(locale, N_("The trail was found intact."))
         return translate(locale, N_("The trail was found altered: %(n)s problem(s)."), n=detail.get("problems", 0))
+    if event == "link.search_flagged" and "hidden" in detail:
+        # The clues themselves follow as links to their trail (audit_trail.html).
+        return translate(locale, N_("Every hit lay in %(n)s clue(s) the searcher may not read:"), n=detail["hidden"])
     return " ".join(f"{k}={v}" for k, v in sorted(detail.items()))
