@@ -222,6 +222,7 @@ def test_each_row_has_one_primary_action_a_marked_deactivate_and_a_unit_list(sig
     assert classes.count("") == 1 and classes.count("danger") == 1  # reset (primary), deactivate (danger)
     assert 'id="deactivate-clerk" class="danger"' in row
     assert f'<label for="unit-{clerk.id}">调往单位</label>' in row
+    assert '<details class="change">' in row and "<summary>变更角色或调动单位</summary>" in row  # folded: one line
     unit_select = row.split(f'<select name="value" id="unit-{clerk.id}">', 1)[1].split("</select>", 1)[0]
     assert '<option value="第一科" selected>' in unit_select and 'type="text"' not in row
     asked = client.post(f"/admin/staff/{clerk.id}/deactivate", {}, page="/admin/staff")

@@ -190,7 +190,7 @@ def test_an_auditor_follows_a_clue_verifies_the_chain_and_reads_the_flags(office
     assert {w.text(f"#trail tbody tr >> nth={i} >> td >> nth=4") for i in range(rows.count())} == {followed}
     _events_read_in_words(w)
     assert "线索 · 登记" in w.text("#trail")
-    shot(w, "audit-trail")
+    shot(w, "audit-trail", near="#trail")
     jobs["find a clue's trail by its registry number"] = w.job()
     w.click("#verify")
     assert w.text("#intact").startswith("完整")
@@ -228,9 +228,10 @@ def test_two_custodians_approve_an_unsealing_and_the_officer_opens_it(office, wa
     unseal.approve_unseal(office.rt, _keeper(office, "keeper1").id, first, custodians["keeper1"], "同意")
     unseal.request_unseal(office.rt, office.officer.id, wanted.report_id, "评估报复风险，安排保护措施。",
                           "reporter_at_risk")
-    jobs = {}
+    jobs, keepers = {}, []
     for n, (name, waiting) in enumerate((("keeper1", "1"), ("keeper2", "2")), start=1):
         w = walk()
+        keepers.append(w)
         w.sign_in(_keeper(office, name))
         assert w.text('main ul.actions li:has(a[href="/unseal"]) .count') == waiting
         jobs[f"custodian {n}: sign in"] = w.job()
@@ -247,7 +248,6 @@ def test_two_custodians_approve_an_unsealing_and_the_officer_opens_it(office, wa
         w.click("main form[action$='/approve'] button")
         assert "您的审批意见已记录" in w.text("main")
         jobs[f"custodian {n}: find the request from the start page and approve it"] = w.job()
-        record(f"custodian-{n}", {}, w)
     officer = walk()
     officer.sign_in(office.officer)
     jobs["officer: sign in"] = officer.job()
@@ -259,7 +259,7 @@ def test_two_custodians_approve_an_unsealing_and_the_officer_opens_it(office, wa
     jobs["officer: open the approved request and read the identity"] = officer.job()
     officer.click("text=返回该申请")
     jobs["officer: back to the request"] = officer.job()
-    record("custodians", jobs, officer)
+    record("custodians", jobs, *keepers, officer)
 
 
 def _keeper(office, name: str) -> StaffUser:  # type: ignore[no-untyped-def]
@@ -298,8 +298,9 @@ def test_two_administrators_add_approve_deactivate_move_and_add_a_unit(office, w
     assert "第三科" in w.text("#units")
     jobs["add a unit"] = w.job()
     w.nav("/admin/staff")
+    w.page.click(f"#staff-{mover.username} summary")  # the folded role and unit controls
     w.page.select_option(f"#unit-{mover.id}", "第二科")
-    w.click(f"#staff-{mover.username} >> text=调动")
+    w.click(f"#staff-{mover.username} form[action$='/change/unit'] button")
     assert "第二科" in w.text("#pending")
     w.click("main p a >> text=返回")
     jobs["move an account to another unit (waits for that unit's head)"] = w.job()
