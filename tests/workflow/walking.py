@@ -6,16 +6,13 @@ page it lands on. The only typed address is the sign-in page; everything else is
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.public.browser import AXE
+from tests.public.browser import AXE, SCREENSHOTS
 
-OUT = Path(os.environ.get("CLUEGUARD_WALK_OUT", Path(tempfile.gettempdir()) / "clueguard-staff-walks"))
+OUT = SCREENSHOTS  # a temporary directory unless CLUEGUARD_SCREENSHOTS_OUT says otherwise
 AXE_RUN = """() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
   .filter(v => v.impact === 'serious' || v.impact === 'critical')
   .map(v => v.id + ' ' + v.impact + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')))"""
@@ -79,14 +76,15 @@ class Walk:
 def record(name: str, jobs: dict[str, int], *walks: Walk) -> None:
     """Write the walk's figures; no page had a serious axe violation and nothing left the site."""
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"{name}.json").write_text(json.dumps(jobs, ensure_ascii=False, indent=1), encoding="utf-8")
+    (OUT / f"walk-{name}.json").write_text(json.dumps(jobs, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     for walk in walks:
         assert walk.violations == {}, walk.violations
         assert all(url.startswith(walk.base_url) for url in walk.requests), "a request left the site"
 
 
-def shot(walk: Walk, name: str) -> None:
-    """The top of the page now showing, as the docs show it."""
+def shot(walk: Walk, name: str, near: str = "") -> None:
+    """The page now showing as the docs show it: its top, or scrolled to just above ``near``."""
     OUT.mkdir(parents=True, exist_ok=True)
-    walk.page.evaluate("window.scrollTo(0, 0)")
+    walk.page.evaluate("""near => window.scrollTo(0, near ? Math.max(0,
+      document.querySelector(near).getBoundingClientRect().top + window.scrollY - 240) : 0)""", near)
     walk.page.screenshot(path=str(OUT / f"{name}.png"), full_page=False)
