@@ -13,7 +13,7 @@ PEERS := tests/peers/node_modules/.installed
 # on servers, browsers and subprocesses. `make test TEST_WORKERS=0` runs it in this process.
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint typecheck contracts install browser peers pdf-deps media-deps netns nginx systemd-analyze clean
+.PHONY: run test screenshots lint typecheck contracts install browser peers pdf-deps media-deps netns nginx systemd-analyze clean
 
 run: $(STAMP) pdf-deps media-deps
 	$(BIN)/clueguard demo --data-dir demo-data
@@ -24,6 +24,13 @@ test: $(STAMP) browser peers pdf-deps media-deps netns nginx systemd-analyze
 	$(BIN)/lint-imports
 	$(BIN)/bandit -c pyproject.toml -q -r bot web vault models benchmarks
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# The screenshots and figures the README and docs show (docs/screenshots/): the reporter's phone
+# pages and every staff role's walk. `make test` writes them to a temporary directory and leaves
+# the tree clean; this target alone rewrites the committed ones (review, then commit them).
+screenshots: $(STAMP) browser peers pdf-deps media-deps
+	CLUEGUARD_SCREENSHOTS_OUT=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:randomly -m browser \
+	  tests/public/test_browser.py tests/workflow/test_walks.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot web vault models benchmarks tests

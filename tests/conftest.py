@@ -7,6 +7,7 @@ schemas, migrated once and truncated between tests.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -58,6 +59,28 @@ TESTS_NETWORK_LIMIT = "10000 per minute"
 def _pg_url(schema: str) -> str:
     sep = "&" if "?" in PG_URL else "?"
     return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {str(f.relative_to(folder)): hashlib.sha256(f.read_bytes()).hexdigest()
+            for f in sorted(folder.rglob("*")) if f.is_file()}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def docs_left_as_they_were() -> Iterator[None]:
+    """A test run leaves docs/ as it found it (after `make test`, `git status` is clean): the
+    browser tests write their screenshots and figures to a temporary directory, and into
+    docs/screenshots only when `make screenshots` asks (CLUEGUARD_SCREENSHOTS_OUT)."""
+    asked = bool(os.environ.get("CLUEGUARD_SCREENSHOTS_OUT"))
+    before = {} if asked else _digests(DOCS)
+    yield
+    if not asked:
+        after = _digests(DOCS)
+        changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+        assert changed == [], f"the tests changed docs/: {changed} (write to tests.public.browser.SCREENSHOTS)"
 
 
 @pytest.fixture(scope="session")

@@ -171,6 +171,8 @@ class TrailRow:
     detail: dict[str, object]
     hash: str
     registry_no: str | None = None
+    # A flagged search names the clues it could not show (R31): their registry numbers, to follow.
+    flagged: tuple[str, ...] = ()
 
 
 # The case store's register, read by name: this domain sits below reporting (whose table it is),
@@ -198,6 +200,24 @@ def _query(f: TrailFilter) -> Select[AuditEvent]:
     return q
 
 
+FLAGGED_SEARCH = "link.search_flagged"
+
+
+def _flagged_ids(row: TrailRow) -> list[str]:
+    return str(row.detail.get("clues", "")).split() if row.event == FLAGGED_SEARCH else []
+
+
+def _registry_numbers(session: Session, ids: set[str]) -> dict[str, str]:
+    """Registry numbers of these clues (internal ids), read in batches."""
+    numbers: dict[str, str] = {}
+    listed = sorted(ids)
+    for start in range(0, len(listed), 500):
+        found = session.execute(select(_REPORTS.c.id, _REPORTS.c.registry_no)
+                                .where(_REPORTS.c.id.in_(listed[start:start + 500])))
+        numbers.update({str(report_id): str(number) for report_id, number in found})
+    return numbers
+
+
 def _row(e: AuditEvent) -> TrailRow:
     return TrailRow(e.id, e.at, e.actor, e.event, e.report_id, dict(e.detail or {}), e.hash)
 
@@ -210,12 +230,10 @@ def read_trail(rt: Runtime, username: str, f: TrailFilter, before: int | None = 
         if before:
             q = q.where(AuditEvent.id < before)
         rows = [_row(e) for e in session.scalars(q.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE))]
-        ids = {r.report_id for r in rows if r.report_id}
-        numbers: dict[str, str] = {}
-        if ids:
-            found = session.execute(select(_REPORTS.c.id, _REPORTS.c.registry_no).where(_REPORTS.c.id.in_(ids)))
-            numbers = {str(report_id): str(number) for report_id, number in found}
-        rows = [replace(r, registry_no=numbers.get(r.report_id or "")) for r in rows]
+        numbers = _registry_numbers(session, {r.report_id for r in rows if r.report_id}
+                                    | {c for r in rows for c in _flagged_ids(r)})
+        rows = [replace(r, registry_no=numbers.get(r.report_id or ""),
+                        flagged=tuple(numbers[c] for c in _flagged_ids(r) if c in numbers)) for r in rows]
         trail.record(session, staff.username, "audit.read", None, actor_filter=f.actor or None,
                      report_filter=f.report_id or f.registry_no or None, event_filter=f.event or None,
                      refusals_only=f.refusals or None)

@@ -9,6 +9,7 @@ import pyotp
 import pytest
 import time_machine
 
+from models.administration import staff_admin
 from models.cases import workflow
 from models.protection import disclosure, unseal
 from models.reporting import intake
@@ -167,6 +168,19 @@ def test_adding_an_account_shows_the_code_to_the_second_administrator_only(sign_
     assert again.status_code == 400 and "已被使用" in again.get_data(as_text=True)
 
 
+def test_the_start_page_counts_the_account_changes_waiting_for_me(sign_in, admin, make_staff, staff_rt) -> None:
+    """The second administrator and the unit head find what waits for them from their start page."""
+    second, head = make_staff("root2", "admin", unit=None), make_staff("head", "unit_head")
+    staff_admin.add_staff_account(staff_rt, admin.id, "auditor9", "auditor", None)
+    staff_admin.add_staff_account(staff_rt, admin.id, "clerk9", "intake", "第一科")
+    start = sign_in(second).get("/").get_data(as_text=True)
+    assert re.search(r'<li><a href="/admin/account-changes">账户审批</a> <span class="count">1</span></li>', start)
+    inbox = sign_in(head).get("/cases").get_data(as_text=True)
+    assert re.search(r'<a href="/account-changes">账户审批 <span class="count" data-count="1">', inbox)
+    # The one who asked decides neither, so nothing waits for him.
+    assert 'class="count"' not in sign_in(admin).get("/").get_data(as_text=True)
+
+
 def test_everyone_changes_their_own_password(sign_in, make_staff, staff_app, staff_rt) -> None:
     clerk = make_staff("clerk", "intake")
     client = sign_in(clerk)
@@ -208,6 +222,7 @@ def test_each_row_has_one_primary_action_a_marked_deactivate_and_a_unit_list(sig
     assert classes.count("") == 1 and classes.count("danger") == 1  # reset (primary), deactivate (danger)
     assert 'id="deactivate-clerk" class="danger"' in row
     assert f'<label for="unit-{clerk.id}">调往单位</label>' in row
+    assert '<details class="change">' in row and "<summary>变更角色或调动单位</summary>" in row  # folded: one line
     unit_select = row.split(f'<select name="value" id="unit-{clerk.id}">', 1)[1].split("</select>", 1)[0]
     assert '<option value="第一科" selected>' in unit_select and 'type="text"' not in row
     asked = client.post(f"/admin/staff/{clerk.id}/deactivate", {}, page="/admin/staff")

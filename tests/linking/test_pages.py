@@ -55,5 +55,9 @@ def test_another_units_clerk_sees_nothing_and_the_auditor_sees_the_flag(office: 
     section = html.split('id="linked"')[1].split("</section>")[0]
     assert "linked-elsewhere" not in section and "registry" not in section
     page = sign_in(office.auditor).get("/audit?event=link.search_flagged").get_data(as_text=True)
-    assert "link.search_flagged" in page and "孙保护" not in page and named in page
-    assert mine not in page and also not in page  # only the clue naming 孙保护 was flagged
+    assert "link.search_flagged" in page and "孙保护" not in page
+    # In words, naming the clue it was after by its registry number, a link to that clue's trail.
+    assert "线索串并 · 检索被标记（命中均无权阅读）" in page and "命中的 1 条线索均为检索人无权阅读的线索" in page
+    assert f'href="/audit?report={_registry(office, named)}"' in page and named not in page
+    for other in (mine, also):  # only the clue naming 孙保护 was flagged
+        assert other not in page and _registry(office, other) not in page

@@ -2,13 +2,18 @@
 
 ``Phone`` counts what a reporter does (fields filled, taps) so tests can measure the form;
 ``axe_violations`` runs the local axe-core copy (tests/peers/node_modules) on the open page.
+Screenshots and figures go to ``SCREENSHOTS``: a temporary directory, unless
+CLUEGUARD_SCREENSHOTS_OUT names another (``make screenshots`` names docs/screenshots), so that a
+test run leaves the working tree as it found it.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +28,16 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "peers" / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+COMMITTED_SCREENSHOTS = ROOT / "docs" / "screenshots"  # what the README and docs show
+
+
+def screenshots_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where screenshots and figures go: CLUEGUARD_SCREENSHOTS_OUT, else a temporary directory."""
+    chosen = environ.get("CLUEGUARD_SCREENSHOTS_OUT", "")
+    return Path(chosen) if chosen else Path(tempfile.gettempdir()) / "clueguard-screenshots"
+
+
+SCREENSHOTS = screenshots_dir()
 WIDTH, HEIGHT = 390, 844
 
 

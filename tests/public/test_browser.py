@@ -3,7 +3,8 @@
 Reload, Back and Enter never file twice or lose anything; long text is refused and kept; the
 language switch keeps the form; receipt and status list the files; tap targets are 44 px; axe-core
 finds no serious or critical violation. The run writes the screenshots and figures that
-docs/public-app.md and the README show (docs/screenshots/).
+docs/public-app.md and the README show to ``SCREENSHOTS`` (a temporary directory; `make
+screenshots` points it at docs/screenshots/).
 """
 
 from __future__ import annotations

@@ -82,3 +82,6 @@ def test_the_auditor_follows_a_clue_by_its_registry_number_in_words(auditor_page
     after = auditor_page.get("/audit?event=audit.verified").get_data(as_text=True)
     assert "审计记录 · 核验" in after and "审计日志完整" in after and "intact=True" not in after
     assert "Sign-in · succeeded" in auditor_page.get("/audit?lang=en").get_data(as_text=True)
+    # Each clue cell links to that clue's trail; account changes are one link away (walks, #27).
+    assert f'<a href="/audit?report={second.registry_no}">{second.registry_no}</a>' in everything
+    assert 'href="/audit?event=staff." id="account-events"' in everything

@@ -29,6 +29,10 @@ def test_pages_happy_path(staff_app, public_rt, sign_in, officer, clue, custodia
     assert "安排保护" in keeper1.get(detail).get_data(as_text=True)
     keeper1.post(f"{detail}/approve", {"passphrase": custodians["keeper1"], "note": ""}, page=detail)
     keeper2 = sign_in(custodian_users["keeper2"])
+    # The list marks the requests waiting for this custodian's answer (walks, issue #27).
+    assert "待您审批" not in keeper1.get("/unseal").get_data(as_text=True)
+    assert "待您审批" in keeper2.get("/unseal").get_data(as_text=True)
+    assert "待您审批" not in po.get("/unseal").get_data(as_text=True)
     wrong = keeper2.post(f"{detail}/approve", {"passphrase": "wrong"}, page=detail, follow_redirects=True)
     assert "口令或密码错误" in wrong.get_data(as_text=True)
     keeper2.post(f"{detail}/approve", {"passphrase": custodians["keeper2"]}, page=detail)
@@ -39,6 +43,7 @@ def test_pages_happy_path(staff_app, public_rt, sign_in, officer, clue, custodia
     assert CANARY in html and IDENTITY["phone"] in html
     assert "no-store" in shown.headers["Cache-Control"]
     assert 'class="watermark"' in html and "officer" in html
+    assert f'<a href="{detail}">' in html  # and a way back to the request
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", html)
     assert len(intake.reporter_status(public_rt, clue.code).messages) == 1
 

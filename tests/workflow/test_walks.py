@@ -1,12 +1,10 @@
-"""A clerk's, a unit head's and a protection officer's day in Debian chromium at 1280×800, by links
-and buttons only (one typed address: the sign-in page), counting page loads per job, with axe-core
-on every page on the way (no serious or critical violation)."""
+"""A clerk's, a unit head's, a protection officer's, an auditor's, two custodians' and two
+administrators' day in Debian chromium at 1280×800, by links and buttons only (one typed address:
+the sign-in page), counting page loads per job, with axe-core on every page on the way (no serious
+or critical violation). The browser is tests/workflow/walking.py."""
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -15,17 +13,17 @@ from typing import Any
 import pytest
 import time_machine
 
+from models.administration import staff_admin
 from models.cases import deadlines
+from models.linking import search
+from models.protection import unseal
 from models.reporting import intake
-from tests.conftest import submission
-from tests.public.browser import ARGS, AXE, CHROMIUM, serving
+from models.reporting.intake import Person
+from tests.conftest import PASSWORD, StaffUser, submission
+from tests.public.browser import ARGS, CHROMIUM, serving
+from tests.workflow.walking import Walk, record, shot
 
 pytestmark = pytest.mark.browser
-
-OUT = Path(os.environ.get("CLUEGUARD_WALK_OUT", Path(tempfile.gettempdir()) / "clueguard-staff-walks"))
-AXE_RUN = """() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
-  .filter(v => v.impact === 'serious' || v.impact === 'critical')
-  .map(v => v.id + ' ' + v.impact + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')))"""
 
 
 @pytest.fixture
@@ -38,54 +36,6 @@ def backend() -> str:
 def base_url(staff_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     with serving(staff_app) as url:
         yield url
-
-
-class Walk:
-    """One person's browser: counts page loads, runs axe on every page it lands on."""
-
-    def __init__(self, page: Any, base_url: str) -> None:
-        self.page, self.base_url = page, base_url
-        self.loads = 0
-        self.violations: dict[str, list[str]] = {}
-        self.requests: list[str] = []
-        page.on("load", lambda _p: self._loaded())
-        page.on("request", lambda r: self.requests.append(r.url))
-
-    def _loaded(self) -> None:
-        self.loads += 1
-
-    def audit(self) -> None:
-        """axe-core on the page now showing."""
-        if not AXE.exists():
-            pytest.skip("axe-core is not installed (make peers)")
-        self.page.evaluate(AXE.read_text(encoding="utf-8"))
-        found = self.page.evaluate(AXE_RUN)
-        if found:
-            self.violations[self.page.url.replace(self.base_url, "")] = found
-
-    def click(self, selector: str) -> None:
-        with self.page.expect_navigation():
-            self.page.click(selector)
-        self.audit()
-
-    def nav(self, href: str) -> None:
-        """Follow the navigation's link to ``href`` (a link on the page, not a typed address)."""
-        self.click(f'nav.staff-nav a[href="{href}"]')
-
-    def sign_in(self, user: Any) -> None:
-        self.page.goto(self.base_url + "/login")  # the one typed address of the day
-        self.page.fill("#username", user.username)
-        self.page.fill("#password", user.password)
-        self.page.fill("#totp", user.totp())
-        self.click("main button[type=submit]")
-        if "/pledge" in self.page.url:  # first access: the confidentiality undertaking (R30)
-            self.page.check("input[name=accept]")
-            self.click("main button[type=submit]")
-
-    def job(self) -> int:
-        """Page loads since the last call (one job's worth)."""
-        n, self.loads = self.loads, 0
-        return n
 
 
 @pytest.fixture
@@ -112,19 +62,6 @@ def walk(chromium, base_url) -> Iterator[Any]:  # type: ignore[no-untyped-def]
     yield open_walk
     for context in contexts:
         context.close()
-
-
-def _record(name: str, jobs: dict[str, int], walk: Walk) -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"{name}.json").write_text(json.dumps(jobs, ensure_ascii=False, indent=1), encoding="utf-8")
-    assert walk.violations == {}, walk.violations
-    assert all(url.startswith(walk.base_url) for url in walk.requests), "a request left the site"
-
-
-def _shot(walk: Walk, name: str) -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    walk.page.evaluate("window.scrollTo(0, 0)")
-    walk.page.screenshot(path=str(OUT / f"{name}.png"), full_page=False)
 
 
 def test_a_clerk_takes_a_phone_clue_from_intake_to_feedback(office, walk) -> None:
@@ -159,7 +96,7 @@ def test_a_clerk_takes_a_phone_clue_from_intake_to_feedback(office, walk) -> Non
     w.page.check("#act-conclude input[name=transfer]")
     w.click("#act-conclude button")
     jobs["check note and conclusion"] = w.job()
-    _shot(w, "case-page")
+    shot(w, "case-page")
     w.page.fill("#evidence", "摊主询问笔录两份")
     w.page.fill("#handling-deadline", "2030-01-31")
     w.click("#act-transfer button")
@@ -176,9 +113,9 @@ def test_a_clerk_takes_a_phone_clue_from_intake_to_feedback(office, walk) -> Non
     jobs["feedback and close (with its confirmation)"] = w.job()
     w.nav("/cases")
     assert registry_no in w.page.content()
-    _shot(w, "inbox")
+    shot(w, "inbox")
     jobs["back to the inbox"] = w.job()
-    _record("clerk", jobs, w)
+    record("clerk", jobs, w)
 
 
 def test_a_unit_head_approves_and_decides_on_an_escalation(office, walk) -> None:
@@ -198,7 +135,7 @@ def test_a_unit_head_approves_and_decides_on_an_escalation(office, walk) -> None
     assert "您已审批通过该结论" in w.page.content()
     jobs["approve a conclusion"] = w.job()
     w.click("#escalation-banner a")
-    _shot(w, "deadline-board")
+    shot(w, "deadline-board")
     w.page.select_option("#escalated select[name=decision]", "talk")
     w.page.fill("#escalated input[name=note]", "约谈承办人，要求两日内移送。")
     w.click("#escalated button")
@@ -208,7 +145,7 @@ def test_a_unit_head_approves_and_decides_on_an_escalation(office, walk) -> None
                  "/protection", "/account/password"):
         w.nav(href)
     jobs["every page of the navigation (axe on each)"] = w.job()
-    _record("unit-head", jobs, w)
+    record("unit-head", jobs, w)
 
 
 def test_a_protection_officer_assesses_and_asks_to_unseal(office, walk, custodians) -> None:
@@ -233,7 +170,157 @@ def test_a_protection_officer_assesses_and_asks_to_unseal(office, walk, custodia
     w.nav("/protection")
     w.nav("/unseal")
     jobs["the protection board and the requests"] = w.job()
-    _record("protection-officer", jobs, w)
+    record("protection-officer", jobs, w)
+
+
+def test_an_auditor_follows_a_clue_verifies_the_chain_and_reads_the_flags(office, walk, make_staff) -> None:
+    followed = _no(office, office.concluded(gang=True))
+    hidden = _no(office, office.registered(shielding=[Person(name="孙保护")], reported=[], location=""))
+    search.search(office.rt, office.other.id, "孙保护")  # another unit's clerk looks for a name: flagged
+    root = make_staff("root", "admin", unit=None)
+    staff_admin.add_staff_account(office.rt, root.id, "newclerk", "intake", "第一科")
+    w, jobs = walk(), {}
+    w.sign_in(office.auditor)
+    jobs["sign in"] = w.job()
+    w.start_link("/audit")
+    w.page.fill("#report", followed)
+    w.click("#filters button[type=submit]")
+    rows = w.page.locator("#trail tbody tr")
+    assert rows.count() >= 5
+    assert {w.text(f"#trail tbody tr >> nth={i} >> td >> nth=4") for i in range(rows.count())} == {followed}
+    _events_read_in_words(w)
+    assert "线索 · 登记" in w.text("#trail")
+    shot(w, "audit-trail", near="#trail")
+    jobs["find a clue's trail by its registry number"] = w.job()
+    w.click("#verify")
+    assert w.text("#intact").startswith("完整")
+    jobs["verify the chain and read the result"] = w.job()
+    w.click("#flagged-searches")
+    assert w.page.locator("#trail tbody tr").count() == 1
+    assert "other" in w.text("#trail tbody tr")
+    _events_read_in_words(w)
+    w.click(f"#trail tbody tr td >> text={hidden}")  # the clue the search could not show: its trail
+    assert w.page.locator("#trail tbody tr").count() >= 2
+    jobs["a flagged search and the clue it was after"] = w.job()
+    w.click("#account-events")
+    assert "newclerk" in w.text("#trail")
+    _events_read_in_words(w)
+    jobs["account changes and their approvals"] = w.job()
+    record("auditor", jobs, w)
+
+
+def _events_read_in_words(w: Walk) -> None:
+    """Every event cell of the trail reads in words, none as its raw ``domain.action`` name."""
+    cells = w.page.locator("#trail tbody tr td:nth-child(4)")
+    for i in range(cells.count()):
+        cell = cells.nth(i)
+        assert cell.text_content() != cell.get_attribute("title"), cell.get_attribute("title")
+
+
+def test_two_custodians_approve_an_unsealing_and_the_officer_opens_it(office, walk, custodians) -> None:
+    def confidential() -> intake.Receipt:
+        return intake.submit_report(office.rt, submission(identity={"name": "（测试）张三", "phone": "13800000000"}))
+
+    earlier, wanted = confidential(), confidential()
+    # An earlier request keeper1 has already answered: the list says which ones wait for whom.
+    first = unseal.request_unseal(office.rt, office.officer.id, earlier.report_id, "核实举报人联系方式。",
+                                  "judicial_request")
+    unseal.approve_unseal(office.rt, _keeper(office, "keeper1").id, first, custodians["keeper1"], "同意")
+    unseal.request_unseal(office.rt, office.officer.id, wanted.report_id, "评估报复风险，安排保护措施。",
+                          "reporter_at_risk")
+    jobs, keepers = {}, []
+    for n, (name, waiting) in enumerate((("keeper1", "1"), ("keeper2", "2")), start=1):
+        w = walk()
+        keepers.append(w)
+        w.sign_in(_keeper(office, name))
+        assert w.text('main ul.actions li:has(a[href="/unseal"]) .count') == waiting
+        jobs[f"custodian {n}: sign in"] = w.job()
+        w.start_link("/unseal")
+        row = f"table.unseal-list tr:has-text('{wanted.registry_no}')"
+        assert "待您审批" in w.text(row)
+        assert ("待您审批" in w.text(f"table.unseal-list tr:has-text('{earlier.registry_no}')")) == (n == 2)
+        w.click(f"{row} a")
+        assert "评估报复风险" in w.text("main")
+        w.page.fill("#passphrase", custodians[name])
+        w.page.fill("#approve-note", "同意，用于安排保护。")
+        if n == 2:
+            shot(w, "unseal-approval")
+        w.click("main form[action$='/approve'] button")
+        assert "您的审批意见已记录" in w.text("main")
+        jobs[f"custodian {n}: find the request from the start page and approve it"] = w.job()
+    officer = walk()
+    officer.sign_in(office.officer)
+    jobs["officer: sign in"] = officer.job()
+    officer.nav("/unseal")
+    officer.click(f"table.unseal-list tr:has-text('{wanted.registry_no}') a")
+    officer.page.fill("#password", office.officer.password)
+    officer.click("main form[action$='/open'] button")
+    assert "（测试）张三" in officer.text("table.identity")
+    jobs["officer: open the approved request and read the identity"] = officer.job()
+    officer.click("text=返回该申请")
+    jobs["officer: back to the request"] = officer.job()
+    record("custodians", jobs, *keepers, officer)
+
+
+def _keeper(office, name: str) -> StaffUser:  # type: ignore[no-untyped-def]
+    from models.staff.accounts import find_staff
+    from models.staff.secrets import open_totp
+
+    staff = find_staff(office.rt, name)
+    return StaffUser(staff.id, name, staff.role, PASSWORD, open_totp(office.rt, staff.id, staff.totp_secret))
+
+
+def test_two_administrators_add_approve_deactivate_move_and_add_a_unit(office, walk, make_staff) -> None:
+    root, second = make_staff("root", "admin", unit=None), make_staff("root2", "admin", unit=None)
+    leaver, mover = make_staff("leaver", "intake"), make_staff("mover", "intake")
+    w, jobs = walk(), {}
+    w.sign_in(root)
+    jobs["sign in"] = w.job()
+    w.start_link("/admin/staff")
+    shot(w, "admin-accounts")
+    w.click("text=添加账户")
+    w.page.fill("#username", "auditor2")
+    w.page.fill("#display_name", "第二审计员")
+    w.page.select_option("#role", "auditor")
+    w.click("main form button[type=submit]")
+    assert "另一名管理员批准" in w.text("#pending")
+    assert w.page.locator("#enrollment-code").count() == 0
+    w.click("main p a >> text=返回")
+    jobs["add an auditor's account (waits for another administrator)"] = w.job()
+    w.click(f"#deactivate-{leaver.username}")
+    assert w.page.locator("#consequence").count() == 1
+    w.click("#confirm button")
+    assert "账户已停用" in w.text("main")
+    jobs["deactivate an account (with its confirmation)"] = w.job()
+    w.nav("/admin/units")
+    w.page.fill("#name", "第三科")
+    w.click("main form button[type=submit]")
+    assert "第三科" in w.text("#units")
+    jobs["add a unit"] = w.job()
+    w.nav("/admin/staff")
+    w.page.click(f"#staff-{mover.username} summary")  # the folded role and unit controls
+    w.page.select_option(f"#unit-{mover.id}", "第二科")
+    w.click(f"#staff-{mover.username} form[action$='/change/unit'] button")
+    assert "第二科" in w.text("#pending")
+    w.click("main p a >> text=返回")
+    jobs["move an account to another unit (waits for that unit's head)"] = w.job()
+    other = walk()
+    other.sign_in(second)
+    assert other.text('main ul.actions li:has(a[href="/admin/account-changes"]) .count') == "1"
+    jobs["second administrator: sign in"] = other.job()
+    other.start_link("/admin/account-changes")
+    other.click("#changes tr:has-text('auditor2') form[action$='/approve'] button")
+    assert other.page.locator("#enrollment-code").count() == 1
+    jobs["second administrator: approve the auditor's account from the start page"] = other.job()
+    head = walk()
+    head.sign_in(office.other_head)
+    assert head.text('nav.staff-nav a[href="/account-changes"] .count') == "1"
+    jobs["head of 第二科: sign in"] = head.job()
+    head.nav("/account-changes")
+    head.click(f"#changes tr:has-text('{mover.username}') form[action$='/approve'] button")
+    assert head.text("#username") == mover.username
+    jobs["head of 第二科: approve the move from the navigation"] = head.job()
+    record("administrators", jobs, w, other, head)
 
 
 def _no(office, report_id: str) -> str:

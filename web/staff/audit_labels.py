@@ -67,9 +67,12 @@ def event_label(locale: str, event: str) -> str:
 
 
 def detail_text(locale: str, event: str, detail: dict[str, object]) -> str:
-    """A verification reads as a sentence; other details stay ``key=value`` (ids, counts)."""
+    """A verification and a flagged search read as a sentence; other details stay ``key=value``."""
     if event == "audit.verified" and "intact" in detail:
         if detail["intact"]:
             return translate(locale, N_("The trail was found intact."))
         return translate(locale, N_("The trail was found altered: %(n)s problem(s)."), n=detail.get("problems", 0))
+    if event == "link.search_flagged" and "hidden" in detail:
+        # The clues themselves follow as links to their trail (audit_trail.html).
+        return translate(locale, N_("Every hit lay in %(n)s clue(s) the searcher may not read:"), n=detail["hidden"])
     return " ".join(f"{k}={v}" for k, v in sorted(detail.items()))

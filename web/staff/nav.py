@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app, url_for
 
+from models.administration.approvals import pending_for
 from models.cases.waiting import CAP, waiting_for
 from models.protection.waiting import assessments_waiting, unseal_requests_waiting
 from models.staff.accounts import CONTENT_ROLES
@@ -52,7 +53,8 @@ NAV_LINKS: list[NavLink] = [
     NavLink("units.index", N_("Units"), frozenset({"admin"})),
 ]
 # Counts for links other modules add.
-COUNT_FOR_ENDPOINT = {"unseal.index": "unseal"}
+COUNT_FOR_ENDPOINT = {"unseal.index": "unseal", "admin.changes": "account_changes",
+                      "admin.admin_changes": "account_changes"}
 
 # What each role that reads no clue content does here (the start page lists it).
 ROLE_DUTIES: dict[str, list[str]] = {
@@ -82,10 +84,14 @@ def waiting_counts(role: str, staff_id: int) -> dict[str, int]:
     rt = get_runtime()
     if role == "custodian":
         return {"unseal": unseal_requests_waiting(rt, staff_id)}
+    if role == "admin":  # account changes only another administrator may decide (R29)
+        return {"account_changes": len(pending_for(rt, staff_id))}
     if role not in CONTENT_ROLES:
         return {}
     w = waiting_for(rt, staff_id)
     counts = {"unread": w.unread, "approvals": w.approvals, "overdue": w.overdue, "escalations": w.escalations}
+    if role == "unit_head":
+        counts["account_changes"] = len(pending_for(rt, staff_id))
     if role == "protection_officer":
         counts["assessments"] = assessments_waiting(rt, staff_id)
     return counts
