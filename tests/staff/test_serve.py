@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -175,16 +176,19 @@ def test_demo_serves_and_stops_cleanly(tmp_path) -> None:
         [sys.executable, "-m", "web.cli", "demo", "--data-dir", str(tmp_path / "demo"),
          "--staff-port", str(staff_port), "--public-port", str(public_port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,  # its own process group: a failed stop is cleaned up whole below
     )
     try:
         assert _wait_for(staff_port, proc) == 200
         assert _wait_for(public_port, proc, path="/") == 200
         proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=30)
+        output, _ = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        if proc.poll() is None or proc.stdout and not proc.stdout.closed:
+            # The apps' processes hold the output pipe: kill them all, or communicate() waits forever.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate(timeout=30)
     assert proc.returncode == 0, output
     assert "stopped" in output
     with socket.socket() as s:
