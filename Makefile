@@ -30,7 +30,7 @@ test: $(STAMP) browser peers pdf-deps media-deps netns nginx systemd-analyze
 # the tree clean; this target alone rewrites the committed ones (review, then commit them).
 screenshots: $(STAMP) browser peers pdf-deps media-deps
 	CLUEGUARD_SCREENSHOTS_OUT=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:randomly -m browser \
-	  tests/public/test_browser.py tests/workflow/test_walks.py
+	  tests/public/test_browser.py tests/cases/test_walks.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot web vault models benchmarks tests

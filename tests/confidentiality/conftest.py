@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from models.cases import workflow
-from tests.workflow.conftest import UNIT_A, UNIT_B, Office, office  # noqa: F401  (fixture re-used)
+from tests.cases.conftest import UNIT_A, UNIT_B, Office, office  # noqa: F401  (fixture re-used)
 
 __all__ = ["UNIT_A", "UNIT_B", "Office", "archived"]
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.workflow.conftest import Office, office  # noqa: F401  (fixture re-used)
+from tests.cases.conftest import Office, office  # noqa: F401  (fixture re-used)
 
 __all__ = ["Office"]

@@ -20,7 +20,7 @@ from models.administration import approvals, staff_admin
 from models.audit.tables import AuditEvent
 from models.staff import accounts
 from models.staff.tables import Enrollment
-from tests.admin.conftest import UNIT
+from tests.administration.conftest import UNIT
 from tests.conftest import StaffUser, enroll
 
 ROLES = ("auditor", "custodian", "admin", "intake", "unit_head", "protection_officer")

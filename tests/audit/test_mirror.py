@@ -25,8 +25,8 @@ from models.audit.tables import AuditEvent, AuditHead
 from models.reporting import intake
 from models.staff import auditing
 from models.store.runtime import Runtime, open_runtime
+from tests.audit.test_trail import PASSPHRASE, _rechain, _rows
 from tests.conftest import as_forger, submission
-from tests.test_audit import PASSPHRASE, _rechain, _rows
 from web.cli.main import main
 
 # RFC 5424, section 6: HEADER SP STRUCTURED-DATA [SP MSG]

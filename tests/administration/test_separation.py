@@ -11,7 +11,7 @@ from models.cases import casework, workflow
 from models.reporting import intake
 from models.staff import accounts
 from models.store.errors import ClueGuardError
-from tests.admin.conftest import UNIT
+from tests.administration.conftest import UNIT
 from tests.conftest import StaffUser, enroll, submission
 
 NEW = "the admin's chosen password"

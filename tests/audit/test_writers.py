@@ -1,6 +1,6 @@
 """Each writer appends only its own kinds of audit event, enforced by PostgreSQL (R23, R26).
 
-Connected as the roles ``clueguard roles apply`` makes (tests/test_roles.py's fixtures, a random
+Connected as the roles ``clueguard roles apply`` makes (tests/datadir/test_roles.py's fixtures, a random
 prefix per process): the internet-facing roles cannot append a staff event however they try, the
 staff role can, and verification names a staff event a non-staff role wrote on a store whose
 trigger was dropped.
@@ -21,13 +21,13 @@ from models.audit import checkpoint, trail, writers
 from models.audit.tables import AuditEvent
 from models.staff import auditing
 from models.store.db import Stores
-from tests import test_roles
 from tests.conftest import AUDITOR_PASSPHRASE as PASSPHRASE
 from tests.conftest import PG_URL
+from tests.datadir import test_roles
 from web.cli.main import main
 
 pytestmark = pytest.mark.postgres
-# This process's roles, made by ``clueguard roles apply`` (tests/test_roles.py).
+# This process's roles, made by ``clueguard roles apply`` (tests/datadir/test_roles.py).
 role_names = test_roles.role_names
 role_stores = test_roles.role_stores
 

@@ -16,7 +16,7 @@ from models.protection.tables import ProtectionCase, ProtectionMeasure
 from models.reporting.intake import submit_report
 from models.store.errors import InvalidInput, NotAllowed
 from tests.conftest import submission
-from tests.unseal.conftest import CANARY
+from tests.protection.conftest import CANARY
 
 
 def test_risk_and_measures_are_kept_encrypted_and_shown_to_officers(staff_rt, make_staff, officer, clue) -> None:

@@ -17,7 +17,7 @@ from models.reporting import intake
 from models.staff import acting
 from models.staff.tables import Staff
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed
-from tests.unseal.conftest import CANARY, IDENTITY, approve_by, file_request
+from tests.protection.conftest import CANARY, IDENTITY, approve_by, file_request
 
 START = "2026-11-28 08:00:00 +0000"
 

@@ -12,7 +12,7 @@ from models.identities.tables import Custodian, IdentityShare
 from models.protection import custodian_lifecycle as life
 from models.protection import disclosure, unseal
 from models.store.errors import InvalidInput
-from tests.unseal.conftest import IDENTITY, approve_by, file_request
+from tests.protection.conftest import IDENTITY, approve_by, file_request
 
 TWO = {"keeper1": "passphrase-of-keeper-1", "keeper2": "passphrase-of-keeper-2"}
 

@@ -1,7 +1,7 @@
 """Hybrid post-quantum sealing and signatures in the vault (R32): known answers, round trips,
 tampering, wrong keys and the downgrade rule.
 
-Where the vectors in ``tests/vectors/pq.json`` come from:
+Where the vectors in ``tests/vault/vectors/pq.json`` come from:
 
 - ``mlkem768_keygen``: the first three entries of ``kat_MLKEM_768.rsp`` and ``mldsa65`` the first
   three of ``kat_MLDSA_65_det_pure.rsp``, both from github.com/post-quantum-cryptography/KAT, and
@@ -89,7 +89,7 @@ def test_known_answer_hybrid_receipt_derivation() -> None:
     assert keys.reporter_public.hex() == v["reporter_public"]
     assert keys.classical_public.hex() == v["classical_public"]
     assert vault.key_suite(keys.reporter_public) == vault.HYBRID
-    # the classical half is exactly what the receipt gave before R32 (tests/vectors/vault.json)
+    # the classical half is exactly what the receipt gave before R32 (tests/vault/vectors/vault.json)
     old = json.loads((Path(__file__).parent / "vectors" / "vault.json").read_text())["receipt"]
     assert old["code"] == v["code"] and old["salt"] == v["salt"] and old["params"] == v["params"]
     assert keys.classical_public.hex() == old["reporter_public"]

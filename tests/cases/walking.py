@@ -1,4 +1,4 @@
-"""One staff member's browser for the walks (tests/workflow/test_walks.py): Debian chromium at
+"""One staff member's browser for the walks (tests/cases/test_walks.py): Debian chromium at
 1280×800 driven by Playwright's client, counting page loads per job and running axe-core on every
 page it lands on. The only typed address is the sign-in page; everything else is a link or a button.
 """

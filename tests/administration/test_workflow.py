@@ -16,9 +16,9 @@ from models.staff.accounts import SignInFailed
 from models.staff.tables import Staff
 from models.store.db import utcnow
 from models.store.errors import InvalidInput
-from tests.admin.conftest import UNIT
+from tests.administration.conftest import UNIT
 from tests.conftest import PASSWORD, StaffUser, enroll, submission
-from tests.unseal.conftest import IDENTITY, approve_by
+from tests.protection.conftest import IDENTITY, approve_by
 
 NEW = "a fresh password 42"
 

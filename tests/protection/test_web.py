@@ -7,7 +7,7 @@ import re
 from flask import render_template_string
 
 from models.reporting import intake
-from tests.unseal.conftest import CANARY, IDENTITY
+from tests.protection.conftest import CANARY, IDENTITY
 
 
 def _request_id(location: str) -> str:

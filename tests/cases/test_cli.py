@@ -6,7 +6,7 @@ import time_machine
 from click.testing import CliRunner
 
 from models.cases import deadlines
-from tests.workflow.test_deadlines import DAY0
+from tests.cases.test_deadlines import DAY0
 from web.cli.main import main
 
 

@@ -12,8 +12,8 @@ from models.reporting.cleaning.readable import describe_removed
 from models.reporting.files import Upload
 from models.reporting.tables import Report
 from tests.conftest import submission
+from tests.protection.conftest import IDENTITY
 from tests.reporting import samples
-from tests.unseal.conftest import IDENTITY
 
 
 def _open_identity(staff_app, sign_in, officer, report_id, custodians, custodian_users, lang: str) -> str:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from models.cases import deadlines, workflow
-from tests.workflow.test_deadlines import DAY0
+from tests.cases.test_deadlines import DAY0
 
 
 def _page(office, browser, report_id: str) -> str:

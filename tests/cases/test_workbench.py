@@ -18,8 +18,8 @@ from models.protection import measures, unseal
 from models.reporting import intake
 from models.staff.accounts import find_staff
 from models.staff.secrets import open_totp
+from tests.cases.test_deadlines import DAY0
 from tests.conftest import PASSWORD, StaffUser, submission
-from tests.workflow.test_deadlines import DAY0
 
 ROW = re.compile(r'class="registry">([0-9-]+)</a>')
 

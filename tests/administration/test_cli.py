@@ -57,7 +57,7 @@ def test_reset_of_a_content_account_waits_for_the_unit_head(cli, make_staff, sta
 
 def test_deactivate_is_refused_for_a_custodian_holding_shares(cli, public_rt, staff_rt, custodians) -> None:
     from tests.conftest import submission
-    from tests.unseal.conftest import IDENTITY
+    from tests.protection.conftest import IDENTITY
 
     intake.submit_report(public_rt, submission(identity=dict(IDENTITY)))
     result = cli("staff", "deactivate", "keeper1")

@@ -1,7 +1,7 @@
 """A clerk's, a unit head's, a protection officer's, an auditor's, two custodians' and two
 administrators' day in Debian chromium at 1280×800, by links and buttons only (one typed address:
 the sign-in page), counting page loads per job, with axe-core on every page on the way (no serious
-or critical violation). The browser is tests/workflow/walking.py."""
+or critical violation). The browser is tests/cases/walking.py."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from models.linking import search
 from models.protection import unseal
 from models.reporting import intake
 from models.reporting.intake import Person
+from tests.cases.walking import Walk, record, shot
 from tests.conftest import PASSWORD, StaffUser, submission
 from tests.public.browser import ARGS, CHROMIUM, serving
-from tests.workflow.walking import Walk, record, shot
 
 pytestmark = pytest.mark.browser
 

@@ -19,8 +19,8 @@ from sqlalchemy import delete, update
 from models.audit import receipt, trail
 from models.audit.tables import AuditCheckpoint, AuditEvent, AuditHead, AuditorKey
 from models.staff import auditing
+from tests.audit.test_trail import PASSPHRASE, _rechain, _rows, chain  # noqa: F401 (fixture)
 from tests.conftest import as_forger
-from tests.test_audit import PASSPHRASE, _rechain, _rows, chain  # noqa: F401 (fixture)
 from web.cli.main import main
 
 

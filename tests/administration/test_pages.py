@@ -16,7 +16,7 @@ from models.reporting import intake
 from models.staff import accounts
 from models.store.db import utcnow
 from tests.conftest import PASSWORD, StaffUser, _sign_in_form, submission
-from tests.unseal.conftest import IDENTITY, approve_by
+from tests.protection.conftest import IDENTITY, approve_by
 
 NEW = "a fresh password 42"
 

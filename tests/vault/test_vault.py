@@ -170,7 +170,7 @@ def test_receipt_codes_are_16_random_digits() -> None:
 
 def test_known_answer_receipt_derivation() -> None:
     """The stored lookup value must never change for a given code, salt and cost; nor the
-    classical key pair that reports stored before R32 keep (tests/test_vault_pq.py: the hybrid one)."""
+    classical key pair that reports stored before R32 keep (tests/vault/test_pq.py: the hybrid one)."""
     v = VECTORS["receipt"]
     params = vault.Argon2Params(**v["params"])
     keys = vault.derive_receipt_keys(v["code"], bytes.fromhex(v["salt"]), params)

@@ -12,7 +12,7 @@ from sqlalchemy import MetaData, create_engine
 import vault
 from models.identities.sealing import IDENTITY_FIELDS
 from models.staff.officer_keys import PURPOSE as OFFICER_PURPOSE
-from tests.unseal.conftest import CANARY, approve_by, file_request
+from tests.protection.conftest import CANARY, approve_by, file_request
 
 
 def _dump(url: str) -> dict[str, list[dict[str, object]]]:
