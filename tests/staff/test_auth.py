@@ -31,6 +31,14 @@ def test_every_page_without_a_session_redirects_to_sign_in(staff_app) -> None:
             assert response.headers["Location"].startswith("/login"), rule.rule
 
 
+def test_every_staff_page_names_its_icon_and_the_icon_loads(staff_app) -> None:
+    """Browsers ask for an icon on every page; without one each staff page logged a 404."""
+    client = staff_app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.ico"' in page
+    with client.get("/static/favicon.ico") as icon:
+        assert icon.status_code == 200 and icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+
 def test_sign_in_with_password_and_totp_then_pledge(staff_app, make_staff, staff_rt) -> None:
     clerk = make_staff("clerk", "intake")
     client = staff_app.test_client()
