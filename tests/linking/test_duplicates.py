@@ -87,3 +87,14 @@ def test_another_units_clerk_sees_no_hint(office: Office, sign_in) -> None:  # t
     assert _registry(office, clues["mine"]) not in section
     # Nor is 第一科's clerk told of 第二科's clue, the other way round.
     assert [h.report_id for h in search.possible_duplicates(office.rt, office.clerk.id, named)] == []
+
+
+def test_a_clue_recorded_by_phone_says_how_many_readable_clues_it_may_repeat(office: Office, sign_in) -> None:  # type: ignore[no-untyped-def]
+    from tests.staff.test_new_clue import phone_clue
+
+    clues = _setting(office)
+    response = sign_in(office.clerk).post("/cases/new", phone_clue(**{"shielding-0-name": OFFICIAL}))
+    assert response.status_code == 200
+    # 第一科's clue and the one just received name him; 第二科's is neither shown nor counted.
+    assert "可能与另外 2 条线索重复" in response.get_data(as_text=True)
+    assert _registry(office, clues["theirs"]) not in response.get_data(as_text=True)

@@ -20,6 +20,7 @@ from web.shared import error_message, field_errors, get_runtime, no_store
 from web.staff.auth import me, require_act
 from web.staff.cases import uploads_from_request
 from web.staff.labels import STAFF_SOURCE_CHANNEL
+from web.staff.workflow import duplicate_hint
 
 # This module's own blueprint, registered by ``create_staff_app`` (it once added its route to cases.bp).
 bp = Blueprint("new_clue", __name__)
@@ -84,6 +85,7 @@ def new_clue() -> Response:
     except ClueGuardError as err:
         flash(error_message(err), "error")
         return _form_page(values, {}, 400)
+    duplicate_hint(get_runtime(), receipt.report_id)  # a caller may ring about a clue already in
     code = " ".join(receipt.code[i:i + 4] for i in range(0, len(receipt.code), 4))
     html = render_template("staff/new_clue_done.html", receipt=receipt, code=code)
     return no_store(Response(html, mimetype="text/html"))

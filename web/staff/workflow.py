@@ -206,12 +206,12 @@ def act(report_id: str, act: str) -> Response:
     else:
         flash(translate_msg(DONE[act]), "success")
         if act == "register":
-            _duplicate_hint(rt, report_id)
+            duplicate_hint(rt, report_id)
     return _back(report_id)
 
 
-def _duplicate_hint(rt: Runtime, report_id: str) -> None:
-    """At registration, say how many readable clues this one may repeat (R14: never merged by itself)."""
+def duplicate_hint(rt: Runtime, report_id: str) -> None:
+    """At registration or recording, say how many readable clues this one may repeat (R14: never merged by itself)."""
     try:
         count = len(linking.possible_duplicates(rt, me().id, report_id))
     except (NotAllowed, NotFound):
