@@ -39,6 +39,17 @@ def test_the_trail_filters_and_shows_no_content(auditor_page) -> None:
     assert bad.status_code == 200 and "YYYY-MM-DD" in bad.get_data(as_text=True)
 
 
+def test_the_trail_comes_first_and_the_key_forms_fold_away_once_there_is_a_key(auditor_page) -> None:
+    """The walk found seven full-width fields and the key forms above the first event."""
+    html = auditor_page.get("/audit").get_data(as_text=True)
+    assert html.index('id="filters"') < html.index('id="trail"')
+    assert 'id="checkpoint-tools" open' in html  # no key yet: creating one is the first job
+    assert 'id="filters" class="filters"' in html
+    auditor_page.post("/audit/key", {"passphrase": PASSPHRASE, "repeat": PASSPHRASE}, page="/audit")
+    html = auditor_page.get("/audit").get_data(as_text=True)
+    tools = html.split('id="checkpoint-tools"')[1].split("</details>")[0]
+    assert 'id="cp-passphrase"' in tools and not tools.startswith(" open")
+
 def test_key_checkpoint_and_verify_on_the_page(auditor_page, staff_rt) -> None:
     made = auditor_page.post("/audit/key", {"passphrase": PASSPHRASE, "repeat": PASSPHRASE}, page="/audit")
     assert made.status_code == 302
