@@ -1,7 +1,8 @@
 """What waits for protection officers and custodians (counts beside the navigation).
 
 Confidential reporters without a risk assessment wait for a protection officer (R11); pending
-unseal requests a custodian has not answered wait for that custodian (R10). Capped like
+unseal requests a custodian has not answered wait for that custodian (R10); an approved request
+not opened yet waits for the officer who asked, inside its window. Capped like
 ``models.cases.waiting``.
 """
 
@@ -52,5 +53,15 @@ def unseal_requests_waiting(rt: Runtime, staff_id: int) -> int:
         ids = (select(UnsealRequest.id)
                .where(UnsealRequest.state == "pending", UnsealRequest.expires_at > utcnow(),
                       UnsealRequest.requester != username, ~answered)
+               .limit(CAP).subquery())
+        return vs.scalar(select(func.count()).select_from(ids)) or 0
+
+
+def approved_unseals_waiting(rt: Runtime, staff_id: int) -> int:
+    """This officer's approved unseal requests, inside their window, not opened yet."""
+    with rt.stores.vault() as vs:
+        ids = (select(UnsealRequest.id)
+               .where(UnsealRequest.requester_id == staff_id, UnsealRequest.state == "approved",
+                      UnsealRequest.first_opened_at.is_(None), UnsealRequest.window_ends_at > utcnow())
                .limit(CAP).subquery())
         return vs.scalar(select(func.count()).select_from(ids)) or 0

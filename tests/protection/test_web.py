@@ -37,6 +37,9 @@ def test_pages_happy_path(staff_app, public_rt, sign_in, officer, clue, custodia
     assert "口令或密码错误" in wrong.get_data(as_text=True)
     keeper2.post(f"{detail}/approve", {"passphrase": custodians["keeper2"]}, page=detail)
 
+    # The approved request waits for its officer: a count beside the link, gone once it is opened.
+    waiting = re.compile(r'href="/unseal"[^>]*>[^<]*<span class="count" data-count="(\d+)"')
+    assert waiting.search(po.get("/").get_data(as_text=True)).group(1) == "1"  # type: ignore[union-attr]
     shown = po.post(f"{detail}/open", {"password": officer.password}, page=detail)
     html = shown.get_data(as_text=True)
     assert shown.status_code == 200
@@ -46,6 +49,7 @@ def test_pages_happy_path(staff_app, public_rt, sign_in, officer, clue, custodia
     assert f'<a href="{detail}">' in html  # and a way back to the request
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", html)
     assert len(intake.reporter_status(public_rt, clue.code).messages) == 1
+    assert not waiting.search(po.get("/").get_data(as_text=True))
 
 
 def test_api_happy_path(staff_app, api_token, officer, clue, custodians, custodian_users) -> None:

@@ -13,7 +13,7 @@ from flask import current_app, url_for
 
 from models.administration.approvals import pending_for
 from models.cases.waiting import CAP, waiting_for
-from models.protection.waiting import assessments_waiting, unseal_requests_waiting
+from models.protection.waiting import approved_unseals_waiting, assessments_waiting, unseal_requests_waiting
 from models.staff.accounts import CONTENT_ROLES
 from models.store.i18n import N_
 from web.shared import get_runtime
@@ -94,6 +94,7 @@ def waiting_counts(role: str, staff_id: int) -> dict[str, int]:
         counts["account_changes"] = len(pending_for(rt, staff_id))
     if role == "protection_officer":
         counts["assessments"] = assessments_waiting(rt, staff_id)
+        counts["unseal"] = approved_unseals_waiting(rt, staff_id)  # approved: open it in its window
     return counts
 
 
