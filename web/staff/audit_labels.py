@@ -63,6 +63,8 @@ ACTIONS: dict[str, str] = {
     "intake_office_set": N_("intake office set"), "custodian_added": N_("custodian added"),
     "custodian_retired": N_("custodian retired"), "passphrase_changed": N_("passphrase changed"),
     "passphrase_refused": N_("passphrase refused"), "redeal_refused": N_("new dealing refused"),
+    "shielding_transfer_proposed": N_("transfer of the shielding part proposed"),
+    "shielding_transfer_refused": N_("transfer of the shielding part refused"),
     "redealt": N_("shares dealt anew"), "upgrade_refused": N_("upgrade refused"), "upgraded": N_("upgraded"),
 }
 
