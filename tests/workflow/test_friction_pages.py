@@ -79,3 +79,32 @@ def test_the_transfer_form_marks_what_is_required_and_both_acts_ask_first(office
     assert empty.status_code == 400 and office.state(report_id) == "concluded"  # refused before asking
     _post(clerk, report_id, "transfer", authority_id=str(office.authority), evidence="询问笔录一份", confirmed="1")
     assert office.state(report_id) == "transferred"
+
+
+GIST = "CANARY摘要甲乙丙：村里有人强占集体土地"
+PLACE = "某县CANARY镇"
+
+
+def test_inbox_rows_show_place_and_first_words_to_readers_only_never_stored(office, sign_in, caplog) -> None:
+    """Item 11a: rows that looked identical show the place and the facts' first words; decrypted for
+    the page's rows the reader may read (R20), never written to the store or a log."""
+    import logging
+
+    from models.cases.inbox import _summaries
+    from models.reporting.tables import Report
+    from models.staff.tables import Staff
+
+    caplog.set_level(logging.DEBUG)
+    report_id = office.registered(description=GIST + "，殴打村民。" * 10, location=PLACE)
+    html = sign_in(office.clerk).get("/cases").get_data(as_text=True)
+    row = html.split(f'href="/cases/{report_id}"', 1)[1].split("</tr>", 1)[0]
+    assert PLACE in row and GIST in row and "…" in row  # cut short, and says so
+    assert GIST not in sign_in(office.other).get("/cases").get_data(as_text=True)  # another unit's clue
+    with office.rt.stores.case() as session:  # asked directly, the other unit's reader gets nothing
+        report = session.get(Report, report_id)
+        assert _summaries(office.rt, session, session.get(Staff, office.other.id), [report]) == {}
+        assert _summaries(office.rt, session, session.get(Staff, office.clerk.id), [report])
+    stored = b"".join(p.read_bytes() for p in office.rt.config.data_dir.rglob("*") if p.is_file())
+    for secret in (GIST, PLACE, "CANARY摘要"):
+        assert secret.encode() not in stored and secret.encode("unicode_escape") not in stored
+        assert secret not in caplog.text
