@@ -107,3 +107,15 @@ def test_the_case_page_offers_the_partial_transfer_and_its_approval(office, sign
     assert asked.status_code == 200 and office.state(report_id) == "feedback_received"  # it asks first
     _post(head, report_id, "approve_shielding", decision="approve", confirmed="1")
     assert office.state(report_id) == "transferred"
+
+
+def test_the_json_api_proposes_and_decides_the_partial_transfer(office, staff_app, api_token) -> None:
+    report_id, commission = _after_police_feedback(office)
+    client, url = staff_app.test_client(), f"/api/v1/cases/{report_id}"
+    clerk, head = api_token(office.clerk), api_token(office.head)
+    r = client.post(f"{url}/shielding-transfer", json={"authority_id": commission, "part": "李某涉嫌包庇。",
+                                                       "evidence": ["谈话笔录一份"]}, headers=clerk)
+    assert (r.status_code, r.get_json()["state"]) == (200, "feedback_received")
+    assert client.post(f"{url}/shielding-decision", json={"approve": True}, headers=clerk).status_code == 403
+    r = client.post(f"{url}/shielding-decision", json={"approve": True}, headers=head)
+    assert (r.status_code, r.get_json()["state"]) == (200, "transferred")
