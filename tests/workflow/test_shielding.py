@@ -15,11 +15,6 @@ from models.cases.tables import Transfer
 from models.store.errors import InvalidInput, NotAllowed, WrongState
 
 
-@pytest.fixture
-def backend() -> str:
-    return "sqlite"
-
-
 def _after_police_feedback(office) -> tuple[str, int]:  # type: ignore[no-untyped-def]
     report_id = office.concluded(gang=True, shielding=True)
     transfer.transfer_clue(office.rt, office.clerk.id, report_id, office.authority, ["询问笔录一份"])
