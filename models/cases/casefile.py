@@ -71,5 +71,5 @@ def case_workflow(rt: Runtime, staff_id: int, report_id: str) -> CaseWorkflow:
             assignments=assignments, records=records, transfers=list_transfers(session, report.id),
             survey=survey_of(session, report.id), authorities=[], handlers=handlers, today=today,
         )
-    authorities = list_authorities(rt) if "transfer" in view.acts else []
+    authorities = list_authorities(rt) if {"transfer", "transfer_shielding"} & set(view.acts) else []
     return CaseWorkflow(**{**vars(view), "authorities": authorities})

@@ -27,7 +27,7 @@ from models.cases import casework
 from models.cases.deadlines import due_status, local_today
 from models.cases.tables import ClueTrack
 from models.cases.waiting import awaiting_approval_filter, overdue_filter, unread_for_me, unread_ids
-from models.confidentiality.need_to_know import visible_cases
+from models.confidentiality.need_to_know import can_read_case, visible_cases
 from models.reporting.registry import format_registry_no
 from models.reporting.sealed import data_key_context, report_context
 from models.reporting.tables import DataKey, Report
@@ -35,6 +35,7 @@ from models.staff.tables import Staff, Unit
 from models.store.runtime import Runtime
 
 COUNT_CAP = 1000
+PLACE_CHARS, GIST_CHARS = 24, 40  # what a row shows of the clue's place and facts
 KEYWORD_SCAN = 500
 SORTS = ("newest", "oldest", "due")
 REGISTRY_NO = re.compile(r"^\s*(\d{4})-0*(\d{1,9})\s*$")
@@ -76,6 +77,10 @@ class InboxRow:
     due_status: str | None
     awaiting_approval: bool
     unread: bool
+    # The place and the first words of the facts, so rows that look alike can be told apart (#27
+    # item 11): decrypted for this page only, for a reader who may read the clue (R20); never stored.
+    place: str = ""
+    gist: str = ""
 
     @property
     def report_id(self) -> str:
@@ -99,7 +104,8 @@ def registry_number(q: str) -> str | None:
     return format_registry_no(int(m.group(1)), int(m.group(2))) if m else None
 
 
-# The columns a list shows: never the encrypted content, never the joined unit and handler rows.
+# The columns a list shows: never the joined unit and handler rows; the content only of the page's
+# rows, for their summaries.
 LISTED = (Report.id, Report.registry_no, Report.created_at, Report.category, Report.source, Report.channel,
           Report.state, Report.confidential, Report.unit_id, Report.handler_id)
 
@@ -138,11 +144,40 @@ def _ordered(query: Select[Any], sort: str) -> Select[Any]:
     return query.order_by(Report.created_at.desc(), Report.id)
 
 
+def _shorten(text: object, limit: int) -> str:
+    words = " ".join(str(text or "").split())
+    return words if len(words) <= limit else words[:limit].rstrip() + "…"
+
+
+def _summaries(rt: Runtime, session: Session, staff: Staff, reports: list[Report]) -> dict[str, tuple[str, str]]:
+    """(place, first words of the facts) of each clue on the page that ``staff`` may read.
+
+    The list's query already keeps to the clues the reader handles; each clue is asked again
+    (``can_read_case``) before its key is opened, so a summary never outruns need-to-know (R20).
+    Nothing of it is written anywhere: it lives in this page's rows only.
+    """
+    readable = [r for r in reports if can_read_case(session, staff, r)]
+    if not readable:
+        return {}
+    private = rt.require_private()
+    keys = {k.id: k for k in session.scalars(select(DataKey).where(DataKey.id.in_([r.data_key_id for r in readable])))}
+    out = {}
+    for r in readable:
+        sealed = keys.get(r.data_key_id)
+        if sealed is None:
+            continue
+        key = vault.open_data_key(sealed.sealed, private, data_key_context(r.id, sealed.id))
+        clue = json.loads(vault.decrypt_blob(key, r.content, report_context(r.id)))
+        out[r.id] = (_shorten(clue.get("location"), PLACE_CHARS), _shorten(clue.get("description"), GIST_CHARS))
+    return out
+
+
 def _rows(rt: Runtime, session: Session, staff: Staff, reports: list[Report]) -> list[InboxRow]:
-    """The columns of one page, in two queries (names, track) whatever the page size."""
+    """The columns of one page, in three queries (names, track, data keys) whatever the page size."""
     ids = [r.id for r in reports]
     if not ids:
         return []
+    summaries = _summaries(rt, session, staff, reports)
     handler = aliased(Staff)
     today = local_today(rt.config)
     extra = {row[0]: row[1:] for row in session.execute(
@@ -158,7 +193,8 @@ def _rows(rt: Runtime, session: Session, staff: Staff, reports: list[Report]) ->
         rows.append(InboxRow(r.id, r.registry_no, r.created_at, r.category, r.source, r.channel, r.state,
                              r.confidential, unit or "", hname or "", due_kind, due,
                              due_status(due, today) if due else None,
-                             bool(waiting) and r.state == "concluded", r.id in unread))
+                             bool(waiting) and r.state == "concluded", r.id in unread,
+                             *summaries.get(r.id, ("", ""))))
     return rows
 
 
@@ -210,7 +246,8 @@ def list_work(rt: Runtime, staff_id: int, wanted: InboxQuery) -> WorkPage:
                             len(matches) > page * size, scanned=len(candidates))
         total = session.scalar(select(func.count()).select_from(
             query.with_only_columns(Report.id).limit(COUNT_CAP + 1).subquery())) or 0
-        reports = list(session.scalars(_ordered(query, wanted.sort).offset((page - 1) * size).limit(size + 1)))
+        reports = list(session.scalars(_ordered(query, wanted.sort).options(
+            load_only(*LISTED, Report.content, Report.data_key_id)).offset((page - 1) * size).limit(size + 1)))
         return WorkPage(_rows(rt, session, staff, reports[:size]), min(total, COUNT_CAP), total > COUNT_CAP,
                         page, len(reports) > size)
 

@@ -25,6 +25,7 @@ from models.reporting.tables import DataKey, Report
 from models.staff import acting
 from models.store.errors import NotFound
 from models.store.i18n import N_, translate
+from models.store.periods import readable_period
 from models.store.runtime import Runtime
 
 _CSS = """
@@ -85,7 +86,7 @@ def render_copy(rt: Runtime, staff_id: int, export_id: str, n: int, locale: str 
         (t(N_("Received on")), escape(received.strftime("%Y-%m-%d"))),
         (t(N_("What happened")), escape(str(clue.get("description", ""))).replace("\n", "<br>")),
         (t(N_("Where")), escape(str(clue.get("location", "")))),
-        (t(N_("When")), escape(str(clue.get("occurred_on", "")))),
+        (t(N_("When")), escape(readable_period(str(clue.get("occurred_on", "")), locale))),
         (t(N_("People or organisations reported")), _people(clue.get("reported") or [])),
         (t(N_("Officials suspected of shielding them")), _people(clue.get("shielding") or [])),
     ]

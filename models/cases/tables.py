@@ -55,6 +55,10 @@ class ClueTrack(CaseBase):
     # A conclusion of a mandatory kind (R15) waits for the unit head: the count beside their
     # navigation reads this flag through an index rather than every concluded clue's kinds.
     awaiting_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The 保护伞 part of a clue goes to discipline inspection on its own (#27 item 7): "proposed" by
+    # a handler until a unit head approves it, then "transferred"; the main line goes on beside it.
+    shielding_transfer: Mapped[str | None] = mapped_column(String(16))
+    shielding_proposed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
     __table_args__ = (
         Index("ix_clue_tracks_due_on", "due_on"),
@@ -139,6 +143,11 @@ class Transfer(CaseBase):
     redacted: Mapped[bool] = mapped_column(Boolean, default=False)
     data_key_id: Mapped[str] = mapped_column(String(UUID_LEN))
     package: Mapped[bytes] = mapped_column(LargeBinary)
+    # "whole" (the clue) or "shielding" (only its 保护伞 part, to discipline inspection): a partial
+    # transfer waits for a unit head's approval of its own and leaves the office only then.
+    part: Mapped[str] = mapped_column(String(16), default="whole", server_default="whole")
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Escalation(CaseBase):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 import vault
@@ -198,7 +198,9 @@ def _set_transfer_deadline(row: Transfer, deadline: date | None) -> None:
 
 
 def _open_transfers(session: Session, report_id: str) -> list[Transfer]:
-    return list(session.scalars(select(Transfer).where(Transfer.report_id == report_id, Transfer.feedback_at.is_(None))
+    """The transfers that left the office and await feedback (a partial one once it is approved)."""
+    return list(session.scalars(select(Transfer).where(Transfer.report_id == report_id, Transfer.feedback_at.is_(None),
+                                                       or_(Transfer.part == "whole", Transfer.approved_at.is_not(None)))
                                 .order_by(Transfer.transferred_at, Transfer.id)))
 
 
@@ -286,6 +288,8 @@ class TransferInfo:
     handling_deadline: date | None = None
     feedback_due: date | None = None
     feedback_at: Any = None
+    part: str = "whole"
+    awaiting_approval: bool = False
 
 
 def list_transfers(session: Session, report_id: str) -> list[TransferInfo]:
@@ -293,7 +297,8 @@ def list_transfers(session: Session, report_id: str) -> list[TransferInfo]:
                            .where(Transfer.report_id == report_id)
                            .order_by(Transfer.transferred_at, Transfer.id)).all()
     return [TransferInfo(t.id, name, t.transferred_at, t.due_on, t.redacted, t.handling_deadline, t.feedback_due,
-                         t.feedback_at) for t, name in rows]
+                         t.feedback_at, t.part or "whole", t.part != "whole" and t.approved_at is None)
+            for t, name in rows]
 
 
 def transfer_package(rt: Runtime, staff_id: int, transfer_id: str) -> dict[str, Any]:

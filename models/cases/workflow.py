@@ -54,6 +54,8 @@ EARLY_STATES = frozenset({"received", "registered", "checking"})
 # A side exit (merged, not accepted) is open before the conclusion, and after an approved one for
 # the kinds whose source alone makes the conclusion mandatory (R15, see ``_side_exit_checks``).
 SIDE_EXIT_STATES = EARLY_STATES | {"concluded"}
+# The states in which the 保护伞 part of a clue can go to discipline inspection on its own.
+SHIELDING_STATES = frozenset({"concluded", "transferred", "feedback_received"})
 HANDLING_ROLES = frozenset({"intake", "unit_head"})
 HEAD = frozenset({"unit_head"})
 
@@ -105,6 +107,13 @@ RULES: dict[str, Rule] = {
     # awaiting feedback can be transferred again, to another authority.
     "transfer": Rule(HANDLING_ROLES, frozenset({"concluded", "transferred"}),
                      N_("Only a concluded clue can be transferred.")),
+    # The 保护伞 part of a clue goes to discipline inspection on its own (#27 item 7), beside the main
+    # line: once the conclusion is approved, and also after the police's feedback is in.
+    "transfer_shielding": Rule(
+        HANDLING_ROLES, SHIELDING_STATES,
+        N_("The shielding part is transferred after the conclusion, before the clue is closed.")),
+    "approve_shielding": Rule(HEAD, SHIELDING_STATES, N_("There is no transfer of the shielding part to approve."),
+                              True),
     "set_handling_deadline": Rule(HANDLING_ROLES, frozenset({"transferred"}),
                                   N_("The handling deadline is recorded after the transfer.")),
     "record_feedback": Rule(HANDLING_ROLES, frozenset({"transferred"}),
@@ -161,11 +170,33 @@ def _extra_checks(act: str, staff: Staff, report: Report, track: ClueTrack | Non
             raise WrongState(N_("The conclusion does not call for a transfer."))
         if approval_pending(track):
             raise ApprovalRequired
+    elif act == "transfer_shielding":
+        _shielding_checks(track)
+    elif act == "approve_shielding":
+        if track is None or track.shielding_transfer != "proposed":
+            raise WrongState(N_("There is no transfer of the shielding part to approve."))
+        if track.shielding_proposed_by == staff.id:
+            raise SelfApproval(N_("A transfer must be approved by someone other than the one who proposed it."))
+    elif act == "close" and track is not None and track.shielding_transfer == "proposed":
+        raise WrongState(N_("The transfer of the shielding part awaits a unit head's approval."))
     elif act == "close" and track is not None and track.transferred_at is None:
         if track.needs_transfer:
             raise WrongState(N_("The conclusion calls for a transfer; transfer the clue first."))
         if approval_pending(track):
             raise ApprovalRequired
+
+
+def _shielding_checks(track: ClueTrack | None) -> None:
+    # R15 kind 3: the shielding must be a finding of the approved conclusion; a gang found with it
+    # goes to the police first (the 7-day transfer), so the partial transfer never replaces it.
+    if track is None or "official_shielding" not in (track.mandatory_kinds or []):
+        raise WrongState(N_("The conclusion does not find a public official shielding the clue."))
+    if approval_pending(track):
+        raise ApprovalRequired
+    if track.needs_transfer and track.transferred_at is None:
+        raise WrongState(N_("The conclusion calls for a transfer; transfer the clue first."))
+    if track.shielding_transfer is not None:
+        raise WrongState(N_("The shielding part is already proposed for transfer or transferred."))
 
 
 def _clue_check(act: str) -> acting.Check:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -149,6 +149,7 @@ class AnswerView:
     decision: str
     note: str
     at: datetime
+    custodian_name: str = ""  # the display name the pages show (#27 item 4); the user name beside it
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ class RequestView:
     notice: str
     notice_reason: str
     answers: list[AnswerView]
+    requester_name: str = ""  # the display name the pages show (#27 item 4); the user name beside it
 
     @property
     def approvals(self) -> int:
@@ -272,6 +274,19 @@ def _view(vs: Session, req: UnsealRequest) -> RequestView:
         notice_reason=req.notice_reason,
         answers=[AnswerView(a.custodian, a.decision, a.note, a.at) for a in answers],
     )
+
+
+def _named(rt: Runtime, views: list[RequestView]) -> list[RequestView]:
+    """The requests with the display names of requester and custodians (the vault store keeps only
+    user names; the staff table is in the case store)."""
+    usernames = {v.requester for v in views} | {a.custodian for v in views for a in v.answers}
+    if not usernames:
+        return views
+    with rt.stores.case() as cs:
+        names = dict(cs.execute(select(Staff.username, Staff.display_name).where(Staff.username.in_(usernames))).all())
+    return [replace(v, requester_name=names.get(v.requester) or v.requester,
+                    answers=[replace(a, custodian_name=names.get(a.custodian) or a.custodian) for a in v.answers])
+            for v in views]
 
 
 def settle(rt: Runtime, where: ColumnElement[bool] | None = None, actor: str = "system") -> Settled:
@@ -463,7 +478,8 @@ def get_unseal_request(rt: Runtime, staff_id: int, request_id: str) -> RequestVi
         if staff.role == UNIT_HEAD_ROLE:
             with rt.stores.case() as cs:
                 load_case(cs, staff, req.report_id)
-        return _view(vs, req)
+        view = _view(vs, req)
+    return _named(rt, [view])[0]
 
 
 def list_unseal_requests(rt: Runtime, staff_id: int, report_id: str | None = None) -> list[RequestView]:
@@ -484,4 +500,4 @@ def list_unseal_requests(rt: Runtime, staff_id: int, report_id: str | None = Non
                 Report.id.in_({v.report_id for v in views}), visible_cases(staff))))
         views = [v for v in views if v.report_id in visible]
     # Waiting requests first, then the newest.
-    return sorted(views, key=lambda v: v.state != "pending")
+    return sorted(_named(rt, views), key=lambda v: v.state != "pending")

@@ -21,7 +21,7 @@ TABLE: dict[str, set[str]] = {
     "clue.register": H, "clue.reassign": U, "clue.start_check": H, "clue.add_check_note": H,
     "clue.conclude": H, "clue.approve": U, "clue.return_conclusion": U, "clue.transfer": H,
     "clue.set_handling_deadline": H, "clue.record_feedback": H, "clue.close": H, "clue.archive": U,
-    "clue.merge": H, "clue.not_accept": H,
+    "clue.merge": H, "clue.not_accept": H, "clue.transfer_shielding": H, "clue.approve_shielding": U,
     "clue.read": C, "clue.reply": C, "clue.handle": H, "clue.record": H,
     "authority.add": {"unit_head", "admin"}, "authority.retire": {"unit_head", "admin"},
     "authority.list": {"intake", "unit_head", "admin"},

@@ -79,3 +79,75 @@ def test_the_transfer_form_marks_what_is_required_and_both_acts_ask_first(office
     assert empty.status_code == 400 and office.state(report_id) == "concluded"  # refused before asking
     _post(clerk, report_id, "transfer", authority_id=str(office.authority), evidence="询问笔录一份", confirmed="1")
     assert office.state(report_id) == "transferred"
+
+
+GIST = "CANARY摘要甲乙丙：村里有人强占集体土地"
+PLACE = "某县CANARY镇"
+
+
+def test_inbox_rows_show_place_and_first_words_to_readers_only_never_stored(office, sign_in, caplog) -> None:
+    """Item 11a: rows that looked identical show the place and the facts' first words; decrypted for
+    the page's rows the reader may read (R20), never written to the store or a log."""
+    import logging
+
+    from models.cases.inbox import _summaries
+    from models.reporting.tables import Report
+    from models.staff.tables import Staff
+
+    caplog.set_level(logging.DEBUG)
+    report_id = office.registered(description=GIST + "，殴打村民。" * 10, location=PLACE)
+    html = sign_in(office.clerk).get("/cases").get_data(as_text=True)
+    row = html.split(f'href="/cases/{report_id}"', 1)[1].split("</tr>", 1)[0]
+    assert PLACE in row and GIST in row and "…" in row  # cut short, and says so
+    assert GIST not in sign_in(office.other).get("/cases").get_data(as_text=True)  # another unit's clue
+    with office.rt.stores.case() as session:  # asked directly, the other unit's reader gets nothing
+        report = session.get(Report, report_id)
+        assert _summaries(office.rt, session, session.get(Staff, office.other.id), [report]) == {}
+        assert _summaries(office.rt, session, session.get(Staff, office.clerk.id), [report])
+    stored = b"".join(p.read_bytes() for p in office.rt.config.data_dir.rglob("*") if p.is_file())
+    for secret in (GIST, PLACE, "CANARY摘要"):
+        assert secret.encode() not in stored and secret.encode("unicode_escape") not in stored
+        assert secret not in caplog.text
+
+
+def test_the_unit_heads_navigation_is_four_headed_groups_with_every_link_and_its_count(office, sign_in,
+                                                                                    staff_app) -> None:
+    """Item 11b: 19 links on two lines become work · approvals · confidentiality · account, each a
+    heading and a list (no JavaScript); every link stays, with its count."""
+    import re
+
+    from web.staff import nav
+
+    office.concluded(shielding=True, approve=False)  # one conclusion awaits the head
+    html = sign_in(office.head).get("/cases").get_data(as_text=True)
+    start = html.index('<nav class="staff-nav"')
+    menu = html[start: html.index("</nav>", start)]
+    headings = re.findall(r'<h2 class="nav-heading" id="nav-(\w+)">([^<]+)</h2>', menu)
+    assert headings == [("work", "工作"), ("approvals", "审批"), ("confidentiality", "保密管理"), ("account", "账户")]
+
+    def group(key: str) -> str:
+        return menu.split(f'id="nav-group-{key}"', 1)[1].split("</section>", 1)[0]
+
+    assert 'href="/cases?approval=1">待审批 <span class="count" data-count="1">1</span>' in group("approvals")
+    assert 'href="/cases?handler=me"' in group("work") and 'href="/deadlines"' in group("work")
+    assert 'href="/borrowing"' in group("confidentiality") and 'href="/copies"' in group("confidentiality")
+    assert "/password" in group("account") and "退出" in group("account")
+    with staff_app.test_request_context():
+        expected = {link.url for link in nav.links_for("unit_head")}
+    shown = set(re.findall(r'<a href="([^"]+)"', menu))
+    assert shown == expected and len(expected) >= 15
+
+
+@pytest.mark.parametrize(("lang", "shown"), [("", "2026年12月1日至12月8日"), ("?lang=en", "1–8 December 2026")])
+def test_the_case_page_reads_the_period_in_words(office, sign_in, lang: str, shown: str) -> None:
+    """Item 11c: never "2026-12-01/2026-12-08" on the case page, nor in the transfer package."""
+    report_id = office.registered(occurred_on="2026-12-01/2026-12-08")
+    html = sign_in(office.clerk).get(f"/cases/{report_id}{lang}").get_data(as_text=True)
+    assert f'title="2026-12-01/2026-12-08">{shown}</dd>' in html
+
+
+def test_the_protection_board_points_the_officer_to_clues_awaiting_assessment(office, sign_in, custodians) -> None:
+    """Found walking the pages: the board said only "no clue has a risk assessment yet"."""
+    office.registered(identity={"name": "王某", "phone": "13900000000"})  # a confidential reporter
+    html = sign_in(office.officer).get("/protection").get_data(as_text=True)
+    assert 'href="/cases?assessment=waiting">待您评估风险的线索：1 条</a>' in html

@@ -27,6 +27,10 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "return_conclusion": (U, {"concluded"}),
     # A second authority may be sent the clue while the first has it (issue 15: several transfers).
     "transfer": (H, {"concluded", "transferred"}),
+    # The 保护伞 part goes to discipline inspection on its own, beside the main line, also after the
+    # police's feedback is in (#27 item 7); a unit head other than the proposer approves it.
+    "transfer_shielding": (H, {"concluded", "transferred", "feedback_received"}),
+    "approve_shielding": (U, {"concluded", "transferred", "feedback_received"}),
     "set_handling_deadline": (H, {"transferred"}),
     "record_feedback": (H, {"transferred"}),
     "close": (H, {"concluded", "feedback_received"}),
@@ -46,6 +50,11 @@ def _track(act: str) -> ClueTrack:
         track.mandatory_kinds, track.concluded_by = ["official_shielding"], 99
     elif act == "transfer":
         track.mandatory_kinds, track.needs_transfer, track.approved_at = ["gang_transfer"], True, NOW
+    elif act == "transfer_shielding":
+        track.mandatory_kinds, track.approved_at = ["official_shielding"], NOW
+    elif act == "approve_shielding":
+        track.mandatory_kinds, track.approved_at = ["official_shielding"], NOW
+        track.shielding_transfer, track.shielding_proposed_by = "proposed", 99
     return track
 
 
@@ -98,3 +107,44 @@ def test_source_based_mandatory_kinds_leave_only_after_an_approved_conclusion(ac
                          approved_at=NOW)
     assert not _allowed(act, "intake", report, unapproved)
     assert _allowed(act, "intake", report, approved) == (state == "concluded")
+
+
+def _shielding_track(**changes: object) -> ClueTrack:
+    track = ClueTrack(report_id="r", mandatory_kinds=["gang_transfer", "official_shielding"], gang_related=True,
+                      needs_transfer=True, approved_at=NOW, transferred_at=NOW)
+    for name, value in changes.items():
+        setattr(track, name, value)
+    return track
+
+
+@pytest.mark.parametrize(("changes", "allowed"), [
+    ({}, True),
+    ({"mandatory_kinds": ["gang_transfer"]}, False),          # the conclusion finds no shielding official
+    ({"approved_at": None}, False),                           # the conclusion is not approved yet
+    ({"transferred_at": None}, False),                        # the police transfer comes first
+    ({"shielding_transfer": "proposed"}, False),              # one proposal at a time
+    ({"shielding_transfer": "transferred"}, False),           # and once
+])
+def test_the_shielding_part_goes_after_an_approved_finding_of_shielding(changes: dict[str, object],
+                                                                       allowed: bool) -> None:
+    assert _allowed("transfer_shielding", "intake", _report("feedback_received"), _shielding_track(**changes)) \
+        == allowed
+
+
+def test_after_the_police_feedback_the_clerk_may_conclude_or_send_the_shielding_part() -> None:
+    """The friction of #27 item 7: after the feedback only "close" was offered."""
+    acts = workflow.allowed_acts(_staff("intake"), _report("feedback_received"), _shielding_track())
+    assert set(acts) == {"close", "transfer_shielding"}
+
+
+@pytest.mark.parametrize(("proposer", "status", "allowed"), [
+    (99, "proposed", True), (1, "proposed", False), (99, None, False), (99, "transferred", False)])
+def test_the_partial_transfer_is_approved_by_another_unit_head(proposer: int, status: str | None,
+                                                              allowed: bool) -> None:
+    track = _shielding_track(shielding_transfer=status, shielding_proposed_by=proposer)
+    assert _allowed("approve_shielding", "unit_head", _report("feedback_received"), track) == allowed
+
+
+def test_a_clue_is_not_closed_while_its_shielding_part_awaits_approval() -> None:
+    track = _shielding_track(shielding_transfer="proposed", shielding_proposed_by=99)
+    assert not _allowed("close", "intake", _report("feedback_received"), track)

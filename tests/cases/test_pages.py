@@ -160,7 +160,8 @@ def test_the_json_api_refuses_malformed_input(office, staff_app, api_token, body
 def test_every_act_is_in_the_openapi_document(staff_app) -> None:
     paths = staff_app.test_client().get("/api/v1/openapi.json").get_json()["paths"]
     for act in ("register", "reassign", "check", "notes", "conclude", "approve", "return", "transfer",
-                "handling-deadline", "feedback", "close", "archive", "merge", "not-accepted"):
+                "handling-deadline", "feedback", "close", "archive", "merge", "not-accepted", "shielding-transfer",
+                "shielding-decision"):
         assert f"/cases/{{report_id}}/{act}" in paths
     assert "/deadlines" in paths and "/statistics" in paths
     assert set(workflow.RULES) >= {"register", "transfer", "record_feedback"}

@@ -516,6 +516,7 @@ def test_the_printed_transfer_package_has_category_place_time_and_approver(offic
     [t] = _transfers(office, report_id)
     html = sign_in(office.clerk).get(f"/transfers/{t.id}").get_data(as_text=True)
     table = html[html.index('class="package"'):].split("</table>")[0]
-    assert "村霸" in table and "某县某村" in table and "2026-10" in table and "head" in table
+    # The time reads in words (#27 item 11c): the stored "2026-10" as 2026年10月.
+    assert "村霸" in table and "某县某村" in table and "2026年10月" in table and "head" in table
     # The print stylesheet hides the navigation and forms.
     assert "staff.css" in html

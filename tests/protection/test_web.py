@@ -136,3 +136,32 @@ def test_inbox_flags_high_risk(staff_app, staff_rt, public_rt, sign_in, officer,
     [quiet] = [r for r in rows if calm.registry_no in r]
     assert 'class="risk risk-imminent"' in danger and "危险迫近" in danger
     assert "risk-" not in quiet
+
+
+def _rename(rt, names: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from models.staff.tables import Staff
+
+    with rt.stores.case() as session:
+        for username, display in names.items():
+            session.execute(update(Staff).where(Staff.username == username).values(display_name=display))
+
+
+def test_the_pages_name_requester_and_custodians_by_their_display_names(staff_app, staff_rt, public_rt, sign_in,
+                                                                        officer, clue, custodians,
+                                                                        custodian_users) -> None:
+    """#27 item 4: "王警官 (officer)", never the bare user name, on the request, the list and the case."""
+    _rename(staff_rt, {"officer": "王警官", "keeper1": "保管人甲"})
+    po = sign_in(officer)
+    rid = _request_id(po.post(f"/cases/{clue.report_id}/unseal",
+                              {"purpose": "安排保护", "legal_basis": "reporter_at_risk"}).headers["Location"])
+    detail = f"/unseal/{rid}"
+    sign_in(custodian_users["keeper1"]).post(f"{detail}/approve", {"passphrase": custodians["keeper1"], "note": ""},
+                                             page=detail)
+    html = po.get(detail).get_data(as_text=True)
+    requester = html.split('id="requester">', 1)[1].split("</td>", 1)[0]
+    assert requester.startswith("王警官") and "(officer)" in requester
+    assert "保管人甲 · " in html and "<li>keeper1 · " not in html
+    listed = sign_in(custodian_users["keeper2"]).get("/unseal").get_data(as_text=True)
+    assert "<td>王警官</td>" in listed and "<td>officer</td>" not in listed

@@ -99,7 +99,8 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
 
         signed_in = current_user if current_user.is_authenticated else None
         if signed_in is None:
-            return {"me": None, "role_labels": ROLE_LABELS, "nav_links": [], "waiting": {}, "may": lambda act: False}
+            return {"me": None, "role_labels": ROLE_LABELS, "nav_links": [], "nav_groups": [], "waiting": {},
+                    "may": lambda act: False}
         waiting = nav.waiting_counts(signed_in.role, signed_in.id)
         role = signed_in.role
 
@@ -107,8 +108,9 @@ def create_staff_app(config: Config, runtime: Runtime | None = None) -> Flask:
             """Which forms and links a template shows: the act's declared roles (the act still checks)."""
             return acting.role_may(role, act)
 
+        links = nav.links_for(signed_in.role, waiting, request.full_path.rstrip("?"))
         return {"me": signed_in, "role_labels": ROLE_LABELS, "waiting": waiting, "may": may,
-                "nav_links": nav.links_for(signed_in.role, waiting, request.full_path.rstrip("?"))}
+                "nav_links": links, "nav_groups": nav.grouped(links)}
 
     @app.get("/")
     def home() -> str:

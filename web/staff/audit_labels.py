@@ -55,6 +55,8 @@ ACTIONS: dict[str, str] = {label.replace(" ", "_"): label for label in PLAIN_ACT
     "pledge_accepted": N_("undertaking accepted"), "redeal_refused": N_("new dealing refused"),
     "redealt": N_("shares dealt anew"), "search_flagged": N_("search flagged (no hit readable)"),
     "overview_viewed": N_("overview viewed"), "borrow_asked": N_("asked to borrow linked clues"),
+    "shielding_transfer_proposed": N_("transfer of the shielding part proposed"),
+    "shielding_transfer_refused": N_("transfer of the shielding part refused"),
 }
 
 

@@ -28,6 +28,7 @@ from models.reporting.files import Upload
 from models.store.db import as_utc
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
 from models.store.i18n import N_
+from models.store.periods import readable_period
 from web.shared import current_locale, error_message, field_errors, get_runtime, no_store
 from web.staff.auth import me, require_act
 from web.staff.labels import CHANNEL_LABELS, STATE_LABELS, local_time, translated
@@ -60,6 +61,12 @@ def uploads_from_request(field: str = "files") -> list[Upload]:
 @bp.app_template_filter("local_time")
 def _local_time(at: datetime | None) -> str:
     return local_time(at, get_runtime().config.timezone)
+
+
+@bp.app_template_filter("period")
+def _period(value: object) -> str:
+    """A stored date or interval in words ("2026年12月1日至12月8日", "1–8 December 2026")."""
+    return readable_period(str(value or ""), current_locale())
 
 
 @bp.app_context_processor

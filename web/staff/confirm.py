@@ -57,6 +57,12 @@ CASE_ACTS: dict[str, Confirmation] = {
         N_("Clue %(no)s and its evidence list will be sent to %(authority)s: the package leaves the office and "
            "cannot be called back."),
         N_("Yes, transfer it")),
+    "approve_shielding": Confirmation(
+        N_("Decide on the transfer of the shielding part?"),
+        N_("If you approve, the shielding part of clue %(no)s is sent to the discipline inspection and supervision "
+           "authority named in the proposal and cannot be called back; if you refuse, the proposal is withdrawn "
+           "with your reason."),
+        N_("Yes, record my decision")),
     "approve": Confirmation(
         N_("Approve this conclusion?"),
         N_("The conclusion of clue %(no)s becomes final: it can no longer be returned for more checking."),

@@ -37,6 +37,37 @@ class ShownLink:
     count: int
     capped: bool
     active: bool
+    group: str = "work"
+
+
+# The navigation's groups, in order (#27 item 11b: a unit head's 19 links read as four short lists).
+GROUPS: dict[str, str] = {
+    "work": N_("Work"),
+    "approvals": N_("Approvals"),
+    "confidentiality": N_("Confidentiality"),
+    "account": N_("Account"),
+}
+# Where each page's link sits; a link not named here is work.
+GROUP_OF: dict[tuple[str, str], str] = {
+    ("cases.inbox", "approval"): "approvals",
+    ("admin.changes", ""): "approvals",
+    ("admin.admin_changes", ""): "approvals",
+    ("unseal.index", ""): "approvals",
+    ("confidentiality_lists.borrowing_list", ""): "confidentiality",
+    ("confidentiality_lists.copy_list", ""): "confidentiality",
+    ("confidentiality_lists.review", ""): "confidentiality",
+    ("confidentiality_lists.meeting_list", ""): "confidentiality",
+    ("confidentiality_lists.register", ""): "confidentiality",
+    ("unseal.redeal", ""): "confidentiality",
+    ("admin.own_password", ""): "account",
+}
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    key: str
+    label: str  # an English msgid
+    links: list[ShownLink]
 
 
 NAV_LINKS: list[NavLink] = [
@@ -108,5 +139,13 @@ def links_for(role: str, counts: dict[str, int] | None = None, here: str = "") -
             continue
         url = url_for(link.endpoint, **link.args)  # type: ignore[arg-type]  # query arguments only
         n = counts.get(link.count or "", 0)
-        shown.append(ShownLink(url, link.label, n, n >= CAP, url == here))
+        group = GROUP_OF.get((link.endpoint, next(iter(link.args), "")), "work")
+        shown.append(ShownLink(url, link.label, n, n >= CAP, url == here, group))
     return shown
+
+
+def grouped(links: list[ShownLink]) -> list[NavGroup]:
+    """The links under their group headings, groups in their order, empty groups left out; the
+    account group is always there (sign-out sits in it)."""
+    return [NavGroup(key, label, [link for link in links if link.group == key]) for key, label in GROUPS.items()
+            if key == "account" or any(link.group == key for link in links)]

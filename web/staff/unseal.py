@@ -197,7 +197,8 @@ def redeal() -> Any:
 
 def _request_json(req: RequestView) -> dict[str, Any]:
     return {
-        "id": req.id, "registry_no": req.registry_no, "requester": req.requester, "purpose": req.purpose,
+        "id": req.id, "registry_no": req.registry_no, "requester": req.requester,
+        "requester_name": req.requester_name, "purpose": req.purpose,
         "legal_basis": req.legal_basis, "legal_basis_other": req.legal_basis_other, "state": req.state,
         "threshold": req.threshold, "approvals": req.approvals, "denials": req.denials,
         "created_at": req.created_at.isoformat(), "expires_at": req.expires_at.isoformat(),

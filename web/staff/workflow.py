@@ -13,7 +13,7 @@ from flask import Blueprint, Flask, Response, abort, flash, redirect, render_tem
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from models.cases import casework, transfer, workflow
+from models.cases import casework, shielding, transfer, workflow
 from models.cases.casefile import CaseWorkflow, case_workflow
 from models.cases.deadlines import KIND_LABELS, STATUS_LABELS
 from models.cases.escalation import DECISIONS
@@ -42,6 +42,7 @@ RECORD_LABELS = {
     "not_accepted": N_("Reason for not accepting"),
     "reassigned": N_("Reason for reassignment"),
     "escalation_decision": N_("Decision on an overdue item"),
+    "shielding_decision": N_("Decision on the transfer of the shielding part"),
 }
 
 
@@ -94,6 +95,11 @@ ACTS: dict[str, Act] = {
     "transfer": lambda rt, sid, rid, f: transfer.transfer_clue(
         rt, sid, rid, _int(f, "authority_id"), f.get("evidence", "").splitlines(), f.getlist("attachment_ids"),
         _date(f, "handling_deadline", required=False)),
+    "transfer_shielding": lambda rt, sid, rid, f: shielding.propose_shielding_transfer(
+        rt, sid, rid, _int(f, "authority_id"), f.get("part", ""), f.get("evidence", "").splitlines(),
+        f.getlist("attachment_ids")),
+    "approve_shielding": lambda rt, sid, rid, f: shielding.decide_shielding_transfer(
+        rt, sid, rid, f.get("decision") != "refuse", f.get("note", ""), _date(f, "handling_deadline", required=False)),
     "set_handling_deadline": lambda rt, sid, rid, f: transfer.set_handling_deadline(
         rt, sid, rid, _date(f, "deadline") or date.min, f.get("transfer_id") or None),
     "record_feedback": lambda rt, sid, rid, f: transfer.record_feedback(rt, sid, rid, f.get("text", ""), uploads(),
@@ -116,6 +122,8 @@ DONE = {
     "approve": N_("You approved the conclusion."),
     "return_conclusion": N_("The conclusion went back for more checking."),
     "transfer": N_("The clue was transferred; the package is in the transfer register."),
+    "transfer_shielding": N_("The transfer of the shielding part now awaits a unit head's approval."),
+    "approve_shielding": N_("Your decision on the transfer of the shielding part was recorded."),
     "set_handling_deadline": N_("The handling deadline was saved; feedback is due 5 days after it."),
     "record_feedback": N_("The authority's feedback was recorded."),
     "close": N_("The clue was closed."),

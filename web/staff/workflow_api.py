@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify
 
-from models.cases import deadlines, statistics, transfer, workflow
+from models.cases import deadlines, shielding, statistics, transfer, workflow
 from models.store.errors import InvalidInput
 from models.store.i18n import N_
 from web.shared import get_runtime
@@ -94,6 +94,20 @@ ACTS: dict[str, tuple[str, dict[str, Any], list[str], Call]] = {
                  lambda s, r, d: transfer.transfer_clue(get_runtime(), s, r, _int(d, "authority_id"),
                                                         _lines(d, "evidence"), _lines(d, "attachment_ids"),
                                                         _date(d, "handling_deadline", required=False))),
+    "shielding-transfer": ("Propose sending only the clue's 保护伞 part to discipline inspection (#27 item 7)",
+                           {"authority_id": {"type": "integer"}, "part": {"type": "string"},
+                            "evidence": {"type": "array", "items": {"type": "string"}},
+                            "attachment_ids": {"type": "array", "items": {"type": "string"}}},
+                           ["authority_id", "part", "evidence"],
+                           lambda s, r, d: shielding.propose_shielding_transfer(
+                               get_runtime(), s, r, _int(d, "authority_id"), _text(d, "part"), _lines(d, "evidence"),
+                               _lines(d, "attachment_ids"))),
+    "shielding-decision": ("Approve or refuse the transfer of the 保护伞 part (another unit head)",
+                           {"approve": {"type": "boolean"}, "note": {"type": "string"},
+                            "handling_deadline": {"type": "string", "format": "date"}}, ["approve"],
+                           lambda s, r, d: shielding.decide_shielding_transfer(
+                               get_runtime(), s, r, d.get("approve") is True, _text(d, "note"),
+                               _date(d, "handling_deadline", required=False))),
     "handling-deadline": ("Record the authority's handling deadline (feedback due 5 days after, R17)",
                           {"deadline": {"type": "string", "format": "date"}, "transfer_id": {"type": "string"}},
                           ["deadline"],
