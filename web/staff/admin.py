@@ -27,10 +27,10 @@ from web.staff.nav import add_nav_link
 bp = Blueprint("admin", __name__)
 ADMIN = staff_admin.ADMIN_ROLE
 HEAD = approvals.HEAD_ROLE
-add_nav_link("admin.staff_list", N_("Staff accounts"), {ADMIN})
-add_nav_link("admin.changes", N_("Account approvals"), {HEAD})
-add_nav_link("admin.admin_changes", N_("Account approvals"), {ADMIN})
-add_nav_link("admin.own_password", N_("Change password"), set(ROLES))
+add_nav_link("admin.staff_list", N_("Staff accounts"))
+add_nav_link("admin.changes", N_("Account approvals"), {HEAD})  # administrators: the page below
+add_nav_link("admin.admin_changes", N_("Account approvals"))
+add_nav_link("admin.own_password", N_("Change password"))
 
 
 class ActForm(FlaskForm):

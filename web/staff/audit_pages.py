@@ -30,7 +30,7 @@ from web.staff.nav import add_nav_link
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 AUDITOR = auditing.AUDITOR_ROLE
-add_nav_link("audit.trail", N_("Audit trail"), {AUDITOR})
+add_nav_link("audit.trail", N_("Audit trail"))
 COLUMNS = ("id", "at", "actor", "event", "report_id", "detail", "hash")
 
 

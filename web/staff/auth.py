@@ -135,6 +135,7 @@ def require_act(name: str) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped.clueguard_act = name  # type: ignore[attr-defined]  # the navigation asks it (nav.links_for)
         return cast(F, wrapped)
 
     return decorate

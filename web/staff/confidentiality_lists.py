@@ -178,8 +178,8 @@ def decide_minutes(grant_id: str) -> WerkzeugResponse:
                  lambda: meetings.decide_minutes(get_runtime(), me().id, grant_id, approve), _("Decision recorded."))
 
 
-add_nav_link("confidentiality_lists.borrowing_list", N_("Borrowing"), CONTENT_ROLES)
-add_nav_link("confidentiality_lists.copy_list", N_("Copies"), CONTENT_ROLES)
-add_nav_link("confidentiality_lists.review", N_("Classification review"), CONTENT_ROLES)
-add_nav_link("confidentiality_lists.meeting_list", N_("Meetings"), CONTENT_ROLES)
-add_nav_link("confidentiality_lists.register", N_("Destruction register"), frozenset({"unit_head", "auditor"}))
+add_nav_link("confidentiality_lists.borrowing_list", N_("Borrowing"))
+add_nav_link("confidentiality_lists.copy_list", N_("Copies"))
+add_nav_link("confidentiality_lists.review", N_("Classification review"))
+add_nav_link("confidentiality_lists.meeting_list", N_("Meetings"))
+add_nav_link("confidentiality_lists.register", N_("Destruction register"))

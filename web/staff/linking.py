@@ -23,7 +23,7 @@ from web.staff.nav import add_nav_link
 bp = Blueprint("linking", __name__)
 ROLE_LABELS = {"person": N_("reported"), "official": N_("suspected of shielding")}
 
-add_nav_link("linking.overview", N_("Connected clues"), {"unit_head"})
+add_nav_link("linking.overview", N_("Connected clues"))
 
 
 @bp.get("/linking")

@@ -7,6 +7,7 @@ signed-in person (capped queries, so the navigation stays cheap on a large store
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app, url_for
@@ -15,6 +16,7 @@ from models.administration.approvals import pending_for
 from models.cases.waiting import CAP, waiting_for
 from models.protection.waiting import approved_unseals_waiting, assessments_waiting, unseal_requests_waiting
 from models.staff.accounts import CONTENT_ROLES
+from models.staff.acting import role_may
 from models.store.i18n import N_
 from web.shared import get_runtime
 
@@ -25,7 +27,7 @@ HANDLERS = frozenset({"intake", "unit_head"})
 class NavLink:
     endpoint: str
     label: str  # an English msgid
-    roles: frozenset[str]
+    roles: frozenset[str] | None  # None: every role the view's act admits
     args: dict[str, str] = field(default_factory=dict)
     count: str | None = None  # a key of waiting_counts()
 
@@ -104,10 +106,19 @@ ROLE_DUTIES: dict[str, list[str]] = {
 }
 
 
-def add_nav_link(endpoint: str, label: str, roles: frozenset[str] | set[str]) -> None:
-    """Show a link to ``endpoint`` to these roles (call at import time of the area's module)."""
+def add_nav_link(endpoint: str, label: str, roles: frozenset[str] | set[str] | None = None) -> None:
+    """Show a link to ``endpoint`` to the roles its view's act admits (``require_act``), or only to
+    ``roles`` among them where two pages share one act (call at import time of the area's module)."""
     if all(link.endpoint != endpoint or link.args for link in NAV_LINKS):
-        NAV_LINKS.append(NavLink(endpoint, label, frozenset(roles), count=COUNT_FOR_ENDPOINT.get(endpoint)))
+        narrowed = frozenset(roles) if roles is not None else None
+        NAV_LINKS.append(NavLink(endpoint, label, narrowed, count=COUNT_FOR_ENDPOINT.get(endpoint)))
+
+
+def _admits(view: Callable[..., object], role: str) -> bool:
+    """Whether the act that guards this view (``require_act``) admits the role: a link is never
+    shown to a role its page would refuse. Every staff view but the open ones names its act."""
+    act = getattr(view, "clueguard_act", None)
+    return act is None or role_may(role, act)
 
 
 def waiting_counts(role: str, staff_id: int) -> dict[str, int]:
@@ -135,7 +146,8 @@ def links_for(role: str, counts: dict[str, int] | None = None, here: str = "") -
     counts = counts or {}
     shown = []
     for link in NAV_LINKS:
-        if role not in link.roles or link.endpoint not in views:
+        if link.endpoint not in views or (link.roles is not None and role not in link.roles) \
+                or not _admits(views[link.endpoint], role):
             continue
         url = url_for(link.endpoint, **link.args)  # type: ignore[arg-type]  # query arguments only
         n = counts.get(link.count or "", 0)

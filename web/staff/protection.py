@@ -26,7 +26,7 @@ bp = Blueprint("protection", __name__)
 
 OFFICER = "protection_officer"
 READERS = (OFFICER, "unit_head")
-add_nav_link("protection.board", N_("Protection board"), set(READERS))
+add_nav_link("protection.board", N_("Protection board"))
 MARKERS = tuple(redaction.MARKERS)
 
 

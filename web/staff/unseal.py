@@ -32,8 +32,8 @@ api_bp = Blueprint("api_unseal", __name__, url_prefix=API_PREFIX)
 
 OFFICER, CUSTODIAN, UNIT_HEAD, ADMIN = "protection_officer", "custodian", "unit_head", "admin"
 READERS = (OFFICER, CUSTODIAN, UNIT_HEAD)
-add_nav_link("unseal.index", N_("Unseal requests"), set(READERS))
-add_nav_link("unseal.redeal", N_("Re-deal custodian shares"), {ADMIN})
+add_nav_link("unseal.index", N_("Unseal requests"))
+add_nav_link("unseal.redeal", N_("Re-deal custodian shares"))
 
 
 def local_time(at: datetime | None) -> str:
