@@ -32,11 +32,10 @@ import click
 from sqlalchemy import insert
 
 import vault
-from benchmarks.inbox import bench_stores, settle
+from benchmarks.inbox import bench_runtime, settle
 from benchmarks.report import JSON_OPTION, Report, Row, timed
 from models.cases import workflow
 from models.confidentiality.offices import set_intake_office
-from models.datadir.schema import upgrade_all
 from models.linking import index, search
 from models.linking.tables import ClueIndexed, ClueToken
 from models.reporting.intake import Person, Submission, submit_report
@@ -44,9 +43,7 @@ from models.reporting.registry import format_registry_no
 from models.reporting.tables import Report as ReportRow
 from models.staff.accounts import add_staff
 from models.staff.tables import Staff
-from models.store.db import Stores
-from models.store.keys import generate_intake_key
-from models.store.runtime import Runtime, ensure_site_salt, open_runtime
+from models.store.runtime import Runtime, open_runtime
 
 OFFICIAL = "钱多多"
 NAMING = 11  # clues naming the official searched for, as in the reported case
@@ -232,41 +229,33 @@ def linking_bench(sizes: str, real: int, runs: int, backend: str | None, postgre
     report = Report(settings={"linking_sizes": wanted, "linking_real_clues": real})
     rng = random.Random(5)  # noqa: S311 - reproducible test data, not security # nosec B311
     vocab = {slot: Vocabulary(rng, int(wanted[-1] * size), skew) for slot, (_k, _p, size, skew) in enumerate(SHAPE)}
-    with tempfile.TemporaryDirectory(prefix="cgbench-") as tmp, bench_stores(name, postgres_url, Path(tmp)) as config:
-        config.data_dir.mkdir(parents=True)
-        generate_intake_key(config)
-        stores = Stores(config.database_url, config.vault_url)
-        try:
-            upgrade_all(stores)
-            ensure_site_salt(stores)
-            rt = open_runtime(config, staff_side=True, stores=stores)
-            people = _accounts(rt)
-            click.echo(f"[{name}] {real} clues through intake ...", err=True)
-            seed_real(rt, people, real)
-            start = time.perf_counter()
-            indexed = index.rebuild(rt)
-            seconds = time.perf_counter() - start
-            report.add(Row(f"index rebuild, clues through intake [{name}]", indexed, round(seconds * 1000 / indexed, 2),
-                           round(seconds * 1000 / indexed, 2), rate_per_s=round(indexed / seconds, 1)))
-            have, p95s = real, {}
-            for size in wanted:
-                seed_bulk(rt, have, size - have, rng, vocab, wanted[-1])
-                have = size
-                settle(stores.case_engine)
-                p95s[size] = _search_rows(report, rt, people, size, runs)
-            if len(wanted) > 1:
-                for who in ("clerk", "other"):
-                    ratio = round(p95s[wanted[-1]][who] / p95s[wanted[0]][who], 2)
-                    report.add(Row(f"search p95 {wanted[-1]:,} / {wanted[0]:,} clues, {who} [{name}]", runs,
-                                   p95s[wanted[0]][who], p95s[wanted[-1]][who], ratio=ratio,
-                                   target=f"≤ {SCALING_TARGET}", meets=ratio <= SCALING_TARGET))
-            _index_row(report, rt, people, 20, have)
-            if explain_path and name == "postgres":
-                from benchmarks.explain import explain, record_statements
+    with tempfile.TemporaryDirectory(prefix="cgbench-") as tmp, \
+            bench_runtime(name, postgres_url, Path(tmp)) as (_config, rt):
+        people = _accounts(rt)
+        click.echo(f"[{name}] {real} clues through intake ...", err=True)
+        seed_real(rt, people, real)
+        start = time.perf_counter()
+        indexed = index.rebuild(rt)
+        seconds = time.perf_counter() - start
+        report.add(Row(f"index rebuild, clues through intake [{name}]", indexed, round(seconds * 1000 / indexed, 2),
+                       round(seconds * 1000 / indexed, 2), rate_per_s=round(indexed / seconds, 1)))
+        have, p95s = real, {}
+        for size in wanted:
+            seed_bulk(rt, have, size - have, rng, vocab, wanted[-1])
+            have = size
+            settle(rt.stores.case_engine)
+            p95s[size] = _search_rows(report, rt, people, size, runs)
+        if len(wanted) > 1:
+            for who in ("clerk", "other"):
+                ratio = round(p95s[wanted[-1]][who] / p95s[wanted[0]][who], 2)
+                report.add(Row(f"search p95 {wanted[-1]:,} / {wanted[0]:,} clues, {who} [{name}]", runs,
+                               p95s[wanted[0]][who], p95s[wanted[-1]][who], ratio=ratio,
+                               target=f"≤ {SCALING_TARGET}", meets=ratio <= SCALING_TARGET))
+        _index_row(report, rt, people, 20, have)
+        if explain_path and name == "postgres":
+            from benchmarks.explain import explain, record_statements
 
-                statements = record_statements(stores.case_engine, lambda: search.search(rt, people["clerk"], OFFICIAL))
-                explain_path.write_text(f"# EXPLAIN ANALYZE, search by name, {have:,} clues\n\n"
-                                        + explain(stores.case_engine, "search()", statements))
-        finally:
-            stores.dispose()
+            statements = record_statements(rt.stores.case_engine, lambda: search.search(rt, people["clerk"], OFFICIAL))
+            explain_path.write_text(f"# EXPLAIN ANALYZE, search by name, {have:,} clues\n\n"
+                                    + explain(rt.stores.case_engine, "search()", statements))
     report.write(json_path)

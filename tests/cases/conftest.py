@@ -62,12 +62,18 @@ class Office:
         return report_id
 
     def state(self, report_id: str) -> str:
+        return self._report(report_id).state
+
+    def registry_no(self, report_id: str) -> str:
+        return self._report(report_id).registry_no
+
+    def _report(self, report_id: str) -> Any:
         from models.reporting.tables import Report
 
         with self.rt.stores.case() as session:
             report = session.get(Report, report_id)
             assert report is not None
-            return report.state
+            return report
 
     def track(self, report_id: str) -> Any:
         from models.cases.tables import ClueTrack

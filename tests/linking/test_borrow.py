@@ -21,15 +21,6 @@ from tests.linking.conftest import Office
 OFFICIAL = "钱多多"
 
 
-def _registry(office: Office, report_id: str) -> str:
-    from models.reporting.tables import Report
-
-    with office.rt.stores.case() as session:
-        report = session.get(Report, report_id)
-        assert report is not None
-        return report.registry_no
-
-
 def _two(office: Office) -> tuple[str, str]:
     mine = office.registered(shielding=[Person(name=OFFICIAL)], reported=[], location="")
     theirs = office.submit(shielding=[Person(name=OFFICIAL)], reported=[], location="")
@@ -93,9 +84,9 @@ def test_the_button_beside_the_count_files_the_requests(office: Office, sign_in)
     done = director.post("/linking/borrow", {"report_id": mine}, page=f"/cases/{mine}", follow_redirects=True)
     assert "已申请借阅 1 条关联线索" in done.get_data(as_text=True)
     listing = director.get("/borrowing").get_data(as_text=True)
-    assert 'id="blind-waiting"' in listing and _registry(office, theirs) not in listing
+    assert 'id="blind-waiting"' in listing and office.registry_no(theirs) not in listing
     lender = sign_in(office.other_head).get("/borrowing").get_data(as_text=True)
-    assert _registry(office, theirs) in lender
+    assert office.registry_no(theirs) in lender
     # From the inbox's search as well; a clerk gets no button.
     inbox = director.get(f"/cases?q={quote(OFFICIAL)}").get_data(as_text=True)
     assert 'id="borrow-linked"' in inbox

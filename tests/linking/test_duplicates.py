@@ -14,15 +14,6 @@ from tests.linking.conftest import Office
 OFFICIAL = "钱多多"
 
 
-def _registry(office: Office, report_id: str) -> str:
-    from models.reporting.tables import Report
-
-    with office.rt.stores.case() as session:
-        report = session.get(Report, report_id)
-        assert report is not None
-        return report.registry_no
-
-
 def _setting(office: Office) -> dict[str, str]:
     """An earlier clue of 第一科 naming the official, one sharing a place only, one of 第二科 naming
     him too, one already merged, and the new clue just received."""
@@ -50,16 +41,16 @@ def test_the_case_page_shows_the_hint_before_registration_with_a_merge_button(of
     clerk = sign_in(office.clerk)
     html = clerk.get(f"/cases/{clues['new']}").get_data(as_text=True)
     section = html.split('id="duplicates"')[1].split("</section>")[0]
-    assert _registry(office, clues["mine"]) in section and "同一公职人员" in section
+    assert office.registry_no(clues["mine"]) in section and "同一公职人员" in section
     for other in ("theirs", "place_only", "gone"):
-        assert _registry(office, clues[other]) not in section
+        assert office.registry_no(clues[other]) not in section
     assert "同一地点" not in section  # the kind shared is the official's name, never the place too
-    assert re.search(rf'name="into" value="{_registry(office, clues["mine"])}"', section)
+    assert re.search(rf'name="into" value="{office.registry_no(clues["mine"])}"', section)
     # The button leads to the merge act's confirmation: nothing is merged without it.
-    page = clerk.post(f"/cases/{clues['new']}/act/merge", {"into": _registry(office, clues["mine"])},
+    page = clerk.post(f"/cases/{clues['new']}/act/merge", {"into": office.registry_no(clues["mine"])},
                       page=f"/cases/{clues['new']}")
     assert page.status_code == 200 and office.state(clues["new"]) == "received"
-    assert _registry(office, clues["mine"]) in page.get_data(as_text=True)
+    assert office.registry_no(clues["mine"]) in page.get_data(as_text=True)
 
 
 def test_registering_says_how_many_readable_clues_it_may_repeat(office: Office, sign_in) -> None:  # type: ignore[no-untyped-def]
@@ -72,7 +63,7 @@ def test_registering_says_how_many_readable_clues_it_may_repeat(office: Office, 
     assert office.state(clues["new"]) == "registered"
     # One: 第二科's clue names him too, but is neither shown nor counted.
     assert "可能与另外 1 条线索重复" in html
-    assert _registry(office, clues["mine"]) in html.split('id="duplicates"')[1].split("</section>")[0]
+    assert office.registry_no(clues["mine"]) in html.split('id="duplicates"')[1].split("</section>")[0]
 
 
 def test_another_units_clerk_sees_no_hint(office: Office, sign_in) -> None:  # type: ignore[no-untyped-def]
@@ -83,8 +74,8 @@ def test_another_units_clerk_sees_no_hint(office: Office, sign_in) -> None:  # t
     assert search.possible_duplicates(office.rt, office.other.id, fresh) == []
     html = sign_in(office.other).get(f"/cases/{fresh}").get_data(as_text=True)
     section = html.split('id="duplicates"')[1].split("</section>")[0]
-    assert _registry(office, named) not in section and "registry" not in section
-    assert _registry(office, clues["mine"]) not in section
+    assert office.registry_no(named) not in section and "registry" not in section
+    assert office.registry_no(clues["mine"]) not in section
     # Nor is 第一科's clerk told of 第二科's clue, the other way round.
     assert [h.report_id for h in search.possible_duplicates(office.rt, office.clerk.id, named)] == []
 
@@ -97,4 +88,4 @@ def test_a_clue_recorded_by_phone_says_how_many_readable_clues_it_may_repeat(off
     assert response.status_code == 200
     # 第一科's clue and the one just received name him; 第二科's is neither shown nor counted.
     assert "可能与另外 2 条线索重复" in response.get_data(as_text=True)
-    assert _registry(office, clues["theirs"]) not in response.get_data(as_text=True)
+    assert office.registry_no(clues["theirs"]) not in response.get_data(as_text=True)

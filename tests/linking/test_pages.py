@@ -20,21 +20,12 @@ def _two_clues(office: Office) -> tuple[str, str, str]:
     return mine, also, theirs
 
 
-def _registry(office: Office, report_id: str) -> str:
-    from models.reporting.tables import Report
-
-    with office.rt.stores.case() as session:
-        report = session.get(Report, report_id)
-        assert report is not None
-        return report.registry_no
-
-
 def test_inbox_search_lists_every_readable_clue_naming_the_official(office: Office, sign_in) -> None:  # type: ignore[no-untyped-def]
     mine, also, theirs = _two_clues(office)
     html = sign_in(office.clerk).get(f"/cases?q={quote(OFFICIAL)}").get_data(as_text=True)
     section = html.split('id="linked"')[1].split("</section>")[0]
-    assert _registry(office, mine) in section and _registry(office, also) in section
-    assert _registry(office, theirs) not in section and "linked-elsewhere" not in section
+    assert office.registry_no(mine) in section and office.registry_no(also) in section
+    assert office.registry_no(theirs) not in section and "linked-elsewhere" not in section
     assert "同一公职人员" in section
 
 
@@ -42,7 +33,7 @@ def test_the_office_director_sees_the_count_in_other_units(office: Office, sign_
     mine, _also, theirs = _two_clues(office)
     html = sign_in(office.head).get(f"/cases/{mine}").get_data(as_text=True)
     section = html.split('id="linked"')[1].split("</section>")[0]
-    assert "其他单位另有 1 条关联线索" in section and _registry(office, theirs) not in section
+    assert "其他单位另有 1 条关联线索" in section and office.registry_no(theirs) not in section
 
 
 def test_another_units_clerk_sees_nothing_and_the_auditor_sees_the_flag(office: Office, sign_in) -> None:  # type: ignore[no-untyped-def]
@@ -58,6 +49,6 @@ def test_another_units_clerk_sees_nothing_and_the_auditor_sees_the_flag(office: 
     assert "link.search_flagged" in page and "孙保护" not in page
     # In words, naming the clue it was after by its registry number, a link to that clue's trail.
     assert "线索串并 · 检索被标记（命中均无权阅读）" in page and "命中的 1 条线索均为检索人无权阅读的线索" in page
-    assert f'href="/audit?report={_registry(office, named)}"' in page and named not in page
+    assert f'href="/audit?report={office.registry_no(named)}"' in page and named not in page
     for other in (mine, also):  # only the clue naming 孙保护 was flagged
-        assert other not in page and _registry(office, other) not in page
+        assert other not in page and office.registry_no(other) not in page
