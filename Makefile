@@ -9,7 +9,8 @@ export CLUEGUARD_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:54
 # `make test` would prove less than CI does.
 export CLUEGUARD_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PEERS := tests/peers/node_modules/.installed
-# The suite runs in one process per core, a test file to a process (pytest-xdist): much of it waits
+# The suite runs in one process per core, a test file to a process (pytest-xdist; the production
+# suite's files together, tests/conftest.py): much of it waits
 # on servers, browsers and subprocesses. `make test TEST_WORKERS=0` runs it in this process.
 TEST_WORKERS ?= auto
 
@@ -23,7 +24,7 @@ test: $(STAMP) browser peers pdf-deps media-deps netns nginx systemd-analyze
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/bandit -c pyproject.toml -q -r bot web vault models benchmarks
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The screenshots and figures the README and docs show (docs/screenshots/): the reporter's phone
 # pages and every staff role's walk. `make test` writes them to a temporary directory and leaves

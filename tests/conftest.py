@@ -69,6 +69,16 @@ def _digests(folder: Path) -> dict[str, str]:
             for f in sorted(folder.rglob("*")) if f.is_file()}
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under ``make test``'s workers (pytest-xdist, ``--dist loadgroup``: a test file to a worker),
+    the production suite's files go to one worker together: they share one package-scoped stack of
+    nginx, four app servers, the bot and Redis, which two workers would each start."""
+    for item in items:
+        if item.nodeid.startswith("tests/production/"):
+            item.add_marker(pytest.mark.xdist_group("production"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def docs_left_as_they_were() -> Iterator[None]:
     """A test run leaves docs/ as it found it (after `make test`, `git status` is clean): the

@@ -281,7 +281,7 @@ def test_no_confirmation_is_offered_for_an_act_not_allowed(office, sign_in) -> N
 ])
 def test_admin_deactivate_and_reset_ask_first(office, sign_in, make_staff, name: str, role: str) -> None:
     from models.administration import approvals
-    from models.staff.accounts import get_staff
+    from models.staff.accounts import accept_pledge, get_staff
 
     admin = make_staff("root", "admin", unit=None)
     target = make_staff("leaving", role)
@@ -301,6 +301,8 @@ def test_admin_deactivate_and_reset_ask_first(office, sign_in, make_staff, name:
     if role == "intake":
         # A content role's reset waits for the unit head, who gets the code; the admin sees none (R29).
         assert 'id="pending"' in html and "enrollment-code" not in html
+        # The head decides only under a current undertaking (R30), as when signed in to the pages.
+        accept_pledge(office.rt, office.head.id)
         waiting = approvals.pending_for(office.rt, office.head.id)
         assert [(c.username, c.kind) for c in waiting] == [("leaving", "reset")]
     else:
