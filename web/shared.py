@@ -221,6 +221,8 @@ def init_common(app: Flask, *, guard_forms: bool = True) -> None:
             "locale": g.locale,
             "locales": LOCALES,
             "translate_msg": lambda m, **p: translate(g.locale, m, **p),
+            # After a label: Chinese takes the full-width colon ("状态：已登记"), English ": ".
+            "colon": "：" if g.locale == "zh" else ": ",
         }
 
 

@@ -59,6 +59,12 @@ def test_status_shows_staff_reply_and_accepts_a_follow_up_with_a_file(reporter, 
 def test_status_in_english(reporter, filed) -> None:
     page = reporter.status(filed[1], query="?lang=en")
     assert "Received" in page.text and "No messages yet." in page.text
+    assert "Status: <strong" in page.text
+
+
+def test_a_label_takes_the_chinese_full_width_colon(reporter, filed) -> None:
+    page = reporter.status(filed[1])
+    assert "办理情况：<strong" in page.text and "办理情况: " not in page.text
 
 
 @pytest.mark.parametrize(("text", "files", "field", "msgid"), [
