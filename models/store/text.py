@@ -24,6 +24,8 @@ _NAME_JUNK = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2
 # normalising it must not cost more than the Argon2 run every lookup pays anyway.
 MAX_RECEIPT_INPUT = 200
 MAX_FILENAME = 120
+# Ids are INTEGER columns: PostgreSQL refuses a larger number with an error, SQLite one past 2**63.
+ID_MAX = 2**31 - 1
 
 
 def tidy(value: object) -> str:
@@ -79,6 +81,19 @@ def json_depth(value: object) -> int:
         elif isinstance(item, list):
             level.extend((v, d + 1) for v in item)
     return depth
+
+
+def as_id(value: object) -> int | None:
+    """A number typed or sent for a row's id, as an INTEGER column can hold it; None for anything
+    else (words, 0, a negative, a number beyond the column): the caller says "no such" or "choose"."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.isascii() or not value.isdigit() or len(value) > 10:
+            return None
+        value = int(value)
+    return value if isinstance(value, int) and 1 <= value <= ID_MAX else None
 
 
 def digits(text: str, limit: int = MAX_RECEIPT_INPUT) -> str:

@@ -165,3 +165,24 @@ def test_every_act_is_in_the_openapi_document(staff_app) -> None:
         assert f"/cases/{{report_id}}/{act}" in paths
     assert "/deadlines" in paths and "/statistics" in paths
     assert set(workflow.RULES) >= {"register", "transfer", "record_feedback"}
+
+
+@pytest.mark.parametrize("n", ["2147483648", "100000000000000000000", "-3", "0", "١٢", "1e3"])
+def test_an_id_beyond_the_database_integer_in_a_form_json_or_query_is_refused_not_a_500(
+        office, sign_in, staff_app, api_token, n: str) -> None:
+    """PostgreSQL refuses an INTEGER above 2**31 - 1 with an error, SQLite one above 2**63: each
+    was a 500 from the transfer form and its JSON act before ids went through ``as_id``."""
+    report_id = office.concluded(transfer=True)
+    page = f"/cases/{report_id}"
+    clerk = sign_in(office.clerk)
+    form = clerk.post(f"{page}/act/transfer", {"authority_id": n, "evidence": "笔录", "confirmed": "1"}, page=page)
+    assert form.status_code == 400 and "请从列表中选择" in form.get_data(as_text=True)
+    if n.lstrip("-").isascii() and n.lstrip("-").isdigit():
+        api = staff_app.test_client().post(f"/api/v1/cases/{report_id}/transfer", headers=api_token(office.clerk),
+                                           json={"authority_id": int(n), "evidence": ["笔录"]})
+        assert api.status_code == 400 and "authority_id" in api.get_json()["fields"]
+    assert office.state(report_id) == "concluded"  # nothing half-done
+    for url in (f"/cases?handler={n}", f"/cases?unit={n}", f"/cases?page={n}", f"/deadlines?unit={n}",
+                f"/deadlines?handler={n}"):
+        assert clerk.get(url).status_code == 200, url
+    assert sign_in(office.head).get(f"/stats?unit={n}").status_code == 200

@@ -17,6 +17,7 @@ from models.staff.accounts import CONTENT_ROLES
 from models.store.config import Config
 from models.store.keys import load_or_create_secret
 from models.store.runtime import Runtime, open_runtime
+from models.store.text import ID_MAX
 from web.monitoring import database_check, install_monitoring, redis_check
 from web.serving import serve_under_load
 from web.shared import RUNTIME_KEY, STATIC_DIR, init_common
@@ -38,15 +39,13 @@ from web.staff import (
 from web.staff.labels import ROLE_LABELS
 
 csrf = CSRFProtect()
-# Ids are INTEGER columns; PostgreSQL refuses a larger number with an error (a 500), SQLite does not.
-DB_INT_MAX = 2**31 - 1
 
 
 class DatabaseInt(IntegerConverter):
     """``<int:...>`` as the database can hold it: a larger number is no page (404), not a 500."""
 
     def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,
-                 max: int | None = DB_INT_MAX, signed: bool = False) -> None:
+                 max: int | None = ID_MAX, signed: bool = False) -> None:
         super().__init__(map, fixed_digits, min, max, signed)
 
 

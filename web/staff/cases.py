@@ -29,6 +29,7 @@ from models.store.db import as_utc
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
 from models.store.i18n import N_
 from models.store.periods import readable_period
+from models.store.text import as_id
 from web.shared import current_locale, error_message, field_errors, get_runtime, no_store
 from web.staff.auth import me, require_act
 from web.staff.labels import CHANNEL_LABELS, STATE_LABELS, local_time, translated
@@ -76,17 +77,12 @@ def _labels() -> dict[str, Any]:
 
 
 def _int_arg(name: str, default: int = 1) -> int:
-    try:
-        return max(1, int(request.args.get(name, default)))
-    except ValueError:
-        return default
+    return as_id(request.args.get(name, "")) or default
 
 
-def _id_arg(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
+def id_arg(name: str) -> int | None:
+    """A query argument naming a row by id (a unit, a person); None when it names none."""
+    return as_id(request.args.get(name, ""))
 
 
 def _date_arg(name: str) -> date | None:
@@ -104,7 +100,7 @@ def inbox() -> str:
     # Unknown filter values are ignored rather than answered with an empty list.
     category = args.get("category", "") if args.get("category", "") in CATEGORIES else ""
     state = args.get("state", "") if args.get("state", "") in STATE_LABELS else ""
-    handler_arg = _id_arg("handler")
+    handler_arg = id_arg("handler")
     handler: int | str | None = "me" if args.get("handler") == "me" else handler_arg
     sort = args.get("sort", "") if args.get("sort", "") in inbox_model.SORTS else "newest"
     extra = []
@@ -119,7 +115,7 @@ def inbox() -> str:
     flags = {k: "1" for k in ("overdue", "approval", "unread") if args.get(k) == "1"}
     due_before = _date_arg("due_before")
     wanted = inbox_model.InboxQuery(
-        q=args.get("q", "")[:200], category=category or None, state=state or None, unit_id=_id_arg("unit"),
+        q=args.get("q", "")[:200], category=category or None, state=state or None, unit_id=id_arg("unit"),
         handler_id=me().id if handler == "me" else handler_arg, due_before=due_before,
         overdue="overdue" in flags, awaiting_approval="approval" in flags, unread="unread" in flags,
         sort=sort, page=_int_arg("page"), extra=tuple(extra))

@@ -16,18 +16,13 @@ from models.cases.inbox import filter_choices
 from models.store.errors import ClueGuardError, NotFound
 from web.shared import current_locale, flash_error, get_runtime
 from web.staff.auth import me, require_act
-from web.staff.cases import case_link_prefix
+from web.staff.cases import case_link_prefix, id_arg
 from web.staff.labels import translated
 
 bp = Blueprint("deadlines", __name__)
 BOARD_PAGE = 100
 
 
-def _id_arg(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
 
 
 @bp.get("/deadlines")
@@ -39,8 +34,8 @@ def board() -> Any:
     kind = request.args.get("kind", "")
     kind = kind if kind in KIND_LABELS else ""
     handler = request.args.get("handler", "")
-    handler_id = me().id if handler == "me" else _id_arg("handler")
-    wanted = BoardFilter(status=status or None, kind=kind or None, unit_id=_id_arg("unit"), handler_id=handler_id)
+    handler_id = me().id if handler == "me" else id_arg("handler")
+    wanted = BoardFilter(status=status or None, kind=kind or None, unit_id=id_arg("unit"), handler_id=handler_id)
     rt = get_runtime()
     items = deadline_board(rt, me().id, wanted, limit=BOARD_PAGE + 1)
     more = len(items) > BOARD_PAGE

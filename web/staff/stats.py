@@ -16,6 +16,7 @@ from models.cases.workflow import STATE_LABELS
 from models.reporting.categories import CATEGORIES, SOURCES
 from models.store import csvfile
 from models.store.i18n import N_, translate
+from models.store.text import as_id
 from web.shared import current_locale, get_runtime, no_store
 from web.staff.auth import me, require_act
 from web.staff.charts import bar_chart
@@ -36,11 +37,7 @@ def _date(name: str) -> date | None:
 
 
 def _filter() -> StatsFilter:
-    try:
-        unit_id: int | None = int(request.args.get("unit", ""))
-    except ValueError:
-        unit_id = None
-    return StatsFilter(since=_date("since"), until=_date("until"), unit_id=unit_id)
+    return StatsFilter(since=_date("since"), until=_date("until"), unit_id=as_id(request.args.get("unit", "")))
 
 
 def _sections(stats: ClueStatistics) -> list[tuple[str, list[tuple[str, float]]]]:

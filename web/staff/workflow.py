@@ -25,6 +25,7 @@ from models.staff import acting
 from models.store.errors import ClueGuardError, InvalidInput, NotAllowed, NotFound
 from models.store.i18n import N_, translate
 from models.store.runtime import Runtime
+from models.store.text import as_id
 from web.shared import current_locale, error_message, field_errors, flash_error, get_runtime, no_store
 from web.staff import confirm
 from web.staff.auth import me, require_act
@@ -51,10 +52,10 @@ def uploads() -> list[Upload]:
 
 
 def _int(form: MultiDict[str, str], name: str) -> int:
-    try:
-        return int(form.get(name, ""))
-    except ValueError:
-        raise InvalidInput({name: N_("Choose a value from the list.")}) from None
+    chosen = as_id(form.get(name, ""))
+    if chosen is None:
+        raise InvalidInput({name: N_("Choose a value from the list.")})
+    return chosen
 
 
 def _date(form: MultiDict[str, str], name: str, required: bool = True) -> date | None:

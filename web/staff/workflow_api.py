@@ -14,6 +14,7 @@ from flask import Blueprint, g, jsonify
 from models.cases import deadlines, shielding, statistics, transfer, workflow
 from models.store.errors import InvalidInput
 from models.store.i18n import N_
+from models.store.text import as_id
 from web.shared import get_runtime
 from web.staff.api import API_PREFIX, BEARER, api_auth, json_body, register_openapi
 
@@ -25,9 +26,10 @@ HANDLERS = ("intake", "unit_head")
 
 def _int(data: dict[str, Any], name: str) -> int:
     value = data.get(name)
-    if isinstance(value, bool) or not isinstance(value, int):
+    chosen = as_id(value) if isinstance(value, int) else None  # a JSON number, not a string
+    if chosen is None:
         raise InvalidInput({name: N_("Choose a value from the list.")})
-    return value
+    return chosen
 
 
 def _text(data: dict[str, Any], name: str) -> str:
