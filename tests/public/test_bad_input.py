@@ -88,6 +88,17 @@ def test_identity_is_kept_on_the_page_after_an_error(reporter, stored) -> None:
     assert stored.counts() == (0, 0)
 
 
+@pytest.mark.parametrize("number", ["9" * 5000, "١٢", "-1", "99999999999999999999"])
+def test_a_huge_or_foreign_number_in_the_forms_counters_is_no_500(client, stored, number: str) -> None:
+    """The kept-file positions and the person-row counts are numbers the page writes itself; a
+    5 000-digit one was a 500 (Python refuses such an int) before they were bounded."""
+    token = csrf_token(client)
+    page = client.post("/report", data={"csrf_token": token, "keep": number, "reported_rows": number,
+                                         "shielding_rows": number, "category": "usury", "description": ""})
+    assert page.status_code == 400 and "请描述发生了什么" in page.get_data(as_text=True)
+    assert stored.counts() == (0, 0)
+
+
 @pytest.mark.parametrize(("query", "lang"), [("", "zh"), ("?lang=en", "en")])
 def test_missing_csrf_token_sends_nothing_and_keeps_the_form(client, stored, query, lang) -> None:
     resp = client.post(f"/report{query}", data=report_form(), content_type="multipart/form-data")

@@ -144,7 +144,9 @@ def read_with_files() -> tuple[ReportForm, bool]:
     """The posted form with its kept and newly chosen files; False if kept files were lost."""
     rt = get_runtime()
     state = read_report_form(request)
-    keep = {int(i) for i in request.form.getlist("keep") if i.isdigit()}
+    # Positions in the list of kept files: a few ASCII digits (Python refuses an int of more than
+    # 4 300, and a reporter never has a thousand files).
+    keep = {int(i) for i in request.form.getlist("keep") if i.isascii() and i.isdigit() and len(i) <= 3}
     kept = open_kept(rt, state.token, request.form.getlist("kept"), keep)
     state.files = [*(kept or []), *uploads(request)]
     return state, kept is not None
