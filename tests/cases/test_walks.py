@@ -119,6 +119,8 @@ def test_a_clerk_takes_a_phone_clue_from_intake_to_feedback(office, walk) -> Non
 
 
 def test_a_unit_head_approves_and_decides_on_an_escalation(office, walk) -> None:
+    for _ in range(2):
+        office.registered(shielding=[Person(name="钱多多", unit="某镇派出所")], reported=[Person(name="黑皮")])
     waiting = office.concluded(gang=True, approve=False)
     with time_machine.travel(datetime.now(UTC) - timedelta(days=10), tick=False):
         late = office.concluded(gang=True)
@@ -145,6 +147,12 @@ def test_a_unit_head_approves_and_decides_on_an_escalation(office, walk) -> None
                  "/protection", "/account/password"):
         w.nav(href)
     jobs["every page of the navigation (axe on each)"] = w.job()
+    # Connected clues (#24): the official named in both of the unit's clues, with the graph drawn
+    # on the server (works without JavaScript; axe reads it).
+    w.nav("/linking")
+    assert w.page.locator("main svg").count() == 1 and "钱多多" in w.page.text_content("main")
+    shot(w, "linking-overview")
+    jobs["connected clues: who is named in more than one clue"] = w.job()
     record("unit-head", jobs, w)
 
 
