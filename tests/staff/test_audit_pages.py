@@ -96,3 +96,15 @@ def test_the_auditor_follows_a_clue_by_its_registry_number_in_words(auditor_page
     # Each clue cell links to that clue's trail; account changes are one link away (walks, #27).
     assert f'<a href="/audit?report={second.registry_no}">{second.registry_no}</a>' in everything
     assert 'href="/audit?event=staff." id="account-events"' in everything
+
+
+def test_details_read_as_labelled_values_never_key_equals_value() -> None:
+    """The walk's screenshot showed ``from_state=checking gang_related=True …`` to the auditor."""
+    from web.staff.audit_labels import detail_text
+
+    detail = {"from_state": "checking", "to_state": "concluded", "gang_related": True, "files": 0, "odd": "x"}
+    zh = detail_text("zh", "clue.concluded", detail)
+    assert zh.startswith("状态：初查中 → 已出具核查结论；") and "涉黑恶：是" in zh and "文件数：0" in zh and "odd：x" in zh
+    assert "=" not in zh and "from_state" not in zh
+    en = detail_text("en", "clue.concluded", detail)
+    assert en.startswith("state: ") and "gang-related: yes" in en and "; " in en

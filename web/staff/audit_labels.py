@@ -5,6 +5,7 @@ not listed here is shown as it is, so a new event is never hidden.
 
 from __future__ import annotations
 
+from models.cases.workflow import STATE_LABELS
 from models.store.i18n import N_, translate
 
 DOMAINS: dict[str, str] = {
@@ -69,7 +70,8 @@ def event_label(locale: str, event: str) -> str:
 
 
 def detail_text(locale: str, event: str, detail: dict[str, object]) -> str:
-    """A verification and a flagged search read as a sentence; other details stay ``key=value``."""
+    """A verification and a flagged search read as a sentence; other details as labelled values
+    (a state change as "state: received → registered"), never raw ``key=value``."""
     if event == "audit.verified" and "intact" in detail:
         if detail["intact"]:
             return translate(locale, N_("The trail was found intact."))
@@ -77,4 +79,35 @@ def detail_text(locale: str, event: str, detail: dict[str, object]) -> str:
     if event == "link.search_flagged" and "hidden" in detail:
         # The clues themselves follow as links to their trail (audit_trail.html).
         return translate(locale, N_("Every hit lay in %(n)s clue(s) the searcher may not read:"), n=detail["hidden"])
-    return " ".join(f"{k}={v}" for k, v in sorted(detail.items()))
+    states = "from_state" in detail and "to_state" in detail
+    parts = [translate(locale, N_("state: %(old)s → %(new)s"), old=_value(locale, "state", detail["from_state"]),
+                       new=_value(locale, "state", detail["to_state"]))] if states else []
+    colon = COLON.get(locale, ": ")
+    for key, value in sorted(detail.items()):
+        if states and key in ("from_state", "to_state"):
+            continue
+        label = translate(locale, DETAIL_KEYS[key]) if key in DETAIL_KEYS else key
+        parts.append(f"{label}{colon}{_value(locale, key, value)}")
+    return SEPARATOR.get(locale, "; ").join(parts)
+
+
+# The keys the trail's details carry most, in words; a key not named here keeps its name. Values
+# stay as recorded (ids, counts), except a state, which reads as its label, and yes or no.
+DETAIL_KEYS: dict[str, str] = {
+    "act": N_("act"), "approval_needed": N_("needs approval"), "authority": N_("authority (id)"),
+    "channel": N_("channel"), "confidential": N_("confidential"), "count": N_("count"),
+    "files": N_("files"), "gang_related": N_("gang-related"), "handler": N_("handler (id)"),
+    "hits": N_("hits shown"), "reason": N_("reason"), "record": N_("record (id)"),
+    "registry_no": N_("registry number"), "role": N_("role"), "source": N_("source"),
+    "state": N_("state"), "transfer": N_("to transfer"), "unit": N_("unit (id)"),
+}
+COLON = {"zh": "：", "en": ": "}
+SEPARATOR = {"zh": "；", "en": "; "}
+
+
+def _value(locale: str, key: str, value: object) -> str:
+    if isinstance(value, bool):
+        return translate(locale, N_("yes") if value else N_("no"))
+    if key in ("state", "from_state", "to_state") and isinstance(value, str) and value in STATE_LABELS:
+        return translate(locale, STATE_LABELS[value])
+    return str(value)
