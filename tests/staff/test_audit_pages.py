@@ -104,7 +104,8 @@ def test_details_read_as_labelled_values_never_key_equals_value() -> None:
 
     detail = {"from_state": "checking", "to_state": "concluded", "gang_related": True, "files": 0, "odd": "x"}
     zh = detail_text("zh", "clue.concluded", detail)
-    assert zh.startswith("状态：初查中 → 已出具核查结论；") and "涉黑恶：是" in zh and "文件数：0" in zh and "odd：x" in zh
+    assert zh.startswith("状态：初查中 → 已出具核查结论；")
+    assert "涉黑恶：是" in zh and "文件数：0" in zh and "odd：x" in zh
     assert "=" not in zh and "from_state" not in zh
     en = detail_text("en", "clue.concluded", detail)
     assert en.startswith("state: ") and "gang-related: yes" in en and "; " in en
