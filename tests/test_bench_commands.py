@@ -28,21 +28,19 @@ def _rows(path: Path) -> dict[str, dict[str, object]]:
     return {r["name"]: r for r in json.loads(path.read_text())["rows"]}
 
 
-def _bench_on(tmp_path: Path, backend: str, args: list[str], out: Path) -> dict[str, dict[str, object]]:
-    """Run a bench command on this backend (PostgreSQL at the test server), its rows by name."""
-    if backend == "postgres" and not PG_URL:
-        pytest.skip("CLUEGUARD_TEST_POSTGRES_URL is not set")
-    args = [*args, "--backend", backend] + (["--postgres-url", PG_URL] if backend == "postgres" else [])
-    result = CliRunner().invoke(main, args, obj=Config(data_dir=tmp_path))
-    assert result.exit_code == 0, result.output
-    return _rows(out)
-
 @pytest.mark.parametrize(("backend", "seed"), [("sqlite", "workflow"), ("postgres", "bulk")])
 def test_bench_inbox_signs_in_and_times_every_page(tmp_path: Path, backend: str, seed: str) -> None:
     """Both seeds: through the workflow functions (what small stores get) and in bulk (large ones)."""
+    if backend == "postgres" and not PG_URL:
+        pytest.skip("CLUEGUARD_TEST_POSTGRES_URL is not set")
     out, explain = tmp_path / "perf.json", tmp_path / "explain.md"
-    rows = _bench_on(tmp_path, backend, ["bench", "inbox", "--clues", "120", "--runs", "3", "--seed", seed,
-                                         "--json", str(out), "--explain", str(explain)], out)
+    args = ["bench", "inbox", "--clues", "120", "--runs", "3", "--backend", backend, "--seed", seed,
+            "--json", str(out), "--explain", str(explain)]
+    if backend == "postgres":
+        args += ["--postgres-url", PG_URL]
+    result = CliRunner().invoke(main, args, obj=Config(data_dir=tmp_path))
+    assert result.exit_code == 0, result.output
+    rows = _rows(out)
     for role in ("unit head", "intake clerk"):
         for page in PAGES:
             row = rows[f"{page} ({role}) [{backend}, 120 clues]"]
@@ -97,9 +95,16 @@ def test_bench_evidence_cleans_a_video_and_a_photo(tmp_path: Path) -> None:
 def test_bench_linking_reaches_every_figure(tmp_path: Path, backend: str) -> None:
     """Two small sizes (the bulk seed, the real search finding the 11 clues), the ratio, the index
     time a clue adds and the rebuild rate; the million is docs/performance.md's, never a test's."""
+    if backend == "postgres" and not PG_URL:
+        pytest.skip("CLUEGUARD_TEST_POSTGRES_URL is not set")
     out, explain = tmp_path / "perf.json", tmp_path / "explain.md"
-    rows = _bench_on(tmp_path, backend, ["bench", "linking", "--sizes", "300,600", "--real", "40", "--runs", "2",
-                                         "--json", str(out), "--explain", str(explain)], out)
+    args = ["bench", "linking", "--sizes", "300,600", "--real", "40", "--runs", "2", "--backend", backend,
+            "--json", str(out), "--explain", str(explain)]
+    if backend == "postgres":
+        args += ["--postgres-url", PG_URL]
+    result = CliRunner().invoke(main, args, obj=Config(data_dir=tmp_path))
+    assert result.exit_code == 0, result.output
+    rows = _rows(out)
     db = "postgresql" if backend == "postgres" else "sqlite"
     for size in ("300", "600"):
         for who in ("the clerk reading all 11 hits", "another unit's clerk, flagged"):

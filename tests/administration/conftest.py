@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
@@ -34,18 +33,3 @@ def events(staff_rt: Runtime) -> Callable[[], list[AuditEvent]]:
             return list(session.query(AuditEvent).order_by(AuditEvent.id))
 
     return read
-
-
-@pytest.fixture
-def cli(config, staff_rt):  # type: ignore[no-untyped-def]
-    """cli("staff", "add", …, stdin=…) -> click's Result: the console on this test's stores."""
-    from click.testing import CliRunner
-
-    from web.cli.main import main
-
-    runner = CliRunner()
-
-    def run(*args: str, stdin: str = "") -> Any:
-        return runner.invoke(main, list(args), input=stdin, obj=config, catch_exceptions=False)
-
-    return run

@@ -5,14 +5,26 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pyotp
+import pytest
 import time_machine
+from click.testing import CliRunner
 
 from models.reporting import intake
 from models.staff import accounts
 from models.store.db import utcnow
+from web.cli.main import main
 
 NEW = "a fresh password 42"
 
+
+@pytest.fixture
+def cli(config, staff_rt):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+
+    def run(*args: str, stdin: str = "") -> object:
+        return runner.invoke(main, list(args), input=stdin, obj=config, catch_exceptions=False)
+
+    return run
 
 
 def test_list_shows_role_unit_and_status(cli, make_staff, admin) -> None:

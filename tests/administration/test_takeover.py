@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 from werkzeug.routing.converters import NumberConverter
 
@@ -104,6 +105,17 @@ def test_the_json_api_gives_the_administrator_no_code(staff_app, api_token, staf
     assert bodies and not any(CODE.search(body) for body in bodies)
     assert _codes(staff_rt) == []
 
+
+@pytest.fixture
+def cli(config, stores):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+
+    def run(*args: str, stdin: str = "") -> Any:
+        from web.cli.main import main
+
+        return runner.invoke(main, list(args), input=stdin, obj=config, catch_exceptions=False)
+
+    return run
 
 
 @pytest.mark.parametrize("role", ROLES)
